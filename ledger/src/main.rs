@@ -1,0 +1,10 @@
+//! The Shailoo Ledger log server and operator CLI.
+//!
+//! Not yet written: see the project's open issues. The crate exists so that the workspace has
+//! its final shape from the first commit.
+#![forbid(unsafe_code)]
+
+fn main() {
+    eprintln!("ledger: not yet implemented; see README.md for what works today");
+    std::process::exit(3);
+}

@@ -1,0 +1,10 @@
+//! The Shailoo Ledger witness node, run by observer organizations.
+//!
+//! Not yet written: see the project's open issues. The crate exists so that the workspace has
+//! its final shape from the first commit.
+#![forbid(unsafe_code)]
+
+fn main() {
+    eprintln!("witness: not yet implemented; see README.md for what works today");
+    std::process::exit(3);
+}
