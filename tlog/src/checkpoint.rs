@@ -150,7 +150,7 @@ mod tests {
             format!("o\n1\n{root}"),
             format!("o\n1\n{root}\n\n"),
             format!("o\n1\n{root}\next\n\n"),
-            format!("o\n1\n"),
+            "o\n1\n".to_string(),
             format!("o\n1\n{root}\r\n"),
             "o\n1\nAAAA\n".to_string(),
         ] {

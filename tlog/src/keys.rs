@@ -79,7 +79,8 @@ impl VerifierKey {
 
     /// Parses `<name>+<hex key ID>+<base64(type || key)>`, checking the key ID.
     pub fn parse(vkey: &str) -> Result<VerifierKey, KeyError> {
-        let parts: Vec<&str> = vkey.split('+').collect();
+        // The base64 part may itself contain '+'; the name and the ID cannot.
+        let parts: Vec<&str> = vkey.splitn(3, '+').collect();
         let [name, id_hex, b64] = parts[..] else {
             return Err(KeyError::Malformed("a vkey has three parts separated by +"));
         };
@@ -179,7 +180,7 @@ impl SignerKey {
 
     /// Parses `PRIVATE+KEY+<name>+<hex key ID>+<base64(type || seed)>`, checking the key ID.
     pub fn parse(text: &str) -> Result<SignerKey, KeyError> {
-        let parts: Vec<&str> = text.trim_end_matches('\n').split('+').collect();
+        let parts: Vec<&str> = text.trim_end_matches('\n').splitn(5, '+').collect();
         let ["PRIVATE", "KEY", name, id_hex, b64] = parts[..] else {
             return Err(KeyError::Malformed(
                 "a private key is PRIVATE+KEY+<name>+<id>+<key>",
@@ -295,8 +296,12 @@ mod tests {
 
     #[test]
     fn key_strings_round_trip() {
-        for alg in [ALG_ED25519, ALG_COSIGNATURE_V1] {
-            let s = signer("example.com/log", alg, 7);
+        // Seeds chosen so that some keys' base64 contains '+', which the name cannot.
+        for (alg, seed) in [ALG_ED25519, ALG_COSIGNATURE_V1]
+            .into_iter()
+            .flat_map(|a| (0..16).map(move |s| (a, s)))
+        {
+            let s = signer("example.com/log", alg, seed);
             let v = s.verifier();
             assert_eq!(VerifierKey::parse(&v.to_string()).unwrap(), v);
             let again = SignerKey::parse(&s.to_private_string()).unwrap();
@@ -318,6 +323,7 @@ mod tests {
         let upper = format!("{}+{}+{}", parts[0], parts[1].to_uppercase(), parts[2]);
         assert!(VerifierKey::parse(&upper).is_err() || parts[1] == parts[1].to_uppercase());
         assert!(VerifierKey::parse(&format!("{v}+x")).is_err());
+        assert!(VerifierKey::parse(&format!("{v}A")).is_err());
         assert!(VerifierKey::parse("a+00000000+AQ==").is_err());
         let ml_dsa = format!("a+00000000+{}", encode_base64(&[6; 33]));
         assert_eq!(

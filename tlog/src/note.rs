@@ -294,30 +294,39 @@ mod tests {
         let good_sig = sig_line("k", &[1, 2, 3, 4, 5]);
         let cases: Vec<(String, &str)> = vec![
             (format!("text\n{good_sig}"), "no blank line"),
-            (format!("text\n\n"), "no signatures"),
+            ("text\n\n".to_string(), "no signatures"),
             (
                 format!("text\n\n{}", good_sig.trim_end()),
                 "no final newline",
             ),
             (format!("te\tt\n\n{good_sig}"), "tab"),
             (format!("te\rt\n\n{good_sig}"), "carriage return"),
-            (format!("text\n\n- k AQIDBAU=\n"), "ascii dash"),
+            ("text\n\n- k AQIDBAU=\n".to_string(), "ascii dash"),
             (
-                format!("text\n\n\u{2014}k AQIDBAU=\n"),
+                "text\n\n\u{2014}k AQIDBAU=\n".to_string(),
                 "no space after dash",
             ),
-            (format!("text\n\n\u{2014}  AQIDBAU=\n"), "empty name"),
-            (format!("text\n\n\u{2014} a+b AQIDBAU=\n"), "plus in name"),
+            ("text\n\n\u{2014}  AQIDBAU=\n".to_string(), "empty name"),
             (
-                format!("text\n\n\u{2014} a\u{00a0}b AQIDBAU=\n"),
+                "text\n\n\u{2014} a+b AQIDBAU=\n".to_string(),
+                "plus in name",
+            ),
+            (
+                "text\n\n\u{2014} a\u{00a0}b AQIDBAU=\n".to_string(),
                 "unicode space in name",
             ),
             (
-                format!("text\n\n\u{2014} k AQIDBA==\n"),
+                "text\n\n\u{2014} k AQIDBA==\n".to_string(),
                 "signature shorter than key id",
             ),
-            (format!("text\n\n\u{2014} k AQIDBAU\n"), "unpadded base64"),
-            (format!("text\n\n\u{2014} k AQIDBAU= \n"), "trailing space"),
+            (
+                "text\n\n\u{2014} k AQIDBAU\n".to_string(),
+                "unpadded base64",
+            ),
+            (
+                "text\n\n\u{2014} k AQIDBAU= \n".to_string(),
+                "trailing space",
+            ),
             (
                 format!("text\n\n{good_sig}\n"),
                 "blank line after signatures",

@@ -223,13 +223,14 @@ mod tests {
         }
         for level in 0..=MAX_LEVEL {
             let n = (u64::MAX >> level) / 3;
-            if let Some(last) = (n + 1).checked_shl(u32::from(level)) {
-                if last > 0 && last < u64::MAX / 2 {
-                    assert_eq!(
-                        split_stored_hash_index(stored_hash_index(level, n)),
-                        (level, n)
-                    );
-                }
+            if let Some(last) = (n + 1).checked_shl(u32::from(level))
+                && last > 0
+                && last < u64::MAX / 2
+            {
+                assert_eq!(
+                    split_stored_hash_index(stored_hash_index(level, n)),
+                    (level, n)
+                );
             }
         }
     }

@@ -1,0 +1,233 @@
+//! Trust policies: parsing per tlog-policy, quorum evaluation with nested groups, and
+//! checkpoint verification against a policy.
+
+mod common;
+use common::stored;
+use tlog::checkpoint::Checkpoint;
+use tlog::keys::{ALG_COSIGNATURE_V1, ALG_ED25519, SignerKey};
+use tlog::note::{Note, sign};
+use tlog::policy::{CheckpointRejection, Policy};
+use tlog::stored::tree_hash;
+
+const ORIGIN: &str = "example.com/log";
+
+fn log() -> SignerKey {
+    SignerKey::from_seed(ORIGIN, ALG_ED25519, &[1; 32]).unwrap()
+}
+
+fn witness(i: u8) -> SignerKey {
+    SignerKey::from_seed(
+        &format!("witness.example/w{i}"),
+        ALG_COSIGNATURE_V1,
+        &[10 + i; 32],
+    )
+    .unwrap()
+}
+
+fn policy_text(groups_and_quorum: &str) -> String {
+    let mut s = format!(
+        "# a comment\nlog {} https://log.example/\n\n",
+        log().verifier()
+    );
+    for i in 1..=6 {
+        s.push_str(&format!("  witness\tX{i} {}\n", witness(i).verifier()));
+    }
+    s.push_str(groups_and_quorum);
+    s
+}
+
+fn cosigned_checkpoint(size: u64, witnesses: &[u8]) -> Vec<u8> {
+    let cp = Checkpoint {
+        origin: ORIGIN.into(),
+        size,
+        root: tree_hash(size, &stored()).unwrap(),
+        extensions: vec![],
+    };
+    let mut note: Note = sign(&cp.to_text(), &[&log()]).unwrap();
+    for &w in witnesses {
+        note.signatures.push(
+            witness(w)
+                .cosign(&note.text, 1_700_000_000 + u64::from(w))
+                .unwrap(),
+        );
+    }
+    note.to_bytes()
+}
+
+#[test]
+fn nested_groups_decide_the_quorum() {
+    let p = Policy::parse(&policy_text(
+        "group X 2 X1 X2 X3\ngroup Y any X4 X5 X6\ngroup X-and-Y all X Y\nquorum X-and-Y\n",
+    ))
+    .unwrap();
+    assert!(p.quorum_satisfied(&["X1", "X2", "X5"]));
+    assert!(!p.quorum_satisfied(&["X1", "X2"]));
+    assert!(!p.quorum_satisfied(&["X1", "X4", "X5", "X6"]));
+    assert!(p.quorum_satisfied(&["X1", "X3", "X4"]));
+    assert_eq!(p.quorum_name(), "X-and-Y");
+}
+
+#[test]
+fn verify_checkpoint_against_policy() {
+    let p = Policy::parse(&policy_text("group demo 2 X1 X2 X3\nquorum demo\n")).unwrap();
+    let ok = p
+        .verify_checkpoint(&cosigned_checkpoint(100, &[1, 3]))
+        .unwrap();
+    assert_eq!(ok.checkpoint.size, 100);
+    let names: Vec<&str> = ok.cosigners.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["X1", "X3"]);
+    assert_eq!(ok.cosigners[1].1, 1_700_000_003);
+    // One cosignature is not a quorum of two.
+    assert!(matches!(
+        p.verify_checkpoint(&cosigned_checkpoint(100, &[2])),
+        Err(CheckpointRejection::QuorumNotMet { .. })
+    ));
+    // Witnesses outside the group do not count.
+    assert!(
+        p.verify_checkpoint(&cosigned_checkpoint(100, &[4, 5, 6]))
+            .is_err()
+    );
+    // A forged cosignature from a known witness rejects the checkpoint.
+    let mut note = Note::parse(&cosigned_checkpoint(100, &[1, 2, 3])).unwrap();
+    note.signatures[2].signature[20] ^= 1;
+    assert!(matches!(
+        p.verify_checkpoint(&note.to_bytes()),
+        Err(CheckpointRejection::Note(_))
+    ));
+    // Without the log's signature nothing counts.
+    let mut unsigned = Note::parse(&cosigned_checkpoint(100, &[1, 2])).unwrap();
+    unsigned.signatures.remove(0);
+    assert!(matches!(
+        p.verify_checkpoint(&unsigned.to_bytes()),
+        Err(CheckpointRejection::NoLogSignature(_))
+    ));
+    // A policy with `quorum none` needs only the log.
+    let none = Policy::parse(&format!("log {}\nquorum none\n", log().verifier())).unwrap();
+    none.verify_checkpoint(&cosigned_checkpoint(5, &[]))
+        .unwrap();
+    // Another origin is an unknown log.
+    let other = SignerKey::from_seed("example.com/other", ALG_ED25519, &[1; 32]).unwrap();
+    let cp = Checkpoint {
+        origin: "example.com/other".into(),
+        size: 1,
+        root: tree_hash(1, &stored()).unwrap(),
+        extensions: vec![],
+    };
+    let note = sign(&cp.to_text(), &[&other]).unwrap().to_bytes();
+    assert!(matches!(
+        none.verify_checkpoint(&note),
+        Err(CheckpointRejection::UnknownLog(_))
+    ));
+}
+
+#[test]
+fn text_form_round_trips() {
+    let p = Policy::parse(&policy_text(
+        "group a any X1 X2\ngroup b 2 a X3 X4\nquorum b\n",
+    ))
+    .unwrap();
+    let again = Policy::parse(&p.to_text()).unwrap();
+    assert_eq!(again.to_text(), p.to_text());
+    assert_eq!(again.witnesses.len(), 6);
+    assert_eq!(again.logs[0].url.as_deref(), Some("https://log.example/"));
+}
+
+#[test]
+fn extension_keywords_only_when_asked() {
+    let text = policy_text("quorum X1\nroot shailoo.gov.kg/root+abcd0123+AAAA\n");
+    assert!(Policy::parse(&text).is_err());
+    let p = Policy::parse_with_extensions(&text, &["root"]).unwrap();
+    assert_eq!(p.extensions.len(), 1);
+    assert_eq!(p.extensions[0].keyword, "root");
+    assert_eq!(
+        p.extensions[0].args,
+        vec!["shailoo.gov.kg/root+abcd0123+AAAA"]
+    );
+}
+
+#[test]
+fn malformed_policies_are_rejected() {
+    let w1 = witness(1).verifier().to_string();
+    let l = log().verifier().to_string();
+    let cases = [
+        (format!("log {l}\n"), "no quorum"),
+        (
+            format!("log {l}\nquorum none\nquorum none\n"),
+            "two quorums",
+        ),
+        (format!("log {l}\nquorum W\n"), "undefined quorum"),
+        (format!("log {l}\nlog {l}\nquorum none\n"), "duplicate log"),
+        (
+            format!("witness A {w1}\nwitness B {w1}\nquorum A\n"),
+            "duplicate witness key",
+        ),
+        (
+            format!(
+                "witness A {w1}\nwitness A {}\nquorum A\n",
+                witness(2).verifier()
+            ),
+            "duplicate name",
+        ),
+        (format!("witness none {w1}\nquorum none\n"), "reserved name"),
+        (
+            format!("witness A {w1}\ngroup G 2 A\nquorum G\n"),
+            "threshold above members",
+        ),
+        (
+            format!("witness A {w1}\ngroup G 0 A\nquorum G\n"),
+            "threshold zero",
+        ),
+        (
+            format!("witness A {w1}\ngroup G 01 A\nquorum G\n"),
+            "leading zero",
+        ),
+        (
+            format!("witness A {w1}\ngroup G any\nquorum G\n"),
+            "no members",
+        ),
+        (
+            format!("witness A {w1}\ngroup G any A A\nquorum G\n"),
+            "member twice",
+        ),
+        (
+            format!("witness A {w1}\ngroup G any B\nquorum G\n"),
+            "undefined member",
+        ),
+        (
+            format!("witness A {w1}\nquorum G\ngroup G any A\n"),
+            "quorum before its group",
+        ),
+        (
+            format!("witness A {w1}\ngroup G any G\nquorum G\n"),
+            "self reference",
+        ),
+        (
+            format!("log {w1}\nquorum none\n"),
+            "cosignature key as log key",
+        ),
+        (
+            format!("witness A {l}\nquorum A\n"),
+            "log key as witness key",
+        ),
+        (
+            format!("log {l} url extra\nquorum none\n"),
+            "too many fields",
+        ),
+        ("log\nquorum none\n".to_string(), "too few fields"),
+        (
+            format!("log {l}\nquorum none\nwhatever x\n"),
+            "unknown keyword",
+        ),
+        (format!("log {l}\r\nquorum none\n"), "carriage return"),
+        (
+            format!("log {}\nquorum none\n", &l[..l.len() - 2]),
+            "truncated key",
+        ),
+    ];
+    for (text, why) in cases {
+        assert!(
+            Policy::parse(&text).is_err(),
+            "accepted policy with {why}:\n{text}"
+        );
+    }
+}
