@@ -39,6 +39,9 @@ impl Checkpoint {
         let size = parse_decimal(lines.next().ok_or(CheckpointError("no tree size"))?).ok_or(
             CheckpointError("tree size is not a decimal without leading zeros"),
         )?;
+        if size > crate::stored::MAX_TREE_SIZE {
+            return Err(CheckpointError("tree size is beyond 2^63 - 1"));
+        }
         let root = Hash::from_base64(lines.next().ok_or(CheckpointError("no root hash"))?).ok_or(
             CheckpointError("root hash is not 32 bytes of canonical base64"),
         )?;
@@ -145,6 +148,7 @@ mod tests {
             format!("o\n+1\n{root}\n"),
             format!("o\n1 \n{root}\n"),
             format!("o\n18446744073709551616\n{root}\n"),
+            format!("o\n9223372036854775808\n{root}\n"),
             format!("o\n1\n{}\n", &root[..root.len() - 1]),
             format!("o\n1\n{}\n", root.trim_end_matches('=')),
             format!("o\n1\n{root}"),
@@ -160,6 +164,14 @@ mod tests {
             Checkpoint::parse(&format!("o\n0\n{root}\n")).unwrap().size,
             0
         );
+        assert_eq!(
+            Checkpoint::parse(&format!("o\n9223372036854775807\n{root}\n"))
+                .unwrap()
+                .size,
+            i64::MAX as u64
+        );
+        // The specification forbids only C0 controls other than newline.
+        assert!(Checkpoint::parse(&format!("o\u{85}\u{7f}\n1\n{root}\n")).is_ok());
     }
 
     #[test]

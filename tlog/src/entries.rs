@@ -27,7 +27,7 @@ pub fn push_entry(bundle: &mut Vec<u8>, entry: &[u8]) -> Result<(), BundleError>
 
 /// Splits a bundle into its entries, requiring exactly `width` of them and no trailing bytes.
 pub fn parse_entry_bundle(data: &[u8], width: usize) -> Result<Vec<&[u8]>, BundleError> {
-    let mut entries = Vec::with_capacity(width);
+    let mut entries = Vec::with_capacity(width.min(usize::from(crate::tile::TILE_WIDTH)));
     let mut rest = data;
     while !rest.is_empty() {
         let n = entries.len();

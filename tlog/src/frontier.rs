@@ -26,6 +26,7 @@ impl Frontier {
 
     /// Restores the frontier of a tree of `size` leaves by reading at most 64 stored hashes.
     pub fn from_stored(size: u64, reader: &impl HashReader) -> Result<Frontier, ReadError> {
+        crate::stored::check_tree_size(size)?;
         let indexes: Vec<u64> = right_edge_nodes(size)
             .map(|(level, n)| crate::stored::stored_hash_index(level, n))
             .collect();

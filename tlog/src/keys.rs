@@ -223,8 +223,11 @@ impl SignerKey {
         if self.alg != ALG_COSIGNATURE_V1 {
             return Err(KeyError::UnsupportedType(self.alg));
         }
-        if timestamp > i64::MAX as u64 {
-            return Err(KeyError::Malformed("timestamp beyond 2^63 - 1"));
+        // tlog-witness: a cosignature must not omit its timestamp.
+        if timestamp == 0 || timestamp > i64::MAX as u64 {
+            return Err(KeyError::Malformed(
+                "cosignature timestamp must be between 1 and 2^63 - 1",
+            ));
         }
         let sig = self
             .key
@@ -370,6 +373,7 @@ mod tests {
         later[7] ^= 1;
         assert_eq!(w.verifier().verify(text, &later), None);
         assert!(signer("l", ALG_ED25519, 1).cosign(text, 1).is_err());
+        assert!(w.cosign(text, 0).is_err());
         // A cosignature key and a log key with the same seed and name have different IDs.
         assert_ne!(
             signer("n", ALG_ED25519, 4).verifier().key_id(),

@@ -84,7 +84,7 @@ pub fn is_valid_key_name(name: &str) -> bool {
     !name.is_empty()
         && !name
             .chars()
-            .any(|c| c.is_whitespace() || c == '+' || c.is_control())
+            .any(|c| c.is_whitespace() || c == '+' || (c as u32) < 0x20)
 }
 
 /// A note: its text (ending in a newline) and its signatures.
@@ -142,11 +142,10 @@ impl Note {
     }
 }
 
-/// Notes are UTF-8 with no control characters but newline.
+/// Notes contain no ASCII control character (below U+0020) but newline. DEL and the C1
+/// controls are allowed, as the specification allows them.
 fn check_text_characters(s: &str) -> Result<(), NoteError> {
-    if s.chars().any(|c| c.is_control() && c != '\n') {
-        // `is_control` covers C0 and C1; the specification forbids C0 other than newline and
-        // DEL and C1 are no better in a signed text.
+    if s.bytes().any(|b| b < 0x20 && b != b'\n') {
         return Err(NoteError::ControlCharacter);
     }
     Ok(())
@@ -244,14 +243,21 @@ pub fn verify_signatures(
 ) -> Result<Vec<VerifiedSignature>, NoteError> {
     let mut verified: Vec<VerifiedSignature> = Vec::new();
     for sig in &note.signatures {
-        let Some(at) = verifiers
-            .iter()
-            .position(|v| v.name() == sig.name && v.key_id() == sig.key_id)
-        else {
+        let matching: Vec<usize> = (0..verifiers.len())
+            .filter(|&i| verifiers[i].name() == sig.name && verifiers[i].key_id() == sig.key_id)
+            .collect();
+        if matching.is_empty() {
             continue;
-        };
-        let info = verifiers[at]
-            .verify(&note.text, &sig.signature)
+        }
+        // Two trusted keys may share a name and a 4-byte ID; the signature is good if one of
+        // them verifies it, and bad only if none does.
+        let (at, info) = matching
+            .iter()
+            .find_map(|&i| {
+                verifiers[i]
+                    .verify(&note.text, &sig.signature)
+                    .map(|info| (i, info))
+            })
             .ok_or_else(|| NoteError::BadSignature(sig.name.clone()))?;
         if !verified.iter().any(|v| v.verifier == at) {
             verified.push(VerifiedSignature {
@@ -301,6 +307,7 @@ mod tests {
             ),
             (format!("te\tt\n\n{good_sig}"), "tab"),
             (format!("te\rt\n\n{good_sig}"), "carriage return"),
+            (format!("te\0t\n\n{good_sig}"), "NUL"),
             ("text\n\n- k AQIDBAU=\n".to_string(), "ascii dash"),
             (
                 "text\n\n\u{2014}k AQIDBAU=\n".to_string(),

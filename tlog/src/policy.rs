@@ -185,9 +185,11 @@ impl Policy {
         let threshold = match *threshold {
             "all" => members.len(),
             "any" => 1,
-            k => crate::checkpoint::parse_decimal(k)
-                .ok_or(format!("threshold {k:?} is not all, any or a number"))?
-                as usize,
+            // "Written in decimal": digits only; values out of range fail the 1..=n check.
+            k if !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()) => {
+                k.parse::<usize>().unwrap_or(usize::MAX)
+            }
+            k => return Err(format!("threshold {k:?} is not all, any or a number")),
         };
         self.add_group(name, threshold, members)
     }

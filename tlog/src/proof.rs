@@ -103,7 +103,7 @@ fn range_hashes(ranges: &[LeafRange], reader: &impl HashReader) -> Result<Vec<Ha
 /// must fetch (see [`crate::tile::tiles_for_indexes`]). Empty if `index >= size`.
 pub fn inclusion_proof_indexes(index: u64, size: u64) -> Vec<u64> {
     let mut ranges = Vec::new();
-    if index < size {
+    if index < size && size <= crate::stored::MAX_TREE_SIZE {
         inclusion_ranges(index, 0, size, &mut ranges);
     }
     range_indexes(&ranges)
@@ -113,7 +113,7 @@ pub fn inclusion_proof_indexes(index: u64, size: u64) -> Vec<u64> {
 /// exists or it is empty.
 pub fn consistency_proof_indexes(old: u64, new: u64) -> Vec<u64> {
     let mut ranges = Vec::new();
-    if old > 0 && old <= new {
+    if old > 0 && old <= new && new <= crate::stored::MAX_TREE_SIZE {
         consistency_ranges(old, 0, new, true, &mut ranges);
     }
     range_indexes(&ranges)
@@ -128,6 +128,7 @@ pub fn prove_inclusion(
     if index >= size {
         return Err(ProofError::IndexOutOfRange { index, size });
     }
+    crate::stored::check_tree_size(size)?;
     let mut ranges = Vec::new();
     inclusion_ranges(index, 0, size, &mut ranges);
     Ok(range_hashes(&ranges, reader)?)
@@ -146,6 +147,7 @@ pub fn prove_consistency(
     if old == 0 {
         return Err(ProofError::FromEmptyTree);
     }
+    crate::stored::check_tree_size(new)?;
     let mut ranges = Vec::new();
     consistency_ranges(old, 0, new, true, &mut ranges);
     Ok(range_hashes(&ranges, reader)?)

@@ -12,8 +12,13 @@
 use crate::hash::{Hash, node_hash};
 use thiserror::Error;
 
-/// The deepest level a tree of `u64` leaves can have.
+/// The deepest level a tree can have.
 pub const MAX_LEVEL: u8 = 63;
+
+/// The largest tree this crate handles: 2^63 - 1 leaves, the largest size Go's sumdb (which
+/// uses signed 64-bit sizes) can name. Beyond it the count of stored hashes, about twice the
+/// size, would not fit in a `u64`. Checkpoints with larger sizes are rejected when parsed.
+pub const MAX_TREE_SIZE: u64 = i64::MAX as u64;
 
 /// A failure to read stored hashes.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -24,6 +29,9 @@ pub enum ReadError {
     /// The reader's backing store failed; the string says how.
     #[error("reading stored hashes failed: {0}")]
     Backend(String),
+    /// The tree size is beyond [`MAX_TREE_SIZE`].
+    #[error("tree size {0} is beyond the largest supported tree")]
+    TreeTooLarge(u64),
     /// The reader answered with the wrong number of hashes.
     #[error("reader returned {got} hashes for {want} indexes")]
     WrongCount { want: usize, got: usize },
@@ -84,7 +92,14 @@ pub(crate) fn read_checked(
 }
 
 /// The number of hashes stored for a tree of `n` leaves: `2n - popcount(n)`.
+///
+/// # Panics
+/// If `n` exceeds 2^63, where the count no longer fits in a `u64`.
 pub fn stored_hash_count(n: u64) -> u64 {
+    assert!(
+        n <= 1 << 63,
+        "tree of {n} leaves is beyond the stored-hash index space"
+    );
     // Leaf i adds 1 + trailing_ones(i) hashes; summed over i < n that is Σ_k floor(n / 2^k).
     let mut count = 0u64;
     let mut rest = n;
@@ -99,14 +114,28 @@ pub fn stored_hash_count(n: u64) -> u64 {
 ///
 /// That node is stored right after the leaf that completes it, leaf `(n + 1) * 2^level - 1`,
 /// as the `level`-th hash that leaf adds.
+///
+/// # Panics
+/// If the node lies beyond a tree of [`MAX_TREE_SIZE`] leaves.
 pub fn stored_hash_index(level: u8, n: u64) -> u64 {
-    assert!(level <= MAX_LEVEL, "level {level} is beyond any u64 tree");
-    let last_leaf = ((n + 1) << level) - 1;
+    let end = (n.checked_add(1))
+        .filter(|_| level <= MAX_LEVEL)
+        .and_then(|e| e.checked_mul(1u64 << level))
+        .filter(|&e| e <= MAX_TREE_SIZE);
+    let last_leaf =
+        end.unwrap_or_else(|| panic!("node ({level}, {n}) is beyond the largest tree")) - 1;
     stored_hash_count(last_leaf) + u64::from(level)
 }
 
 /// The inverse of [`stored_hash_index`]: which node is stored at `index`.
+///
+/// # Panics
+/// If `index` is beyond the stored hashes of a tree of [`MAX_TREE_SIZE`] leaves.
 pub fn split_stored_hash_index(index: u64) -> (u8, u64) {
+    assert!(
+        index < stored_hash_count(MAX_TREE_SIZE),
+        "stored hash {index} is beyond the largest tree"
+    );
     // Find the leaf whose appended hashes contain `index`. Since
     // count(x) = 2x - popcount(x), the leaf is within 32 steps of index / 2.
     let mut leaf = index / 2;
@@ -155,6 +184,7 @@ pub fn right_edge_nodes(n: u64) -> impl Iterator<Item = (u8, u64)> {
 
 /// The root hash of the tree of the first `n` leaves, from at most 64 stored hashes.
 pub fn tree_hash(n: u64, reader: &impl HashReader) -> Result<Hash, ReadError> {
+    check_tree_size(n)?;
     if n == 0 {
         return Ok(Hash::empty_tree());
     }
@@ -162,6 +192,15 @@ pub fn tree_hash(n: u64, reader: &impl HashReader) -> Result<Hash, ReadError> {
         .map(|(l, i)| stored_hash_index(l, i))
         .collect();
     Ok(fold_right_edge(&read_checked(reader, &indexes)?))
+}
+
+/// Refuses sizes beyond [`MAX_TREE_SIZE`], whose stored-hash positions do not exist.
+pub fn check_tree_size(size: u64) -> Result<(), ReadError> {
+    if size > MAX_TREE_SIZE {
+        Err(ReadError::TreeTooLarge(size))
+    } else {
+        Ok(())
+    }
 }
 
 /// Combines perfect-subtree hashes, given largest (leftmost) first, into the hash of the
@@ -221,18 +260,21 @@ mod tests {
             let (level, n) = split_stored_hash_index(index);
             assert_eq!(stored_hash_index(level, n), index, "index={index}");
         }
-        for level in 0..=MAX_LEVEL {
-            let n = (u64::MAX >> level) / 3;
-            if let Some(last) = (n + 1).checked_shl(u32::from(level))
-                && last > 0
-                && last < u64::MAX / 2
-            {
-                assert_eq!(
-                    split_stored_hash_index(stored_hash_index(level, n)),
-                    (level, n)
-                );
-            }
+        for level in 0..MAX_LEVEL {
+            let n = (MAX_TREE_SIZE >> level) - 1;
+            assert_eq!(
+                split_stored_hash_index(stored_hash_index(level, n)),
+                (level, n)
+            );
+            assert_eq!(
+                split_stored_hash_index(stored_hash_index(level, n / 3)),
+                (level, n / 3)
+            );
         }
+        // The very last stored hash of the largest tree.
+        let last = stored_hash_count(MAX_TREE_SIZE) - 1;
+        let (level, n) = split_stored_hash_index(last);
+        assert_eq!(stored_hash_index(level, n), last);
     }
 
     #[test]
@@ -251,6 +293,26 @@ mod tests {
         assert_eq!(tree_hash(7, &stored).unwrap(), node_hash(&left, &right));
         assert_eq!(tree_hash(1, &stored).unwrap(), l[0]);
         assert_eq!(tree_hash(0, &stored).unwrap(), Hash::empty_tree());
+    }
+
+    #[test]
+    fn sizes_beyond_the_largest_tree_are_errors_not_panics() {
+        let stored = build(3);
+        assert_eq!(
+            tree_hash(MAX_TREE_SIZE + 1, &stored),
+            Err(ReadError::TreeTooLarge(MAX_TREE_SIZE + 1))
+        );
+        assert_eq!(
+            tree_hash(u64::MAX, &stored),
+            Err(ReadError::TreeTooLarge(u64::MAX))
+        );
+        assert!(tree_hash(MAX_TREE_SIZE, &stored).is_err());
+    }
+
+    #[test]
+    #[should_panic(expected = "beyond the largest tree")]
+    fn index_of_a_node_beyond_the_largest_tree_panics() {
+        stored_hash_index(1, 1 << 62);
     }
 
     #[test]

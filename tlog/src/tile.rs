@@ -223,7 +223,10 @@ pub fn hash_from_tile(tile: &Tile, data: &[u8], stored_index: u64) -> Result<Has
             "{tile} does not hold stored hash {stored_index}"
         )));
     }
-    if data.len() != tile.data_len() {
+    // A wider tile than asked for is fine (a client may fetch the full tile once the partial
+    // one is gone); only its first `width` hashes are used.
+    let full = usize::from(TILE_WIDTH) * HASH_SIZE;
+    if data.len() % HASH_SIZE != 0 || data.len() < tile.data_len() || data.len() > full {
         return Err(ReadError::BadTile(format!(
             "{tile} has {} bytes, want {}",
             data.len(),
@@ -246,8 +249,13 @@ pub fn hash_from_tile(tile: &Tile, data: &[u8], stored_index: u64) -> Result<Has
 /// The tiles, at tree size `size`, that hold the given stored hashes: what a client fetches
 /// to compute a proof. Each tile appears once, with its width at that tree size.
 pub fn tiles_for_indexes(size: u64, indexes: &[u64]) -> Result<Vec<Tile>, ReadError> {
+    crate::stored::check_tree_size(size)?;
+    let stored_count = crate::stored::stored_hash_count(size);
     let mut tiles: Vec<Tile> = Vec::new();
     for &index in indexes {
+        if index >= stored_count {
+            return Err(ReadError::Missing(index));
+        }
         let (needed, _) = tile_for_stored_index(index);
         let tile = Tile::at_tree_size(needed.level, needed.index, size)
             .filter(|t| t.width >= needed.width)
@@ -284,6 +292,13 @@ pub fn new_tiles(old: u64, new: u64) -> Vec<Tile> {
 
 /// The contents of a hash tile, read from stored hashes: what a log writes out.
 pub fn read_tile_data(tile: &Tile, reader: &impl HashReader) -> Result<Vec<u8>, ReadError> {
+    // Any parsed tile path can reach here: refuse tiles no tree of this crate can have.
+    let possible = Tile::at_tree_size(tile.level, tile.index, crate::stored::MAX_TREE_SIZE);
+    if !possible.is_some_and(|t| t.width >= tile.width) {
+        return Err(ReadError::BadTile(format!(
+            "{tile} is beyond the largest tree"
+        )));
+    }
     let level = tile.level * TILE_HEIGHT;
     let first = tile.index << TILE_HEIGHT;
     let indexes: Vec<u64> = (0..u64::from(tile.width))
@@ -437,6 +452,35 @@ mod tests {
             vec![tile(0, 0, 256), tile(0, 1, 1), tile(1, 0, 1)]
         );
         assert_eq!(new_tiles(257, 258), vec![tile(0, 1, 2)]);
+    }
+
+    #[test]
+    fn tiles_beyond_any_tree_are_errors_not_panics() {
+        let none: Vec<crate::Hash> = Vec::new();
+        for t in [
+            tile(8, 0, 1),
+            tile(32, 0, 1),
+            tile(63, u64::MAX, 255),
+            tile(0, 1 << 56, 1),
+            tile(7, 0, 128),
+        ] {
+            assert!(
+                matches!(read_tile_data(&t, &none), Err(ReadError::BadTile(_))),
+                "{t}"
+            );
+        }
+        assert!(tiles_for_indexes(u64::MAX, &[0]).is_err());
+        assert!(tiles_for_indexes(10, &[u64::MAX]).is_err());
+    }
+
+    #[test]
+    fn a_full_tile_serves_for_a_partial_one() {
+        let data: Vec<u8> = (0..=255u8).flat_map(|i| [i; 32]).collect();
+        let partial = tile(0, 0, 3);
+        let h = hash_from_tile(&partial, &data, stored_hash_index(0, 2)).unwrap();
+        assert_eq!(h, crate::Hash([2; 32]));
+        assert!(hash_from_tile(&partial, &data[..64], stored_hash_index(0, 2)).is_err());
+        assert!(hash_from_tile(&partial, &data[..95], stored_hash_index(0, 2)).is_err());
     }
 
     #[test]

@@ -178,8 +178,8 @@ fn malformed_policies_are_rejected() {
             "threshold zero",
         ),
         (
-            format!("witness A {w1}\ngroup G 01 A\nquorum G\n"),
-            "leading zero",
+            format!("witness A {w1}\ngroup G 18446744073709551617 A\nquorum G\n"),
+            "threshold beyond usize",
         ),
         (
             format!("witness A {w1}\ngroup G any\nquorum G\n"),
