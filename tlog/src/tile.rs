@@ -226,7 +226,7 @@ pub fn hash_from_tile(tile: &Tile, data: &[u8], stored_index: u64) -> Result<Has
     // A wider tile than asked for is fine (a client may fetch the full tile once the partial
     // one is gone); only its first `width` hashes are used.
     let full = usize::from(TILE_WIDTH) * HASH_SIZE;
-    if data.len() % HASH_SIZE != 0 || data.len() < tile.data_len() || data.len() > full {
+    if !data.len().is_multiple_of(HASH_SIZE) || data.len() < tile.data_len() || data.len() > full {
         return Err(ReadError::BadTile(format!(
             "{tile} has {} bytes, want {}",
             data.len(),
@@ -294,7 +294,7 @@ pub fn new_tiles(old: u64, new: u64) -> Vec<Tile> {
 pub fn read_tile_data(tile: &Tile, reader: &impl HashReader) -> Result<Vec<u8>, ReadError> {
     // Any parsed tile path can reach here: refuse tiles no tree of this crate can have.
     let possible = Tile::at_tree_size(tile.level, tile.index, crate::stored::MAX_TREE_SIZE);
-    if !possible.is_some_and(|t| t.width >= tile.width) {
+    if possible.is_none_or(|t| t.width < tile.width) {
         return Err(ReadError::BadTile(format!(
             "{tile} is beyond the largest tree"
         )));
