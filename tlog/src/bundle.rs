@@ -110,6 +110,20 @@ impl ProofBundle {
         bytes
     }
 
+    /// Checks a bundle that carries its entry in `extra`, as Shailoo ledgers issue them, and
+    /// returns the entry. The entry is authenticated by the proof, not trusted on its own.
+    pub fn verify_entry(
+        &self,
+        policy: &Policy,
+    ) -> Result<(VerifiedCheckpoint, &[u8]), BundleVerifyError> {
+        let entry = self
+            .extra
+            .as_deref()
+            .ok_or(BundleVerifyError::Malformed("no entry in the extra line"))?;
+        let verified = self.verify(&crate::hash::leaf_hash(entry), policy)?;
+        Ok((verified, entry))
+    }
+
     /// Checks, with no network, that the entry whose leaf hash is `leaf` is in the log: the
     /// checkpoint satisfies `policy` and the proof binds the leaf to its root at `index`.
     pub fn verify(

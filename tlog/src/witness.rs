@@ -280,3 +280,9 @@ pub fn check_add_checkpoint<'k>(
     }
     Verdict::Cosign { checkpoint, note }
 }
+
+/// The path segment under which a witness serves its latest cosigned checkpoint of a log:
+/// the lower-case hex SHA-256 of the origin (`GET <prefix>/<origin hash>/checkpoint`).
+pub fn origin_hash(origin: &str) -> String {
+    crate::hash::sha256(origin.as_bytes()).to_hex()
+}

@@ -129,7 +129,7 @@ fn vectors() -> Vec<(&'static str, Vec<u8>)> {
         checkpoint: log_only.clone(),
     };
     let bundle = ProofBundle {
-        extra: None,
+        extra: Some(entry(7)),
         index: 7,
         proof: prove_inclusion(7, size, &stored).unwrap(),
         checkpoint: cosigned.clone(),
@@ -248,4 +248,6 @@ fn oracles_agree_with_the_vectors() {
     )
     .unwrap();
     bundle.verify(&leaf_hash(&entry(7)), &policy).unwrap();
+    let (_, carried) = bundle.verify_entry(&policy).unwrap();
+    assert_eq!(carried, entry(7));
 }

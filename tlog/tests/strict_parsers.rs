@@ -93,6 +93,16 @@ fn proof_bundle_round_trips_and_verifies_offline() {
     let parsed = ProofBundle::parse(&bytes).unwrap();
     assert_eq!(parsed, bundle);
     parsed.verify(&leaf_hash(&entry(7)), &policy).unwrap();
+    // The entry in `extra` is checked, not trusted.
+    assert!(
+        parsed.verify_entry(&policy).is_err(),
+        "extra here is not entry 7"
+    );
+    let carrying = ProofBundle {
+        extra: Some(entry(7)),
+        ..parsed.clone()
+    };
+    assert_eq!(carrying.verify_entry(&policy).unwrap().1, entry(7));
     assert!(parsed.verify(&leaf_hash(&entry(8)), &policy).is_err());
     let mut wrong_index = parsed.clone();
     wrong_index.index = 8;

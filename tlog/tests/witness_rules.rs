@@ -226,3 +226,12 @@ fn responses_round_trip_through_http_form() {
     assert!(AddCheckpointResponse::parse(500, None, b"").is_err());
     let _ = VerifierKey::parse(&w.verifier().to_string()).unwrap();
 }
+
+#[test]
+fn monitoring_path_is_the_origin_hash() {
+    assert_eq!(
+        tlog::witness::origin_hash("example.com/log"),
+        tlog::hash::sha256(b"example.com/log").to_hex()
+    );
+    assert_eq!(tlog::witness::origin_hash("").len(), 64);
+}
