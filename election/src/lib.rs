@@ -1,6 +1,21 @@
-//! The election domain of Shailoo Ledger: record kinds, their canonical encoding and
-//! signatures, key enrollment, audit rules and the tally.
+//! `election`: the election domain of Shailoo Ledger.
 //!
-//! Not yet written: see the open issue "Election records". This crate exists so that the
-//! workspace has its final shape from the first commit.
+//! The log proves that nothing was changed or hidden; these records prove something about the
+//! election. Every log entry is a [`Record`]: a signed envelope around one of the record kinds
+//! in [`records`], encoded as canonical CBOR. [`audit`] holds the rules — pure functions over
+//! the ordered stream of records that the verifier, the ledger's admission check and the
+//! browser all run — and [`tally`] recomputes the results. [`generate`] makes a realistic
+//! synthetic election for demos, tests and benchmarks. No I/O; builds for WebAssembly.
+//!
+//! `spec/records.md` in the repository is the normative description of every byte.
 #![forbid(unsafe_code)]
+
+pub mod audit;
+pub mod cbor;
+pub mod generate;
+pub mod record;
+pub mod records;
+pub mod tally;
+
+pub use record::{Record, RecordError};
+pub use records::{Body, Kind};

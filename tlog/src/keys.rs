@@ -102,6 +102,12 @@ impl VerifierKey {
     pub fn public_key(&self) -> [u8; 32] {
         self.key.to_bytes()
     }
+
+    /// The Ed25519 key, for protocols other than notes that reuse a note key (the election
+    /// records' root key).
+    pub fn verifying_key(&self) -> &VerifyingKey {
+        &self.key
+    }
 }
 
 impl fmt::Display for VerifierKey {
@@ -215,6 +221,13 @@ impl SignerKey {
 
     pub fn alg(&self) -> u8 {
         self.alg
+    }
+
+    /// The Ed25519 key, for protocols other than notes that reuse a note key (the election
+    /// records' root key). Signing other messages with it is safe only under a domain
+    /// separation that no note text can match, as the election records' context string does.
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.key
     }
 
     /// A cosignature/v1 over the note text at `timestamp` (seconds since the Unix epoch).

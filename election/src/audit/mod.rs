@@ -1,0 +1,624 @@
+//! The audit: every rule, applied to the ordered stream of log entries.
+//!
+//! The same [`Auditor`] serves the verifier (a whole log), the ledger (its admission check,
+//! [`Auditor::check_admission`]) and the browser. It reads entries in log order, keeps what
+//! later rules need (keys, registry, current protocols, complaints), and never panics: an
+//! entry that is not a record is a finding, not a crash.
+//!
+//! Rules that compare records of one precinct (urn against protocol, ballots against
+//! identified voters) and the final result are judged in [`Auditor::report`], over the state
+//! at the end, so that corrections are taken into account.
+
+mod authority;
+pub mod checks;
+mod rules;
+
+pub use authority::{Authority, KeyRegistry, roles_for};
+pub use rules::{Finding, Rule};
+
+use crate::record::{Record, RecordError};
+use crate::records::{
+    Body, ContestId, ElectionDefinition, FinalResult, IdentificationReport, Kind, Precinct,
+    PrecinctId, PrecinctProtocol, UrnResult,
+};
+use crate::tally::{Tally, compute};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+/// The complaint deadline when the election definition does not give one: three days.
+pub const DEFAULT_COMPLAINT_DEADLINE: u64 = 3 * 24 * 3600;
+
+/// What the audit is told rather than reads from the log.
+#[derive(Clone, Debug)]
+pub struct AuditConfig {
+    /// The pinned CEC root key (from the trust policy's `root` line).
+    pub root_key: [u8; 32],
+    /// The election id the log is for; if `None`, the first record's election is taken.
+    pub election: Option<String>,
+    /// Overrides the definition's complaint deadline (seconds).
+    pub complaint_deadline: Option<u64>,
+}
+
+#[derive(Clone, Debug)]
+struct Complaint {
+    filed_index: u64,
+    filed_time: u64,
+    precinct: Option<PrecinctId>,
+    decided: bool,
+}
+
+/// What a valid record at an index was, so that a correction can point at it.
+#[derive(Clone, Copy, Debug)]
+struct Logged {
+    kind: Kind,
+    key: Option<(PrecinctId, ContestId)>,
+}
+
+/// The audit's result.
+#[derive(Clone, Debug)]
+pub struct AuditReport {
+    pub entries: u64,
+    pub records_by_kind: BTreeMap<Kind, u64>,
+    pub keys_enrolled: usize,
+    pub election: Option<String>,
+    pub findings: Vec<Finding>,
+    pub tally: Tally,
+    /// The final results announced (and not superseded), by log index.
+    pub final_results: Vec<(u64, FinalResult)>,
+}
+
+impl AuditReport {
+    /// Whether the findings include one of `rule`.
+    pub fn has(&self, rule: Rule) -> bool {
+        self.findings.iter().any(|f| f.rule == rule)
+    }
+}
+
+/// Applies the rules to entries in log order.
+#[derive(Clone, Debug)]
+pub struct Auditor {
+    config: AuditConfig,
+    keys: KeyRegistry,
+    election: Option<String>,
+    definition: Option<ElectionDefinition>,
+    precincts: HashMap<PrecinctId, Precinct>,
+    protocols: HashMap<(PrecinctId, ContestId), (u64, PrecinctProtocol)>,
+    urns: HashMap<(PrecinctId, ContestId), (u64, UrnResult)>,
+    identification: HashMap<PrecinctId, (u64, IdentificationReport)>,
+    turnout: HashMap<PrecinctId, (u8, u32)>,
+    complaints: BTreeMap<String, Complaint>,
+    annulled: BTreeSet<PrecinctId>,
+    finals: Vec<(u64, FinalResult)>,
+    superseded: HashSet<u64>,
+    logged: HashMap<u64, Logged>,
+    latest_time: u64,
+    entries: u64,
+    counts: BTreeMap<Kind, u64>,
+    findings: Vec<Finding>,
+}
+
+impl Auditor {
+    pub fn new(config: AuditConfig) -> Auditor {
+        Auditor {
+            keys: KeyRegistry::new(config.root_key),
+            election: config.election.clone(),
+            config,
+            definition: None,
+            precincts: HashMap::new(),
+            protocols: HashMap::new(),
+            urns: HashMap::new(),
+            identification: HashMap::new(),
+            turnout: HashMap::new(),
+            complaints: BTreeMap::new(),
+            annulled: BTreeSet::new(),
+            finals: Vec::new(),
+            superseded: HashSet::new(),
+            logged: HashMap::new(),
+            latest_time: 0,
+            entries: 0,
+            counts: BTreeMap::new(),
+            findings: Vec::new(),
+        }
+    }
+
+    /// The findings so far.
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+
+    /// The election definition, once logged.
+    pub fn definition(&self) -> Option<&ElectionDefinition> {
+        self.definition.as_ref()
+    }
+
+    /// The key registry as the log has built it so far.
+    pub fn keys(&self) -> &KeyRegistry {
+        &self.keys
+    }
+
+    /// The precincts registered so far.
+    pub fn precincts(&self) -> &HashMap<PrecinctId, Precinct> {
+        &self.precincts
+    }
+
+    /// Whether `entry` may be admitted as the next record: it must be a well-formed record of
+    /// this election, correctly signed by a key allowed to sign it. On success returns the
+    /// record; the auditor is not changed (call [`Auditor::push`] once it is sequenced).
+    pub fn check_admission(&self, entry: &[u8]) -> Result<Record, Finding> {
+        let record = self.gate(entry, None)?;
+        if record.kind() == Kind::Annulment
+            && !self
+                .keys
+                .authority(&record.signer, record.time)
+                .is_ok_and(|a| a.is_cec())
+        {
+            return Err(finding(
+                Rule::AnnulmentByCec,
+                None,
+                None,
+                "only CEC keys may annul results".into(),
+            ));
+        }
+        Ok(record)
+    }
+
+    /// Audits the entry at `index` (entries must come in log order) and returns the findings
+    /// it raised.
+    pub fn push(&mut self, index: u64, entry: &[u8]) -> &[Finding] {
+        let before = self.findings.len();
+        self.entries += 1;
+        match self.gate(entry, Some(index)) {
+            Ok(record) => {
+                *self.counts.entry(record.kind()).or_insert(0) += 1;
+                self.latest_time = self.latest_time.max(record.time);
+                if self.election.is_none() {
+                    self.election = Some(record.election.clone());
+                }
+                self.apply(index, record);
+            }
+            Err(f) => self.findings.push(f),
+        }
+        &self.findings[before..]
+    }
+
+    /// The checks that decide whether an entry is a record this log may hold at all.
+    fn gate(&self, entry: &[u8], index: Option<u64>) -> Result<Record, Finding> {
+        let record = Record::from_bytes(entry).map_err(|e| match e {
+            RecordError::UnknownKind(k) => finding(
+                Rule::RecordUnknownKind,
+                index,
+                None,
+                format!("kind {k} is not a known record kind"),
+            ),
+            e => finding(Rule::RecordMalformed, index, None, e.to_string()),
+        })?;
+        let precinct = record.body.precinct();
+        if let Some(expected) = &self.election
+            && *expected != record.election
+        {
+            let msg = format!(
+                "the record is for election {:?}, this log is for {expected:?}",
+                record.election
+            );
+            return Err(finding(Rule::RecordElection, index, precinct, msg));
+        }
+        record
+            .verify_signature()
+            .map_err(|e| finding(Rule::RecordSignature, index, precinct, e.to_string()))?;
+        self.keys
+            .authorize(&record, |p| self.precincts.get(&p).map(|x| x.territory))
+            .map_err(|why| finding(Rule::SignerAuthorized, index, precinct, why))?;
+        Ok(record)
+    }
+
+    fn note(
+        &mut self,
+        rule: Rule,
+        index: u64,
+        precinct: Option<PrecinctId>,
+        problems: Vec<String>,
+    ) {
+        for message in problems {
+            self.findings
+                .push(finding(rule, Some(index), precinct, message));
+        }
+    }
+
+    /// Checks a record's references: a registered precinct, a defined contest, and as many
+    /// vote counts as the contest has options. Returns whether they hold.
+    fn references_hold(
+        &mut self,
+        index: u64,
+        precinct: PrecinctId,
+        contest: Option<(ContestId, usize)>,
+    ) -> bool {
+        let mut problems = Vec::new();
+        if !self.precincts.contains_key(&precinct) {
+            problems.push(format!("precinct {precinct} is not in the registry"));
+        }
+        if let Some((id, votes)) = contest {
+            match self
+                .definition
+                .as_ref()
+                .and_then(|d| d.contests.iter().find(|c| c.id == id))
+            {
+                None => problems.push(format!("contest {id} is not defined")),
+                Some(c) if c.options.len() != votes => problems.push(format!(
+                    "{votes} vote counts for contest {id}, which has {} options",
+                    c.options.len()
+                )),
+                Some(_) => {}
+            }
+        }
+        let ok = problems.is_empty();
+        self.note(Rule::RecordReference, index, Some(precinct), problems);
+        ok
+    }
+
+    fn apply(&mut self, index: u64, record: Record) {
+        let (time, kind) = (record.time, record.kind());
+        let authority = self.keys.authority(&record.signer, time).ok();
+        self.keys.apply(&record);
+        let mut key = None;
+        match record.body {
+            Body::KeyEnrollment(_) | Body::KeyRevocation(_) => {}
+            Body::ElectionDefinition(d) => {
+                if self.definition.is_some() {
+                    self.note(
+                        Rule::RecordReference,
+                        index,
+                        None,
+                        vec![
+                            "the election is defined a second time; the first definition stands"
+                                .into(),
+                        ],
+                    );
+                } else {
+                    self.definition = Some(d);
+                }
+            }
+            Body::PrecinctRegistry(r) => {
+                for p in r.precincts {
+                    if self.precincts.insert(p.id, p.clone()).is_some() {
+                        self.note(
+                            Rule::RecordReference,
+                            index,
+                            Some(p.id),
+                            vec![format!("precinct {} is registered twice", p.id)],
+                        );
+                    }
+                }
+            }
+            Body::PrecinctProtocol(p) => {
+                let (precinct, contest) = (p.precinct, p.contest);
+                if !self.references_hold(index, precinct, Some((contest, p.votes.len()))) {
+                    return;
+                }
+                self.note(
+                    Rule::ProtocolArithmetic,
+                    index,
+                    Some(precinct),
+                    checks::protocol_arithmetic(&p),
+                );
+                if let Some((earlier, _)) = self.protocols.get(&(precinct, contest)) {
+                    let msg = format!(
+                        "a protocol for this precinct and contest is already logged at entry {earlier}, and no correction supersedes it"
+                    );
+                    self.note(Rule::ProtocolSingle, index, Some(precinct), vec![msg]);
+                    return;
+                }
+                self.protocols.insert((precinct, contest), (index, p));
+                key = Some((precinct, contest));
+            }
+            Body::UrnResult(u) => {
+                let (precinct, contest) = (u.precinct, u.contest);
+                if !self.references_hold(index, precinct, Some((contest, u.votes.len()))) {
+                    return;
+                }
+                self.urns.entry((precinct, contest)).or_insert((index, u));
+                key = Some((precinct, contest));
+            }
+            Body::Turnout(t) => {
+                if !self.references_hold(index, t.precinct, None) {
+                    return;
+                }
+                if let Some(&(hour, count)) = self.turnout.get(&t.precinct)
+                    && (t.hour <= hour || t.identified < count)
+                {
+                    let msg = format!(
+                        "{}:00 shows {} identified after {hour}:00 showed {count}",
+                        t.hour, t.identified
+                    );
+                    self.note(Rule::TurnoutMonotonic, index, Some(t.precinct), vec![msg]);
+                }
+                self.turnout.insert(t.precinct, (t.hour, t.identified));
+            }
+            Body::IdentificationReport(r) => {
+                if !self.references_hold(index, r.precinct, None) {
+                    return;
+                }
+                let problems =
+                    checks::hourly_counts_monotonic(&r.hourly, r.identified + r.identified_mobile);
+                self.note(Rule::TurnoutMonotonic, index, Some(r.precinct), problems);
+                self.identification.entry(r.precinct).or_insert((index, r));
+            }
+            Body::ComplaintFiled(c) => {
+                if self.complaints.contains_key(&c.complaint) {
+                    self.note(
+                        Rule::RecordReference,
+                        index,
+                        c.precinct,
+                        vec![format!("complaint {} is filed a second time", c.complaint)],
+                    );
+                    return;
+                }
+                let state = Complaint {
+                    filed_index: index,
+                    filed_time: time,
+                    precinct: c.precinct,
+                    decided: false,
+                };
+                self.complaints.insert(c.complaint, state);
+            }
+            Body::ComplaintDecision(d) => {
+                let deadline = self.complaint_deadline();
+                let Some(c) = self.complaints.get_mut(&d.complaint) else {
+                    self.note(
+                        Rule::RecordReference,
+                        index,
+                        None,
+                        vec![format!(
+                            "decision on complaint {}, which was never filed",
+                            d.complaint
+                        )],
+                    );
+                    return;
+                };
+                let (first_decision, filed, precinct) = (!c.decided, c.filed_time, c.precinct);
+                c.decided = true;
+                if first_decision && time.saturating_sub(filed) > deadline {
+                    let msg = format!(
+                        "complaint {} was decided {} after its filing record, later than the {} allowed",
+                        d.complaint,
+                        duration(time.saturating_sub(filed)),
+                        duration(deadline)
+                    );
+                    self.note(Rule::ComplaintDeadline, index, precinct, vec![msg]);
+                }
+            }
+            Body::FinanceReport(_) => {}
+            Body::BankStatement(s) => self.note(
+                Rule::FinanceStatementBalance,
+                index,
+                None,
+                checks::statement_balances(&s),
+            ),
+            Body::Annulment(a) => {
+                if !authority.is_some_and(Authority::is_cec) {
+                    let msg = format!(
+                        "resolution {} annulling {:?} is signed by a key that is not the CEC's; it is not applied",
+                        a.resolution, a.precincts
+                    );
+                    self.note(
+                        Rule::AnnulmentByCec,
+                        index,
+                        a.precincts.first().copied(),
+                        vec![msg],
+                    );
+                    return;
+                }
+                for p in a.precincts {
+                    if self.references_hold(index, p, None) {
+                        self.annulled.insert(p);
+                    }
+                }
+            }
+            Body::Correction(c) => self.correct(index, c.supersedes),
+            Body::FinalResult(f) => self.finals.push((index, f)),
+        }
+        self.logged.insert(index, Logged { kind, key });
+    }
+
+    /// Supersedes the record at `target`: it no longer counts, and a new record of its kind
+    /// for its precinct may follow.
+    fn correct(&mut self, index: u64, target: u64) {
+        let Some(logged) = self.logged.get(&target).copied().filter(|_| target < index) else {
+            self.note(
+                Rule::RecordReference,
+                index,
+                None,
+                vec![format!(
+                    "the correction supersedes entry {target}, which is not an earlier valid record"
+                )],
+            );
+            return;
+        };
+        self.superseded.insert(target);
+        let Some(key) = logged.key else {
+            if logged.kind == Kind::FinalResult {
+                self.finals.retain(|(i, _)| *i != target);
+            }
+            return;
+        };
+        match logged.kind {
+            Kind::PrecinctProtocol
+                if self.protocols.get(&key).is_some_and(|(i, _)| *i == target) =>
+            {
+                self.protocols.remove(&key);
+            }
+            Kind::UrnResult if self.urns.get(&key).is_some_and(|(i, _)| *i == target) => {
+                self.urns.remove(&key);
+            }
+            _ => {}
+        }
+    }
+
+    fn complaint_deadline(&self) -> u64 {
+        self.config
+            .complaint_deadline
+            .or(self.definition.as_ref().map(|d| d.complaint_deadline))
+            .unwrap_or(DEFAULT_COMPLAINT_DEADLINE)
+    }
+
+    /// The tally of the current protocols.
+    pub fn tally(&self) -> Tally {
+        let Some(definition) = &self.definition else {
+            return Tally::default();
+        };
+        let protocols = self
+            .protocols
+            .iter()
+            .map(|(k, (_, p))| (*k, p.clone()))
+            .collect();
+        compute(definition, &self.precincts, &protocols, &self.annulled)
+    }
+
+    /// The report at this point: the findings so far, plus the rules judged over the whole
+    /// state (urn and identification against protocols, undecided complaints past their
+    /// deadline at `now` — by default the latest record's time — and the final result).
+    pub fn report(&self, now: Option<u64>) -> AuditReport {
+        let mut findings = self.findings.clone();
+        let mut keys: Vec<&(PrecinctId, ContestId)> = self.protocols.keys().collect();
+        keys.sort_unstable();
+        for key in keys {
+            let (index, p) = &self.protocols[key];
+            if let Some((urn_index, urn)) = self.urns.get(key) {
+                for message in checks::urn_matches_protocol(urn, p) {
+                    findings.push(finding(
+                        Rule::UrnMatchesProtocol,
+                        Some(*urn_index),
+                        Some(key.0),
+                        message,
+                    ));
+                }
+            }
+            if let Some((_, id)) = self.identification.get(&key.0) {
+                for message in checks::ballots_within_identified(p, id) {
+                    findings.push(finding(
+                        Rule::BallotsWithinIdentified,
+                        Some(*index),
+                        Some(key.0),
+                        message,
+                    ));
+                }
+            }
+        }
+        let now = now.unwrap_or(self.latest_time);
+        let deadline = self.complaint_deadline();
+        for (number, c) in &self.complaints {
+            if !c.decided && now.saturating_sub(c.filed_time) > deadline {
+                let msg = format!(
+                    "complaint {number} is undecided {} after its filing record; the deadline is {}",
+                    duration(now - c.filed_time),
+                    duration(deadline)
+                );
+                findings.push(finding(
+                    Rule::ComplaintDeadline,
+                    Some(c.filed_index),
+                    c.precinct,
+                    msg,
+                ));
+            }
+        }
+        let tally = self.tally();
+        let finals: Vec<(u64, FinalResult)> = self
+            .finals
+            .iter()
+            .filter(|(i, _)| !self.superseded.contains(i))
+            .cloned()
+            .collect();
+        for (index, f) in &finals {
+            for message in final_result_problems(f, &tally) {
+                findings.push(finding(
+                    Rule::FinalMatchesTally,
+                    Some(*index),
+                    None,
+                    message,
+                ));
+            }
+        }
+        AuditReport {
+            entries: self.entries,
+            records_by_kind: self.counts.clone(),
+            keys_enrolled: self.keys.len(),
+            election: self.election.clone(),
+            findings,
+            tally,
+            final_results: finals,
+        }
+    }
+}
+
+/// `final.matches-tally`: the announced result against the recomputed one.
+fn final_result_problems(f: &FinalResult, tally: &Tally) -> Vec<String> {
+    let Some(t) = tally.contest(f.contest) else {
+        return vec![format!(
+            "final result for contest {}, which is not defined",
+            f.contest
+        )];
+    };
+    let mut problems = Vec::new();
+    for (option, (announced, counted)) in f.totals.iter().zip(&t.national).enumerate() {
+        if announced != counted {
+            problems.push(format!(
+                "option {}: announced {announced}, the precinct protocols add up to {counted}",
+                option + 1
+            ));
+        }
+    }
+    if f.totals.len() != t.national.len() {
+        problems.push(format!(
+            "{} totals announced for {} options",
+            f.totals.len(),
+            t.national.len()
+        ));
+    }
+    if f.precincts_counted as usize != t.included.len() {
+        problems.push(format!(
+            "{} precincts announced as counted, {} protocols count",
+            f.precincts_counted,
+            t.included.len()
+        ));
+    }
+    let mut announced_annulled = f.annulled.clone();
+    announced_annulled.sort_unstable();
+    if announced_annulled != t.annulled {
+        problems.push(format!(
+            "annulled precincts announced {:?}, annulled in the log {:?}",
+            announced_annulled, t.annulled
+        ));
+    }
+    problems
+}
+
+fn finding(
+    rule: Rule,
+    index: Option<u64>,
+    precinct: Option<PrecinctId>,
+    message: String,
+) -> Finding {
+    Finding {
+        rule,
+        index,
+        precinct,
+        message,
+    }
+}
+
+/// Seconds as days and hours, for messages.
+fn duration(seconds: u64) -> String {
+    let (days, hours) = (seconds / 86_400, seconds % 86_400 / 3600);
+    match (days, hours) {
+        (0, h) => format!("{h} h"),
+        (d, 0) => format!("{d} days"),
+        (d, h) => format!("{d} days {h} h"),
+    }
+}
+
+/// Runs the whole audit over entries in log order.
+pub fn audit<'a>(config: AuditConfig, entries: impl IntoIterator<Item = &'a [u8]>) -> AuditReport {
+    let mut auditor = Auditor::new(config);
+    for (index, entry) in entries.into_iter().enumerate() {
+        auditor.push(index as u64, entry);
+    }
+    auditor.report(None)
+}

@@ -1,0 +1,186 @@
+//! The synthetic election against the audit: a clean election yields no finding, its tally
+//! adds up, and each injected anomaly is found by exactly the rule meant for it.
+
+use ed25519_dalek::SigningKey;
+use election::audit::{AuditConfig, AuditReport, Rule, audit};
+use election::generate::{Anomaly, Config, Election, generate};
+use election::{Body, Kind};
+
+fn root() -> SigningKey {
+    SigningKey::from_bytes(&[42; 32])
+}
+
+fn election(precincts: u32, anomalies: &[Anomaly]) -> Election {
+    let config = Config {
+        seed: 7,
+        precincts,
+        anomalies: anomalies.to_vec(),
+        ..Config::default()
+    };
+    generate(&config, &root())
+}
+
+fn run(e: &Election) -> AuditReport {
+    let config = AuditConfig {
+        root_key: root().verifying_key().to_bytes(),
+        election: Some(e.election.clone()),
+        complaint_deadline: None,
+    };
+    let entries: Vec<Vec<u8>> = e.records.iter().map(|r| r.to_bytes()).collect();
+    audit(config, entries.iter().map(Vec::as_slice))
+}
+
+#[test]
+fn a_clean_election_has_no_findings_and_its_tally_adds_up() {
+    let e = election(400, &[]);
+    let report = run(&e);
+    assert!(
+        report.findings.is_empty(),
+        "findings in a clean election: {:#?}",
+        &report.findings[..report.findings.len().min(5)]
+    );
+    let tally = report.tally.contest(1).unwrap();
+    assert_eq!(tally.included.len(), 400);
+    assert!(tally.missing.is_empty() && tally.annulled.is_empty());
+    let protocols: Vec<_> = e
+        .records
+        .iter()
+        .filter_map(|r| match &r.body {
+            Body::PrecinctProtocol(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    let valid: u64 = protocols.iter().map(|p| u64::from(p.valid)).sum();
+    assert_eq!(tally.national.iter().sum::<u64>(), valid);
+    assert_eq!(tally.by_region.values().flatten().sum::<u64>(), valid);
+    assert_eq!(tally.by_territory.values().flatten().sum::<u64>(), valid);
+    assert_eq!(report.final_results.len(), 1);
+    assert_eq!(report.final_results[0].1.totals, tally.national);
+    // Every record kind a real election has is there.
+    for kind in [
+        Kind::KeyEnrollment,
+        Kind::ElectionDefinition,
+        Kind::PrecinctRegistry,
+        Kind::PrecinctProtocol,
+        Kind::UrnResult,
+        Kind::Turnout,
+        Kind::IdentificationReport,
+        Kind::ComplaintFiled,
+        Kind::ComplaintDecision,
+        Kind::FinanceReport,
+        Kind::BankStatement,
+        Kind::FinalResult,
+    ] {
+        assert!(
+            report.records_by_kind.get(&kind).copied().unwrap_or(0) > 0,
+            "no {kind:?} record"
+        );
+    }
+}
+
+#[test]
+fn each_anomaly_is_found_by_exactly_its_rule() {
+    for anomaly in Anomaly::ALL {
+        let e = election(150, &[anomaly]);
+        let report = run(&e);
+        let rules: std::collections::BTreeSet<Rule> =
+            report.findings.iter().map(|f| f.rule).collect();
+        match anomaly.rule() {
+            Some(rule) => {
+                assert_eq!(
+                    rules,
+                    [rule].into(),
+                    "{anomaly:?} raised {:#?}",
+                    report.findings
+                );
+                let precinct = e.injected[0].precinct;
+                if precinct.is_some() {
+                    assert!(
+                        report.findings.iter().all(|f| f.precinct == precinct),
+                        "{anomaly:?}: {:#?}",
+                        report.findings
+                    );
+                }
+            }
+            None => {
+                assert!(
+                    rules.is_empty(),
+                    "{anomaly:?} raised {:#?}",
+                    report.findings
+                );
+                let annulled = e.injected[0].precinct.unwrap();
+                assert_eq!(report.tally.contest(1).unwrap().annulled, vec![annulled]);
+                assert_eq!(report.tally.contest(1).unwrap().included.len(), 149);
+            }
+        }
+    }
+}
+
+#[test]
+fn all_anomalies_at_once_are_each_found() {
+    let e = election(200, &Anomaly::ALL);
+    let report = run(&e);
+    for anomaly in Anomaly::ALL {
+        if let Some(rule) = anomaly.rule() {
+            assert!(report.has(rule), "{anomaly:?} not found");
+        }
+    }
+}
+
+#[test]
+fn generation_is_deterministic_by_seed() {
+    let a = election(30, &[]);
+    let b = election(30, &[]);
+    let bytes = |e: &Election| e.records.iter().map(|r| r.to_bytes()).collect::<Vec<_>>();
+    assert_eq!(bytes(&a), bytes(&b));
+    let other = generate(
+        &Config {
+            seed: 8,
+            precincts: 30,
+            ..Config::default()
+        },
+        &root(),
+    );
+    assert_ne!(bytes(&a), bytes(&other));
+}
+
+#[test]
+fn the_default_election_is_kyrgyz_shaped() {
+    let e = generate(
+        &Config {
+            turnout_updates: false,
+            ..Config::default()
+        },
+        &root(),
+    );
+    assert!(
+        (2_900_000..3_300_000).contains(&e.registered_voters),
+        "{} registered",
+        e.registered_voters
+    );
+    let protocols: Vec<_> = e
+        .records
+        .iter()
+        .filter_map(|r| match &r.body {
+            Body::PrecinctProtocol(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(protocols.len(), 2500);
+    let voted: u64 = protocols.iter().map(|p| u64::from(p.ballots_issued)).sum();
+    let turnout = voted as f64 / e.registered_voters as f64;
+    assert!((0.50..0.62).contains(&turnout), "turnout {turnout}");
+    let biggest = e.records.iter().map(|r| r.to_bytes().len()).max().unwrap();
+    assert!(biggest < 65_535, "largest record {biggest} bytes");
+    // Every referenced document was generated and matches its reference.
+    for r in &e.records {
+        for d in r.body.documents() {
+            let doc = e
+                .documents
+                .iter()
+                .find(|x| x.reference == *d)
+                .expect("document generated");
+            assert!(d.matches(&doc.bytes));
+        }
+    }
+}
