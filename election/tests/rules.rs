@@ -762,3 +762,34 @@ fn rule_ids_and_titles_are_complete() {
         assert_ne!(rule.title("ru"), rule.title("en"));
     }
 }
+
+mod extremes {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Whatever figures a (root-signed, so authorized) record carries, the audit reports
+        /// and never panics or overflows.
+        #[test]
+        fn extreme_figures_never_panic(values in proptest::collection::vec(any::<u32>(), 12), votes in proptest::collection::vec(any::<u32>(), 0..5), hour: u8, time: u64) {
+            let p = PrecinctProtocol {
+                precinct: values[0] % 3, contest: (values[1] % 3) as u16, voters_on_list: values[2], ballots_received: values[3],
+                ballots_issued: values[4], ballots_cancelled: values[5], ballots_stationary: values[6], ballots_mobile: values[7],
+                invalid: values[8], valid: values[9], votes: votes.clone(), pages: vec![],
+            };
+            let id = IdentificationReport { precinct: p.precinct, identified: values[10], identified_mobile: values[11], hourly: vec![HourCount { hour, identified: values[0] }], scan: None };
+            let u = UrnResult { precinct: p.precinct, contest: p.contest, device: String::new(), ballots_read: values[1], rejected: values[2], votes, printout: None };
+            let f = FinalResult { contest: p.contest, totals: vec![u64::MAX; 3], precincts_counted: values[3], annulled: vec![values[4]], document: None };
+            let records = vec![
+                sign(time, Body::PrecinctProtocol(p), &root()),
+                sign(time, Body::IdentificationReport(id), &root()),
+                sign(time, Body::UrnResult(u), &root()),
+                sign(time, Body::Turnout(Turnout { precinct: 1, hour, identified: values[5] }), &root()),
+                sign(time, Body::FinalResult(f), &root()),
+            ];
+            let report = audit_with(records, Some(time));
+            prop_assert!(report.entries > 0);
+        }
+    }
+}

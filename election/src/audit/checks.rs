@@ -97,7 +97,7 @@ pub fn ballots_within_identified(p: &PrecinctProtocol, id: &IdentificationReport
 
 /// `turnout.monotonic` within one report: hours ascend and cumulative counts never fall, and
 /// the day's total is not below the last hourly count.
-pub fn hourly_counts_monotonic(hourly: &[HourCount], total: u32) -> Vec<String> {
+pub fn hourly_counts_monotonic(hourly: &[HourCount], total: u64) -> Vec<String> {
     let mut problems = Vec::new();
     for pair in hourly.windows(2) {
         if pair[1].hour <= pair[0].hour || pair[1].identified < pair[0].identified {
@@ -107,7 +107,7 @@ pub fn hourly_counts_monotonic(hourly: &[HourCount], total: u32) -> Vec<String> 
             ));
         }
     }
-    if let Some(last) = hourly.last().filter(|l| l.identified > total) {
+    if let Some(last) = hourly.last().filter(|l| u64::from(l.identified) > total) {
         problems.push(format!(
             "{}:00 shows {} identified, more than the day's total of {total}",
             last.hour, last.identified

@@ -336,8 +336,10 @@ impl Auditor {
                 if !self.references_hold(index, r.precinct, None) {
                     return;
                 }
-                let problems =
-                    checks::hourly_counts_monotonic(&r.hourly, r.identified + r.identified_mobile);
+                let problems = checks::hourly_counts_monotonic(
+                    &r.hourly,
+                    u64::from(r.identified) + u64::from(r.identified_mobile),
+                );
                 self.note(Rule::TurnoutMonotonic, index, Some(r.precinct), problems);
                 self.identification.entry(r.precinct).or_insert((index, r));
             }
