@@ -11,15 +11,17 @@
 
 mod authority;
 pub mod checks;
+mod gate;
 mod rules;
 
 pub use authority::{Authority, KeyRegistry, roles_for};
+pub use gate::Gate;
 pub use rules::{Finding, Rule};
 
-use crate::record::{Record, RecordError};
+use crate::record::Record;
 use crate::records::{
-    Body, ContestId, ElectionDefinition, FinalResult, IdentificationReport, Kind, Precinct,
-    PrecinctId, PrecinctProtocol, UrnResult,
+    Body, ContestId, ElectionDefinition, FinalResult, IdentificationReport, Kind, PrecinctId,
+    PrecinctProtocol, UrnResult,
 };
 use crate::tally::{Tally, compute};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -77,10 +79,8 @@ impl AuditReport {
 #[derive(Clone, Debug)]
 pub struct Auditor {
     config: AuditConfig,
-    keys: KeyRegistry,
-    election: Option<String>,
+    gate: Gate,
     definition: Option<ElectionDefinition>,
-    precincts: HashMap<PrecinctId, Precinct>,
     protocols: HashMap<(PrecinctId, ContestId), (u64, PrecinctProtocol)>,
     urns: HashMap<(PrecinctId, ContestId), (u64, UrnResult)>,
     identification: HashMap<PrecinctId, (u64, IdentificationReport)>,
@@ -99,11 +99,9 @@ pub struct Auditor {
 impl Auditor {
     pub fn new(config: AuditConfig) -> Auditor {
         Auditor {
-            keys: KeyRegistry::new(config.root_key),
-            election: config.election.clone(),
+            gate: Gate::new(config.root_key, config.election.clone()),
             config,
             definition: None,
-            precincts: HashMap::new(),
             protocols: HashMap::new(),
             urns: HashMap::new(),
             identification: HashMap::new(),
@@ -130,35 +128,15 @@ impl Auditor {
         self.definition.as_ref()
     }
 
-    /// The key registry as the log has built it so far.
-    pub fn keys(&self) -> &KeyRegistry {
-        &self.keys
+    /// The gate's state: election id, keys and registry as the log has built them so far.
+    pub fn gate(&self) -> &Gate {
+        &self.gate
     }
 
-    /// The precincts registered so far.
-    pub fn precincts(&self) -> &HashMap<PrecinctId, Precinct> {
-        &self.precincts
-    }
-
-    /// Whether `entry` may be admitted as the next record: it must be a well-formed record of
-    /// this election, correctly signed by a key allowed to sign it. On success returns the
-    /// record; the auditor is not changed (call [`Auditor::push`] once it is sequenced).
+    /// Whether `entry` may be admitted as the next record (see [`Gate::admit`]). The auditor
+    /// is not changed: call [`Auditor::push`] once the record is sequenced.
     pub fn check_admission(&self, entry: &[u8]) -> Result<Record, Finding> {
-        let record = self.gate(entry, None)?;
-        if record.kind() == Kind::Annulment
-            && !self
-                .keys
-                .authority(&record.signer, record.time)
-                .is_ok_and(|a| a.is_cec())
-        {
-            return Err(finding(
-                Rule::AnnulmentByCec,
-                None,
-                None,
-                "only CEC keys may annul results".into(),
-            ));
-        }
-        Ok(record)
+        self.gate.admit(entry)
     }
 
     /// Audits the entry at `index` (entries must come in log order) and returns the findings
@@ -166,48 +144,15 @@ impl Auditor {
     pub fn push(&mut self, index: u64, entry: &[u8]) -> &[Finding] {
         let before = self.findings.len();
         self.entries += 1;
-        match self.gate(entry, Some(index)) {
+        match self.gate.check(entry, Some(index)) {
             Ok(record) => {
                 *self.counts.entry(record.kind()).or_insert(0) += 1;
                 self.latest_time = self.latest_time.max(record.time);
-                if self.election.is_none() {
-                    self.election = Some(record.election.clone());
-                }
                 self.apply(index, record);
             }
             Err(f) => self.findings.push(f),
         }
         &self.findings[before..]
-    }
-
-    /// The checks that decide whether an entry is a record this log may hold at all.
-    fn gate(&self, entry: &[u8], index: Option<u64>) -> Result<Record, Finding> {
-        let record = Record::from_bytes(entry).map_err(|e| match e {
-            RecordError::UnknownKind(k) => finding(
-                Rule::RecordUnknownKind,
-                index,
-                None,
-                format!("kind {k} is not a known record kind"),
-            ),
-            e => finding(Rule::RecordMalformed, index, None, e.to_string()),
-        })?;
-        let precinct = record.body.precinct();
-        if let Some(expected) = &self.election
-            && *expected != record.election
-        {
-            let msg = format!(
-                "the record is for election {:?}, this log is for {expected:?}",
-                record.election
-            );
-            return Err(finding(Rule::RecordElection, index, precinct, msg));
-        }
-        record
-            .verify_signature()
-            .map_err(|e| finding(Rule::RecordSignature, index, precinct, e.to_string()))?;
-        self.keys
-            .authorize(&record, |p| self.precincts.get(&p).map(|x| x.territory))
-            .map_err(|why| finding(Rule::SignerAuthorized, index, precinct, why))?;
-        Ok(record)
     }
 
     fn note(
@@ -232,7 +177,7 @@ impl Auditor {
         contest: Option<(ContestId, usize)>,
     ) -> bool {
         let mut problems = Vec::new();
-        if !self.precincts.contains_key(&precinct) {
+        if !self.gate.precincts().contains_key(&precinct) {
             problems.push(format!("precinct {precinct} is not in the registry"));
         }
         if let Some((id, votes)) = contest {
@@ -256,8 +201,8 @@ impl Auditor {
 
     fn apply(&mut self, index: u64, record: Record) {
         let (time, kind) = (record.time, record.kind());
-        let authority = self.keys.authority(&record.signer, time).ok();
-        self.keys.apply(&record);
+        let authority = self.gate.authority(&record);
+        let duplicates = self.gate.apply(&record);
         let mut key = None;
         match record.body {
             Body::KeyEnrollment(_) | Body::KeyRevocation(_) => {}
@@ -276,16 +221,10 @@ impl Auditor {
                     self.definition = Some(d);
                 }
             }
-            Body::PrecinctRegistry(r) => {
-                for p in r.precincts {
-                    if self.precincts.insert(p.id, p.clone()).is_some() {
-                        self.note(
-                            Rule::RecordReference,
-                            index,
-                            Some(p.id),
-                            vec![format!("precinct {} is registered twice", p.id)],
-                        );
-                    }
+            Body::PrecinctRegistry(_) => {
+                for p in duplicates {
+                    let msg = format!("precinct {p} is registered twice");
+                    self.note(Rule::RecordReference, index, Some(p), vec![msg]);
                 }
             }
             Body::PrecinctProtocol(p) => {
@@ -471,7 +410,12 @@ impl Auditor {
             .iter()
             .map(|(k, (_, p))| (*k, p.clone()))
             .collect();
-        compute(definition, &self.precincts, &protocols, &self.annulled)
+        compute(
+            definition,
+            self.gate.precincts(),
+            &protocols,
+            &self.annulled,
+        )
     }
 
     /// The report at this point: the findings so far, plus the rules judged over the whole
@@ -541,8 +485,8 @@ impl Auditor {
         AuditReport {
             entries: self.entries,
             records_by_kind: self.counts.clone(),
-            keys_enrolled: self.keys.len(),
-            election: self.election.clone(),
+            keys_enrolled: self.gate.keys().len(),
+            election: self.gate.election().map(str::to_string),
             findings,
             tally,
             final_results: finals,

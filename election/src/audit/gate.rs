@@ -1,0 +1,120 @@
+//! The gate: whether an entry is a record this log may hold at all — well formed, of this
+//! election, correctly signed by a key allowed to sign it. The ledger admits records through
+//! it; the auditor applies it to every entry before the other rules.
+//!
+//! Its state is what admission needs and no more (the election id, the enrolled keys, the
+//! precinct registry), so it stays small however long the log grows.
+
+use super::authority::{Authority, KeyRegistry};
+use super::rules::{Finding, Rule};
+use crate::record::{Record, RecordError};
+use crate::records::{Body, Kind, Precinct, PrecinctId};
+use std::collections::HashMap;
+
+#[derive(Clone, Debug)]
+pub struct Gate {
+    election: Option<String>,
+    keys: KeyRegistry,
+    precincts: HashMap<PrecinctId, Precinct>,
+}
+
+impl Gate {
+    /// A gate under the pinned root key, for `election` (or, if `None`, for the election of
+    /// the first record that passes).
+    pub fn new(root_key: [u8; 32], election: Option<String>) -> Gate {
+        Gate {
+            election,
+            keys: KeyRegistry::new(root_key),
+            precincts: HashMap::new(),
+        }
+    }
+
+    pub fn election(&self) -> Option<&str> {
+        self.election.as_deref()
+    }
+
+    pub fn keys(&self) -> &KeyRegistry {
+        &self.keys
+    }
+
+    pub fn precincts(&self) -> &HashMap<PrecinctId, Precinct> {
+        &self.precincts
+    }
+
+    /// The record in `entry` if it passes the gate; otherwise the finding that stops it.
+    /// `index` is only used to label the finding.
+    pub fn check(&self, entry: &[u8], index: Option<u64>) -> Result<Record, Finding> {
+        let finding = |rule, precinct, message| Finding {
+            rule,
+            index,
+            precinct,
+            message,
+        };
+        let record = Record::from_bytes(entry).map_err(|e| match e {
+            RecordError::UnknownKind(k) => finding(
+                Rule::RecordUnknownKind,
+                None,
+                format!("kind {k} is not a known record kind"),
+            ),
+            e => finding(Rule::RecordMalformed, None, e.to_string()),
+        })?;
+        let precinct = record.body.precinct();
+        if let Some(expected) = &self.election
+            && *expected != record.election
+        {
+            let msg = format!(
+                "the record is for election {:?}, this log is for {expected:?}",
+                record.election
+            );
+            return Err(finding(Rule::RecordElection, precinct, msg));
+        }
+        record
+            .verify_signature()
+            .map_err(|e| finding(Rule::RecordSignature, precinct, e.to_string()))?;
+        self.keys
+            .authorize(&record, |p| self.precincts.get(&p).map(|x| x.territory))
+            .map_err(|why| finding(Rule::SignerAuthorized, precinct, why))?;
+        Ok(record)
+    }
+
+    /// What a ledger admits: what passes the gate, except annulments not signed by the CEC,
+    /// which the log would only have to report.
+    pub fn admit(&self, entry: &[u8]) -> Result<Record, Finding> {
+        let record = self.check(entry, None)?;
+        if record.kind() == Kind::Annulment
+            && !self.authority(&record).is_some_and(Authority::is_cec)
+        {
+            let message = "only the CEC's keys may annul results".to_string();
+            return Err(Finding {
+                rule: Rule::AnnulmentByCec,
+                index: None,
+                precinct: None,
+                message,
+            });
+        }
+        Ok(record)
+    }
+
+    /// What signed `record`, at its time.
+    pub fn authority(&self, record: &Record) -> Option<Authority> {
+        self.keys.authority(&record.signer, record.time).ok()
+    }
+
+    /// Takes a record that passed the gate into account: enrollments, revocations, the
+    /// registry, the election id. Returns the ids of precincts registered a second time.
+    pub fn apply(&mut self, record: &Record) -> Vec<PrecinctId> {
+        if self.election.is_none() {
+            self.election = Some(record.election.clone());
+        }
+        self.keys.apply(record);
+        let mut duplicates = Vec::new();
+        if let Body::PrecinctRegistry(r) = &record.body {
+            for p in &r.precincts {
+                if self.precincts.insert(p.id, p.clone()).is_some() {
+                    duplicates.push(p.id);
+                }
+            }
+        }
+        duplicates
+    }
+}
