@@ -58,24 +58,23 @@ impl Frontier {
     /// Appends a leaf hash and calls `store(index, hash)` for each new stored hash, in order:
     /// the leaf hash first, then every subtree it completes.
     pub fn append(&mut self, leaf: Hash, mut store: impl FnMut(u64, Hash)) {
-        let mut index = stored_hash_count(self.size);
+        let first = stored_hash_count(self.size);
+        self.append_nodes(leaf, |level, _, h| store(first + u64::from(level), h));
+    }
+
+    /// Appends a leaf hash and calls `node(level, n, hash)` for each node it completes: the
+    /// leaf itself (level 0, n = its index) first, then each subtree it closes.
+    pub fn append_nodes(&mut self, leaf: Hash, mut node: impl FnMut(u8, u64, Hash)) {
+        let index = self.size;
         let mut h = leaf;
-        store(index, h);
-        for _ in 0..self.size.trailing_ones() {
+        node(0, index, h);
+        for level in 1..=index.trailing_ones() as u8 {
             let left = self.subtrees.pop().expect("one subtree per set bit");
             h = crate::hash::node_hash(&left, &h);
-            index += 1;
-            store(index, h);
+            node(level, index >> level, h);
         }
         self.subtrees.push(h);
         self.size += 1;
-    }
-
-    /// Appends a leaf and returns its new stored hashes.
-    pub fn append_collect(&mut self, leaf: Hash) -> Vec<Hash> {
-        let mut out = Vec::with_capacity(2);
-        self.append(leaf, |_, h| out.push(h));
-        out
     }
 }
 

@@ -9,7 +9,7 @@
 //! - [`hash`]: RFC 6962 leaf and node hashes.
 //! - [`stored`]: the stored-hash layout (about two hashes per leaf) and the [`HashReader`]
 //!   abstraction everything reads through; [`frontier`]: the O(log n) right edge an
-//!   appender keeps.
+//!   appender keeps; [`appender`]: the right edge of the tiles a log writes as it grows.
 //! - [`proof`]: inclusion and consistency proofs, made from stored hashes and verified.
 //! - [`tile`] and [`entries`]: C2SP tlog-tiles paths, tile contents and entry bundles.
 //! - [`note`], [`keys`], [`checkpoint`]: signed notes, Ed25519 keys and cosignatures,
@@ -18,6 +18,7 @@
 //! - [`bundle`] and [`policy`]: offline proofs (tlog-proof) and trust policies (tlog-policy).
 #![forbid(unsafe_code)]
 
+pub mod appender;
 pub mod bundle;
 pub mod checkpoint;
 pub mod entries;

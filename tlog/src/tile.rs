@@ -314,6 +314,12 @@ pub trait TileReader {
     fn read_tiles(&self, tiles: &[Tile]) -> Result<Vec<Vec<u8>>, ReadError>;
 }
 
+impl<R: TileReader + ?Sized> TileReader for &R {
+    fn read_tiles(&self, tiles: &[Tile]) -> Result<Vec<Vec<u8>>, ReadError> {
+        (**self).read_tiles(tiles)
+    }
+}
+
 /// Reads stored hashes out of tiles of a tree of a known size.
 ///
 /// The tiles are not trusted: whatever is computed from them (a root, a proof) must be
