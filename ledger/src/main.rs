@@ -1,10 +1,279 @@
-//! The Shailoo Ledger log server and operator CLI.
-//!
-//! Not yet written: see the project's open issues. The crate exists so that the workspace has
-//! its final shape from the first commit.
+//! `ledger`: run and operate a Shailoo Ledger log.
 #![forbid(unsafe_code)]
 
-fn main() {
-    eprintln!("ledger: not yet implemented; see README.md for what works today");
-    std::process::exit(3);
+use clap::{Parser, Subcommand};
+use ledger::logdir::{LogDir, WitnessConfig, check_witness};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The Shailoo Ledger log server and operator commands.
+///
+/// A log holds one election's signed records in a Merkle tree whose checkpoints are cosigned
+/// by observers' witnesses. Start with `ledger demo` to see everything run, or create a log:
+///
+///   ledger init ./log --origin shailoo.gov.kg/ledger/2026-11-29-parliamentary
+///   ledger witness add ./log --name observer-1 --vkey VKEY --url http://127.0.0.1:7380
+///   ledger witness quorum ./log 1
+///   ledger serve ./log --listen 127.0.0.1:8080
+#[derive(Parser)]
+#[command(name = "ledger", version, verbatim_doc_comment)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a log: its signing key (mode 0600), configuration and storage.
+    ///
+    /// Prints the log's verifier key (vkey) as the last line: give it to the witnesses
+    /// (`witness add-log`) and to verifiers (their policy's `log` line). Without --root-vkey a
+    /// CEC root key is generated at DIR/root.key, for tests and demos.
+    #[command(verbatim_doc_comment)]
+    Init {
+        /// The directory to create the log in (must not already hold one).
+        dir: PathBuf,
+        /// The log's name: a schema-less URL ending in the election id,
+        /// e.g. shailoo.gov.kg/ledger/2026-11-29-parliamentary.
+        #[arg(long)]
+        origin: String,
+        /// The CEC's root key as a vkey (type 0x01), pinned as the top of the key hierarchy.
+        #[arg(long)]
+        root_vkey: Option<String>,
+    },
+    /// Print the log's verifier key (vkey).
+    Vkey { dir: PathBuf },
+    /// Run the log's HTTP server until SIGINT or SIGTERM.
+    ///
+    /// Prints `listening on http://ADDR` once bound (use port 0 to let the OS choose).
+    #[command(verbatim_doc_comment)]
+    Serve {
+        dir: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Override the batch interval in milliseconds (default from config.json: 1000).
+        #[arg(long)]
+        batch_ms: Option<u64>,
+    },
+    /// Submit a generated election to a running log through its public API.
+    ///
+    /// Enrolls the keys (signed with the CEC root key), then submits every record and its
+    /// documents, showing progress and a summary. Anomalies are injected on request, e.g.
+    /// --anomalies urn-mismatch,ballot-stuffing (names: urn-mismatch, ballot-stuffing,
+    /// annulled-precinct, unauthorized-annulment, overdue-complaint, unenrolled-signer,
+    /// wrong-final-total). The log refuses the unenrolled signer and the unauthorized
+    /// annulment at the door; the others are logged for the audit to find.
+    #[command(verbatim_doc_comment)]
+    Simulate {
+        /// The log's URL.
+        #[arg(long)]
+        url: String,
+        /// The CEC root key file (DIR/root.key of a log made by `ledger init` without --root-vkey).
+        #[arg(long)]
+        root_key: PathBuf,
+        #[arg(long, default_value_t = 2500)]
+        precincts: u32,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Comma-separated anomaly names to inject.
+        #[arg(long, value_delimiter = ',')]
+        anomalies: Vec<String>,
+        /// Records in flight at once.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// Leave out the hourly turnout records (12 per precinct).
+        #[arg(long)]
+        no_turnout: bool,
+    },
+    /// Manage the witnesses the log asks for cosignatures.
+    Witness {
+        #[command(subcommand)]
+        command: WitnessCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum WitnessCommand {
+    /// Add a witness (takes effect at the next `serve`).
+    ///
+    /// Example: ledger witness add ./log --name observer-1 \
+    ///            --vkey "$(witness vkey ./w1)" --url http://127.0.0.1:7380
+    #[command(verbatim_doc_comment)]
+    Add {
+        dir: PathBuf,
+        /// A short name for the witness, used in logs and policies.
+        #[arg(long)]
+        name: String,
+        /// The witness's cosignature/v1 verifier key, as `witness vkey` prints it.
+        #[arg(long)]
+        vkey: String,
+        /// The witness's URL (its add-checkpoint endpoint is URL/add-checkpoint).
+        #[arg(long)]
+        url: String,
+    },
+    /// Set how many witnesses must cosign a checkpoint before it is published (k of n).
+    Quorum { dir: PathBuf, k: usize },
+    /// List the configured witnesses and the quorum.
+    List { dir: PathBuf },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ledger: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
+    match command {
+        Command::Init {
+            dir,
+            origin,
+            root_vkey,
+        } => {
+            let created = ledger::server::init(&dir, &origin, root_vkey.as_deref())?;
+            println!("created log {origin} in {}", dir.display());
+            if created.root_generated {
+                println!(
+                    "generated a CEC root key for testing at {} (vkey {})",
+                    LogDir::new(&dir).root_key_path().display(),
+                    created.root_vkey
+                );
+            }
+            println!("{}", created.log_vkey);
+        }
+        Command::Vkey { dir } => println!("{}", LogDir::new(&dir).load_log_key()?.verifier()),
+        Command::Serve {
+            dir,
+            listen,
+            batch_ms,
+        } => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(async {
+                if let Some(ms) = batch_ms {
+                    let d = LogDir::new(&dir);
+                    let mut config = d.load_config()?;
+                    config.batch_interval_ms = ms;
+                    d.save_config(&config)?;
+                }
+                let listener = tokio::net::TcpListener::bind(&listen)
+                    .await
+                    .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+                println!("listening on http://{}", listener.local_addr()?);
+                ledger::server::serve(
+                    &dir,
+                    listener,
+                    placeholder_page(),
+                    ledger::server::shutdown_signal(),
+                )
+                .await?;
+                Ok::<(), Box<dyn std::error::Error>>(())
+            })?;
+        }
+        Command::Witness { command } => witness_command(command)?,
+        Command::Simulate {
+            url,
+            root_key,
+            precincts,
+            seed,
+            anomalies,
+            concurrency,
+            no_turnout,
+        } => {
+            let anomalies = anomalies
+                .iter()
+                .filter(|a| !a.is_empty())
+                .map(|a| {
+                    election::generate::Anomaly::from_name(a).ok_or_else(|| {
+                        format!("unknown anomaly {a:?}; see `ledger simulate --help`")
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            if precincts < 20 {
+                return Err("simulate at least 20 precincts (the generator places each anomaly in its own precinct)".into());
+            }
+            let root_key = ledger::logdir::load_key(&root_key)?;
+            let opts = ledger::simulate::SimulateOptions {
+                url,
+                root_key,
+                precincts,
+                seed,
+                anomalies,
+                concurrency,
+                turnout_updates: !no_turnout,
+            };
+            let runtime = tokio::runtime::Runtime::new()?;
+            let summary = runtime.block_on(ledger::simulate::simulate(opts, |done, total| {
+                eprintln!("submitted {done}/{total} records")
+            }))?;
+            print!("{}", ledger::simulate::report(&summary));
+        }
+    }
+    Ok(())
+}
+
+fn witness_command(command: WitnessCommand) -> Result<(), Box<dyn std::error::Error>> {
+    match command {
+        WitnessCommand::Add {
+            dir,
+            name,
+            vkey,
+            url,
+        } => {
+            let d = LogDir::new(&dir);
+            let mut config = d.load_config()?;
+            let w = WitnessConfig { name, vkey, url };
+            check_witness(&w, &config.witnesses)?;
+            println!("added witness {} at {}", w.name, w.url);
+            config.witnesses.push(w);
+            d.save_config(&config)?;
+            println!(
+                "quorum: {} of {} (change it with `ledger witness quorum {} K`)",
+                config.quorum,
+                config.witnesses.len(),
+                dir.display()
+            );
+        }
+        WitnessCommand::Quorum { dir, k } => {
+            let d = LogDir::new(&dir);
+            let mut config = d.load_config()?;
+            if k > config.witnesses.len() {
+                return Err(format!(
+                    "quorum {k} is more than the {} witnesses configured",
+                    config.witnesses.len()
+                )
+                .into());
+            }
+            config.quorum = k;
+            d.save_config(&config)?;
+            println!("quorum: {k} of {}", config.witnesses.len());
+        }
+        WitnessCommand::List { dir } => {
+            let config = LogDir::new(&dir).load_config()?;
+            for w in &config.witnesses {
+                println!("{} {} {}", w.name, w.url, w.vkey);
+            }
+            println!("quorum: {} of {}", config.quorum, config.witnesses.len());
+        }
+    }
+    Ok(())
+}
+
+/// Served at `/` until the web viewer is built.
+fn placeholder_page() -> String {
+    "<!doctype html><meta charset=utf-8><title>Shailoo Ledger</title><h1>Shailoo Ledger</h1>\
+     <p>This log serves <a href=checkpoint>its checkpoint</a>, tiles under <code>/tile/</code> and proofs under <code>/api/v1/</code>.</p>"
+        .to_string()
 }

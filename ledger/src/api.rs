@@ -1,0 +1,553 @@
+//! The HTTP API.
+//!
+//! Reads, at the root of the log's URL, per C2SP tlog-tiles: `/checkpoint`, `/tile/…`,
+//! `/tile/entries/…`, and `/blob/<sha256>` for documents. Under `/api/v1/`: proofs, offline
+//! proof bundles, the lookup index, and the two writes — records and documents. Nothing here
+//! needs to be trusted: every answer can be checked against a cosigned checkpoint.
+//!
+//! Errors are JSON `{"error": {"code", "message", …}}` with a stable code and the status that
+//! fits (400, 403, 404, 409, 413, 429, 503); bad input never gets a 500, and a refused request
+//! changes nothing.
+
+use crate::db;
+use crate::sequencer::{Refusal, Sequenced, Submission, read_bundle};
+use crate::storage::{Storage, StorageTiles};
+use crate::witnessing::Published;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use election::audit::Rule;
+use rusqlite::Connection;
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tlog::bundle::ProofBundle;
+use tlog::tile::{TileHashReader, TilePath, parse_tile_path};
+use tokio::sync::{mpsc, oneshot, watch};
+
+/// The largest document accepted.
+pub const MAX_BLOB_SIZE: usize = 16 * 1024 * 1024;
+/// How long a request may wait for a cosigned checkpoint.
+const MAX_WAIT: Duration = Duration::from_secs(60);
+
+/// What the handlers share.
+pub struct AppState {
+    pub storage: Arc<dyn Storage>,
+    pub conn: Arc<Mutex<Connection>>,
+    pub submit: mpsc::Sender<Submission>,
+    pub published: watch::Receiver<Published>,
+    /// The page served at `/` (the viewer).
+    pub index_html: String,
+}
+
+type Shared = State<Arc<AppState>>;
+
+/// An error answer.
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    extra: serde_json::Value,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            extra: json!({}),
+        }
+    }
+    fn internal(e: impl std::fmt::Display) -> ApiError {
+        tracing::error!("internal error: {e}");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the server failed; the request changed nothing",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({"code": self.code, "message": self.message});
+        if let (Some(map), Some(extra)) = (body.as_object_mut(), self.extra.as_object()) {
+            map.extend(extra.clone());
+        }
+        let mut response = (self.status, Json(json!({ "error": body }))).into_response();
+        if self.status == StatusCode::TOO_MANY_REQUESTS {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/checkpoint", get(checkpoint))
+        .route("/tile/{*path}", get(tile))
+        .route("/blob/{hash}", get(blob))
+        .route(
+            "/api/v1/records",
+            post(submit)
+                .get(find_records)
+                .layer(DefaultBodyLimit::max(128 * 1024)),
+        )
+        .route(
+            "/api/v1/blobs/{hash}",
+            put(upload).layer(DefaultBodyLimit::max(MAX_BLOB_SIZE + 1024)),
+        )
+        .route("/api/v1/proof/inclusion/{index}", get(inclusion))
+        .route("/api/v1/proof/consistency", get(consistency))
+        .route("/api/v1/bundle/{index}", get(bundle))
+        .with_state(state)
+}
+
+async fn index(State(s): Shared) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        s.index_html.clone(),
+    )
+        .into_response()
+}
+
+async fn checkpoint(State(s): Shared) -> Response {
+    let published = s.published.borrow().clone();
+    (
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        published.checkpoint,
+    )
+        .into_response()
+}
+
+/// Reads a storage file on a blocking thread.
+async fn read(storage: &Arc<dyn Storage>, path: String) -> ApiResult<Option<Vec<u8>>> {
+    let storage = storage.clone();
+    tokio::task::spawn_blocking(move || storage.read(&path))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
+}
+
+async fn tile(State(s): Shared, Path(path): Path<String>) -> ApiResult<Response> {
+    let full_path = format!("tile/{path}");
+    let parsed = parse_tile_path(&full_path)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad-tile-path", e.to_string()))?;
+    let (tile, file) = match parsed {
+        TilePath::Hashes(t) => (t, t.path()),
+        TilePath::Entries(t) => (t, t.entries_path()),
+    };
+    let data = read(&s.storage, file).await?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no-such-tile",
+            format!("{full_path} does not exist (yet)"),
+        )
+    })?;
+    // Full tiles never change. A partial tile's contents are fixed too, but it is replaced by
+    // wider ones as the log grows.
+    let cache = if tile.is_full() {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=60"
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream"),
+            (header::CACHE_CONTROL, cache),
+        ],
+        data,
+    )
+        .into_response())
+}
+
+fn parse_sha256(hex_text: &str) -> ApiResult<[u8; 32]> {
+    tlog::Hash::from_hex(hex_text).map(|h| h.0).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad-hash",
+            "a document is named by 64 lower-case hex digits of its SHA-256",
+        )
+    })
+}
+
+async fn document_info(s: &AppState, sha: [u8; 32]) -> ApiResult<Option<(String, u64)>> {
+    let conn = s.conn.clone();
+    tokio::task::spawn_blocking(move || db::document(&conn.lock().expect("db lock"), &sha))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
+}
+
+async fn blob(State(s): Shared, Path(hash): Path<String>) -> ApiResult<Response> {
+    let sha = parse_sha256(&hash)?;
+    let not_found = || {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no-such-document",
+            format!("document {hash} is not stored here"),
+        )
+    };
+    let (media_type, _) = document_info(&s, sha).await?.ok_or_else(not_found)?;
+    let data = read(&s.storage, format!("blob/{hash}"))
+        .await?
+        .ok_or_else(not_found)?;
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&media_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    // Documents are data, never pages: a script inside an SVG must not run on this origin.
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'; style-src 'unsafe-inline'"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    Ok((headers, data).into_response())
+}
+
+async fn upload(
+    State(s): Shared,
+    Path(hash): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    let sha = parse_sha256(&hash)?;
+    let body = body.map_err(|_| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-large",
+            format!("documents are at most {MAX_BLOB_SIZE} bytes"),
+        )
+    })?;
+    let (_, size) = document_info(&s, sha).await?.ok_or_else(|| {
+        ApiError::new(StatusCode::NOT_FOUND, "unreferenced", "no logged record references this document: submit the record first, then its documents")
+    })?;
+    if body.len() as u64 != size || tlog::hash::sha256(&body).0 != sha {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "hash-mismatch",
+            "the body's SHA-256 and size are not those the record references",
+        ));
+    }
+    let path = format!("blob/{hash}");
+    if s.storage.exists(&path) {
+        return Ok((
+            StatusCode::OK,
+            Json(json!({"stored": false, "sha256": hash})),
+        )
+            .into_response());
+    }
+    let storage = s.storage.clone();
+    tokio::task::spawn_blocking(move || storage.write_all(&[(path, body.to_vec())]))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"stored": true, "sha256": hash})),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct SubmitQuery {
+    /// `cosigned`: answer only once the record is under a published, cosigned checkpoint,
+    /// and include its offline proof bundle.
+    wait: Option<String>,
+}
+
+async fn submit(
+    State(s): Shared,
+    Query(q): Query<SubmitQuery>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    let body = body.map_err(|_| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-large",
+            "a record is at most 65535 bytes",
+        )
+    })?;
+    if body.len() > election::record::MAX_RECORD_SIZE {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-large",
+            format!(
+                "a record is at most 65535 bytes; this one is {}",
+                body.len()
+            ),
+        ));
+    }
+    let (reply, answer) = oneshot::channel();
+    s.submit
+        .try_send(Submission {
+            entry: body.to_vec(),
+            reply,
+        })
+        .map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "overloaded",
+                "too many records are waiting to be sequenced; retry shortly",
+            ),
+            mpsc::error::TrySendError::Closed(_) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "shutting-down",
+                "the log is shutting down",
+            ),
+        })?;
+    let sequenced: Sequenced = match answer.await {
+        Err(_) => {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "shutting-down",
+                "the log stopped before sequencing the record",
+            ));
+        }
+        Ok(Ok(sequenced)) => sequenced,
+        Ok(Err(refusal)) => return Err(refused(refusal)),
+    };
+    let mut answer = serde_json::to_value(&sequenced).map_err(ApiError::internal)?;
+    if q.wait.as_deref() == Some("cosigned") {
+        let text = proof_bundle(&s, sequenced.index, MAX_WAIT).await?;
+        answer["bundle"] = json!(String::from_utf8_lossy(&text));
+    }
+    Ok(Json(answer).into_response())
+}
+
+/// The answer for a refused record.
+fn refused(refusal: Refusal) -> ApiError {
+    match refusal {
+        Refusal::Duplicate(index) => ApiError {
+            extra: json!({"index": index}),
+            ..ApiError::new(
+                StatusCode::CONFLICT,
+                "duplicate",
+                format!("this record is already logged at index {index}"),
+            )
+        },
+        Refusal::Refused(finding) => {
+            let (status, code) = match finding.rule {
+                Rule::RecordMalformed => (StatusCode::BAD_REQUEST, "malformed"),
+                Rule::RecordUnknownKind => (StatusCode::BAD_REQUEST, "unknown-kind"),
+                Rule::RecordSignature => (StatusCode::BAD_REQUEST, "bad-signature"),
+                Rule::RecordElection => (StatusCode::BAD_REQUEST, "wrong-election"),
+                _ => (StatusCode::FORBIDDEN, "not-authorized"),
+            };
+            ApiError {
+                extra: json!({"rule": finding.rule.id()}),
+                ..ApiError::new(status, code, finding.message)
+            }
+        }
+    }
+}
+
+/// Waits until the published checkpoint covers `index`, up to `wait`.
+async fn published_covering(s: &AppState, index: u64, wait: Duration) -> ApiResult<Published> {
+    let mut rx = s.published.clone();
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let published = rx.borrow_and_update().clone();
+        if published.size > index {
+            return Ok(published);
+        }
+        if tokio::time::timeout_at(deadline, rx.changed())
+            .await
+            .is_err()
+        {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not-published",
+                format!(
+                    "entry {index} is not yet under a published checkpoint (size {}); ask again, or add ?wait=SECONDS",
+                    published.size
+                ),
+            ));
+        }
+    }
+}
+
+/// The tlog-proof bundle of entry `index` under the published checkpoint, entry in `extra`.
+async fn proof_bundle(s: &AppState, index: u64, wait: Duration) -> ApiResult<Vec<u8>> {
+    let published = published_covering(s, index, wait).await?;
+    let storage = s.storage.clone();
+    tokio::task::spawn_blocking(move || -> ApiResult<Vec<u8>> {
+        let entries = read_bundle(storage.as_ref(), index / 256, published.size)
+            .map_err(ApiError::internal)?;
+        let entry = entries[(index % 256) as usize].clone();
+        let tiles = TileHashReader {
+            size: published.size,
+            tiles: StorageTiles(storage.as_ref()),
+        };
+        let proof = tlog::proof::prove_inclusion(index, published.size, &tiles)
+            .map_err(ApiError::internal)?;
+        Ok(ProofBundle {
+            extra: Some(entry),
+            index,
+            proof,
+            checkpoint: published.checkpoint,
+        }
+        .to_bytes())
+    })
+    .await
+    .map_err(ApiError::internal)?
+}
+
+#[derive(Deserialize)]
+struct WaitQuery {
+    /// Seconds to wait for a cosigned checkpoint covering the entry.
+    wait: Option<u64>,
+}
+
+async fn bundle(
+    State(s): Shared,
+    Path(index): Path<u64>,
+    Query(q): Query<WaitQuery>,
+) -> ApiResult<Response> {
+    let wait = Duration::from_secs(q.wait.unwrap_or(0)).min(MAX_WAIT);
+    let text = proof_bundle(&s, index, wait).await?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
+}
+
+#[derive(Deserialize)]
+struct SizeQuery {
+    size: Option<u64>,
+}
+
+async fn inclusion(
+    State(s): Shared,
+    Path(index): Path<u64>,
+    Query(q): Query<SizeQuery>,
+) -> ApiResult<Response> {
+    let published = s.published.borrow().clone();
+    let size = q.size.unwrap_or(published.size);
+    if size > published.size || index >= size {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "out-of-range",
+            format!(
+                "need index < size <= {} (the published size)",
+                published.size
+            ),
+        ));
+    }
+    let storage = s.storage.clone();
+    let proof = tokio::task::spawn_blocking(move || {
+        tlog::proof::prove_inclusion(
+            index,
+            size,
+            &TileHashReader {
+                size,
+                tiles: StorageTiles(storage.as_ref()),
+            },
+        )
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(|e| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no-proof",
+            format!("no proof at size {size}: {e}"),
+        )
+    })?;
+    let checkpoint = (size == published.size)
+        .then(|| String::from_utf8_lossy(&published.checkpoint).into_owned());
+    Ok(Json(json!({"index": index, "tree_size": size, "proof": proof.iter().map(tlog::Hash::to_base64).collect::<Vec<_>>(), "checkpoint": checkpoint})).into_response())
+}
+
+#[derive(Deserialize)]
+struct ConsistencyQuery {
+    old: u64,
+    new: Option<u64>,
+}
+
+async fn consistency(State(s): Shared, Query(q): Query<ConsistencyQuery>) -> ApiResult<Response> {
+    let published = s.published.borrow().size;
+    let new = q.new.unwrap_or(published);
+    if q.old == 0 || q.old > new || new > published {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "out-of-range",
+            format!("need 0 < old <= new <= {published} (the published size)"),
+        ));
+    }
+    let storage = s.storage.clone();
+    let old = q.old;
+    let proof = tokio::task::spawn_blocking(move || {
+        tlog::proof::prove_consistency(
+            old,
+            new,
+            &TileHashReader {
+                size: new,
+                tiles: StorageTiles(storage.as_ref()),
+            },
+        )
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(|e| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no-proof",
+            format!("no proof to size {new}: {e}"),
+        )
+    })?;
+    Ok(Json(json!({"old": old, "new": new, "proof": proof.iter().map(tlog::Hash::to_base64).collect::<Vec<_>>()})).into_response())
+}
+
+#[derive(Deserialize)]
+struct FindQuery {
+    precinct: Option<u32>,
+    kind: Option<String>,
+    limit: Option<u32>,
+}
+
+async fn find_records(State(s): Shared, Query(q): Query<FindQuery>) -> ApiResult<Response> {
+    let kind = match &q.kind {
+        None => None,
+        Some(name) => Some(
+            election::Kind::from_name(name)
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "unknown-kind",
+                        format!("no record kind named {name:?}"),
+                    )
+                })?
+                .code(),
+        ),
+    };
+    let limit = q.limit.unwrap_or(1000).min(10_000);
+    let conn = s.conn.clone();
+    let precinct = q.precinct;
+    let rows = tokio::task::spawn_blocking(move || {
+        db::find_records(&conn.lock().expect("db lock"), precinct, kind, limit)
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::internal)?;
+    Ok(Json(json!({"records": rows, "note": "an index for convenience: check each record with its inclusion proof"})).into_response())
+}

@@ -1,0 +1,136 @@
+//! A client of a ledger's HTTP API, for the operator commands that drive a log from outside
+//! (`simulate`, `bench`, `demo`) and for tests.
+
+use serde::Deserialize;
+use std::time::Duration;
+
+/// A ledger at a URL.
+#[derive(Clone)]
+pub struct LedgerClient {
+    base: String,
+    http: reqwest::Client,
+}
+
+/// A refusal, as the API reports it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ApiRefusal {
+    #[serde(skip)]
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+    pub rule: Option<String>,
+    pub index: Option<u64>,
+}
+
+impl std::fmt::Display for ApiRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status, self.code, self.message)
+    }
+}
+
+/// What went wrong talking to the ledger.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("the ledger refused: {0}")]
+    Refused(ApiRefusal),
+    #[error("cannot reach the ledger: {0}")]
+    Transport(String),
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Sequenced {
+    pub index: u64,
+    pub leaf_hash: String,
+    pub tree_size: u64,
+    pub bundle: Option<String>,
+}
+
+impl LedgerClient {
+    pub fn new(base: &str) -> LedgerClient {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .pool_max_idle_per_host(256)
+            .build()
+            .expect("an HTTP client");
+        LedgerClient {
+            base: base.trim_end_matches('/').to_string(),
+            http,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/{}", self.base, path.trim_start_matches('/'))
+    }
+
+    async fn refusal(response: reqwest::Response) -> ClientError {
+        let status = response.status().as_u16();
+        #[derive(Deserialize)]
+        struct Body {
+            error: ApiRefusal,
+        }
+        match response.json::<Body>().await {
+            Ok(b) => ClientError::Refused(ApiRefusal { status, ..b.error }),
+            Err(_) => ClientError::Refused(ApiRefusal {
+                status,
+                code: "unknown".into(),
+                message: format!("HTTP {status}"),
+                rule: None,
+                index: None,
+            }),
+        }
+    }
+
+    fn transport(e: reqwest::Error) -> ClientError {
+        ClientError::Transport(e.to_string())
+    }
+
+    /// Submits one record; `cosigned` waits for the published checkpoint and its bundle.
+    pub async fn submit(&self, entry: Vec<u8>, cosigned: bool) -> Result<Sequenced, ClientError> {
+        let url = self.url(if cosigned {
+            "api/v1/records?wait=cosigned"
+        } else {
+            "api/v1/records"
+        });
+        let response = self
+            .http
+            .post(url)
+            .header("content-type", "application/cbor")
+            .body(entry)
+            .send()
+            .await
+            .map_err(Self::transport)?;
+        if !response.status().is_success() {
+            return Err(Self::refusal(response).await);
+        }
+        response.json().await.map_err(Self::transport)
+    }
+
+    /// Uploads a document a logged record references.
+    pub async fn upload(&self, sha256_hex: &str, bytes: Vec<u8>) -> Result<(), ClientError> {
+        let response = self
+            .http
+            .put(self.url(&format!("api/v1/blobs/{sha256_hex}")))
+            .body(bytes)
+            .send()
+            .await
+            .map_err(Self::transport)?;
+        if !response.status().is_success() {
+            return Err(Self::refusal(response).await);
+        }
+        Ok(())
+    }
+
+    /// GETs a path, returning the body of a 2xx answer.
+    pub async fn get(&self, path: &str) -> Result<Vec<u8>, ClientError> {
+        let response = self
+            .http
+            .get(self.url(path))
+            .send()
+            .await
+            .map_err(Self::transport)?;
+        if !response.status().is_success() {
+            return Err(Self::refusal(response).await);
+        }
+        Ok(response.bytes().await.map_err(Self::transport)?.to_vec())
+    }
+}

@@ -1,0 +1,260 @@
+//! The ledger's small transactional state, in SQLite: the last signed checkpoint (its
+//! compare-and-swap is the commit point of every batch), the last published one, what each
+//! witness last cosigned, and the lookup index of records and documents.
+//!
+//! The index is a convenience for clients, who need not trust it: every answer it gives can
+//! be checked against the log with a proof.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+use tlog::Hash;
+
+pub type DbResult<T> = Result<T, rusqlite::Error>;
+
+/// Opens (and creates if needed) the database, durable on every commit.
+pub fn open(path: &Path) -> DbResult<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS tree (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            size INTEGER NOT NULL,
+            root BLOB NOT NULL,
+            checkpoint BLOB NOT NULL);
+         CREATE TABLE IF NOT EXISTS published (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            size INTEGER NOT NULL,
+            checkpoint BLOB NOT NULL);
+         CREATE TABLE IF NOT EXISTS witness_state (
+            name TEXT PRIMARY KEY,
+            size INTEGER NOT NULL);
+         CREATE TABLE IF NOT EXISTS records (
+            idx INTEGER PRIMARY KEY,
+            leaf_hash BLOB NOT NULL UNIQUE,
+            kind INTEGER NOT NULL,
+            precinct INTEGER,
+            signer BLOB NOT NULL,
+            time INTEGER NOT NULL);
+         CREATE INDEX IF NOT EXISTS records_by_precinct ON records (precinct, kind);
+         CREATE INDEX IF NOT EXISTS records_by_kind ON records (kind);
+         CREATE TABLE IF NOT EXISTS documents (
+            sha256 BLOB PRIMARY KEY,
+            media_type TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            idx INTEGER NOT NULL);",
+    )?;
+    Ok(conn)
+}
+
+/// The last signed checkpoint: size, root and the log-signed note.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedTree {
+    pub size: u64,
+    pub root: Hash,
+    pub checkpoint: Vec<u8>,
+}
+
+pub fn load_tree(conn: &Connection) -> DbResult<Option<SignedTree>> {
+    conn.query_row(
+        "SELECT size, root, checkpoint FROM tree WHERE id = 1",
+        [],
+        |row| {
+            let root: Vec<u8> = row.get(1)?;
+            Ok(SignedTree {
+                size: row.get::<_, i64>(0)? as u64,
+                root: Hash(root.try_into().unwrap_or([0; 32])),
+                checkpoint: row.get(2)?,
+            })
+        },
+    )
+    .optional()
+}
+
+/// Records the first (empty) signed tree of a new log.
+pub fn init_tree(conn: &Connection, tree: &SignedTree) -> DbResult<()> {
+    conn.execute(
+        "INSERT INTO tree (id, size, root, checkpoint) VALUES (1, ?1, ?2, ?3)",
+        params![tree.size as i64, tree.root.0.to_vec(), tree.checkpoint],
+    )?;
+    conn.execute(
+        "INSERT INTO published (id, size, checkpoint) VALUES (1, ?1, ?2)",
+        params![tree.size as i64, tree.checkpoint],
+    )?;
+    Ok(())
+}
+
+/// One sequenced record, for the lookup index.
+#[derive(Clone, Debug)]
+pub struct IndexRow {
+    pub index: u64,
+    pub leaf_hash: Hash,
+    pub kind: u16,
+    pub precinct: Option<u32>,
+    pub signer: [u8; 32],
+    pub time: u64,
+    pub documents: Vec<election::records::DocumentRef>,
+}
+
+/// Why a batch could not be committed.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    #[error("the signed tree is no longer at size {0}: another sequencer wrote to this log")]
+    Lost(u64),
+    #[error(transparent)]
+    Db(#[from] rusqlite::Error),
+}
+
+/// The commit point of a batch: in one transaction, the index rows and the new signed tree,
+/// swapped in only if the stored tree is still the one the batch extended.
+pub fn commit_batch(
+    conn: &mut Connection,
+    old_size: u64,
+    tree: &SignedTree,
+    rows: &[IndexRow],
+) -> Result<(), CommitError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let changed = tx.execute(
+        "UPDATE tree SET size = ?1, root = ?2, checkpoint = ?3 WHERE id = 1 AND size = ?4",
+        params![
+            tree.size as i64,
+            tree.root.0.to_vec(),
+            tree.checkpoint,
+            old_size as i64
+        ],
+    )?;
+    if changed != 1 {
+        return Err(CommitError::Lost(old_size));
+    }
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO records (idx, leaf_hash, kind, precinct, signer, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        let mut document = tx.prepare_cached("INSERT OR IGNORE INTO documents (sha256, media_type, size, idx) VALUES (?1, ?2, ?3, ?4)")?;
+        for r in rows {
+            insert.execute(params![
+                r.index as i64,
+                r.leaf_hash.0.to_vec(),
+                r.kind,
+                r.precinct,
+                r.signer.to_vec(),
+                r.time as i64
+            ])?;
+            for d in &r.documents {
+                document.execute(params![
+                    d.sha256.to_vec(),
+                    d.media_type,
+                    d.size as i64,
+                    r.index as i64
+                ])?;
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// The index of an already logged entry with this leaf hash.
+pub fn find_leaf(conn: &Connection, leaf: &Hash) -> DbResult<Option<u64>> {
+    conn.prepare_cached("SELECT idx FROM records WHERE leaf_hash = ?1")?
+        .query_row([leaf.0.to_vec()], |row| row.get::<_, i64>(0))
+        .optional()
+        .map(|o| o.map(|i| i as u64))
+}
+
+/// The indexes of records of the given kinds, in log order.
+pub fn indexes_of_kinds(conn: &Connection, kinds: &[u16]) -> DbResult<Vec<u64>> {
+    let list = kinds
+        .iter()
+        .map(u16::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut stmt = conn.prepare(&format!(
+        "SELECT idx FROM records WHERE kind IN ({list}) ORDER BY idx"
+    ))?;
+    let rows = stmt.query_map([], |row| row.get::<_, i64>(0))?;
+    rows.map(|r| r.map(|i| i as u64)).collect()
+}
+
+/// A row of the lookup index, as the API returns it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Found {
+    pub index: u64,
+    pub kind: u16,
+    pub precinct: Option<u32>,
+    pub time: u64,
+    pub signer: String,
+    pub leaf_hash: String,
+}
+
+/// Records by precinct and/or kind, in log order, at most `limit`.
+pub fn find_records(
+    conn: &Connection,
+    precinct: Option<u32>,
+    kind: Option<u16>,
+    limit: u32,
+) -> DbResult<Vec<Found>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT idx, kind, precinct, time, signer, leaf_hash FROM records
+         WHERE (?1 IS NULL OR precinct = ?1) AND (?2 IS NULL OR kind = ?2) ORDER BY idx LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(params![precinct, kind, limit], |row| {
+        Ok(Found {
+            index: row.get::<_, i64>(0)? as u64,
+            kind: row.get(1)?,
+            precinct: row.get(2)?,
+            time: row.get::<_, i64>(3)? as u64,
+            signer: hex::encode(row.get::<_, Vec<u8>>(4)?),
+            leaf_hash: hex::encode(row.get::<_, Vec<u8>>(5)?),
+        })
+    })?;
+    rows.collect()
+}
+
+/// A referenced document: its media type and size, if a logged record references it.
+pub fn document(conn: &Connection, sha256: &[u8; 32]) -> DbResult<Option<(String, u64)>> {
+    conn.prepare_cached("SELECT media_type, size FROM documents WHERE sha256 = ?1")?
+        .query_row([sha256.to_vec()], |row| {
+            Ok((row.get(0)?, row.get::<_, i64>(1)? as u64))
+        })
+        .optional()
+}
+
+/// The published (cosigned) checkpoint.
+pub fn load_published(conn: &Connection) -> DbResult<(u64, Vec<u8>)> {
+    conn.query_row(
+        "SELECT size, checkpoint FROM published WHERE id = 1",
+        [],
+        |row| Ok((row.get::<_, i64>(0)? as u64, row.get(1)?)),
+    )
+}
+
+/// Publishes a checkpoint, never one smaller than what is published.
+pub fn publish(conn: &Connection, size: u64, checkpoint: &[u8]) -> DbResult<bool> {
+    let changed = conn.execute(
+        "UPDATE published SET size = ?1, checkpoint = ?2 WHERE id = 1 AND size <= ?1",
+        params![size as i64, checkpoint],
+    )?;
+    Ok(changed == 1)
+}
+
+/// The size a witness last cosigned for this log (0 if never).
+pub fn witness_size(conn: &Connection, name: &str) -> DbResult<u64> {
+    Ok(conn
+        .query_row(
+            "SELECT size FROM witness_state WHERE name = ?1",
+            [name],
+            |row| row.get::<_, i64>(0),
+        )
+        .optional()?
+        .unwrap_or(0) as u64)
+}
+
+pub fn set_witness_size(conn: &Connection, name: &str, size: u64) -> DbResult<()> {
+    conn.execute(
+        "INSERT INTO witness_state (name, size) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET size = excluded.size",
+        params![name, size as i64],
+    )?;
+    Ok(())
+}

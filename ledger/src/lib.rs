@@ -1,0 +1,24 @@
+//! `ledger`: the Shailoo Ledger log server and its operator commands.
+//!
+//! The log accepts records only from keys the CEC enrolled, never loses a record it
+//! acknowledged, never signs two inconsistent checkpoints, gets them cosigned by the
+//! observers' witnesses, and serves tiles and proofs that anyone can check.
+//!
+//! - [`storage`]: the public files (tiles, bundles, checkpoint, documents), behind a trait.
+//! - [`db`]: SQLite for the small transactional state and the lookup index.
+//! - [`sequencer`]: the one writer; batches, tiles, checks, signs, commits.
+//! - [`witnessing`]: cosignatures from witnesses, and publication.
+//! - [`api`]: the HTTP API; [`server`]: init, recovery and a clean stop.
+//! - [`logdir`]: the log directory, its configuration and keys.
+//! - [`client`] and [`simulate`]: driving a log from outside through its API.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod client;
+pub mod db;
+pub mod logdir;
+pub mod sequencer;
+pub mod server;
+pub mod simulate;
+pub mod storage;
+pub mod witnessing;

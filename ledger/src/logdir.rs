@@ -1,0 +1,207 @@
+//! A log's directory: its configuration, its keys and where its state lives.
+//!
+//! ```text
+//! DIR/config.json   origin, CEC root key, witnesses and quorum, batching
+//! DIR/log.key       the log's signing key (mode 0600)
+//! DIR/root.key      the CEC root key, created by `init` for tests and demos only (mode 0600)
+//! DIR/ledger.db     SQLite: signed and published checkpoints, witness state, lookup index
+//! DIR/public/       what clients read: checkpoint, tile/…, blob/…
+//! ```
+
+use serde::{Deserialize, Serialize};
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+use tlog::keys::{ALG_ED25519, SignerKey, VerifierKey};
+
+#[derive(Debug, Error)]
+pub enum DirError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> DirError + '_ {
+    move |source| DirError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// A witness the log asks for cosignatures.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct WitnessConfig {
+    pub name: String,
+    pub vkey: String,
+    pub url: String,
+}
+
+/// The log's configuration, in `config.json`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Config {
+    pub origin: String,
+    /// The election id: the origin's last path segment.
+    pub election: String,
+    /// The CEC root key, as a vkey of type 0x01.
+    pub root_vkey: String,
+    pub witnesses: Vec<WitnessConfig>,
+    /// How many witnesses must cosign before a checkpoint is published.
+    pub quorum: usize,
+    /// How long a batch collects submissions before it is sequenced.
+    pub batch_interval_ms: u64,
+    /// The most records in one batch.
+    pub max_batch: usize,
+    /// Submissions waiting beyond this many are refused with 429.
+    pub max_pending: usize,
+}
+
+pub struct LogDir {
+    pub root: PathBuf,
+}
+
+impl LogDir {
+    pub fn new(root: impl Into<PathBuf>) -> LogDir {
+        LogDir { root: root.into() }
+    }
+    pub fn config_path(&self) -> PathBuf {
+        self.root.join("config.json")
+    }
+    pub fn log_key_path(&self) -> PathBuf {
+        self.root.join("log.key")
+    }
+    pub fn root_key_path(&self) -> PathBuf {
+        self.root.join("root.key")
+    }
+    pub fn db_path(&self) -> PathBuf {
+        self.root.join("ledger.db")
+    }
+    pub fn public_path(&self) -> PathBuf {
+        self.root.join("public")
+    }
+
+    pub fn load_config(&self) -> Result<Config, DirError> {
+        let path = self.config_path();
+        let text = fs::read_to_string(&path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                DirError::Invalid(format!("{} is not a log directory (no config.json); create one with `ledger init {} --origin ORIGIN`", self.root.display(), self.root.display()))
+            }
+            _ => DirError::Io { path: path.clone(), source: e },
+        })?;
+        serde_json::from_str(&text)
+            .map_err(|e| DirError::Invalid(format!("{}: {e}", path.display())))
+    }
+
+    pub fn save_config(&self, config: &Config) -> Result<(), DirError> {
+        let path = self.config_path();
+        let tmp = self.root.join(".config.json.tmp");
+        let text = serde_json::to_string_pretty(config).expect("config serializes") + "\n";
+        fs::write(&tmp, text).map_err(io(&tmp))?;
+        fs::rename(&tmp, &path).map_err(io(&path))
+    }
+
+    pub fn load_log_key(&self) -> Result<SignerKey, DirError> {
+        load_key(&self.log_key_path())
+    }
+}
+
+/// Writes a secret with mode 0600 from the moment it exists; never overwrites.
+pub fn write_secret(path: &Path, text: &str) -> Result<(), DirError> {
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(io(path))?;
+    f.write_all(text.as_bytes()).map_err(io(path))?;
+    f.write_all(b"\n").map_err(io(path))?;
+    f.sync_all().map_err(io(path))
+}
+
+pub fn load_key(path: &Path) -> Result<SignerKey, DirError> {
+    let text = fs::read_to_string(path).map_err(io(path))?;
+    SignerKey::parse(text.trim_end())
+        .map_err(|e| DirError::Invalid(format!("{}: {e}", path.display())))
+}
+
+/// A new Ed25519 note key from the operating system's random source.
+pub fn generate_key(name: &str) -> Result<SignerKey, DirError> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed)
+        .map_err(|e| DirError::Invalid(format!("no randomness from the OS: {e}")))?;
+    SignerKey::from_seed(name, ALG_ED25519, &seed).map_err(|e| DirError::Invalid(e.to_string()))
+}
+
+/// The election id of an origin: its last path segment.
+pub fn election_of(origin: &str) -> Result<String, DirError> {
+    if !tlog::checkpoint::is_valid_log_origin(origin) {
+        return Err(DirError::Invalid(format!(
+            "origin {origin:?} is not a schema-less URL such as shailoo.gov.kg/ledger/2026-11-29-parliamentary"
+        )));
+    }
+    match origin.rsplit_once('/') {
+        Some((_, id)) if !id.is_empty() => Ok(id.to_string()),
+        _ => Err(DirError::Invalid(format!(
+            "origin {origin:?} has no path: name the election, e.g. {origin}/2026-11-29-parliamentary"
+        ))),
+    }
+}
+
+/// Parses a CEC root vkey, which must be an Ed25519 note key.
+pub fn parse_root_vkey(text: &str) -> Result<VerifierKey, DirError> {
+    let key =
+        VerifierKey::parse(text.trim()).map_err(|e| DirError::Invalid(format!("root key: {e}")))?;
+    if key.alg() != ALG_ED25519 {
+        return Err(DirError::Invalid(
+            "the root key must be an Ed25519 key of type 0x01".into(),
+        ));
+    }
+    Ok(key)
+}
+
+/// The raw public key of a root vkey.
+pub fn root_public_key(config: &Config) -> Result<[u8; 32], DirError> {
+    Ok(parse_root_vkey(&config.root_vkey)?.public_key())
+}
+
+/// The name of the root key made for a demo log: `<origin host>/root`.
+pub fn demo_root_name(origin: &str) -> String {
+    format!("{}/root", origin.split('/').next().unwrap_or(origin))
+}
+
+/// Checks a witness before it is added.
+pub fn check_witness(w: &WitnessConfig, others: &[WitnessConfig]) -> Result<(), DirError> {
+    let key =
+        VerifierKey::parse(&w.vkey).map_err(|e| DirError::Invalid(format!("witness key: {e}")))?;
+    if key.alg() != tlog::keys::ALG_COSIGNATURE_V1 {
+        return Err(DirError::Invalid(
+            "a witness key is a cosignature/v1 key (type 0x04), as `witness vkey` prints it".into(),
+        ));
+    }
+    if !(w.url.starts_with("http://") || w.url.starts_with("https://")) {
+        return Err(DirError::Invalid(format!(
+            "witness URL {:?} must start with http:// or https://",
+            w.url
+        )));
+    }
+    if others.iter().any(|o| o.name == w.name) {
+        return Err(DirError::Invalid(format!(
+            "a witness named {:?} is already configured",
+            w.name
+        )));
+    }
+    if others
+        .iter()
+        .any(|o| VerifierKey::parse(&o.vkey).map(|k| k.public_key()) == Ok(key.public_key()))
+    {
+        return Err(DirError::Invalid(
+            "that witness key is already configured".into(),
+        ));
+    }
+    Ok(())
+}

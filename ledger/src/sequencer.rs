@@ -1,0 +1,392 @@
+//! The sequencer: the one writer of the log.
+//!
+//! It runs on its own thread and turns batches of submissions into log entries:
+//!
+//! 1. admit each record in order through the election gate (signature, enrollment, scope),
+//!    refusing duplicates;
+//! 2. append the accepted entries: entry bundles and hash tiles, written durably;
+//! 3. check, from the tiles just written, that the new tree is consistent with the last
+//!    signed checkpoint — checked, not assumed — and sign the new checkpoint;
+//! 4. commit the index rows and the new signed checkpoint in one SQLite transaction that
+//!    swaps in the new tree only if the old one is still there;
+//! 5. only then tell each submitter its index.
+//!
+//! Any storage or database failure stops the process (fail-stop): a restart resumes from the
+//! last commit, and nothing acknowledged is ever lost.
+
+use crate::db::{self, IndexRow, SignedTree};
+use crate::storage::{Storage, StorageTiles};
+use election::audit::{Finding, Gate};
+use election::{Kind, Record};
+use rusqlite::Connection;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tlog::appender::TileAppender;
+use tlog::checkpoint::Checkpoint;
+use tlog::entries::push_entry;
+use tlog::keys::SignerKey;
+use tlog::tile::{TILE_WIDTH, Tile, TileHashReader};
+use tlog::{Hash, leaf_hash};
+use tokio::sync::{mpsc, oneshot, watch};
+
+/// A record waiting to be sequenced, and where to send the answer.
+pub struct Submission {
+    pub entry: Vec<u8>,
+    pub reply: Reply,
+}
+
+/// A durably sequenced record.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Sequenced {
+    pub index: u64,
+    pub leaf_hash: String,
+    /// The tree size of the checkpoint signed with this record's batch.
+    pub tree_size: u64,
+}
+
+/// The answer to a submission, and where it goes.
+pub type Answer = Result<Sequenced, Refusal>;
+type Reply = oneshot::Sender<Answer>;
+
+/// Why a submission was not sequenced.
+#[derive(Clone, Debug)]
+pub enum Refusal {
+    /// The gate refused it: what rule and why.
+    Refused(Finding),
+    /// The same entry is already logged, at this index.
+    Duplicate(u64),
+}
+
+/// Everything the sequencer owns.
+pub struct Sequencer {
+    origin: String,
+    key: SignerKey,
+    storage: Arc<dyn Storage>,
+    conn: Connection,
+    gate: Gate,
+    appender: TileAppender,
+    /// Entries of the current partial entry bundle.
+    bundle: Vec<Vec<u8>>,
+    signed: SignedTree,
+    batch_interval: Duration,
+    max_batch: usize,
+}
+
+/// Why the log's state cannot be trusted to continue from.
+#[derive(Debug, thiserror::Error)]
+pub enum RecoveryError {
+    #[error("the log has no signed tree: it was never initialized")]
+    NoTree,
+    #[error("the tiles do not match the signed tree of size {size}: {why}; refusing to start")]
+    Inconsistent { size: u64, why: String },
+    #[error(transparent)]
+    Db(#[from] rusqlite::Error),
+}
+
+impl Sequencer {
+    /// Resumes the log from its last commit, checking that the tiles on disk are the tree that
+    /// was signed, and rebuilding the gate from the logged enrollments and registry.
+    #[allow(clippy::too_many_arguments)]
+    pub fn recover(
+        origin: String,
+        key: SignerKey,
+        storage: Arc<dyn Storage>,
+        conn: Connection,
+        gate: Gate,
+        batch_interval: Duration,
+        max_batch: usize,
+    ) -> Result<Sequencer, RecoveryError> {
+        let signed = db::load_tree(&conn)?.ok_or(RecoveryError::NoTree)?;
+        let size = signed.size;
+        let inconsistent = |why: String| RecoveryError::Inconsistent { size, why };
+        let appender = TileAppender::restore(signed.size, &StorageTiles(storage.as_ref()))
+            .map_err(|e| inconsistent(e.to_string()))?;
+        if appender.root() != signed.root {
+            return Err(inconsistent(format!(
+                "the tiles hash to {}, the checkpoint says {}",
+                appender.root(),
+                signed.root
+            )));
+        }
+        let bundle = read_partial_bundle(storage.as_ref(), signed.size).map_err(inconsistent)?;
+        // The partial entry bundle must be the entries whose hashes the level-0 tile holds.
+        let level0 = appender
+            .partial_tiles()
+            .into_iter()
+            .find(|(t, _)| t.level == 0)
+            .map(|(_, data)| data)
+            .unwrap_or_default();
+        let hashed: Vec<u8> = bundle.iter().flat_map(|e| leaf_hash(e).0).collect();
+        if hashed != level0 {
+            return Err(inconsistent(
+                "the partial entry bundle does not hash to the level-0 tile".into(),
+            ));
+        }
+        let mut seq = Sequencer {
+            origin,
+            key,
+            storage,
+            conn,
+            gate,
+            appender,
+            bundle,
+            signed,
+            batch_interval,
+            max_batch,
+        };
+        seq.replay_gate().map_err(inconsistent)?;
+        Ok(seq)
+    }
+
+    /// Re-applies the enrollments, revocations, definition and registry to the gate.
+    fn replay_gate(&mut self) -> Result<(), String> {
+        let kinds = [
+            Kind::KeyEnrollment,
+            Kind::KeyRevocation,
+            Kind::ElectionDefinition,
+            Kind::PrecinctRegistry,
+        ]
+        .map(Kind::code);
+        let indexes = db::indexes_of_kinds(&self.conn, &kinds).map_err(|e| e.to_string())?;
+        let mut cached: Option<(u64, Vec<Vec<u8>>)> = None;
+        for index in indexes {
+            let bundle_index = index / u64::from(TILE_WIDTH);
+            if cached.as_ref().is_none_or(|(b, _)| *b != bundle_index) {
+                cached = Some((
+                    bundle_index,
+                    read_bundle(self.storage.as_ref(), bundle_index, self.signed.size)?,
+                ));
+            }
+            let entries = &cached.as_ref().expect("just cached").1;
+            let entry = &entries[(index % u64::from(TILE_WIDTH)) as usize];
+            let record =
+                Record::from_bytes(entry).map_err(|e| format!("logged entry {index}: {e}"))?;
+            self.gate.apply(&record);
+        }
+        Ok(())
+    }
+
+    pub fn signed(&self) -> &SignedTree {
+        &self.signed
+    }
+
+    /// Runs until the submission channel closes: collects a batch, sequences it, repeats.
+    pub fn run(
+        mut self,
+        mut inbox: mpsc::Receiver<Submission>,
+        signed_tx: watch::Sender<SignedTree>,
+    ) {
+        while let Some(first) = inbox.blocking_recv() {
+            let deadline = Instant::now() + self.batch_interval;
+            let mut batch = vec![first];
+            while batch.len() < self.max_batch {
+                match inbox.try_recv() {
+                    Ok(s) => batch.push(s),
+                    Err(mpsc::error::TryRecvError::Empty) => {
+                        let left = deadline.saturating_duration_since(Instant::now());
+                        if left.is_zero() {
+                            break;
+                        }
+                        std::thread::sleep(left.min(Duration::from_millis(2)));
+                    }
+                    Err(mpsc::error::TryRecvError::Disconnected) => break,
+                }
+            }
+            if let Err(e) = self.sequence(batch, &signed_tx) {
+                // Fail-stop: nothing of this batch was acknowledged; a restart resumes from
+                // the last commit.
+                tracing::error!("sequencing failed, stopping: {e}");
+                std::process::exit(70);
+            }
+        }
+        tracing::info!("sequencer stopped at size {}", self.signed.size);
+    }
+
+    /// Sequences one batch. An error means the batch was not committed.
+    pub fn sequence(
+        &mut self,
+        batch: Vec<Submission>,
+        signed_tx: &watch::Sender<SignedTree>,
+    ) -> Result<(), String> {
+        let old = self.signed.clone();
+        let mut accepted: Vec<(Submission, Record, Hash)> = Vec::new();
+        let mut answers: Vec<(Reply, Answer)> = Vec::new();
+        let mut snapshot: Option<Gate> = None;
+        for s in batch {
+            let leaf = leaf_hash(&s.entry);
+            let duplicate = db::find_leaf(&self.conn, &leaf)
+                .map_err(|e| e.to_string())?
+                .or_else(|| {
+                    accepted
+                        .iter()
+                        .position(|(_, _, l)| *l == leaf)
+                        .map(|i| old.size + i as u64)
+                });
+            if let Some(index) = duplicate {
+                answers.push((s.reply, Err(Refusal::Duplicate(index))));
+                continue;
+            }
+            match self.gate.admit(&s.entry) {
+                Ok(record) => {
+                    snapshot.get_or_insert_with(|| self.gate.clone());
+                    self.gate.apply(&record);
+                    accepted.push((s, record, leaf));
+                }
+                Err(finding) => answers.push((s.reply, Err(Refusal::Refused(finding)))),
+            }
+        }
+        if accepted.is_empty() {
+            answers.into_iter().for_each(|(tx, a)| drop(tx.send(a)));
+            return Ok(());
+        }
+        let result = self.commit(&old, &accepted);
+        if let Err(e) = result {
+            if let Some(gate) = snapshot {
+                self.gate = gate;
+            }
+            return Err(e);
+        }
+        let new_size = self.signed.size;
+        for (i, (s, _, leaf)) in accepted.into_iter().enumerate() {
+            let answer = Sequenced {
+                index: old.size + i as u64,
+                leaf_hash: leaf.to_hex(),
+                tree_size: new_size,
+            };
+            answers.push((s.reply, Ok(answer)));
+        }
+        answers.into_iter().for_each(|(tx, a)| drop(tx.send(a)));
+        signed_tx.send_replace(self.signed.clone());
+        Ok(())
+    }
+
+    /// Writes, checks, signs and commits the accepted entries.
+    fn commit(
+        &mut self,
+        old: &SignedTree,
+        accepted: &[(Submission, Record, Hash)],
+    ) -> Result<(), String> {
+        let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut rows = Vec::with_capacity(accepted.len());
+        for (i, (s, record, leaf)) in accepted.iter().enumerate() {
+            let index = old.size + i as u64;
+            for (tile, data) in self.appender.append(*leaf) {
+                files.push((tile.path(), data));
+            }
+            self.bundle.push(s.entry.clone());
+            if self.bundle.len() == usize::from(TILE_WIDTH) {
+                let tile = Tile {
+                    level: 0,
+                    index: index / u64::from(TILE_WIDTH),
+                    width: TILE_WIDTH,
+                };
+                files.push((tile.entries_path(), bundle_bytes(&self.bundle)?));
+                self.bundle.clear();
+            }
+            rows.push(IndexRow {
+                index,
+                leaf_hash: *leaf,
+                kind: record.kind().code(),
+                precinct: record.body.precinct(),
+                signer: record.signer,
+                time: record.time,
+                documents: record.body.documents().into_iter().cloned().collect(),
+            });
+        }
+        let size = self.appender.size();
+        if !self.bundle.is_empty() {
+            let tile = Tile {
+                level: 0,
+                index: size / u64::from(TILE_WIDTH),
+                width: self.bundle.len() as u16,
+            };
+            files.push((tile.entries_path(), bundle_bytes(&self.bundle)?));
+        }
+        for (tile, data) in self.appender.partial_tiles() {
+            files.push((tile.path(), data));
+        }
+        self.storage
+            .write_all(&files)
+            .map_err(|e| format!("writing tiles: {e}"))?;
+
+        // Never sign a tree that does not extend the last one: prove it from the tiles.
+        let root = self.appender.root();
+        if old.size > 0 {
+            let tiles = TileHashReader {
+                size,
+                tiles: StorageTiles(self.storage.as_ref()),
+            };
+            let proof = tlog::proof::prove_consistency(old.size, size, &tiles)
+                .map_err(|e| format!("consistency proof: {e}"))?;
+            tlog::proof::verify_consistency(old.size, size, &old.root, &root, &proof)
+                .map_err(|e| format!("the new tree is not consistent with the signed one: {e}"))?;
+        }
+        let checkpoint = sign_checkpoint(&self.origin, size, root, &self.key);
+        let tree = SignedTree {
+            size,
+            root,
+            checkpoint,
+        };
+        db::commit_batch(&mut self.conn, old.size, &tree, &rows).map_err(|e| e.to_string())?;
+        self.signed = tree;
+        Ok(())
+    }
+}
+
+/// Signs the checkpoint of a tree.
+pub fn sign_checkpoint(origin: &str, size: u64, root: Hash, key: &SignerKey) -> Vec<u8> {
+    let cp = Checkpoint {
+        origin: origin.to_string(),
+        size,
+        root,
+        extensions: vec![],
+    };
+    tlog::note::sign(&cp.to_text(), &[key])
+        .expect("a valid checkpoint text and key")
+        .to_bytes()
+}
+
+fn bundle_bytes(entries: &[Vec<u8>]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    for e in entries {
+        push_entry(&mut out, e).map_err(|e| e.to_string())?;
+    }
+    Ok(out)
+}
+
+/// The entries of entry bundle `index` in a tree of `size` leaves.
+pub fn read_bundle(storage: &dyn Storage, index: u64, size: u64) -> Result<Vec<Vec<u8>>, String> {
+    let tile = Tile::at_tree_size(0, index, size)
+        .ok_or_else(|| format!("entry bundle {index} is beyond size {size}"))?;
+    let data = storage
+        .read(&tile.entries_path())
+        .map_err(|e| e.to_string())?
+        .or_else(|| {
+            (!tile.is_full())
+                .then(|| {
+                    storage
+                        .read(
+                            &Tile {
+                                width: TILE_WIDTH,
+                                ..tile
+                            }
+                            .entries_path(),
+                        )
+                        .ok()
+                        .flatten()
+                })
+                .flatten()
+        })
+        .ok_or_else(|| format!("{} is missing", tile.entries_path()))?;
+    let entries = tlog::entries::parse_entry_bundle(&data, usize::from(tile.width))
+        .map_err(|e| format!("{}: {e}", tile.entries_path()))?;
+    Ok(entries.into_iter().map(<[u8]>::to_vec).collect())
+}
+
+/// The entries of the partial entry bundle of a tree of `size` leaves.
+fn read_partial_bundle(storage: &dyn Storage, size: u64) -> Result<Vec<Vec<u8>>, String> {
+    if size.is_multiple_of(u64::from(TILE_WIDTH)) {
+        return Ok(vec![]);
+    }
+    read_bundle(storage, size / u64::from(TILE_WIDTH), size)
+}

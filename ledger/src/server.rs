@@ -1,0 +1,201 @@
+//! Creating a log, and running its server: recovery, the sequencer thread, the witnessing
+//! task and the HTTP API, with a clean stop.
+
+use crate::api::{AppState, router};
+use crate::db::{self, SignedTree};
+use crate::logdir::{self, Config, DirError, LogDir};
+use crate::sequencer::{Sequencer, sign_checkpoint};
+use crate::storage::{FsStorage, Storage};
+use crate::witnessing::{Published, WITNESS_TIMEOUT, Witnessing};
+use election::audit::Gate;
+use std::future::Future;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tlog::Hash;
+use tlog::keys::VerifierKey;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+
+/// What `ledger init` made.
+pub struct Created {
+    pub log_vkey: VerifierKey,
+    pub root_vkey: VerifierKey,
+    /// Whether the root key was generated here (for tests and demos) rather than given.
+    pub root_generated: bool,
+}
+
+/// Creates a log in `dir`: keys (mode 0600), configuration, database, and the signed and
+/// published empty checkpoint. `root_vkey` is the CEC root key; without it one is generated
+/// at `DIR/root.key`, for tests and demos.
+pub fn init(dir: &Path, origin: &str, root_vkey: Option<&str>) -> Result<Created, DirError> {
+    let election = logdir::election_of(origin)?;
+    let d = LogDir::new(dir);
+    std::fs::create_dir_all(dir).map_err(|source| DirError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    if d.config_path().exists() || d.log_key_path().exists() {
+        return Err(DirError::Invalid(format!(
+            "{} already holds a log; refusing to overwrite it",
+            dir.display()
+        )));
+    }
+    let (root, root_generated) = match root_vkey {
+        Some(text) => (logdir::parse_root_vkey(text)?, false),
+        None => {
+            let key = logdir::generate_key(&logdir::demo_root_name(origin))?;
+            logdir::write_secret(&d.root_key_path(), &key.to_private_string())?;
+            (key.verifier(), true)
+        }
+    };
+    let log_key = logdir::generate_key(origin)?;
+    logdir::write_secret(&d.log_key_path(), &log_key.to_private_string())?;
+    let config = Config {
+        origin: origin.to_string(),
+        election,
+        root_vkey: root.to_string(),
+        witnesses: vec![],
+        quorum: 0,
+        batch_interval_ms: 1000,
+        max_batch: 20_000,
+        max_pending: 100_000,
+    };
+    d.save_config(&config)?;
+    let storage = FsStorage::new(d.public_path()).map_err(|source| DirError::Io {
+        path: d.public_path(),
+        source,
+    })?;
+    let empty = Hash::empty_tree();
+    let checkpoint = sign_checkpoint(origin, 0, empty, &log_key);
+    storage
+        .write_all(&[("checkpoint".into(), checkpoint.clone())])
+        .map_err(|source| DirError::Io {
+            path: d.public_path(),
+            source,
+        })?;
+    let db_err = |e: rusqlite::Error| DirError::Invalid(format!("{}: {e}", d.db_path().display()));
+    let conn = db::open(&d.db_path()).map_err(db_err)?;
+    db::init_tree(
+        &conn,
+        &SignedTree {
+            size: 0,
+            root: empty,
+            checkpoint,
+        },
+    )
+    .map_err(db_err)?;
+    Ok(Created {
+        log_vkey: log_key.verifier(),
+        root_vkey: root,
+        root_generated,
+    })
+}
+
+/// Why the server could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Dir(#[from] DirError),
+    #[error("{0}")]
+    Recovery(#[from] crate::sequencer::RecoveryError),
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Runs the log in `dir` on `listener` until `shutdown` completes, then stops cleanly: no new
+/// requests, the batch in progress committed, the sequencer stopped.
+pub async fn serve(
+    dir: &Path,
+    listener: TcpListener,
+    index_html: String,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let d = LogDir::new(dir);
+    let config = d.load_config()?;
+    let key = d.load_log_key()?;
+    let storage: Arc<dyn Storage> = Arc::new(FsStorage::new(d.public_path())?);
+    let gate = Gate::new(
+        logdir::root_public_key(&config)?,
+        Some(config.election.clone()),
+    );
+    let sequencer = Sequencer::recover(
+        config.origin.clone(),
+        key,
+        storage.clone(),
+        db::open(&d.db_path())?,
+        gate,
+        Duration::from_millis(config.batch_interval_ms),
+        config.max_batch,
+    )?;
+    let read_conn = Arc::new(Mutex::new(db::open(&d.db_path())?));
+    let (size, checkpoint) = db::load_published(&read_conn.lock().expect("db lock"))?;
+    let (published_tx, published_rx) = watch::channel(Published { size, checkpoint });
+    let (signed_tx, signed_rx) = watch::channel(sequencer.signed().clone());
+    let (submit_tx, submit_rx) = mpsc::channel(config.max_pending.max(1));
+    tracing::info!(
+        "log {} resumed at size {}, published {size}",
+        config.origin,
+        sequencer.signed().size
+    );
+    let sequencer_thread = std::thread::Builder::new()
+        .name("sequencer".into())
+        .spawn(move || sequencer.run(submit_rx, signed_tx))?;
+
+    let witnesses = config
+        .witnesses
+        .iter()
+        .map(|w| {
+            Ok((
+                w.clone(),
+                VerifierKey::parse(&w.vkey)
+                    .map_err(|e| DirError::Invalid(format!("witness {}: {e}", w.name)))?,
+            ))
+        })
+        .collect::<Result<Vec<_>, DirError>>()?;
+    let witnessing = Witnessing {
+        witnesses,
+        quorum: config.quorum,
+        storage: storage.clone(),
+        conn: Arc::new(Mutex::new(db::open(&d.db_path())?)),
+        client: reqwest::Client::builder()
+            .timeout(WITNESS_TIMEOUT)
+            .build()
+            .map_err(|e| std::io::Error::other(e.to_string()))?,
+        published: published_tx,
+    };
+    let witness_task = tokio::spawn(witnessing.run(signed_rx));
+
+    let state = Arc::new(AppState {
+        storage,
+        conn: read_conn,
+        submit: submit_tx,
+        published: published_rx,
+        index_html,
+    });
+    let app = router(state).layer(tower_http::trace::TraceLayer::new_for_http());
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    // The router (and with it the last submission sender) is gone: the sequencer drains its
+    // inbox, commits, and stops; then the witnessing task ends with it.
+    tokio::task::spawn_blocking(move || sequencer_thread.join())
+        .await
+        .ok();
+    witness_task.await.ok();
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term.recv() => {}
+    }
+    tracing::info!("stopping");
+}

@@ -1,0 +1,160 @@
+//! Where the log's public files live: tiles, entry bundles, the checkpoint, documents.
+//!
+//! Everything a client reads is a file at a C2SP path, so a static server, a CDN or an object
+//! store can serve it. The sequencer writes through the [`Storage`] trait and never assumes a
+//! filesystem, so an object store can be added without touching it. [`FsStorage`] is the
+//! default: each write goes to a temporary file, is fsynced, renamed into place, and the
+//! directory is fsynced, so a file is either wholly there or not at all, even across a crash.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// Durable storage of the log's public files, addressed by their path under the log's URL
+/// (`tile/0/000`, `tile/entries/x001/234.p/17`, `checkpoint`, `blob/<hex>`).
+pub trait Storage: Send + Sync + 'static {
+    /// Writes several files; when it returns Ok, all of them are durable.
+    fn write_all(&self, files: &[(String, Vec<u8>)]) -> io::Result<()>;
+    /// Reads a file, `None` if it does not exist.
+    fn read(&self, path: &str) -> io::Result<Option<Vec<u8>>>;
+    /// Whether a file exists.
+    fn exists(&self, path: &str) -> bool;
+}
+
+/// Files in a directory, written atomically and durably.
+pub struct FsStorage {
+    root: PathBuf,
+}
+
+impl FsStorage {
+    pub fn new(root: impl Into<PathBuf>) -> io::Result<FsStorage> {
+        let root = root.into();
+        fs::create_dir_all(&root)?;
+        Ok(FsStorage { root })
+    }
+
+    /// The file for a storage path. Paths come from this crate (tile paths it formatted, hex
+    /// hashes it checked), never raw from a request; `..` is refused anyway.
+    fn file(&self, path: &str) -> io::Result<PathBuf> {
+        if path
+            .split('/')
+            .any(|seg| seg.is_empty() || seg == "." || seg == "..")
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("bad storage path {path:?}"),
+            ));
+        }
+        Ok(self.root.join(path))
+    }
+}
+
+/// Writes `bytes` to `path` atomically: temporary file, fsync, rename. The caller fsyncs the
+/// directory.
+fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = path.parent().expect("storage files live in a directory");
+    fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(
+        ".{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("file")
+    ));
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    drop(f);
+    fs::rename(&tmp, path)
+}
+
+impl Storage for FsStorage {
+    fn write_all(&self, files: &[(String, Vec<u8>)]) -> io::Result<()> {
+        let mut dirs: Vec<PathBuf> = Vec::new();
+        for (path, bytes) in files {
+            let file = self.file(path)?;
+            write_atomic(&file, bytes)?;
+            let dir = file.parent().expect("has a parent").to_path_buf();
+            if !dirs.contains(&dir) {
+                dirs.push(dir);
+            }
+        }
+        // The renames are durable only once their directories are.
+        for dir in dirs {
+            File::open(&dir)?.sync_all()?;
+        }
+        Ok(())
+    }
+
+    fn read(&self, path: &str) -> io::Result<Option<Vec<u8>>> {
+        match fs::read(self.file(path)?) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn exists(&self, path: &str) -> bool {
+        self.file(path).map(|f| f.exists()).unwrap_or(false)
+    }
+}
+
+/// Reads hash tiles out of storage, for proofs and restarts.
+pub struct StorageTiles<'a>(pub &'a dyn Storage);
+
+impl tlog::tile::TileReader for StorageTiles<'_> {
+    fn read_tiles(&self, tiles: &[tlog::tile::Tile]) -> Result<Vec<Vec<u8>>, tlog::ReadError> {
+        tiles
+            .iter()
+            .map(|t| match self.0.read(&t.path()) {
+                Ok(Some(data)) => Ok(data),
+                // A partial tile may have been superseded by the full one.
+                Ok(None) => {
+                    let full = tlog::tile::Tile {
+                        width: tlog::tile::TILE_WIDTH,
+                        ..*t
+                    };
+                    self.0
+                        .read(&full.path())
+                        .ok()
+                        .flatten()
+                        .ok_or_else(|| tlog::ReadError::BadTile(format!("{t} is missing")))
+                }
+                Err(e) => Err(tlog::ReadError::Backend(e.to_string())),
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_are_whole_and_paths_are_checked() {
+        let dir = std::env::temp_dir().join(format!("shailoo-storage-{}", std::process::id()));
+        let s = FsStorage::new(&dir).unwrap();
+        s.write_all(&[
+            ("tile/0/000.p/1".into(), vec![1; 32]),
+            ("checkpoint".into(), b"cp".to_vec()),
+        ])
+        .unwrap();
+        assert_eq!(s.read("tile/0/000.p/1").unwrap(), Some(vec![1; 32]));
+        s.write_all(&[("checkpoint".into(), b"cp2".to_vec())])
+            .unwrap();
+        assert_eq!(s.read("checkpoint").unwrap(), Some(b"cp2".to_vec()));
+        assert_eq!(s.read("tile/0/001").unwrap(), None);
+        for bad in ["../x", "a//b", "/abs", "a/./b", ""] {
+            assert!(s.read(bad).is_err(), "{bad}");
+        }
+        assert!(
+            !fs::read_dir(dir.join("tile/0")).unwrap().any(|e| e
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".tmp"))
+        );
+        fs::remove_dir_all(dir).unwrap();
+    }
+}
