@@ -38,6 +38,14 @@ fn sha256_baseline(c: &mut Criterion) {
     let input = [7u8; 64];
     g.bench_function("64B", |b| b.iter(|| Sha256::digest(black_box(&input))));
     g.finish();
+    // What one append is made of: a leaf hash of a 32-byte entry, and on average one node.
+    let mut g = c.benchmark_group("hash");
+    g.throughput(Throughput::Elements(1));
+    let entry = [5u8; 32];
+    g.bench_function("leaf_32B", |b| b.iter(|| leaf_hash(black_box(&entry))));
+    let (l, r) = (leaf_hash(b"l"), leaf_hash(b"r"));
+    g.bench_function("node", |b| b.iter(|| tlog::node_hash(black_box(&l), black_box(&r))));
+    g.finish();
 }
 
 fn append(c: &mut Criterion) {
