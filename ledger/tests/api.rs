@@ -1,0 +1,167 @@
+//! The ledger as its users meet it: `init`, `serve`, every write and read of the API, with a
+//! real process on loopback; then a clean stop and a restart that resumes where it stopped.
+
+mod common;
+use common::*;
+use election::audit::{AuditConfig, audit};
+use election::generate::{Anomaly, Config, generate};
+use election::{Kind, Record};
+use ledger::client::{ClientError, LedgerClient};
+use std::os::unix::fs::PermissionsExt;
+use tlog::bundle::ProofBundle;
+use tlog::keys::VerifierKey;
+use tlog::note::NoteVerifier;
+use tlog::policy::Policy;
+
+fn refusal(result: Result<impl std::fmt::Debug, ClientError>) -> (u16, String) {
+    match result {
+        Err(ClientError::Refused(r)) => (r.status, r.code),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn init_makes_private_keys_and_prints_the_vkey() {
+    let dir = TempDir::new("init");
+    let log = dir.path().join("log");
+    let vkey = init(&log);
+    let key = VerifierKey::parse(&vkey).expect("the last line is the log's vkey");
+    assert_eq!(key.name(), ORIGIN);
+    for secret in ["log.key", "root.key"] {
+        let mode = std::fs::metadata(log.join(secret)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{secret}");
+    }
+    let again = ledger().arg("init").arg(&log).args(["--origin", ORIGIN]).output().unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds a log"));
+    let bad = ledger().arg("init").arg(dir.path().join("x")).args(["--origin", "https://example.com/log"]).output().unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("schema-less URL"));
+    let printed = ledger().arg("vkey").arg(&log).output().unwrap();
+    assert_eq!(String::from_utf8(printed.stdout).unwrap().trim(), vkey);
+}
+
+#[test]
+fn submit_read_verify_restart() {
+    let dir = TempDir::new("api");
+    let log = dir.path().join("log");
+    let vkey = init(&log);
+    let policy = Policy::parse(&format!("log {vkey}\nquorum none\n")).unwrap();
+    let root = root_key(&log);
+    let e = generate(&Config { seed: 3, precincts: 20, anomalies: vec![Anomaly::UnenrolledSigner], ..Config::default() }, root.signing_key());
+    let server = Server::start(&log, 20);
+    let rt = runtime();
+    let client = LedgerClient::new(&server.url);
+
+    let mut accepted: Vec<(u64, Vec<u8>)> = Vec::new();
+    rt.block_on(async {
+        // Setup first, in order; then the rest.
+        for r in &e.records {
+            let entry = r.to_bytes();
+            match client.submit(entry.clone(), false).await {
+                Ok(s) => {
+                    assert_eq!(s.index, accepted.len() as u64, "indexes are assigned in order");
+                    accepted.push((s.index, entry));
+                }
+                Err(ClientError::Refused(refusal)) => {
+                    assert_eq!((refusal.status, refusal.code.as_str(), refusal.rule.as_deref()), (403, "not-authorized", Some("signer.authorized")));
+                    assert_eq!(r.kind(), Kind::PrecinctProtocol, "only the forged protocol is refused");
+                }
+                Err(other) => panic!("{other}"),
+            }
+        }
+        assert_eq!(accepted.len(), e.records.len() - 1);
+
+        // Refusals, each with its status and code, each changing nothing.
+        let (first_index, first_entry) = &accepted[0];
+        let dup = client.submit(first_entry.clone(), false).await;
+        assert_eq!(refusal(dup), (409, "duplicate".into()));
+        assert_eq!(refusal(client.submit(b"not a record".to_vec(), false).await), (400, "malformed".into()));
+        assert_eq!(refusal(client.submit(vec![0; 70_000], false).await), (413, "too-large".into()));
+        let other_election = Record::sign("another-election", 1, e.records[0].body.clone(), root.signing_key());
+        assert_eq!(refusal(client.submit(other_election.to_bytes(), false).await), (400, "wrong-election".into()));
+        let mut forged = e.records[5].clone();
+        forged.time += 1;
+        assert_eq!(refusal(client.submit(forged.to_bytes(), false).await), (400, "bad-signature".into()));
+        let _ = first_index;
+
+        // The checkpoint satisfies the policy and covers everything accepted.
+        let cp = client.get("checkpoint").await.unwrap();
+        let verified = policy.verify_checkpoint(&cp).unwrap();
+        assert_eq!(verified.checkpoint.size, accepted.len() as u64);
+
+        // Offline proof bundles verify, and carry the entry.
+        for index in [0, 7, accepted.len() as u64 - 1] {
+            let text = client.get(&format!("api/v1/bundle/{index}")).await.unwrap();
+            let bundle = ProofBundle::parse(&text).unwrap();
+            let (_, entry) = bundle.verify_entry(&policy).unwrap();
+            assert_eq!(entry, accepted[index as usize].1.as_slice());
+            Record::from_bytes(entry).unwrap().verify_signature().unwrap();
+        }
+        assert_eq!(refusal(client.get(&format!("api/v1/bundle/{}", accepted.len())).await).1, "not-published");
+
+        // Inclusion and consistency proofs from the JSON API check against the checkpoint.
+        let size = verified.checkpoint.size;
+        let inclusion: serde_json::Value = serde_json::from_slice(&client.get("api/v1/proof/inclusion/3").await.unwrap()).unwrap();
+        let proof: Vec<tlog::Hash> = inclusion["proof"].as_array().unwrap().iter().map(|h| tlog::Hash::from_base64(h.as_str().unwrap()).unwrap()).collect();
+        tlog::proof::verify_inclusion(3, size, &tlog::leaf_hash(&accepted[3].1), &proof, &verified.checkpoint.root).unwrap();
+        let consistency: serde_json::Value = serde_json::from_slice(&client.get("api/v1/proof/consistency?old=5").await.unwrap()).unwrap();
+        let proof: Vec<tlog::Hash> = consistency["proof"].as_array().unwrap().iter().map(|h| tlog::Hash::from_base64(h.as_str().unwrap()).unwrap()).collect();
+        let mut stored = Vec::new();
+        let mut f = tlog::Frontier::new();
+        for (_, entry) in accepted.iter().take(5) {
+            f.append(tlog::leaf_hash(entry), |_, h| stored.push(h));
+        }
+        tlog::proof::verify_consistency(5, size, &f.root(), &verified.checkpoint.root, &proof).unwrap();
+
+        // Tiles: full ones are immutable; paths are strict.
+        let full = reqwest::get(format!("{}/tile/0/000", server.url)).await.unwrap();
+        assert_eq!(full.status(), 200);
+        assert_eq!(full.headers()["cache-control"], "public, max-age=31536000, immutable");
+        assert_eq!(full.bytes().await.unwrap().len(), 256 * 32);
+        assert_eq!(refusal(client.get("tile/0/00").await), (400, "bad-tile-path".into()));
+        assert_eq!(refusal(client.get("tile/0/999").await), (404, "no-such-tile".into()));
+
+        // The lookup index finds a precinct's records; each is what the log holds there.
+        let found: serde_json::Value = serde_json::from_slice(&client.get("api/v1/records?precinct=1005&kind=protocol").await.unwrap()).unwrap();
+        let rows = found["records"].as_array().unwrap();
+        assert_eq!(rows.len(), 1);
+        let index = rows[0]["index"].as_u64().unwrap() as usize;
+        assert_eq!(rows[0]["leaf_hash"].as_str().unwrap(), tlog::leaf_hash(&accepted[index].1).to_hex());
+
+        // Documents: only those a logged record references, and only the right bytes.
+        let doc = e.documents.iter().find(|d| e.records.iter().any(|r| r.body.documents().contains(&&d.reference) && r.kind() == Kind::PrecinctProtocol)).unwrap();
+        assert_eq!(refusal(client.upload(&tlog::hash::sha256(b"nobody logged this").to_hex(), b"x".to_vec()).await), (404, "unreferenced".into()));
+        assert_eq!(refusal(client.upload(&doc.reference.hex(), b"other bytes".to_vec()).await), (400, "hash-mismatch".into()));
+        client.upload(&doc.reference.hex(), doc.bytes.clone()).await.unwrap();
+        let served = reqwest::get(format!("{}/blob/{}", server.url, doc.reference.hex())).await.unwrap();
+        assert_eq!(served.headers()["content-type"], "image/svg+xml");
+        assert!(served.headers()["content-security-policy"].to_str().unwrap().starts_with("sandbox"));
+        assert_eq!(served.bytes().await.unwrap().to_vec(), doc.bytes);
+
+        // The log's entries pass the election audit: the log holds the clean election.
+        let report = audit(
+            AuditConfig { root_key: root.verifier().public_key(), election: Some(e.election.clone()), complaint_deadline: None },
+            accepted.iter().map(|(_, b)| b.as_slice()),
+        );
+        assert!(report.findings.is_empty(), "{:?}", report.findings);
+    });
+
+    // A clean stop, and a restart that resumes at the same size and index.
+    assert!(server.stop(), "SIGTERM stops the server cleanly");
+    let server = Server::start(&log, 20);
+    let client = LedgerClient::new(&server.url);
+    rt.block_on(async {
+        let cp = policy.verify_checkpoint(&client.get("checkpoint").await.unwrap()).unwrap();
+        assert_eq!(cp.checkpoint.size, accepted.len() as u64);
+        let dup = client.submit(accepted[10].1.clone(), false).await;
+        assert!(matches!(dup, Err(ClientError::Refused(r)) if r.status == 409 && r.index == Some(10)));
+        let next = Record::sign(&e.election, e.records[0].time + 1, e.records[1].body.clone(), root.signing_key());
+        let s = client.submit(next.to_bytes(), true).await.unwrap();
+        assert_eq!(s.index, accepted.len() as u64);
+        let bundle = ProofBundle::parse(s.bundle.unwrap().as_bytes()).unwrap();
+        bundle.verify_entry(&policy).unwrap();
+    });
+    assert!(server.stop());
+    let _ = VerifierKey::parse(&vkey).unwrap().key_id();
+}

@@ -1,0 +1,115 @@
+//! Test harness: real `ledger` processes on 127.0.0.1 with OS-assigned ports, stopped by the
+//! tests themselves.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const ORIGIN: &str = "shailoo.gov.kg/ledger/2026-11-29-parliamentary";
+
+pub fn ledger() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ledger"))
+}
+
+/// A fresh directory under the target dir, removed when dropped.
+pub struct TempDir(pub PathBuf);
+impl TempDir {
+    pub fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("shailoo-{name}-{}-{}", std::process::id(), rand_suffix()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn rand_suffix() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
+}
+
+/// `ledger init` in `dir`; returns the vkey (the last line of stdout).
+pub fn init(dir: &Path) -> String {
+    let out = ledger().arg("init").arg(dir).args(["--origin", ORIGIN]).output().unwrap();
+    assert!(out.status.success(), "init failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().lines().last().unwrap().to_string()
+}
+
+/// A running server; killed when dropped.
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+}
+
+impl Server {
+    /// Starts `ledger serve DIR --listen 127.0.0.1:0` and waits for its address.
+    pub fn start(dir: &Path, batch_ms: u64) -> Server {
+        let mut child = ledger()
+            .arg("serve")
+            .arg(dir)
+            .args(["--listen", "127.0.0.1:0", "--batch-ms", &batch_ms.to_string()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let url = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected first line {line:?}")).to_string();
+        Server { child, url }
+    }
+
+    /// Stops it with SIGTERM and returns whether it exited cleanly.
+    pub fn stop(mut self) -> bool {
+        signal(&self.child, "TERM");
+        let ok = wait(&mut self.child, Duration::from_secs(20)).is_some_and(|s| s.success());
+        std::mem::forget(self);
+        ok
+    }
+
+    /// Kills it with SIGKILL, as a crash would.
+    pub fn kill(mut self) {
+        signal(&self.child, "KILL");
+        let _ = self.child.wait();
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill").arg(format!("-{name}")).arg(child.id().to_string()).status().unwrap();
+    assert!(status.success());
+}
+
+pub fn wait(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    None
+}
+
+/// The root key `ledger init` generated.
+pub fn root_key(dir: &Path) -> tlog::keys::SignerKey {
+    ledger::logdir::load_key(&dir.join("root.key")).unwrap()
+}
+
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+}
