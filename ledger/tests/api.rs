@@ -28,13 +28,27 @@ fn init_makes_private_keys_and_prints_the_vkey() {
     let key = VerifierKey::parse(&vkey).expect("the last line is the log's vkey");
     assert_eq!(key.name(), ORIGIN);
     for secret in ["log.key", "root.key"] {
-        let mode = std::fs::metadata(log.join(secret)).unwrap().permissions().mode() & 0o777;
+        let mode = std::fs::metadata(log.join(secret))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
         assert_eq!(mode, 0o600, "{secret}");
     }
-    let again = ledger().arg("init").arg(&log).args(["--origin", ORIGIN]).output().unwrap();
+    let again = ledger()
+        .arg("init")
+        .arg(&log)
+        .args(["--origin", ORIGIN])
+        .output()
+        .unwrap();
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already holds a log"));
-    let bad = ledger().arg("init").arg(dir.path().join("x")).args(["--origin", "https://example.com/log"]).output().unwrap();
+    let bad = ledger()
+        .arg("init")
+        .arg(dir.path().join("x"))
+        .args(["--origin", "https://example.com/log"])
+        .output()
+        .unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("schema-less URL"));
     let printed = ledger().arg("vkey").arg(&log).output().unwrap();
@@ -48,7 +62,15 @@ fn submit_read_verify_restart() {
     let vkey = init(&log);
     let policy = Policy::parse(&format!("log {vkey}\nquorum none\n")).unwrap();
     let root = root_key(&log);
-    let e = generate(&Config { seed: 3, precincts: 20, anomalies: vec![Anomaly::UnenrolledSigner], ..Config::default() }, root.signing_key());
+    let e = generate(
+        &Config {
+            seed: 3,
+            precincts: 20,
+            anomalies: vec![Anomaly::UnenrolledSigner],
+            ..Config::default()
+        },
+        root.signing_key(),
+    );
     let server = Server::start(&log, 20);
     let rt = runtime();
     let client = LedgerClient::new(&server.url);
@@ -60,12 +82,27 @@ fn submit_read_verify_restart() {
             let entry = r.to_bytes();
             match client.submit(entry.clone(), false).await {
                 Ok(s) => {
-                    assert_eq!(s.index, accepted.len() as u64, "indexes are assigned in order");
+                    assert_eq!(
+                        s.index,
+                        accepted.len() as u64,
+                        "indexes are assigned in order"
+                    );
                     accepted.push((s.index, entry));
                 }
                 Err(ClientError::Refused(refusal)) => {
-                    assert_eq!((refusal.status, refusal.code.as_str(), refusal.rule.as_deref()), (403, "not-authorized", Some("signer.authorized")));
-                    assert_eq!(r.kind(), Kind::PrecinctProtocol, "only the forged protocol is refused");
+                    assert_eq!(
+                        (
+                            refusal.status,
+                            refusal.code.as_str(),
+                            refusal.rule.as_deref()
+                        ),
+                        (403, "not-authorized", Some("signer.authorized"))
+                    );
+                    assert_eq!(
+                        r.kind(),
+                        Kind::PrecinctProtocol,
+                        "only the forged protocol is refused"
+                    );
                 }
                 Err(other) => panic!("{other}"),
             }
@@ -76,13 +113,30 @@ fn submit_read_verify_restart() {
         let (first_index, first_entry) = &accepted[0];
         let dup = client.submit(first_entry.clone(), false).await;
         assert_eq!(refusal(dup), (409, "duplicate".into()));
-        assert_eq!(refusal(client.submit(b"not a record".to_vec(), false).await), (400, "malformed".into()));
-        assert_eq!(refusal(client.submit(vec![0; 70_000], false).await), (413, "too-large".into()));
-        let other_election = Record::sign("another-election", 1, e.records[0].body.clone(), root.signing_key());
-        assert_eq!(refusal(client.submit(other_election.to_bytes(), false).await), (400, "wrong-election".into()));
+        assert_eq!(
+            refusal(client.submit(b"not a record".to_vec(), false).await),
+            (400, "malformed".into())
+        );
+        assert_eq!(
+            refusal(client.submit(vec![0; 70_000], false).await),
+            (413, "too-large".into())
+        );
+        let other_election = Record::sign(
+            "another-election",
+            1,
+            e.records[0].body.clone(),
+            root.signing_key(),
+        );
+        assert_eq!(
+            refusal(client.submit(other_election.to_bytes(), false).await),
+            (400, "wrong-election".into())
+        );
         let mut forged = e.records[5].clone();
         forged.time += 1;
-        assert_eq!(refusal(client.submit(forged.to_bytes(), false).await), (400, "bad-signature".into()));
+        assert_eq!(
+            refusal(client.submit(forged.to_bytes(), false).await),
+            (400, "bad-signature".into())
+        );
         let _ = first_index;
 
         // The checkpoint satisfies the policy and covers everything accepted.
@@ -96,52 +150,143 @@ fn submit_read_verify_restart() {
             let bundle = ProofBundle::parse(&text).unwrap();
             let (_, entry) = bundle.verify_entry(&policy).unwrap();
             assert_eq!(entry, accepted[index as usize].1.as_slice());
-            Record::from_bytes(entry).unwrap().verify_signature().unwrap();
+            Record::from_bytes(entry)
+                .unwrap()
+                .verify_signature()
+                .unwrap();
         }
-        assert_eq!(refusal(client.get(&format!("api/v1/bundle/{}", accepted.len())).await).1, "not-published");
+        assert_eq!(
+            refusal(
+                client
+                    .get(&format!("api/v1/bundle/{}", accepted.len()))
+                    .await
+            )
+            .1,
+            "not-published"
+        );
 
         // Inclusion and consistency proofs from the JSON API check against the checkpoint.
         let size = verified.checkpoint.size;
-        let inclusion: serde_json::Value = serde_json::from_slice(&client.get("api/v1/proof/inclusion/3").await.unwrap()).unwrap();
-        let proof: Vec<tlog::Hash> = inclusion["proof"].as_array().unwrap().iter().map(|h| tlog::Hash::from_base64(h.as_str().unwrap()).unwrap()).collect();
-        tlog::proof::verify_inclusion(3, size, &tlog::leaf_hash(&accepted[3].1), &proof, &verified.checkpoint.root).unwrap();
-        let consistency: serde_json::Value = serde_json::from_slice(&client.get("api/v1/proof/consistency?old=5").await.unwrap()).unwrap();
-        let proof: Vec<tlog::Hash> = consistency["proof"].as_array().unwrap().iter().map(|h| tlog::Hash::from_base64(h.as_str().unwrap()).unwrap()).collect();
+        let inclusion: serde_json::Value =
+            serde_json::from_slice(&client.get("api/v1/proof/inclusion/3").await.unwrap()).unwrap();
+        let proof: Vec<tlog::Hash> = inclusion["proof"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| tlog::Hash::from_base64(h.as_str().unwrap()).unwrap())
+            .collect();
+        tlog::proof::verify_inclusion(
+            3,
+            size,
+            &tlog::leaf_hash(&accepted[3].1),
+            &proof,
+            &verified.checkpoint.root,
+        )
+        .unwrap();
+        let consistency: serde_json::Value =
+            serde_json::from_slice(&client.get("api/v1/proof/consistency?old=5").await.unwrap())
+                .unwrap();
+        let proof: Vec<tlog::Hash> = consistency["proof"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| tlog::Hash::from_base64(h.as_str().unwrap()).unwrap())
+            .collect();
         let mut stored = Vec::new();
         let mut f = tlog::Frontier::new();
         for (_, entry) in accepted.iter().take(5) {
             f.append(tlog::leaf_hash(entry), |_, h| stored.push(h));
         }
-        tlog::proof::verify_consistency(5, size, &f.root(), &verified.checkpoint.root, &proof).unwrap();
+        tlog::proof::verify_consistency(5, size, &f.root(), &verified.checkpoint.root, &proof)
+            .unwrap();
 
         // Tiles: full ones are immutable; paths are strict.
-        let full = reqwest::get(format!("{}/tile/0/000", server.url)).await.unwrap();
+        let full = reqwest::get(format!("{}/tile/0/000", server.url))
+            .await
+            .unwrap();
         assert_eq!(full.status(), 200);
-        assert_eq!(full.headers()["cache-control"], "public, max-age=31536000, immutable");
+        assert_eq!(
+            full.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
         assert_eq!(full.bytes().await.unwrap().len(), 256 * 32);
-        assert_eq!(refusal(client.get("tile/0/00").await), (400, "bad-tile-path".into()));
-        assert_eq!(refusal(client.get("tile/0/999").await), (404, "no-such-tile".into()));
+        assert_eq!(
+            refusal(client.get("tile/0/00").await),
+            (400, "bad-tile-path".into())
+        );
+        assert_eq!(
+            refusal(client.get("tile/0/999").await),
+            (404, "no-such-tile".into())
+        );
 
         // The lookup index finds a precinct's records; each is what the log holds there.
-        let found: serde_json::Value = serde_json::from_slice(&client.get("api/v1/records?precinct=1005&kind=protocol").await.unwrap()).unwrap();
+        let found: serde_json::Value = serde_json::from_slice(
+            &client
+                .get("api/v1/records?precinct=1005&kind=protocol")
+                .await
+                .unwrap(),
+        )
+        .unwrap();
         let rows = found["records"].as_array().unwrap();
         assert_eq!(rows.len(), 1);
         let index = rows[0]["index"].as_u64().unwrap() as usize;
-        assert_eq!(rows[0]["leaf_hash"].as_str().unwrap(), tlog::leaf_hash(&accepted[index].1).to_hex());
+        assert_eq!(
+            rows[0]["leaf_hash"].as_str().unwrap(),
+            tlog::leaf_hash(&accepted[index].1).to_hex()
+        );
 
         // Documents: only those a logged record references, and only the right bytes.
-        let doc = e.documents.iter().find(|d| e.records.iter().any(|r| r.body.documents().contains(&&d.reference) && r.kind() == Kind::PrecinctProtocol)).unwrap();
-        assert_eq!(refusal(client.upload(&tlog::hash::sha256(b"nobody logged this").to_hex(), b"x".to_vec()).await), (404, "unreferenced".into()));
-        assert_eq!(refusal(client.upload(&doc.reference.hex(), b"other bytes".to_vec()).await), (400, "hash-mismatch".into()));
-        client.upload(&doc.reference.hex(), doc.bytes.clone()).await.unwrap();
-        let served = reqwest::get(format!("{}/blob/{}", server.url, doc.reference.hex())).await.unwrap();
+        let doc = e
+            .documents
+            .iter()
+            .find(|d| {
+                e.records.iter().any(|r| {
+                    r.body.documents().contains(&&d.reference) && r.kind() == Kind::PrecinctProtocol
+                })
+            })
+            .unwrap();
+        assert_eq!(
+            refusal(
+                client
+                    .upload(
+                        &tlog::hash::sha256(b"nobody logged this").to_hex(),
+                        b"x".to_vec()
+                    )
+                    .await
+            ),
+            (404, "unreferenced".into())
+        );
+        assert_eq!(
+            refusal(
+                client
+                    .upload(&doc.reference.hex(), b"other bytes".to_vec())
+                    .await
+            ),
+            (400, "hash-mismatch".into())
+        );
+        client
+            .upload(&doc.reference.hex(), doc.bytes.clone())
+            .await
+            .unwrap();
+        let served = reqwest::get(format!("{}/blob/{}", server.url, doc.reference.hex()))
+            .await
+            .unwrap();
         assert_eq!(served.headers()["content-type"], "image/svg+xml");
-        assert!(served.headers()["content-security-policy"].to_str().unwrap().starts_with("sandbox"));
+        assert!(
+            served.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .starts_with("sandbox")
+        );
         assert_eq!(served.bytes().await.unwrap().to_vec(), doc.bytes);
 
         // The log's entries pass the election audit: the log holds the clean election.
         let report = audit(
-            AuditConfig { root_key: root.verifier().public_key(), election: Some(e.election.clone()), complaint_deadline: None },
+            AuditConfig {
+                root_key: root.verifier().public_key(),
+                election: Some(e.election.clone()),
+                complaint_deadline: None,
+            },
             accepted.iter().map(|(_, b)| b.as_slice()),
         );
         assert!(report.findings.is_empty(), "{:?}", report.findings);
@@ -152,11 +297,20 @@ fn submit_read_verify_restart() {
     let server = Server::start(&log, 20);
     let client = LedgerClient::new(&server.url);
     rt.block_on(async {
-        let cp = policy.verify_checkpoint(&client.get("checkpoint").await.unwrap()).unwrap();
+        let cp = policy
+            .verify_checkpoint(&client.get("checkpoint").await.unwrap())
+            .unwrap();
         assert_eq!(cp.checkpoint.size, accepted.len() as u64);
         let dup = client.submit(accepted[10].1.clone(), false).await;
-        assert!(matches!(dup, Err(ClientError::Refused(r)) if r.status == 409 && r.index == Some(10)));
-        let next = Record::sign(&e.election, e.records[0].time + 1, e.records[1].body.clone(), root.signing_key());
+        assert!(
+            matches!(dup, Err(ClientError::Refused(r)) if r.status == 409 && r.index == Some(10))
+        );
+        let next = Record::sign(
+            &e.election,
+            e.records[0].time + 1,
+            e.records[1].body.clone(),
+            root.signing_key(),
+        );
         let s = client.submit(next.to_bytes(), true).await.unwrap();
         assert_eq!(s.index, accepted.len() as u64);
         let bundle = ProofBundle::parse(s.bundle.unwrap().as_bytes()).unwrap();

@@ -17,7 +17,11 @@ pub fn ledger() -> Command {
 pub struct TempDir(pub PathBuf);
 impl TempDir {
     pub fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("shailoo-{name}-{}-{}", std::process::id(), rand_suffix()));
+        let dir = std::env::temp_dir().join(format!(
+            "shailoo-{name}-{}-{}",
+            std::process::id(),
+            rand_suffix()
+        ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         TempDir(dir)
@@ -33,14 +37,31 @@ impl Drop for TempDir {
 }
 
 fn rand_suffix() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
 }
 
 /// `ledger init` in `dir`; returns the vkey (the last line of stdout).
 pub fn init(dir: &Path) -> String {
-    let out = ledger().arg("init").arg(dir).args(["--origin", ORIGIN]).output().unwrap();
-    assert!(out.status.success(), "init failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().lines().last().unwrap().to_string()
+    let out = ledger()
+        .arg("init")
+        .arg(dir)
+        .args(["--origin", ORIGIN])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "init failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_string()
 }
 
 /// A running server; killed when dropped.
@@ -55,14 +76,25 @@ impl Server {
         let mut child = ledger()
             .arg("serve")
             .arg(dir)
-            .args(["--listen", "127.0.0.1:0", "--batch-ms", &batch_ms.to_string()])
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--batch-ms",
+                &batch_ms.to_string(),
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let url = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected first line {line:?}")).to_string();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_string();
         Server { child, url }
     }
 
@@ -90,7 +122,11 @@ impl Drop for Server {
 }
 
 pub fn signal(child: &Child, name: &str) {
-    let status = Command::new("kill").arg(format!("-{name}")).arg(child.id().to_string()).status().unwrap();
+    let status = Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
     assert!(status.success());
 }
 
@@ -111,5 +147,9 @@ pub fn root_key(dir: &Path) -> tlog::keys::SignerKey {
 }
 
 pub fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
 }
