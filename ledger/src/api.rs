@@ -300,10 +300,16 @@ async fn submit(
             ),
         ));
     }
+    // Decoding and the signature need no log state: check them here, on every core, and
+    // leave the single sequencer only what must happen in order.
+    let entry = body.to_vec();
+    let verified = election::audit::Gate::verified_record(&entry);
+    let record = verified.map_err(|f| refused(Refusal::Refused(f)))?;
     let (reply, answer) = oneshot::channel();
     s.submit
         .try_send(Submission {
-            entry: body.to_vec(),
+            entry,
+            record,
             reply,
         })
         .map_err(|e| match e {

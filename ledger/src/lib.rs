@@ -10,10 +10,11 @@
 //! - [`witnessing`]: cosignatures from witnesses, and publication.
 //! - [`api`]: the HTTP API; [`server`]: init, recovery and a clean stop.
 //! - [`logdir`]: the log directory, its configuration and keys.
-//! - [`client`] and [`simulate`]: driving a log from outside through its API.
+//! - [`client`], [`simulate`] and [`bench`]: driving a log from outside through its API.
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod bench;
 pub mod client;
 pub mod db;
 pub mod logdir;

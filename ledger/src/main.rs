@@ -85,6 +85,25 @@ enum Command {
         #[arg(long)]
         no_turnout: bool,
     },
+    /// Load-test a fresh log on loopback and report throughput, latency, reads and memory.
+    ///
+    /// Creates a log in DIR (default: a new temporary directory), starts `ledger serve` on it,
+    /// measures this machine's Ed25519 verification rate, submits a generated election of
+    /// about --records records with --concurrency submitters, then times tile and proof reads.
+    /// Build with --release: cargo run --release -p ledger -- bench --records 200000
+    #[command(verbatim_doc_comment)]
+    Bench {
+        #[arg(long, default_value_t = 100_000)]
+        records: u64,
+        #[arg(long, default_value_t = 1024)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 100)]
+        batch_ms: u64,
+        #[arg(long, default_value_t = 5)]
+        read_seconds: u64,
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
     /// Manage the witnesses the log asks for cosignatures.
     Witness {
         #[command(subcommand)]
@@ -183,6 +202,28 @@ fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             })?;
         }
         Command::Witness { command } => witness_command(command)?,
+        Command::Bench {
+            records,
+            concurrency,
+            batch_ms,
+            read_seconds,
+            dir,
+        } => {
+            let dir = dir.unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("shailoo-bench-{}", std::process::id()))
+            });
+            let opts = ledger::bench::BenchOptions {
+                records,
+                concurrency,
+                batch_ms,
+                read_seconds,
+                dir: dir.clone(),
+            };
+            let runtime = tokio::runtime::Runtime::new()?;
+            let report = runtime.block_on(ledger::bench::run(opts))?;
+            print!("{report}");
+            println!("log left in {} (delete it when done)", dir.display());
+        }
         Command::Simulate {
             url,
             root_key,

@@ -29,9 +29,11 @@ use tlog::tile::{TILE_WIDTH, Tile, TileHashReader};
 use tlog::{Hash, leaf_hash};
 use tokio::sync::{mpsc, oneshot, watch};
 
-/// A record waiting to be sequenced, and where to send the answer.
+/// A record waiting to be sequenced, and where to send the answer. Its encoding and
+/// signature were already checked (by [`Gate::verified_record`], in the request handler).
 pub struct Submission {
     pub entry: Vec<u8>,
+    pub record: Record,
     pub reply: Reply,
 }
 
@@ -202,7 +204,8 @@ impl Sequencer {
         tracing::info!("sequencer stopped at size {}", self.signed.size);
     }
 
-    /// Sequences one batch. An error means the batch was not committed.
+    /// Sequences one batch. An error means the batch was not committed and this sequencer's
+    /// state is no longer the log's: drop it and recover from storage.
     pub fn sequence(
         &mut self,
         batch: Vec<Submission>,
@@ -211,7 +214,6 @@ impl Sequencer {
         let old = self.signed.clone();
         let mut accepted: Vec<(Submission, Record, Hash)> = Vec::new();
         let mut answers: Vec<(Reply, Answer)> = Vec::new();
-        let mut snapshot: Option<Gate> = None;
         for s in batch {
             let leaf = leaf_hash(&s.entry);
             let duplicate = db::find_leaf(&self.conn, &leaf)
@@ -226,10 +228,10 @@ impl Sequencer {
                 answers.push((s.reply, Err(Refusal::Duplicate(index))));
                 continue;
             }
-            match self.gate.admit(&s.entry) {
-                Ok(record) => {
-                    snapshot.get_or_insert_with(|| self.gate.clone());
-                    self.gate.apply(&record);
+            match self.gate.admit_verified(&s.record) {
+                Ok(()) => {
+                    self.gate.apply(&s.record);
+                    let record = s.record.clone();
                     accepted.push((s, record, leaf));
                 }
                 Err(finding) => answers.push((s.reply, Err(Refusal::Refused(finding)))),
@@ -239,13 +241,9 @@ impl Sequencer {
             answers.into_iter().for_each(|(tx, a)| drop(tx.send(a)));
             return Ok(());
         }
-        let result = self.commit(&old, &accepted);
-        if let Err(e) = result {
-            if let Some(gate) = snapshot {
-                self.gate = gate;
-            }
-            return Err(e);
-        }
+        // On failure the gate already holds this batch's keys: the caller must stop (see
+        // `run`), and a restart rebuilds everything from the last commit.
+        self.commit(&old, &accepted)?;
         let new_size = self.signed.size;
         for (i, (s, _, leaf)) in accepted.into_iter().enumerate() {
             let answer = Sequenced {

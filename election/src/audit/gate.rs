@@ -44,9 +44,18 @@ impl Gate {
     /// The record in `entry` if it passes the gate; otherwise the finding that stops it.
     /// `index` is only used to label the finding.
     pub fn check(&self, entry: &[u8], index: Option<u64>) -> Result<Record, Finding> {
+        let record = Gate::verified_record(entry).map_err(|f| Finding { index, ..f })?;
+        self.check_authority(&record)
+            .map_err(|f| Finding { index, ..f })?;
+        Ok(record)
+    }
+
+    /// The part of the gate that needs no log state: the entry decodes canonically and its
+    /// signature verifies. A ledger runs it in parallel, off its single sequencer thread.
+    pub fn verified_record(entry: &[u8]) -> Result<Record, Finding> {
         let finding = |rule, precinct, message| Finding {
             rule,
-            index,
+            index: None,
             precinct,
             message,
         };
@@ -58,7 +67,22 @@ impl Gate {
             ),
             e => finding(Rule::RecordMalformed, None, e.to_string()),
         })?;
+        record
+            .verify_signature()
+            .map_err(|e| finding(Rule::RecordSignature, record.body.precinct(), e.to_string()))?;
+        Ok(record)
+    }
+
+    /// The part that needs the log's state: this election, and a signer enrolled for this
+    /// role and precinct and not revoked at the record's time.
+    pub fn check_authority(&self, record: &Record) -> Result<(), Finding> {
         let precinct = record.body.precinct();
+        let finding = |rule, message| Finding {
+            rule,
+            index: None,
+            precinct,
+            message,
+        };
         if let Some(expected) = &self.election
             && *expected != record.election
         {
@@ -66,23 +90,27 @@ impl Gate {
                 "the record is for election {:?}, this log is for {expected:?}",
                 record.election
             );
-            return Err(finding(Rule::RecordElection, precinct, msg));
+            return Err(finding(Rule::RecordElection, msg));
         }
-        record
-            .verify_signature()
-            .map_err(|e| finding(Rule::RecordSignature, precinct, e.to_string()))?;
         self.keys
-            .authorize(&record, |p| self.precincts.get(&p).map(|x| x.territory))
-            .map_err(|why| finding(Rule::SignerAuthorized, precinct, why))?;
-        Ok(record)
+            .authorize(record, |p| self.precincts.get(&p).map(|x| x.territory))
+            .map_err(|why| finding(Rule::SignerAuthorized, why))?;
+        Ok(())
     }
 
     /// What a ledger admits: what passes the gate, except annulments not signed by the CEC,
     /// which the log would only have to report.
     pub fn admit(&self, entry: &[u8]) -> Result<Record, Finding> {
-        let record = self.check(entry, None)?;
+        let record = Gate::verified_record(entry)?;
+        self.admit_verified(&record)?;
+        Ok(record)
+    }
+
+    /// [`Gate::admit`] for a record that [`Gate::verified_record`] already produced.
+    pub fn admit_verified(&self, record: &Record) -> Result<(), Finding> {
+        self.check_authority(record)?;
         if record.kind() == Kind::Annulment
-            && !self.authority(&record).is_some_and(Authority::is_cec)
+            && !self.authority(record).is_some_and(Authority::is_cec)
         {
             let message = "only the CEC's keys may annul results".to_string();
             return Err(Finding {
@@ -92,7 +120,7 @@ impl Gate {
                 message,
             });
         }
-        Ok(record)
+        Ok(())
     }
 
     /// What signed `record`, at its time.

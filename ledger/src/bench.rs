@@ -1,0 +1,320 @@
+//! `ledger bench`: a load benchmark of a real server on loopback.
+//!
+//! It creates a log in a temporary directory, starts `ledger serve` as a child process,
+//! measures this machine's Ed25519 verification rate in the same run (every record costs one
+//! verification, so that is the baseline), submits a generated election with many concurrent
+//! submitters, then measures tile and proof reads. It reports durable records/s, latency to an
+//! index and to a published checkpoint, reads/s, and the server's resident memory as the log
+//! grows.
+
+use crate::client::{ClientError, LedgerClient};
+use election::generate::{Config, generate};
+use election::{Kind, Record};
+use futures::StreamExt;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub struct BenchOptions {
+    pub records: u64,
+    pub concurrency: usize,
+    pub batch_ms: u64,
+    pub read_seconds: u64,
+    pub dir: PathBuf,
+}
+
+/// The server child, killed when dropped.
+struct ServerProcess(Child);
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Ed25519 `verify_strict` calls per second on this machine, one core.
+fn ed25519_rate() -> f64 {
+    use ed25519_dalek::{Signer, SigningKey};
+    let key = SigningKey::from_bytes(&[7; 32]);
+    let msgs: Vec<Vec<u8>> = (0..2000u32)
+        .map(|i| format!("bench message {i}").into_bytes())
+        .collect();
+    let sigs: Vec<_> = msgs.iter().map(|m| key.sign(m)).collect();
+    let vk = key.verifying_key();
+    let start = Instant::now();
+    for (m, s) in msgs.iter().zip(&sigs) {
+        vk.verify_strict(m, s).expect("valid");
+    }
+    msgs.len() as f64 / start.elapsed().as_secs_f64()
+}
+
+fn start_server(dir: &Path, batch_ms: u64) -> Result<(ServerProcess, String), String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut child = Command::new(exe)
+        .arg("serve")
+        .arg(dir)
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--batch-ms",
+            &batch_ms.to_string(),
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("piped"))
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .ok_or("the server did not start")?
+        .to_string();
+    Ok((ServerProcess(child), url))
+}
+
+pub async fn run(opts: BenchOptions) -> Result<String, String> {
+    let mut out = String::new();
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_default();
+    out.push_str(&format!(
+        "machine: {} cores, {cpu}\n",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    ));
+    let ed = ed25519_rate();
+    out.push_str(&format!("Ed25519 verify_strict on one core: {ed:.0}/s\n"));
+
+    let origin = "shailoo.gov.kg/ledger/2026-11-29-parliamentary";
+    crate::server::init(&opts.dir, origin, None).map_err(|e| e.to_string())?;
+    let root = crate::logdir::load_key(&opts.dir.join("root.key")).map_err(|e| e.to_string())?;
+    let precincts = (opts.records / 15).max(20) as u32;
+    eprintln!("generating an election of {precincts} precincts…");
+    let e = generate(
+        &Config {
+            precincts,
+            seed: 1,
+            ..Config::default()
+        },
+        root.signing_key(),
+    );
+    let (setup, rest): (Vec<Record>, Vec<Record>) = e.records.into_iter().partition(|r| {
+        matches!(
+            r.kind(),
+            Kind::KeyEnrollment | Kind::ElectionDefinition | Kind::PrecinctRegistry
+        )
+    });
+    let (server, url) = start_server(&opts.dir, opts.batch_ms)?;
+    let pid = server.0.id();
+    let client = LedgerClient::new(&url);
+
+    // Setup (the enrollments) first; not timed.
+    let (first, others) = setup.split_first().ok_or("empty election")?;
+    client
+        .submit(first.to_bytes(), false)
+        .await
+        .map_err(|e| e.to_string())?;
+    submit_all(&client, others, opts.concurrency).await?;
+    let base_size = 1 + others.len() as u64;
+
+    // The timed phase: election day.
+    let published: Arc<Mutex<Vec<(Instant, u64)>>> = Arc::new(Mutex::new(vec![]));
+    let rss: Arc<Mutex<Vec<(u64, u64)>>> = Arc::new(Mutex::new(vec![]));
+    let poller = {
+        let (client, published, rss) = (client.clone(), published.clone(), rss.clone());
+        tokio::spawn(async move {
+            let mut last_rss = Instant::now() - Duration::from_secs(1);
+            loop {
+                if let Ok(cp) = client.get("checkpoint").await {
+                    let size: u64 = String::from_utf8_lossy(&cp)
+                        .lines()
+                        .nth(1)
+                        .and_then(|s| s.parse().ok())
+                        .unwrap_or(0);
+                    let mut p = published.lock().expect("lock");
+                    if p.last().is_none_or(|(_, s)| *s != size) {
+                        p.push((Instant::now(), size));
+                    }
+                    if last_rss.elapsed() > Duration::from_millis(500) {
+                        rss.lock().expect("lock").push((size, rss_kib(pid)));
+                        last_rss = Instant::now();
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+    };
+    let started = Instant::now();
+    let timings = submit_all(&client, &rest, opts.concurrency).await?;
+    let elapsed = started.elapsed();
+    let total = base_size + timings.len() as u64;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while published
+        .lock()
+        .expect("lock")
+        .last()
+        .is_none_or(|(_, s)| *s < total)
+        && Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    poller.abort();
+    let rate = timings.len() as f64 / elapsed.as_secs_f64();
+    let mut to_index: Vec<f64> = timings
+        .iter()
+        .map(|t| t.answered.duration_since(t.sent).as_secs_f64() * 1000.0)
+        .collect();
+    to_index.sort_by(f64::total_cmp);
+    let points = published.lock().expect("lock").clone();
+    let mut to_published: Vec<f64> = timings
+        .iter()
+        .filter_map(|t| {
+            points
+                .iter()
+                .find(|(_, size)| *size > t.index)
+                .map(|(at, _)| at.saturating_duration_since(t.sent).as_secs_f64() * 1000.0)
+        })
+        .collect();
+    to_published.sort_by(f64::total_cmp);
+    out.push_str(&format!(
+        "submitted {} records ({} enrollments before), {} at a time, batches of {} ms\n",
+        timings.len(),
+        base_size,
+        opts.concurrency,
+        opts.batch_ms
+    ));
+    out.push_str(&format!(
+        "durable records/s: {rate:.0} ({:.2} x the one-core Ed25519 verification rate)\n",
+        rate / ed
+    ));
+    out.push_str(&format!(
+        "latency to an index: p50 {:.1} ms, p99 {:.1} ms\n",
+        percentile(&to_index, 0.5),
+        percentile(&to_index, 0.99)
+    ));
+    out.push_str(&format!(
+        "latency to a published checkpoint: p50 {:.1} ms, p99 {:.1} ms (quorum 0: no witnesses in this run)\n",
+        percentile(&to_published, 0.5),
+        percentile(&to_published, 0.99)
+    ));
+    out.push_str("server resident memory as the log grew (entries: RSS):");
+    let samples = rss.lock().expect("lock").clone();
+    let step = (samples.len() / 8).max(1);
+    for (size, kib) in samples.iter().step_by(step).chain(samples.last()) {
+        out.push_str(&format!(" {size}: {:.1} MiB;", *kib as f64 / 1024.0));
+    }
+    out.push('\n');
+
+    // Reads.
+    let tiles = total / 256;
+    for (what, path) in [("tile", "tile"), ("inclusion proof", "proof")] {
+        let count = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let stop = Instant::now() + Duration::from_secs(opts.read_seconds);
+        let workers: Vec<_> = (0..opts.concurrency.min(128))
+            .map(|w| {
+                let (client, count) = (client.clone(), count.clone());
+                tokio::spawn(async move {
+                    let mut i = w as u64;
+                    while Instant::now() < stop {
+                        i = i
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        let request = if path == "tile" {
+                            tlog::tile::Tile {
+                                level: 0,
+                                index: (i >> 33) % tiles.max(1),
+                                width: 256,
+                            }
+                            .path()
+                        } else {
+                            format!("api/v1/proof/inclusion/{}", (i >> 33) % total)
+                        };
+                        if client.get(&request).await.is_ok() {
+                            count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            let _ = w.await;
+        }
+        let n = count.load(std::sync::atomic::Ordering::Relaxed);
+        out.push_str(&format!(
+            "{what} requests/s: {:.0}\n",
+            n as f64 / opts.read_seconds as f64
+        ));
+    }
+    drop(server);
+    Ok(out)
+}
+
+struct Timing {
+    index: u64,
+    sent: Instant,
+    answered: Instant,
+}
+
+async fn submit_all(
+    client: &LedgerClient,
+    records: &[Record],
+    concurrency: usize,
+) -> Result<Vec<Timing>, String> {
+    let entries: Vec<Vec<u8>> = records.iter().map(Record::to_bytes).collect();
+    let mut answers = futures::stream::iter(entries)
+        .map(|entry| async move {
+            loop {
+                let sent = Instant::now();
+                match client.submit(entry.clone(), false).await {
+                    Ok(s) => {
+                        return Ok(Timing {
+                            index: s.index,
+                            sent,
+                            answered: Instant::now(),
+                        });
+                    }
+                    Err(ClientError::Refused(r)) if r.status == 429 => {
+                        tokio::time::sleep(Duration::from_millis(20)).await
+                    }
+                    Err(e) => return Err(e.to_string()),
+                }
+            }
+        })
+        .buffer_unordered(concurrency);
+    let mut out = Vec::with_capacity(records.len());
+    while let Some(t) = answers.next().await {
+        out.push(t?);
+    }
+    Ok(out)
+}
