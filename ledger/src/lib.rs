@@ -10,6 +10,7 @@
 //! - [`witnessing`]: cosignatures from witnesses, and publication.
 //! - [`api`]: the HTTP API; [`server`]: init, recovery and a clean stop.
 //! - [`logdir`]: the log directory, its configuration and keys.
+//! - [`demo`]: a log, three witnesses and an election on one machine; [`viewer`]: the page at `/`.
 //! - [`client`], [`simulate`] and [`bench`]: driving a log from outside through its API.
 #![forbid(unsafe_code)]
 
@@ -17,9 +18,11 @@ pub mod api;
 pub mod bench;
 pub mod client;
 pub mod db;
+pub mod demo;
 pub mod logdir;
 pub mod sequencer;
 pub mod server;
 pub mod simulate;
 pub mod storage;
+pub mod viewer;
 pub mod witnessing;

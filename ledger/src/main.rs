@@ -85,6 +85,26 @@ enum Command {
         #[arg(long)]
         no_turnout: bool,
     },
+    /// Run everything on one machine: a log, three witnesses, a simulated election.
+    ///
+    /// Starts a log and three witness nodes (real HTTP on loopback, quorum 2 of 3), submits a
+    /// generated election (2,500 precincts by default) through the public API, writes the trust
+    /// policy to DIR/policy, serves the viewer, prints what to try next, and serves until
+    /// Ctrl-C. Run it again with the same --dir to serve the same election.
+    #[command(verbatim_doc_comment)]
+    Demo {
+        #[arg(long, default_value = "shailoo-demo")]
+        dir: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        #[arg(long, default_value_t = 2500)]
+        precincts: u32,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Comma-separated anomalies to inject (see `ledger simulate --help`).
+        #[arg(long, value_delimiter = ',')]
+        anomalies: Vec<String>,
+    },
     /// Load-test a fresh log on loopback and report throughput, latency, reads and memory.
     ///
     /// Creates a log in DIR (default: a new temporary directory), starts `ledger serve` on it,
@@ -194,7 +214,7 @@ fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                 ledger::server::serve(
                     &dir,
                     listener,
-                    placeholder_page(),
+                    ledger::viewer::index_html(),
                     ledger::server::shutdown_signal(),
                 )
                 .await?;
@@ -312,9 +332,10 @@ fn witness_command(command: WitnessCommand) -> Result<(), Box<dyn std::error::Er
     Ok(())
 }
 
-/// Served at `/` until the web viewer is built.
-fn placeholder_page() -> String {
-    "<!doctype html><meta charset=utf-8><title>Shailoo Ledger</title><h1>Shailoo Ledger</h1>\
-     <p>This log serves <a href=checkpoint>its checkpoint</a>, tiles under <code>/tile/</code> and proofs under <code>/api/v1/</code>.</p>"
-        .to_string()
+fn parse_anomalies(names: &[String]) -> Result<Vec<election::generate::Anomaly>, String> {
+    names
+        .iter()
+        .filter(|a| !a.is_empty())
+        .map(|a| election::generate::Anomaly::from_name(a).ok_or_else(|| format!("unknown anomaly {a:?}; see `ledger simulate --help`")))
+        .collect()
 }
