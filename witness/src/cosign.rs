@@ -74,7 +74,7 @@ fn decide(
             let cosignature = signer
                 .cosign(&note.text, now)
                 .expect("a cosignature/v1 key cosigns at any time from 1 to 2^63 - 1");
-            let kept = served_note(&note, keys.unwrap_or(&[]), signer, &cosignature);
+            let kept = served_note(&note, keys.unwrap_or(&[]), &cosignature);
             Decision::Advance {
                 state: LogState {
                     size: checkpoint.size,
@@ -119,19 +119,13 @@ fn decide(
 /// The checkpoint as monitors get it: the text, the signatures of the log's configured keys
 /// (all of which verified, or the rule would have refused), and this witness's cosignature.
 /// Other signatures are dropped: this witness did not check them and does not vouch for them.
-fn served_note(
-    note: &Note,
-    log_keys: &[VerifierKey],
-    signer: &SignerKey,
-    cosignature: &NoteSignature,
-) -> Vec<u8> {
-    let ours = signer.verifier();
+fn served_note(note: &Note, log_keys: &[VerifierKey], cosignature: &NoteSignature) -> Vec<u8> {
     let is_log_key = |s: &NoteSignature| {
         log_keys
             .iter()
             .any(|k| k.name() == s.name && k.key_id() == s.key_id)
     };
-    let is_ours = |s: &NoteSignature| s.name == ours.name() && s.key_id == ours.key_id();
+    let is_ours = |s: &NoteSignature| s.name == cosignature.name && s.key_id == cosignature.key_id;
     let mut signatures: Vec<NoteSignature> = note
         .signatures
         .iter()

@@ -15,6 +15,7 @@
 use crate::error::Error;
 use crate::evidence::EvidenceRecord;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -112,6 +113,9 @@ pub struct Store {
     path: PathBuf,
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,
+    /// Parsed log keys by their text: parsing decompresses a curve point, which showed up in
+    /// the benchmark's profile. A text always parses to the same key, so it never goes stale.
+    parsed_keys: Mutex<HashMap<String, VerifierKey>>,
 }
 
 /// A lock on a connection. A panic while one was held leaves no half-done transaction (the
@@ -176,6 +180,7 @@ impl Store {
             path: path.to_path_buf(),
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
+            parsed_keys: Mutex::default(),
         })
     }
 
@@ -291,29 +296,30 @@ impl Store {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(Error::db(&what))?;
-        let keys = load_keys(&tx, origin)?;
+        let keys = self.load_keys(&tx, origin)?;
         let state = load_state(&tx, origin).map_err(Error::db(&what))?;
         match decide(keys.as_deref(), state.as_ref()) {
             Decision::Refuse(answer) => Ok(answer), // the transaction rolls back when dropped
             Decision::Advance { state: new, answer } => {
                 let changed = match &state {
-                    None => tx.execute(
+                    None => tx.prepare_cached(
                         "INSERT INTO state (origin, origin_hash, size, root, checkpoint, updated_at)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                        params![
+                    )
+                    .and_then(|mut stmt| stmt.execute(params![
                             origin,
                             tlog::witness::origin_hash(origin),
                             new.size,
                             &new.root.0[..],
                             new.checkpoint,
                             new.updated_at
-                        ],
-                    ),
+                        ])),
                     // The WHERE clause repeats the compare: belt and braces over the lock.
-                    Some(old) => tx.execute(
+                    Some(old) => tx.prepare_cached(
                         "UPDATE state SET size = ?2, root = ?3, checkpoint = ?4, updated_at = ?5
                          WHERE origin = ?1 AND size = ?6 AND root = ?7",
-                        params![
+                    )
+                    .and_then(|mut stmt| stmt.execute(params![
                             origin,
                             new.size,
                             &new.root.0[..],
@@ -321,8 +327,7 @@ impl Store {
                             new.updated_at,
                             old.size,
                             &old.root.0[..]
-                        ],
-                    ),
+                        ])),
                 }
                 .map_err(Error::db(&what))?;
                 if changed != 1 {
@@ -370,31 +375,46 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn load_keys(conn: &Connection, origin: &str) -> Result<Option<Vec<VerifierKey>>, Error> {
-    let what = "cannot read the log keys";
-    let mut stmt = conn
-        .prepare_cached("SELECT vkey FROM logs WHERE origin = ?1")
-        .map_err(Error::db(what))?;
-    let vkeys: Vec<String> = stmt
-        .query_map([origin], |r| r.get(0))
-        .and_then(|rows| rows.collect())
-        .map_err(Error::db(what))?;
-    if vkeys.is_empty() {
-        return Ok(None);
-    }
-    // Keys were checked when added; a key that no longer parses means the file was edited.
-    vkeys
-        .iter()
-        .map(|v| {
-            VerifierKey::parse(v).map_err(|e| {
-                Error::Invalid(format!(
-                    "the stored key {v:?} of {origin} does not parse ({e}): the database was \
-                     altered; restore it from your backup"
-                ))
+impl Store {
+    fn load_keys(
+        &self,
+        conn: &Connection,
+        origin: &str,
+    ) -> Result<Option<Vec<VerifierKey>>, Error> {
+        let what = "cannot read the log keys";
+        let mut stmt = conn
+            .prepare_cached("SELECT vkey FROM logs WHERE origin = ?1")
+            .map_err(Error::db(what))?;
+        let vkeys: Vec<String> = stmt
+            .query_map([origin], |r| r.get(0))
+            .and_then(|rows| rows.collect())
+            .map_err(Error::db(what))?;
+        if vkeys.is_empty() {
+            return Ok(None);
+        }
+        // Keys were checked when added; a key that no longer parses means the file was edited.
+        let mut cache = self
+            .parsed_keys
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        vkeys
+            .iter()
+            .map(|v| {
+                if let Some(key) = cache.get(v) {
+                    return Ok(key.clone());
+                }
+                let key = VerifierKey::parse(v).map_err(|e| {
+                    Error::Invalid(format!(
+                        "the stored key {v:?} of {origin} does not parse ({e}): the database was \
+                         altered; restore it from your backup"
+                    ))
+                })?;
+                cache.insert(v.clone(), key.clone());
+                Ok(key)
             })
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map(Some)
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+    }
 }
 
 fn load_state(conn: &Connection, origin: &str) -> rusqlite::Result<Option<LogState>> {
