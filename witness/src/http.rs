@@ -71,6 +71,8 @@ async fn add_checkpoint(State(witness): State<Arc<Witness>>, body: Bytes) -> Res
         Ok(r) => r,
         Err(e) => return answer(&AddCheckpointResponse::BadRequest(e.to_string())),
     };
+    // For the log line: the checkpoint's origin and size lines, as sent (unchecked).
+    let head = checkpoint_head(&request.checkpoint);
     // SQLite and its fsync block: run them off the async workers. The answer is built only
     // from what compare_and_swap returns, which is after its COMMIT.
     let w = witness.clone();
@@ -80,13 +82,15 @@ async fn add_checkpoint(State(witness): State<Arc<Witness>>, body: Bytes) -> Res
     .await;
     match outcome {
         Ok(Ok(response)) => {
+            let (name, why) = (&witness.name, response.body());
             match response.status() {
-                200 => info!(witness = %witness.name, "cosigned"),
+                200 => info!(witness = %name, checkpoint = %head, "cosigned"),
+                // A validly signed checkpoint that contradicts the state: worth a warning.
                 422 => {
-                    warn!(witness = %witness.name, why = %response.body().trim_end(), "refused (422)")
+                    warn!(witness = %name, checkpoint = %head, why = why.trim_end(), "refused: 422")
                 }
                 s => {
-                    info!(witness = %witness.name, status = s, why = %response.body().trim_end(), "refused")
+                    info!(witness = %name, checkpoint = %head, why = why.trim_end(), "refused: {s}")
                 }
             }
             answer(&response)
@@ -94,6 +98,17 @@ async fn add_checkpoint(State(witness): State<Arc<Witness>>, body: Bytes) -> Res
         Ok(Err(e)) => internal_error("add-checkpoint failed", &e),
         Err(e) => internal_error("add-checkpoint panicked", &e),
     }
+}
+
+/// `<origin> <size>` from a checkpoint's first two lines, for logs.
+fn checkpoint_head(checkpoint: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&checkpoint[..checkpoint.len().min(512)]).into_owned();
+    let mut lines = text.split('\n');
+    format!(
+        "{} {}",
+        lines.next().unwrap_or(""),
+        lines.next().unwrap_or("")
+    )
 }
 
 async fn latest_checkpoint(
