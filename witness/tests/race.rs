@@ -1,8 +1,8 @@
 //! Concurrency: many simultaneous requests for conflicting checkpoints of one origin must
 //! never yield two cosignatures that contradict each other (tlog-witness's compare-and-swap).
 //!
-//! A misbehaving log signs two histories that share their first leaves. Sixteen threads start
-//! each round together (a barrier), all claiming the witness's current size as their old
+//! A misbehaving log signs two histories that share their first leaves. Sixteen threads send
+//! each round's requests together (barriers), all claiming the witness's current size as their old
 //! size, half of them pushing one history and half the other. Exactly one may win a round.
 //! Afterwards every pair of cosigned checkpoints is checked for consistency with a proof
 //! from the log that made the larger one.
@@ -51,29 +51,28 @@ fn concurrent_conflicting_requests_never_both_win() {
     // first barrier and the main thread updates it after the second.
     let current = Arc::new(Mutex::new(vec![0u64; ORIGINS]));
     let start = Arc::new(Barrier::new(THREADS + 1));
+    let go = Arc::new(Barrier::new(THREADS));
     let done = Arc::new(Barrier::new(THREADS + 1));
     let results: Arc<Mutex<Vec<RoundAnswer>>> = Arc::default();
 
     let threads: Vec<_> = (0..THREADS)
         .map(|t| {
-            let (logs, url, current, start, done, results) = (
-                logs.clone(),
-                url.clone(),
-                current.clone(),
-                start.clone(),
-                done.clone(),
-                results.clone(),
-            );
+            let (logs, url, current, results) =
+                (logs.clone(), url.clone(), current.clone(), results.clone());
+            let (start, go, done) = (start.clone(), go.clone(), done.clone());
             std::thread::spawn(move || {
                 let http = client();
                 for round in 0..ROUNDS {
                     let origin = round % ORIGINS;
                     let history = t % 2;
+                    // The main thread updated `current` before it reached this barrier.
+                    start.wait();
                     let old = current.lock().unwrap()[origin];
                     // Different threads ask for different sizes, some equal, all ahead.
                     let new = (old + 1 + (t as u64 / 2) % 4).min(200);
                     let body = logs[origin][history].request(old, new);
-                    start.wait();
+                    // Signing takes a while: line up again so the requests leave together.
+                    go.wait();
                     let a = post(&http, &url, body);
                     results.lock().unwrap().push((round, t, history, new, a));
                     done.wait();
