@@ -1,10 +1,206 @@
-//! The Shailoo Ledger witness node, run by observer organizations.
-//!
-//! Not yet written: see the project's open issues. The crate exists so that the workspace has
-//! its final shape from the first commit.
+//! The `witness` command: a thin CLI over the `witness` library. Exit codes: 0 ok, 1 failure,
+//! 2 usage.
 #![forbid(unsafe_code)]
 
-fn main() {
-    eprintln!("witness: not yet implemented; see README.md for what works today");
-    std::process::exit(3);
+use clap::{Parser, Subcommand};
+use std::io::{IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// A witness for transparency logs (C2SP tlog-witness): it cosigns a log's checkpoint only if
+/// it extends everything it cosigned before for that log, and keeps any checkpoint that
+/// contradicts that as evidence.
+#[derive(Parser)]
+#[command(
+    name = "witness",
+    version,
+    after_help = "Getting started:\n  \
+      witness init /var/lib/witness --name witness.example.kg/observer-1\n  \
+      witness add-log /var/lib/witness --origin shailoo.gov.kg/ledger/2026-11-30-parliamentary \\\n      \
+      --vkey 'shailoo.gov.kg/ledger/2026-11-30-parliamentary+1a2b3c4d+AQ...'\n  \
+      witness serve /var/lib/witness --listen 0.0.0.0:7380\n\n\
+      Give the log operator the line `witness vkey /var/lib/witness` prints and this\n\
+      witness's URL. Back up the whole directory: a witness that loses its state must not\n\
+      be restarted empty with the same key."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a witness: a new cosigning key and an empty state database in DIR.
+    ///
+    /// Writes DIR/witness.key (the private key, mode 0600: back it up, never share it) and
+    /// DIR/witness.db (what this witness cosigned). Prints the witness's public key (a
+    /// cosignature/v1 vkey, type 0x04) as the last line: give it to the log operators and to
+    /// the verifiers that trust this witness. Refuses to overwrite an existing witness.
+    #[command(after_help = "Example:\n  \
+        witness init /var/lib/witness --name witness.example.kg/observer-1")]
+    Init {
+        /// The witness directory (created if missing).
+        dir: PathBuf,
+        /// The witness's name: a schema-less URL naming your organization's witness.
+        #[arg(long)]
+        name: String,
+    },
+    /// Witness a log: cosign checkpoints with this origin that its key signed.
+    ///
+    /// The origin is the first line of the log's checkpoints; the key is the log's Ed25519
+    /// verifier key (type 0x01), from its operator. Works with any C2SP log. A second key for
+    /// the same origin is added beside the first (key rotation) and the state is kept. There
+    /// is no removal: a witness that forgot a log and met it again could cosign a split view.
+    /// Takes effect at once, even while `witness serve` runs.
+    #[command(after_help = "Example:\n  \
+        witness add-log /var/lib/witness \\\n    \
+        --origin shailoo.gov.kg/ledger/2026-11-30-parliamentary \\\n    \
+        --vkey 'shailoo.gov.kg/ledger/2026-11-30-parliamentary+1a2b3c4d+AQ...'")]
+    AddLog {
+        /// The witness directory.
+        dir: PathBuf,
+        /// The log's origin: the first line of its checkpoints.
+        #[arg(long)]
+        origin: String,
+        /// The log's verifier key: <name>+<8 hex digits>+<base64 key>.
+        #[arg(long)]
+        vkey: String,
+    },
+    /// Print the witness's public key (cosignature/v1 vkey).
+    ///
+    /// This is the line log operators configure to request cosignatures, and verifiers put
+    /// in their trust policy (`witness <name> <vkey> <url>`).
+    #[command(after_help = "Example:\n  witness vkey /var/lib/witness")]
+    Vkey {
+        /// The witness directory.
+        dir: PathBuf,
+    },
+    /// Serve the witness over HTTP until SIGINT or SIGTERM.
+    ///
+    /// Routes, at the root of the URL: POST /add-checkpoint (c2sp.org/tlog-witness),
+    /// GET /<sha256 hex of origin>/checkpoint (the latest cosigned checkpoint of a log),
+    /// GET /evidence (JSON), GET / (who this witness is, which logs it witnesses). Prints
+    /// `listening on http://ADDR` once bound; logs requests to stderr (set RUST_LOG=debug for
+    /// more, RUST_LOG=warn for less). Every cosigned state is on disk before its answer is
+    /// sent. Plain HTTP: put a TLS proxy in front of it on a public network.
+    #[command(after_help = "Example:\n  \
+        witness serve /var/lib/witness --listen 0.0.0.0:7380")]
+    Serve {
+        /// The witness directory.
+        dir: PathBuf,
+        /// The address and port to listen on (port 0 picks a free one).
+        #[arg(long, default_value = "127.0.0.1:7380")]
+        listen: SocketAddr,
+    },
+    /// List the evidence of log misbehaviour this witness kept.
+    ///
+    /// Each record is a validly signed checkpoint that contradicts what this witness had
+    /// cosigned (the same size with another root, or an extension whose consistency proof
+    /// failed), with the time it came, the request verbatim and the checkpoint the witness had
+    /// cosigned. Publish it: together they show the log signed two histories. Safe to run
+    /// while the witness serves.
+    #[command(after_help = "Example:\n  witness evidence /var/lib/witness\n  \
+        witness evidence /var/lib/witness --json > evidence.json")]
+    Evidence {
+        /// The witness directory.
+        dir: PathBuf,
+        /// Print JSON (as GET /evidence serves it) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    // clap exits 2 on usage errors and 0 for --help and --version.
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("witness: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(command: Command) -> Result<(), witness::Error> {
+    match command {
+        Command::Init { dir, name } => {
+            let vkey = witness::init(&dir, &name)?;
+            println!(
+                "created witness {name} in {}\n\
+                 its private key is {} (mode 0600): back it up and never share it\n\
+                 its verifier key (give it to log operators and verifiers):",
+                dir.display(),
+                witness::config::key_path(&dir).display()
+            );
+            println!("{vkey}");
+        }
+        Command::AddLog { dir, origin, vkey } => {
+            witness::add_log(&dir, &origin, &vkey)?;
+            println!("witnessing {origin} signed by {}", vkey.trim());
+        }
+        Command::Vkey { dir } => println!("{}", witness::vkey(&dir)?),
+        Command::Serve { dir, listen } => serve(&dir, listen)?,
+        Command::Evidence { dir, json } => {
+            let records = witness::evidence(&dir)?;
+            if json {
+                let text = serde_json::to_string_pretty(&records)
+                    .expect("evidence records always encode as JSON");
+                println!("{text}");
+            } else {
+                print!("{}", witness::evidence::to_text(&records));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn serve(dir: &Path, listen: SocketAddr) -> Result<(), witness::Error> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    // Open before binding, so that a missing key or database fails before anyone is told
+    // the witness is listening.
+    let witness = witness::Witness::open(dir)?;
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(witness::Error::io("cannot start the async runtime"))?;
+    runtime.block_on(async {
+        // Catch the signals before saying "listening", so that a SIGTERM sent right after
+        // that line stops the witness cleanly instead of killing it.
+        let stop = stop_signal()?;
+        let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+            witness::Error::Invalid(format!(
+                "cannot listen on {listen} ({e}); choose another address with --listen"
+            ))
+        })?;
+        let bound = listener
+            .local_addr()
+            .map_err(witness::Error::io("cannot read the bound address"))?;
+        // Scripts and tests read the real port from this line: print it, and flush, at once.
+        let mut stdout = std::io::stdout();
+        let _ = writeln!(stdout, "listening on http://{bound}");
+        let _ = stdout.flush();
+        witness.serve(listener, stop).await
+    })
+}
+
+/// A future that completes on SIGINT or SIGTERM; the handlers are installed when it is made.
+fn stop_signal() -> Result<impl Future<Output = ()> + Send + 'static, witness::Error> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term =
+        signal(SignalKind::terminate()).map_err(witness::Error::io("cannot catch SIGTERM"))?;
+    let mut int =
+        signal(SignalKind::interrupt()).map_err(witness::Error::io("cannot catch SIGINT"))?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM: stopping"),
+            _ = int.recv() => tracing::info!("SIGINT: stopping"),
+        }
+    })
 }

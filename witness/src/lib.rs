@@ -1,0 +1,153 @@
+//! The Shailoo Ledger witness node, run by observer organizations.
+//!
+//! A witness cosigns a log's checkpoint only if it extends everything the witness cosigned
+//! before for that log (C2SP tlog-witness). Several independent witnesses make a rewritten or
+//! forked history impossible to hide: a log that shows two histories must get both cosigned,
+//! and each witness cosigns only one.
+//!
+//! A witness lives in one directory: `witness.key` (its cosigning key, mode 0600) and
+//! `witness.db` (SQLite: the logs it witnesses, what it last cosigned for each, evidence).
+//! The same functions back the `witness` command and the ledger's in-process demo:
+//! [`init`], [`add_log`], [`serve`], [`vkey`], [`evidence`].
+//!
+//! Modules:
+//! - [`config`]: the directory, the key file, checks on names and keys an operator types;
+//! - [`store`]: the SQLite state and its atomic, durable compare-and-swap;
+//! - [`cosign`]: the tlog-witness rule applied inside that compare-and-swap;
+//! - [`evidence`]: what a piece of evidence holds and how it is shown;
+//! - [`http`]: the HTTP routes.
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod cosign;
+pub mod error;
+pub mod evidence;
+pub mod http;
+pub mod store;
+
+pub use error::Error;
+pub use evidence::EvidenceRecord;
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use store::Store;
+use tlog::keys::{SignerKey, VerifierKey};
+use tokio::net::TcpListener;
+use tracing::{info, warn};
+
+/// How long a stopping server waits for requests in flight before it stops anyway. Their
+/// state is committed or not either way; only their answers are lost.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// An opened witness: its identity and its state.
+pub struct Witness {
+    /// The key name, e.g. `witness.example.kg/observer-1`.
+    pub name: String,
+    /// The public key, as logs and verifiers configure it.
+    pub vkey: VerifierKey,
+    signer: SignerKey,
+    store: Store,
+}
+
+impl Witness {
+    /// Opens the witness in `dir`: loads its key and its database.
+    pub fn open(dir: &Path) -> Result<Witness, Error> {
+        let signer = config::load_key(dir)?;
+        let store = Store::open(&config::db_path(dir))?;
+        let vkey = signer.verifier();
+        Ok(Witness {
+            name: tlog::note::NoteVerifier::name(&vkey).to_string(),
+            vkey,
+            signer,
+            store,
+        })
+    }
+
+    /// The state database.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Serves HTTP on `listener` until `shutdown` completes, then stops accepting and lets
+    /// requests in flight finish (for at most ten seconds).
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), Error> {
+        let addr = listener
+            .local_addr()
+            .map_err(Error::io("cannot read the listening address"))?;
+        let name = self.name.clone();
+        info!(witness = %name, %addr, vkey = %self.vkey, "serving");
+        let app = http::router(Arc::new(self));
+        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let signal = async move {
+            shutdown.await;
+            let _ = stopping_tx.send(());
+        };
+        let server = axum::serve(listener, app).with_graceful_shutdown(signal);
+        let grace = async move {
+            match stopping_rx.await {
+                Ok(()) => tokio::time::sleep(SHUTDOWN_GRACE).await,
+                // The server ended on its own; let its branch report how.
+                Err(_) => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            served = server.into_future() => served.map_err(Error::io("the HTTP server failed"))?,
+            () = grace => warn!(witness = %name, "requests still in flight after {SHUTDOWN_GRACE:?}; stopping anyway"),
+        }
+        info!(witness = %name, "stopped");
+        Ok(())
+    }
+}
+
+/// Creates a witness in `dir` (made if missing): a new cosigning key named `name` in
+/// `dir/witness.key` (mode 0600) and an empty state database. Refuses to overwrite an existing
+/// witness. Returns the witness's verifier key (cosignature/v1, type 0x04).
+pub fn init(dir: &Path, name: &str) -> Result<VerifierKey, Error> {
+    let key = config::create_key(dir, name)?;
+    Store::create(&config::db_path(dir))?;
+    config::sync_dir(dir)?;
+    Ok(key.verifier())
+}
+
+/// Adds a log to witness: checkpoints whose first line is `origin`, signed by the Ed25519 key
+/// `vkey`. Adding another key for an origin adds a key (the state is kept); adding the same
+/// key again changes nothing. There is no removal: a witness that forgot a log and met it
+/// again could cosign a split view.
+pub fn add_log(dir: &Path, origin: &str, vkey: &str) -> Result<(), Error> {
+    config::check_origin(origin)?;
+    let key = config::parse_log_vkey(vkey)?;
+    if !config::key_path(dir).exists() {
+        return Err(Error::not_a_witness(dir));
+    }
+    let store = Store::open(&config::db_path(dir))?;
+    store.add_log(origin, &key, config::now_unix())?;
+    Ok(())
+}
+
+/// The verifier key of the witness in `dir`.
+pub fn vkey(dir: &Path) -> Result<VerifierKey, Error> {
+    Ok(config::load_key(dir)?.verifier())
+}
+
+/// The evidence the witness in `dir` has kept, oldest first.
+pub fn evidence(dir: &Path) -> Result<Vec<EvidenceRecord>, Error> {
+    if !config::key_path(dir).exists() {
+        return Err(Error::not_a_witness(dir));
+    }
+    Store::open(&config::db_path(dir))?.evidence()
+}
+
+/// Opens the witness in `dir` and serves it on `listener` until `shutdown` completes.
+pub async fn serve(
+    dir: &Path,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
+    Witness::open(dir)?.serve(listener, shutdown).await
+}
