@@ -44,7 +44,9 @@ fn sha256_baseline(c: &mut Criterion) {
     let entry = [5u8; 32];
     g.bench_function("leaf_32B", |b| b.iter(|| leaf_hash(black_box(&entry))));
     let (l, r) = (leaf_hash(b"l"), leaf_hash(b"r"));
-    g.bench_function("node", |b| b.iter(|| tlog::node_hash(black_box(&l), black_box(&r))));
+    g.bench_function("node", |b| {
+        b.iter(|| tlog::node_hash(black_box(&l), black_box(&r)))
+    });
     g.finish();
 }
 

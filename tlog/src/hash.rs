@@ -97,7 +97,9 @@ pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
 }
 
 /// SHA-256's initial hash value (FIPS 180-4, section 5.3.3).
-const INITIAL_STATE: [u32; 8] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+const INITIAL_STATE: [u32; 8] = [
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+];
 
 /// SHA-256 of a message already split into padded blocks.
 fn compress_blocks(blocks: &[[u8; 64]]) -> Hash {
@@ -150,10 +152,17 @@ mod tests {
     fn block_level_hashing_equals_sha256() {
         for len in 0..200usize {
             let entry: Vec<u8> = (0..len).map(|i| (i * 7 + len) as u8).collect();
-            assert_eq!(leaf_hash(&entry), sha256(&[&[0u8][..], &entry].concat()), "leaf of {len} bytes");
+            assert_eq!(
+                leaf_hash(&entry),
+                sha256(&[&[0u8][..], &entry].concat()),
+                "leaf of {len} bytes"
+            );
         }
         let (l, r) = (sha256(b"left"), sha256(b"right"));
-        assert_eq!(node_hash(&l, &r), sha256(&[&[1u8][..], &l.0, &r.0].concat()));
+        assert_eq!(
+            node_hash(&l, &r),
+            sha256(&[&[1u8][..], &l.0, &r.0].concat())
+        );
     }
 
     #[test]
