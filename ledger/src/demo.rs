@@ -32,20 +32,31 @@ fn witness_name(n: usize) -> String {
 }
 
 /// Runs the demo until `stop` resolves. `say` receives the lines meant for the person.
-pub async fn run(opts: DemoOptions, stop: impl std::future::Future<Output = ()> + Send + 'static, say: impl Fn(&str)) -> Result<(), String> {
+pub async fn run(
+    opts: DemoOptions,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+    say: impl Fn(&str),
+) -> Result<(), String> {
     let d = LogDir::new(&opts.dir);
     let fresh = !d.config_path().exists();
     if fresh {
         std::fs::create_dir_all(&opts.dir).map_err(|e| format!("{}: {e}", opts.dir.display()))?;
         let created = crate::server::init(&opts.dir, ORIGIN, None).map_err(|e| e.to_string())?;
-        say(&format!("created the log {ORIGIN} in {}", opts.dir.display()));
+        say(&format!(
+            "created the log {ORIGIN} in {}",
+            opts.dir.display()
+        ));
         for n in 1..=WITNESSES {
             let wdir = witness_dir(&opts.dir, n);
             witness::init(&wdir, &witness_name(n)).map_err(|e| e.to_string())?;
-            witness::add_log(&wdir, ORIGIN, &created.log_vkey.to_string()).map_err(|e| e.to_string())?;
+            witness::add_log(&wdir, ORIGIN, &created.log_vkey.to_string())
+                .map_err(|e| e.to_string())?;
         }
     } else {
-        say(&format!("serving the demo already in {}", opts.dir.display()));
+        say(&format!(
+            "serving the demo already in {}",
+            opts.dir.display()
+        ));
     }
 
     // Witnesses first, on ports the OS chooses; the log learns their URLs.
@@ -55,32 +66,72 @@ pub async fn run(opts: DemoOptions, stop: impl std::future::Future<Output = ()> 
     config.witnesses.clear();
     for n in 1..=WITNESSES {
         let wdir = witness_dir(&opts.dir, n);
-        let listener = TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
-        let url = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| e.to_string())?;
+        let url = format!(
+            "http://{}",
+            listener.local_addr().map_err(|e| e.to_string())?
+        );
         let vkey = witness::vkey(&wdir).map_err(|e| e.to_string())?.to_string();
-        config.witnesses.push(WitnessConfig { name: format!("observer-{n}"), vkey, url: url.clone() });
+        config.witnesses.push(WitnessConfig {
+            name: format!("observer-{n}"),
+            vkey,
+            url: url.clone(),
+        });
         let (tx, rx) = oneshot::channel::<()>();
         stops.push(tx);
-        tasks.push(tokio::spawn(async move { witness::serve(&wdir, listener, async move { rx.await.ok(); }).await.map_err(|e| e.to_string()) }));
+        tasks.push(tokio::spawn(async move {
+            witness::serve(&wdir, listener, async move {
+                rx.await.ok();
+            })
+            .await
+            .map_err(|e| e.to_string())
+        }));
         say(&format!("witness observer-{n} listening on {url}"));
     }
     config.quorum = QUORUM;
+    // Short batches: the demo submits a whole election and should not take minutes.
+    config.batch_interval_ms = 100;
     d.save_config(&config).map_err(|e| e.to_string())?;
 
-    let listener = TcpListener::bind(&opts.listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e} (choose another with --listen 127.0.0.1:PORT)", opts.listen))?;
-    let url = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
+    let listener = TcpListener::bind(&opts.listen).await.map_err(|e| {
+        format!(
+            "cannot listen on {}: {e} (choose another with --listen 127.0.0.1:PORT)",
+            opts.listen
+        )
+    })?;
+    let url = format!(
+        "http://{}",
+        listener.local_addr().map_err(|e| e.to_string())?
+    );
     let (log_stop_tx, log_stop_rx) = oneshot::channel::<()>();
     let dir = opts.dir.clone();
     let page = crate::viewer::index_html();
-    let log_task = tokio::spawn(async move { crate::server::serve(&dir, listener, page, async move { log_stop_rx.await.ok(); }).await.map_err(|e| e.to_string()) });
+    let log_task = tokio::spawn(async move {
+        crate::server::serve(&dir, listener, page, async move {
+            log_stop_rx.await.ok();
+        })
+        .await
+        .map_err(|e| e.to_string())
+    });
     say(&format!("log listening on {url}"));
 
     if fresh {
         let root_key = crate::logdir::load_key(&d.root_key_path()).map_err(|e| e.to_string())?;
-        say(&format!("simulating an election of {} precincts…", opts.precincts));
-        let sim = SimulateOptions { url: url.clone(), root_key, precincts: opts.precincts, seed: opts.seed, anomalies: opts.anomalies.clone(), concurrency: 256, turnout_updates: true };
+        say(&format!(
+            "simulating an election of {} precincts…",
+            opts.precincts
+        ));
+        let sim = SimulateOptions {
+            url: url.clone(),
+            root_key,
+            precincts: opts.precincts,
+            seed: opts.seed,
+            anomalies: opts.anomalies.clone(),
+            concurrency: 1024,
+            turnout_updates: true,
+        };
         let summary = simulate(sim, |done, total| {
             if done % 5000 < 500 || done == total {
                 eprintln!("  {done}/{total} records submitted");
@@ -90,7 +141,8 @@ pub async fn run(opts: DemoOptions, stop: impl std::future::Future<Output = ()> 
         say(report(&summary).trim_end());
     }
     let policy_path = write_policy(&opts.dir, &url, &config)?;
-    say(&next_steps(&url, &policy_path));
+    let example_precinct = 1000 + opts.precincts.clamp(1, 204);
+    say(&next_steps(&url, &policy_path, example_precinct));
     say("ready");
     stop.await;
     say("stopping");
@@ -107,30 +159,40 @@ pub async fn run(opts: DemoOptions, stop: impl std::future::Future<Output = ()> 
 
 /// Writes `DIR/policy`: the log, the witnesses, the 2-of-3 quorum and the CEC root key.
 fn write_policy(dir: &Path, url: &str, config: &crate::logdir::Config) -> Result<PathBuf, String> {
-    let log_vkey = LogDir::new(dir).load_log_key().map_err(|e| e.to_string())?.verifier();
-    let mut text = format!("# Trust policy for the Shailoo Ledger demo (c2sp.org/tlog-policy, plus the CEC root key).\nlog {log_vkey} {url}\n");
+    let log_vkey = LogDir::new(dir)
+        .load_log_key()
+        .map_err(|e| e.to_string())?
+        .verifier();
+    let mut text = format!(
+        "# Trust policy for the Shailoo Ledger demo (c2sp.org/tlog-policy, plus the CEC root key).\nlog {log_vkey} {url}\n"
+    );
     let mut names = Vec::new();
     for w in &config.witnesses {
         text.push_str(&format!("witness {} {} {}\n", w.name, w.vkey, w.url));
         names.push(w.name.clone());
     }
-    text.push_str(&format!("group observers {} {}\nquorum observers\n", config.quorum, names.join(" ")));
+    text.push_str(&format!(
+        "group observers {} {}\nquorum observers\n",
+        config.quorum,
+        names.join(" ")
+    ));
     text.push_str(&format!("root {}\n", config.root_vkey));
     // Check it before anyone relies on it.
-    tlog::policy::Policy::parse_with_extensions(&text, &["root"]).map_err(|e| format!("the demo wrote a bad policy: {e}"))?;
+    tlog::policy::Policy::parse_with_extensions(&text, &["root"])
+        .map_err(|e| format!("the demo wrote a bad policy: {e}"))?;
     let path = dir.join("policy");
     std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(path)
 }
 
-fn next_steps(url: &str, policy: &Path) -> String {
+fn next_steps(url: &str, policy: &Path, precinct: u32) -> String {
     let p = policy.display();
     format!(
         "\nThe election is in the log. Try:\n\
          \x20 open {url}/                      the viewer: results with proofs checked in your browser\n\
          \x20 curl {url}/checkpoint            the cosigned checkpoint\n\
          \x20 verifier checkpoint --policy {p}\n\
-         \x20 verifier inclusion --policy {p} --precinct 1204 --kind protocol\n\
+         \x20 verifier inclusion --policy {p} --precinct {precinct} --kind protocol\n\
          \x20 verifier audit --policy {p}\n\
          (build the verifier with: cargo build --release -p verifier-cli)\n\
          Press Ctrl-C to stop."

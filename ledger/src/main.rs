@@ -244,6 +244,28 @@ fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             print!("{report}");
             println!("log left in {} (delete it when done)", dir.display());
         }
+        Command::Demo {
+            dir,
+            listen,
+            precincts,
+            seed,
+            anomalies,
+        } => {
+            let anomalies = parse_anomalies(&anomalies)?;
+            let opts = ledger::demo::DemoOptions {
+                dir,
+                listen,
+                precincts,
+                seed,
+                anomalies,
+            };
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(ledger::demo::run(
+                opts,
+                ledger::server::shutdown_signal(),
+                |line| println!("{line}"),
+            ))?;
+        }
         Command::Simulate {
             url,
             root_key,
@@ -253,15 +275,7 @@ fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             concurrency,
             no_turnout,
         } => {
-            let anomalies = anomalies
-                .iter()
-                .filter(|a| !a.is_empty())
-                .map(|a| {
-                    election::generate::Anomaly::from_name(a).ok_or_else(|| {
-                        format!("unknown anomaly {a:?}; see `ledger simulate --help`")
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+            let anomalies = parse_anomalies(&anomalies)?;
             if precincts < 20 {
                 return Err("simulate at least 20 precincts (the generator places each anomaly in its own precinct)".into());
             }
@@ -336,6 +350,9 @@ fn parse_anomalies(names: &[String]) -> Result<Vec<election::generate::Anomaly>,
     names
         .iter()
         .filter(|a| !a.is_empty())
-        .map(|a| election::generate::Anomaly::from_name(a).ok_or_else(|| format!("unknown anomaly {a:?}; see `ledger simulate --help`")))
+        .map(|a| {
+            election::generate::Anomaly::from_name(a)
+                .ok_or_else(|| format!("unknown anomaly {a:?}; see `ledger simulate --help`"))
+        })
         .collect()
 }

@@ -1,0 +1,169 @@
+//! `ledger demo` end to end, and the ledger with real witness nodes: checkpoints cosigned by a
+//! quorum, the policy file verifiers use, a clean stop and a restart — and a witness whose
+//! size the ledger has wrong (409) brought back in step.
+
+mod common;
+use common::*;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+use tlog::policy::Policy;
+
+/// A running demo: its log URL, its lines, and the child to stop.
+struct Demo {
+    child: Child,
+    url: String,
+    lines: Vec<String>,
+}
+
+fn start_demo(dir: &std::path::Path, precincts: u32) -> Demo {
+    let mut child = ledger()
+        .arg("demo")
+        .arg("--dir")
+        .arg(dir)
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--precincts",
+            &precincts.to_string(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut lines = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(180);
+    loop {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
+            .expect("the demo says it is ready in time");
+        let ready = line == "ready";
+        lines.push(line);
+        if ready {
+            break;
+        }
+    }
+    let url = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("log listening on "))
+        .expect("the demo prints the log's URL")
+        .to_string();
+    Demo { child, url, lines }
+}
+
+impl Demo {
+    fn stop(mut self) -> bool {
+        signal(&self.child, "TERM");
+        wait(&mut self.child, Duration::from_secs(30)).is_some_and(|s| s.success())
+    }
+}
+
+fn cosigned_checkpoint(url: &str, policy: &Policy) -> tlog::policy::VerifiedCheckpoint {
+    let rt = runtime();
+    let bytes = rt.block_on(async {
+        reqwest::get(format!("{url}/checkpoint"))
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+    });
+    policy
+        .verify_checkpoint(&bytes)
+        .expect("the published checkpoint satisfies the demo's policy")
+}
+
+#[test]
+fn demo_runs_an_election_cosigned_by_a_quorum_of_witnesses() {
+    let dir = TempDir::new("demo");
+    let demo_dir = dir.path().join("demo");
+    let demo = start_demo(&demo_dir, 30);
+    assert!(
+        demo.lines.iter().any(|l| l.contains("records accepted")),
+        "a summary: {:?}",
+        demo.lines
+    );
+    assert!(
+        demo.lines
+            .iter()
+            .any(|l| l.contains("verifier audit --policy")),
+        "next steps: {:?}",
+        demo.lines
+    );
+
+    let text = std::fs::read_to_string(demo_dir.join("policy")).unwrap();
+    let policy = Policy::parse_with_extensions(&text, &["root"]).unwrap();
+    assert_eq!(policy.witnesses.len(), 3);
+    assert_eq!(policy.extensions.len(), 1, "one root line");
+    let verified = cosigned_checkpoint(&demo.url, &policy);
+    assert!(
+        verified.cosigners.len() >= 2,
+        "cosigned by a quorum: {:?}",
+        verified.cosigners
+    );
+    let size = verified.checkpoint.size;
+    assert!(size > 500);
+    assert!(demo.stop(), "the demo stops cleanly on SIGTERM");
+
+    // Make the ledger's record of witness 1 stale: it will offer old size 0, get 409 with the
+    // witness's real size, and must resend from there.
+    let conn = rusqlite::Connection::open(demo_dir.join("ledger.db")).unwrap();
+    assert_eq!(
+        conn.execute(
+            "UPDATE witness_state SET size = 0 WHERE name = 'observer-1'",
+            []
+        )
+        .unwrap(),
+        1
+    );
+    drop(conn);
+
+    let demo = start_demo(&demo_dir, 30);
+    assert!(
+        demo.lines
+            .iter()
+            .any(|l| l.starts_with("serving the demo already"))
+    );
+    let text = std::fs::read_to_string(demo_dir.join("policy")).unwrap();
+    let policy = Policy::parse_with_extensions(&text, &["root"]).unwrap();
+    assert_eq!(
+        cosigned_checkpoint(&demo.url, &policy).checkpoint.size,
+        size,
+        "the restarted demo serves the same log"
+    );
+    // One more record makes a new checkpoint for the witnesses to cosign.
+    let root = root_key(&demo_dir);
+    let record = election::Record::sign(
+        "2026-11-29-parliamentary",
+        1_796_500_000,
+        election::Body::Annulment(election::records::Annulment {
+            precincts: vec![1001],
+            resolution: "№1".into(),
+            reason: "test".into(),
+            document: None,
+        }),
+        root.signing_key(),
+    );
+    let rt = runtime();
+    let client = ledger::client::LedgerClient::new(&demo.url);
+    let s = rt.block_on(client.submit(record.to_bytes(), true)).unwrap();
+    assert_eq!(s.index, size);
+    let after = cosigned_checkpoint(&demo.url, &policy);
+    assert_eq!(after.checkpoint.size, size + 1);
+    let names: Vec<&str> = after.cosigners.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(
+        names.contains(&"observer-1"),
+        "the stale witness was brought back in step: {names:?}"
+    );
+    assert!(demo.stop());
+}
