@@ -437,6 +437,34 @@ async fn bundle(
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
 }
 
+/// Computes a proof in a tree of `size` leaves from the stored tiles, on a blocking thread.
+async fn prove_from_tiles(
+    s: &AppState,
+    size: u64,
+    prove: impl FnOnce(
+        &TileHashReader<StorageTiles>,
+    ) -> Result<Vec<tlog::Hash>, tlog::proof::ProofError>
+    + Send
+    + 'static,
+) -> ApiResult<Vec<tlog::Hash>> {
+    let storage = s.storage.clone();
+    tokio::task::spawn_blocking(move || {
+        prove(&TileHashReader {
+            size,
+            tiles: StorageTiles(storage.as_ref()),
+        })
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(|e| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no-proof",
+            format!("no proof at size {size}: {e}"),
+        )
+    })
+}
+
 #[derive(Deserialize)]
 struct SizeQuery {
     size: Option<u64>,
@@ -459,26 +487,10 @@ async fn inclusion(
             ),
         ));
     }
-    let storage = s.storage.clone();
-    let proof = tokio::task::spawn_blocking(move || {
-        tlog::proof::prove_inclusion(
-            index,
-            size,
-            &TileHashReader {
-                size,
-                tiles: StorageTiles(storage.as_ref()),
-            },
-        )
+    let proof = prove_from_tiles(&s, size, move |tiles| {
+        tlog::proof::prove_inclusion(index, size, tiles)
     })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(|e| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "no-proof",
-            format!("no proof at size {size}: {e}"),
-        )
-    })?;
+    .await?;
     let checkpoint = (size == published.size)
         .then(|| String::from_utf8_lossy(&published.checkpoint).into_owned());
     Ok(Json(json!({"index": index, "tree_size": size, "proof": proof.iter().map(tlog::Hash::to_base64).collect::<Vec<_>>(), "checkpoint": checkpoint})).into_response())
@@ -500,27 +512,11 @@ async fn consistency(State(s): Shared, Query(q): Query<ConsistencyQuery>) -> Api
             format!("need 0 < old <= new <= {published} (the published size)"),
         ));
     }
-    let storage = s.storage.clone();
     let old = q.old;
-    let proof = tokio::task::spawn_blocking(move || {
-        tlog::proof::prove_consistency(
-            old,
-            new,
-            &TileHashReader {
-                size: new,
-                tiles: StorageTiles(storage.as_ref()),
-            },
-        )
+    let proof = prove_from_tiles(&s, new, move |tiles| {
+        tlog::proof::prove_consistency(old, new, tiles)
     })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(|e| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "no-proof",
-            format!("no proof to size {new}: {e}"),
-        )
-    })?;
+    .await?;
     Ok(Json(json!({"old": old, "new": new, "proof": proof.iter().map(tlog::Hash::to_base64).collect::<Vec<_>>()})).into_response())
 }
 

@@ -11,9 +11,8 @@ use crate::client::{ClientError, LedgerClient};
 use election::generate::{Config, generate};
 use election::{Kind, Record};
 use futures::StreamExt;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -69,34 +68,6 @@ fn ed25519_rate() -> f64 {
     msgs.len() as f64 / start.elapsed().as_secs_f64()
 }
 
-fn start_server(dir: &Path, batch_ms: u64) -> Result<(ServerProcess, String), String> {
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let mut child = Command::new(exe)
-        .arg("serve")
-        .arg(dir)
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--batch-ms",
-            &batch_ms.to_string(),
-        ])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("piped"))
-        .read_line(&mut line)
-        .map_err(|e| e.to_string())?;
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .ok_or("the server did not start")?
-        .to_string();
-    Ok((ServerProcess(child), url))
-}
-
 pub async fn run(opts: BenchOptions) -> Result<String, String> {
     let mut out = String::new();
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
@@ -135,7 +106,10 @@ pub async fn run(opts: BenchOptions) -> Result<String, String> {
             Kind::KeyEnrollment | Kind::ElectionDefinition | Kind::PrecinctRegistry
         )
     });
-    let (server, url) = start_server(&opts.dir, opts.batch_ms)?;
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let (child, url) =
+        crate::server::spawn_process(&exe, &opts.dir, opts.batch_ms).map_err(|e| e.to_string())?;
+    let server = ServerProcess(child);
     let pid = server.0.id();
     let client = LedgerClient::new(&url);
 

@@ -71,13 +71,8 @@ enum Command {
         /// The CEC root key file (DIR/root.key of a log made by `ledger init` without --root-vkey).
         #[arg(long)]
         root_key: PathBuf,
-        #[arg(long, default_value_t = 2500)]
-        precincts: u32,
-        #[arg(long, default_value_t = 2026)]
-        seed: u64,
-        /// Comma-separated anomaly names to inject.
-        #[arg(long, value_delimiter = ',')]
-        anomalies: Vec<String>,
+        #[command(flatten)]
+        election: ElectionArgs,
         /// Records in flight at once.
         #[arg(long, default_value_t = 64)]
         concurrency: usize,
@@ -97,13 +92,8 @@ enum Command {
         dir: PathBuf,
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
-        #[arg(long, default_value_t = 2500)]
-        precincts: u32,
-        #[arg(long, default_value_t = 2026)]
-        seed: u64,
-        /// Comma-separated anomalies to inject (see `ledger simulate --help`).
-        #[arg(long, value_delimiter = ',')]
-        anomalies: Vec<String>,
+        #[command(flatten)]
+        election: ElectionArgs,
     },
     /// Load-test a fresh log on loopback and report throughput, latency, reads and memory.
     ///
@@ -129,6 +119,20 @@ enum Command {
         #[command(subcommand)]
         command: WitnessCommand,
     },
+}
+
+/// The generated election `demo` and `simulate` submit.
+#[derive(clap::Args)]
+struct ElectionArgs {
+    /// How many precincts (about 15 records each, plus key enrollments).
+    #[arg(long, default_value_t = 2500)]
+    precincts: u32,
+    /// The generator's seed: the same seed gives the same election.
+    #[arg(long, default_value_t = 2026)]
+    seed: u64,
+    /// Comma-separated anomalies to inject (names in `ledger simulate --help`).
+    #[arg(long, value_delimiter = ',')]
+    anomalies: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -247,10 +251,13 @@ fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
         Command::Demo {
             dir,
             listen,
-            precincts,
-            seed,
-            anomalies,
+            election,
         } => {
+            let ElectionArgs {
+                precincts,
+                seed,
+                anomalies,
+            } = election;
             let anomalies = parse_anomalies(&anomalies)?;
             let opts = ledger::demo::DemoOptions {
                 dir,
@@ -269,12 +276,15 @@ fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
         Command::Simulate {
             url,
             root_key,
-            precincts,
-            seed,
-            anomalies,
+            election,
             concurrency,
             no_turnout,
         } => {
+            let ElectionArgs {
+                precincts,
+                seed,
+                anomalies,
+            } = election;
             let anomalies = parse_anomalies(&anomalies)?;
             if precincts < 20 {
                 return Err("simulate at least 20 precincts (the generator places each anomaly in its own precinct)".into());

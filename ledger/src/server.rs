@@ -199,3 +199,39 @@ pub async fn shutdown_signal() {
     }
     tracing::info!("stopping");
 }
+
+/// Starts `exe serve DIR --listen 127.0.0.1:0 --batch-ms BATCH_MS` as a child process and
+/// returns it with its URL, read from the `listening on` line it prints once bound. For the
+/// load benchmark and tests, which run a real server on an OS-assigned port.
+pub fn spawn_process(
+    exe: &Path,
+    dir: &Path,
+    batch_ms: u64,
+) -> std::io::Result<(std::process::Child, String)> {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(exe)
+        .arg("serve")
+        .arg(dir)
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--batch-ms",
+            &batch_ms.to_string(),
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()?;
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout is piped")).read_line(&mut line)?;
+    match line.trim().strip_prefix("listening on ") {
+        Some(url) => Ok((child, url.to_string())),
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(std::io::Error::other(format!(
+                "the server did not start (it said {line:?})"
+            )))
+        }
+    }
+}

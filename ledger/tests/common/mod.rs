@@ -2,9 +2,8 @@
 //! tests themselves.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 pub const ORIGIN: &str = "shailoo.gov.kg/ledger/2026-11-29-parliamentary";
@@ -73,28 +72,9 @@ pub struct Server {
 impl Server {
     /// Starts `ledger serve DIR --listen 127.0.0.1:0` and waits for its address.
     pub fn start(dir: &Path, batch_ms: u64) -> Server {
-        let mut child = ledger()
-            .arg("serve")
-            .arg(dir)
-            .args([
-                "--listen",
-                "127.0.0.1:0",
-                "--batch-ms",
-                &batch_ms.to_string(),
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_string();
+        let (child, url) =
+            ledger::server::spawn_process(Path::new(env!("CARGO_BIN_EXE_ledger")), dir, batch_ms)
+                .unwrap();
         Server { child, url }
     }
 
