@@ -167,6 +167,28 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Measure the full audit against the bare cost of its cryptography on this machine.
+    ///
+    /// Writes the default simulated election, and one of at least --large records, as local
+    /// tiled logs; measures SHA-256 and Ed25519 verification for as many entries, then the
+    /// audit of each log; prints a table with the ratio audit / bare (goal: at most 1.5).
+    /// Build with --release.
+    ///
+    /// Example:
+    ///   cargo run --release -p verifier-cli -- bench
+    ///   verifier bench --large 0
+    #[command(verbatim_doc_comment)]
+    Bench {
+        /// The large log has at least this many records (0: skip it).
+        #[arg(long, default_value_t = 1_000_000, value_name = "N")]
+        large: u64,
+        /// Where to write the logs [default: a new directory under the temp directory]
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Keep the written logs.
+        #[arg(long)]
+        keep: bool,
+    },
 }
 
 fn online(log: &LogArgs, state_dir: Option<&Path>) -> Result<Online, verifier::outcome::Failure> {
@@ -242,6 +264,9 @@ fn run(cli: Cli) -> Outcome {
                 quiet,
             },
         ),
+        Command::Bench { large, dir, keep } => {
+            commands::bench::run(commands::bench::BenchArgs { large, dir, keep })
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! `main` turns it into the exit code.
 
 pub mod audit;
-
+pub mod bench;
 pub mod bundle;
 pub mod checkpoint;
 pub mod inclusion;
