@@ -185,7 +185,10 @@ enum Command {
         /// Where to write the logs [default: a new directory under the temp directory]
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
-        /// Keep the written logs.
+        /// Measure each this many times, alternating bare cost and audit; the best counts.
+        #[arg(long, default_value_t = 3, value_name = "N")]
+        runs: u32,
+        /// Keep the written logs, each with its policy (DIR/<election>.policy).
         #[arg(long)]
         keep: bool,
     },
@@ -264,9 +267,17 @@ fn run(cli: Cli) -> Outcome {
                 quiet,
             },
         ),
-        Command::Bench { large, dir, keep } => {
-            commands::bench::run(commands::bench::BenchArgs { large, dir, keep })
-        }
+        Command::Bench {
+            large,
+            dir,
+            runs,
+            keep,
+        } => commands::bench::run(commands::bench::BenchArgs {
+            large,
+            dir,
+            runs: runs.max(1),
+            keep,
+        }),
     }
 }
 

@@ -33,6 +33,9 @@ pub struct BenchArgs {
     pub large: u64,
     /// Where to write the logs (removed afterwards unless `keep`).
     pub dir: Option<PathBuf>,
+    /// How many times to measure each (the best run counts).
+    pub runs: u32,
+    /// Keep the logs, each with a policy file (`DIR/<election>.policy`) to audit it again.
     pub keep: bool,
 }
 
@@ -133,7 +136,7 @@ fn bare(n: u64, avg: usize) -> (f64, f64) {
     (hash_s, t.elapsed().as_secs_f64())
 }
 
-fn measure(name: &str, config: &Config, dir: &Path) -> Result<Case, Failure> {
+fn measure(name: &str, config: &Config, dir: &Path, runs: u32) -> Result<Case, Failure> {
     let root = SignerKey::from_seed("bench.shailoo.gov.kg/root", ALG_ED25519, &[1; 32])
         .expect("a valid key");
     let log_key = SignerKey::from_seed(
@@ -162,39 +165,54 @@ fn measure(name: &str, config: &Config, dir: &Path) -> Result<Case, Failure> {
     )?;
     let n = cp.size;
     let avg = bytes as f64 / n as f64;
-    eprintln!(
-        "bench: {name}: bare cost of {} entries of {avg:.0} bytes",
-        thousands(n)
-    );
-    let (hash_s, verify_s) = bare(n, avg.round() as usize);
-    eprintln!("bench: {name}: auditing");
     let policy = format!(
-        "log {}\nquorum none\nroot {}\n",
+        "log {} {}\nquorum none\nroot {}\n",
         log_key.verifier(),
+        log_dir.display(),
         root.verifier()
     );
+    // Kept with the log, so that `--keep` leaves something `verifier audit` can run on.
+    write_file(
+        &dir.join(format!("{}.policy", config.election)),
+        policy.as_bytes(),
+    )?;
     let online = Online {
         trust: Trust::parse(&policy).map_err(Failure::Usage)?,
         source: Source::open(&log_dir.display().to_string())?,
         state: State::locate(Some(&dir.join("state")))?,
         location: log_dir.display().to_string(),
     };
-    let t = Instant::now();
-    let result = audit(
-        &online,
-        AuditOptions {
-            documents: false,
-            quiet: true,
-        },
-    )?;
-    let audit_s = t.elapsed().as_secs_f64();
-    if result.report.entries != n {
-        return Err(Failure::Usage(
-            "bench: the audit did not read every entry".into(),
-        ));
+    // The machine is shared: bare cost and audit alternate, and each keeps its best run.
+    let (mut hash_s, mut verify_s, mut audit_s) = (f64::MAX, f64::MAX, f64::MAX);
+    let mut findings = 0;
+    for run in 1..=runs {
+        eprintln!(
+            "bench: {name}: run {run} of {runs}: bare cost of {} entries of {avg:.0} bytes",
+            thousands(n)
+        );
+        let (h, v) = bare(n, avg.round() as usize);
+        if h + v < hash_s + verify_s {
+            (hash_s, verify_s) = (h, v);
+        }
+        eprintln!("bench: {name}: run {run} of {runs}: full audit");
+        // Each audit starts from a clean state directory, as a first-time observer would.
+        let _ = std::fs::remove_dir_all(dir.join("state"));
+        let t = Instant::now();
+        let result = audit(
+            &online,
+            AuditOptions {
+                documents: false,
+                quiet: true,
+            },
+        )?;
+        audit_s = audit_s.min(t.elapsed().as_secs_f64());
+        if result.report.entries != n {
+            return Err(Failure::Usage(
+                "bench: the audit did not read every entry".into(),
+            ));
+        }
+        findings = result.report.findings.len();
     }
-    // Start the next case from a clean state directory.
-    let _ = std::fs::remove_dir_all(dir.join("state"));
     Ok(Case {
         name: name.to_string(),
         entries: n,
@@ -202,7 +220,7 @@ fn measure(name: &str, config: &Config, dir: &Path) -> Result<Case, Failure> {
         hash_s,
         verify_s,
         audit_s,
-        findings: result.report.findings.len(),
+        findings,
     })
 }
 
@@ -225,16 +243,17 @@ pub fn run(args: BenchArgs) -> Outcome {
 
 fn run_in(args: &BenchArgs, dir: &Path) -> Outcome {
     let default = Config::default();
-    let mut cases = vec![measure("default election", &default, dir)?];
+    let mut cases = vec![measure("default election", &default, dir, args.runs)?];
     if args.large > 0 {
         let per_precinct = cases[0].entries as f64 / f64::from(default.precincts);
-        let precincts = (args.large as f64 / per_precinct).ceil() as u32;
+        // A little over, since part of the records do not grow with the precincts.
+        let precincts = (args.large as f64 / per_precinct * 1.01).ceil() as u32;
         let large = Config {
             precincts,
             election: "2026-11-29-large".into(),
             ..Config::default()
         };
-        cases.push(measure("large election", &large, dir)?);
+        cases.push(measure("large election", &large, dir, args.runs)?);
     }
     let mut out = std::io::stdout().lock();
     let _ = writeln!(

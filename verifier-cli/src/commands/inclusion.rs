@@ -11,6 +11,9 @@ use crate::prove::{check_document, describe_entry, fetch_entry, prove_entry};
 use election::{Kind, Record};
 use std::path::PathBuf;
 
+/// The most entries one lookup proves.
+const MAX_PROVEN: usize = 25;
+
 /// Which entries to prove, and what to check them against.
 pub struct InclusionArgs {
     pub index: Option<u64>,
@@ -97,12 +100,17 @@ pub fn run(online: &Online, args: InclusionArgs) -> Outcome {
                 )));
             }
             println!(
-                "  the log's lookup index suggests {} entr{}{}: each is proven below",
+                "  the log's lookup index suggests {} entr{}{}: {} proven below",
                 under.len(),
                 if under.len() == 1 { "y" } else { "ies" },
-                describe_search(args.precinct, kind)
+                describe_search(args.precinct, kind),
+                if under.len() > MAX_PROVEN {
+                    format!("the first {MAX_PROVEN} are (narrow the search with --precinct)")
+                } else {
+                    "each is".to_string()
+                }
             );
-            under
+            under.into_iter().take(MAX_PROVEN).collect()
         }
     };
     let mut problems = Vec::new();

@@ -58,7 +58,7 @@ impl Monitor<'_> {
         }
         let mut new_findings = 0;
         let (auditor, seen) = (&mut self.auditor, &mut self.seen);
-        let mut progress = Progress::new("new entries", cp.size - before, self.quiet);
+        let mut progress = Progress::new("new entries", cp.size.saturating_sub(before), self.quiet);
         self.scanner
             .advance(&online.source, &cp, &mut progress, |index, entry| {
                 if let Some(a) = auditor.as_mut() {

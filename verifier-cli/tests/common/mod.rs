@@ -4,11 +4,14 @@
 //! tests themselves.
 #![allow(dead_code)]
 
+use election::generate::Anomaly;
+use election::{Kind, Record};
 use ledger::simulate::{SimulateOptions, simulate};
 use ledger::storage::{FsStorage, Storage};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tlog::appender::TileAppender;
@@ -252,7 +255,7 @@ pub fn simulated_log(
 /// temporary directory; leftovers of earlier runs of that binary are removed first.
 pub fn shared_dir(name: &str) -> PathBuf {
     let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    let prefix = format!("verifier-{name}-");
+    let prefix = format!("verifier-{}-{name}-", env!("CARGO_CRATE_NAME"));
     if let Ok(entries) = std::fs::read_dir(&base) {
         for e in entries.flatten() {
             if e.file_name().to_string_lossy().starts_with(&prefix) {
@@ -487,4 +490,45 @@ impl Drop for Background {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A clean election of 15 precincts, logged in order by the real ledger; built once.
+pub fn clean() -> &'static LedgerLog {
+    static LOG: OnceLock<LedgerLog> = OnceLock::new();
+    LOG.get_or_init(|| simulated_log(&shared_dir("clean"), 15, &[]))
+}
+
+/// The same with ballot stuffing and a wrong final total.
+pub fn anomalous() -> &'static LedgerLog {
+    static LOG: OnceLock<LedgerLog> = OnceLock::new();
+    LOG.get_or_init(|| {
+        simulated_log(
+            &shared_dir("anomalies"),
+            15,
+            &[Anomaly::BallotStuffing, Anomaly::WrongFinalTotal],
+        )
+    })
+}
+
+/// A stopped copy of a log, in a directory of its own.
+pub fn copy(log: &LedgerLog) -> (TempDir, LedgerLog) {
+    let tmp = TempDir::new("copy");
+    let copy = log.copy_to(&tmp.path().join("log"));
+    (tmp, copy)
+}
+
+/// The first protocol in the log: its index and record.
+pub fn first_protocol(log: &LedgerLog) -> (u64, Record) {
+    log.entries()
+        .iter()
+        .enumerate()
+        .find_map(|(i, e)| {
+            let r = Record::from_bytes(e).ok()?;
+            (r.kind() == Kind::PrecinctProtocol).then_some((i as u64, r))
+        })
+        .expect("a protocol")
+}
+
+pub fn signed(log: &LedgerLog, size: u64, root: tlog::Hash) -> Vec<u8> {
+    ledger::sequencer::sign_checkpoint(ORIGIN, size, root, &log.log_key())
 }
