@@ -39,6 +39,13 @@ fn checkpoint_inclusion_bundle_and_monitor_work_on_any_c2sp_log() {
             "hash tiles at this size add up",
         ],
     );
+    let run = v.with_policy(&policy, &["checkpoint", "--json"]);
+    run.expect(0, &[]);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["size"], 300);
+    assert_eq!(json["root"], cp.root.to_base64());
+    assert_eq!(json["origin"], PLAIN);
+    assert!(json["history"].as_str().unwrap().contains("same tree"));
     let hash = tlog::hash::sha256(&entries[299]).to_hex();
     v.with_policy(&policy, &["inclusion", "--index", "299"])
         .expect(
