@@ -1,0 +1,183 @@
+//! Accepting a log's current checkpoint: it must satisfy the trust policy (the log's
+//! signature and the witness quorum), and it must extend the checkpoint this verifier accepted
+//! before for the same log (spec/tlog.md §11 steps 1–2). A smaller tree is a **rollback**; a
+//! tree that does not contain the earlier one is a **fork**. Either way both signed
+//! checkpoints are printed in full — together they prove the log misbehaved — and the
+//! remembered one is kept. Every online command goes through here first.
+
+use crate::display::format_system_time;
+use crate::fetch::{FetchError, MAX_NOTE, Source, TileFetcher};
+use crate::outcome::Failure;
+use crate::state::{Remembered, State};
+use crate::trust::Trust;
+use tlog::policy::VerifiedCheckpoint;
+use tlog::proof::{prove_consistency, verify_consistency};
+use tlog::tile::TileHashReader;
+
+/// How the new checkpoint relates to what was remembered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Relation {
+    /// No checkpoint of this log was accepted before.
+    First,
+    /// The same tree as before.
+    Unchanged,
+    /// The tree grew from `from` leaves, and a consistency proof of `proof_len` hashes
+    /// showed it contains the earlier tree.
+    Grew { from: u64, proof_len: usize },
+}
+
+/// A checkpoint that satisfied the policy and extends what was accepted before.
+#[derive(Clone, Debug)]
+pub struct Accepted {
+    pub verified: VerifiedCheckpoint,
+    /// The signed note, verbatim.
+    pub note: Vec<u8>,
+    pub relation: Relation,
+}
+
+impl Accepted {
+    pub fn size(&self) -> u64 {
+        self.verified.checkpoint.size
+    }
+
+    pub fn origin(&self) -> &str {
+        &self.verified.checkpoint.origin
+    }
+
+    /// One line on the signatures: the log's and the witnesses'.
+    pub fn signatures_line(&self, trust: &Trust) -> String {
+        let cosigners: Vec<&str> = self
+            .verified
+            .cosigners
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect();
+        format!(
+            "signed by the log's key; cosigned by {} witness(es){} — your policy's quorum is {}",
+            cosigners.len(),
+            if cosigners.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", cosigners.join(", "))
+            },
+            trust.policy.quorum_name()
+        )
+    }
+
+    /// One line on the relation to the remembered checkpoint.
+    pub fn relation_line(&self) -> String {
+        match &self.relation {
+            Relation::First => {
+                "first checkpoint this verifier has seen for this log: remembered for next time"
+                    .into()
+            }
+            Relation::Unchanged => "the same tree this verifier accepted last time".into(),
+            Relation::Grew { from, proof_len } => format!(
+                "consistent with the checkpoint of size {from} accepted earlier: the log only grew (consistency proof of {proof_len} hashes verified)"
+            ),
+        }
+    }
+}
+
+/// Fetches the log's checkpoint and accepts it, or says why not.
+pub fn accept(source: &Source, trust: &Trust, state: &State) -> Result<Accepted, Failure> {
+    let url = source.url("checkpoint");
+    let note = source.get("checkpoint", MAX_NOTE).map_err(|e| match e {
+        FetchError::Missing(_) => Failure::Network(format!(
+            "there is no checkpoint at {url}: is this the log's URL?"
+        )),
+        other => other.plain(),
+    })?;
+    let verified = trust.verify_checkpoint(&note, &url)?;
+    accept_verified(source, state, verified, note, &url)
+}
+
+/// Checks a verified checkpoint against the remembered one and remembers it.
+pub fn accept_verified(
+    source: &Source,
+    state: &State,
+    verified: VerifiedCheckpoint,
+    note: Vec<u8>,
+    from: &str,
+) -> Result<Accepted, Failure> {
+    let new = &verified.checkpoint;
+    let previous = state.load(&new.origin)?;
+    let relation = match &previous {
+        None => Relation::First,
+        Some(old) => relate(source, old, &verified, &note, from, state)?,
+    };
+    if previous.as_ref().is_none_or(|p| p.note != note) {
+        state.save(&new.origin, &note)?;
+    }
+    Ok(Accepted {
+        verified,
+        note,
+        relation,
+    })
+}
+
+fn relate(
+    source: &Source,
+    old: &Remembered,
+    verified: &VerifiedCheckpoint,
+    note: &[u8],
+    from: &str,
+    state: &State,
+) -> Result<Relation, Failure> {
+    let (o, n) = (&old.checkpoint, &verified.checkpoint);
+    let evidence = |headline: String| {
+        Failure::Log(format!(
+            "{headline}\n\nBoth checkpoints are signed by the log; together they are evidence that it misbehaved. Keep them.\n\n--- accepted earlier{} (kept in {}) ---\n{}--- served now by {from} ---\n{}--- end ---",
+            old.saved
+                .map(|t| format!(", on {}", format_system_time(t)))
+                .unwrap_or_default(),
+            state.path_for(&o.origin).display(),
+            String::from_utf8_lossy(&old.note),
+            String::from_utf8_lossy(note),
+        ))
+    };
+    if n.size < o.size {
+        return Err(evidence(format!(
+            "ROLLBACK: the log now serves a checkpoint of size {}, smaller than the checkpoint of size {} this verifier accepted earlier. A transparency log only grows: it has removed entries, or it is showing you an old view of itself.",
+            n.size, o.size
+        )));
+    }
+    if n.size == o.size {
+        if n.root != o.root {
+            return Err(evidence(format!(
+                "FORK: the log signed two different trees of the same size {}: root {} earlier, root {} now. It is showing different histories to different people.",
+                n.size, o.root, n.root
+            )));
+        }
+        return Ok(Relation::Unchanged);
+    }
+    if o.size == 0 {
+        return Ok(Relation::Grew {
+            from: 0,
+            proof_len: 0,
+        });
+    }
+    let fetcher = TileFetcher::new(source);
+    let reader = TileHashReader {
+        size: n.size,
+        tiles: &fetcher,
+    };
+    let proof = prove_consistency(o.size, n.size, &reader).map_err(|e| {
+        fetcher.take_problem().unwrap_or_else(|| {
+            Failure::Log(format!(
+                "cannot compute the consistency proof from size {} to size {} from the log's hash tiles: {e}",
+                o.size, n.size
+            ))
+        })
+    })?;
+    verify_consistency(o.size, n.size, &o.root, &n.root, &proof).map_err(|_| {
+        evidence(format!(
+            "FORK: the log's checkpoint of size {} does not contain the checkpoint of size {} this verifier accepted earlier — the consistency proof computed from the log's hash tiles does not match. The log has rewritten its history (or serves hash tiles that do not match its own checkpoint); either way it cannot be trusted.",
+            n.size, o.size
+        ))
+    })?;
+    Ok(Relation::Grew {
+        from: o.size,
+        proof_len: proof.len(),
+    })
+}

@@ -1,0 +1,126 @@
+//! `verifier audit`: the whole election, checked from scratch. Every entry bundle is
+//! downloaded and the Merkle root recomputed and compared with the signed checkpoint; every
+//! record goes through the election's audit (signatures through the enrollment chain from the
+//! CEC root key, and every rule); the tally is recomputed and compared with the announced
+//! final result; with `--documents`, every referenced document is fetched and checked.
+
+use super::Online;
+use crate::accept::{Accepted, accept};
+use crate::documents::{self, DocumentCheck, Referenced};
+use crate::outcome::{Failure, Outcome};
+use crate::progress::Progress;
+use crate::report;
+use crate::scan::Scanner;
+use crate::trust::election_of;
+use election::audit::{AuditConfig, AuditReport, Auditor};
+use std::time::Instant;
+
+/// What to do besides the log and the rules.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AuditOptions {
+    /// Fetch and check every referenced document.
+    pub documents: bool,
+    /// No progress on stderr.
+    pub quiet: bool,
+}
+
+/// A contest's names, for the report.
+#[derive(Clone, Debug)]
+pub struct ContestNames {
+    pub id: u16,
+    pub name: String,
+    pub options: Vec<String>,
+}
+
+/// Everything an audit found.
+pub struct AuditResult {
+    pub accepted: Accepted,
+    pub report: AuditReport,
+    pub contests: Vec<ContestNames>,
+    pub documents: Option<DocumentCheck>,
+    pub seconds: f64,
+}
+
+impl AuditResult {
+    /// Whether the election records have any problem.
+    pub fn has_problems(&self) -> bool {
+        !self.report.findings.is_empty()
+            || self
+                .documents
+                .as_ref()
+                .is_some_and(|d| !d.problems.is_empty())
+    }
+}
+
+/// The contests and option names of the election definition, once it is logged.
+pub fn contest_names(auditor: &Auditor) -> Vec<ContestNames> {
+    auditor
+        .definition()
+        .map(|d| {
+            d.contests
+                .iter()
+                .map(|c| ContestNames {
+                    id: c.id,
+                    name: crate::display::name(&c.name).to_string(),
+                    options: c
+                        .options
+                        .iter()
+                        .map(|o| crate::display::name(&o.name).to_string())
+                        .collect(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The auditor for a log with this origin under the pinned root key.
+pub fn new_auditor(origin: &str, root_key: [u8; 32]) -> Auditor {
+    Auditor::new(AuditConfig {
+        root_key,
+        election: election_of(origin),
+        complaint_deadline: None,
+    })
+}
+
+/// Runs the audit and returns what it found, printing nothing but progress.
+pub fn audit(online: &Online, options: AuditOptions) -> Result<AuditResult, Failure> {
+    let root_key = online.trust.require_root()?;
+    let started = Instant::now();
+    let accepted = accept(&online.source, &online.trust, &online.state)?;
+    let checkpoint = &accepted.verified.checkpoint;
+    let mut auditor = new_auditor(&checkpoint.origin, root_key);
+    let mut refs: Vec<Referenced> = Vec::new();
+    let mut progress = Progress::new("entries", checkpoint.size, options.quiet);
+    Scanner::new().advance(&online.source, checkpoint, &mut progress, |index, entry| {
+        auditor.push(index, entry);
+        if options.documents {
+            documents::references(index, entry, &mut refs);
+        }
+    })?;
+    let report = auditor.report(None);
+    let documents = if options.documents {
+        Some(documents::check(&online.source, &refs, options.quiet)?)
+    } else {
+        None
+    };
+    Ok(AuditResult {
+        contests: contest_names(&auditor),
+        accepted,
+        report,
+        documents,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// `verifier audit`: audits and prints the report (for people, or JSON).
+pub fn run(online: &Online, options: AuditOptions, json: bool) -> Outcome {
+    let result = audit(online, options);
+    match (&result, json) {
+        (Ok(r), false) => print!("{}", report::human(online, r)),
+        (Ok(r), true) => println!("{:#}", report::json(online, r)),
+        (Err(f), true) => println!("{:#}", report::json_failure(f)),
+        (Err(_), false) => {}
+    }
+    let result = result?;
+    Ok(report::verdict(&result))
+}

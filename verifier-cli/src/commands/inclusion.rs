@@ -1,0 +1,198 @@
+//! `verifier inclusion`: prove that an entry — by index, or an election record found by
+//! precinct and kind — is in the log under a checkpoint that meets the policy, and show what
+//! it says. The ledger's lookup index (`/api/v1/records`) only suggests which indexes to look
+//! at; each is proven like `--index`, and must be the record asked for.
+
+use super::Online;
+use crate::accept::accept;
+use crate::fetch::FetchError;
+use crate::outcome::{Failure, Outcome, Verdict};
+use crate::prove::{check_document, describe_entry, fetch_entry, prove_entry};
+use election::{Kind, Record};
+use std::path::PathBuf;
+
+/// The most entries one lookup proves.
+const MAX_PROVEN: usize = 25;
+
+/// Which entries to prove, and what to check them against.
+pub struct InclusionArgs {
+    pub index: Option<u64>,
+    pub precinct: Option<u32>,
+    pub kind: Option<String>,
+    pub document: Option<PathBuf>,
+}
+
+/// Indexes the log's lookup index gives for a precinct and kind. Untrusted.
+fn lookup(online: &Online, precinct: Option<u32>, kind: Option<Kind>) -> Result<Vec<u64>, Failure> {
+    if !online.source.is_http() {
+        return Err(Failure::Usage(
+            "finding records by precinct needs the log's lookup API over HTTP; with a local copy, give --index N".into(),
+        ));
+    }
+    let mut query = Vec::new();
+    if let Some(p) = precinct {
+        query.push(format!("precinct={p}"));
+    }
+    if let Some(k) = kind {
+        query.push(format!("kind={}", k.name()));
+    }
+    let path = format!("api/v1/records?{}", query.join("&"));
+    let body = online.source.get(&path, 16 << 20).map_err(|e| match e {
+        FetchError::Missing(url) => Failure::Usage(format!(
+            "{url} does not exist: this log has no lookup index; give --index N"
+        )),
+        other => other.plain(),
+    })?;
+    let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+        Failure::Network(format!(
+            "the log's lookup index answered something that is not JSON: {e}"
+        ))
+    })?;
+    let records = value["records"].as_array().ok_or_else(|| {
+        Failure::Network("the log's lookup index answered without a `records` list".into())
+    })?;
+    records
+        .iter()
+        .map(|r| {
+            r["index"].as_u64().ok_or_else(|| {
+                Failure::Network("the log's lookup index answered a record without an index".into())
+            })
+        })
+        .collect()
+}
+
+pub fn run(online: &Online, args: InclusionArgs) -> Outcome {
+    let kind = match &args.kind {
+        None => None,
+        Some(name) => Some(Kind::from_name(name).ok_or_else(|| {
+            let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+            Failure::Usage(format!(
+                "--kind {name:?} is not a record kind; the kinds are {}",
+                names.join(", ")
+            ))
+        })?),
+    };
+    let searching = args.precinct.is_some() || kind.is_some();
+    if args.index.is_some() == searching {
+        return Err(Failure::Usage(
+            "say which entry: --index N, or --precinct ID and/or --kind KIND".into(),
+        ));
+    }
+    let root = online.trust.root.as_ref().map(|k| k.public_key());
+    let accepted = accept(&online.source, &online.trust, &online.state)?;
+    let cp = accepted.verified.checkpoint.clone();
+    for line in online.checkpoint_lines(&accepted) {
+        println!("{line}");
+    }
+    let indexes = match args.index {
+        Some(i) => vec![i],
+        None => {
+            let found = lookup(online, args.precinct, kind)?;
+            let (under, later): (Vec<u64>, Vec<u64>) =
+                found.into_iter().partition(|&i| i < cp.size);
+            if !later.is_empty() {
+                println!("  not yet under this checkpoint (ask again shortly): entries {later:?}");
+            }
+            if under.is_empty() {
+                return Err(Failure::Usage(format!(
+                    "the log's lookup index lists no record{} under this checkpoint. The index is only a convenience: `verifier audit` reads every entry.",
+                    describe_search(args.precinct, kind)
+                )));
+            }
+            println!(
+                "  the log's lookup index suggests {} entr{}{}: {} proven below",
+                under.len(),
+                if under.len() == 1 { "y" } else { "ies" },
+                describe_search(args.precinct, kind),
+                if under.len() > MAX_PROVEN {
+                    format!("the first {MAX_PROVEN} are (narrow the search with --precinct)")
+                } else {
+                    "each is".to_string()
+                }
+            );
+            under.into_iter().take(MAX_PROVEN).collect()
+        }
+    };
+    let mut problems = Vec::new();
+    let mut proven: Vec<(u64, Record)> = Vec::new();
+    for index in indexes {
+        let entry = fetch_entry(&online.source, cp.size, index)?;
+        let proof_len = prove_entry(&online.source, &cp, index, &entry)?;
+        println!();
+        println!(
+            "entry {index} is in the log: its inclusion proof ({proof_len} hashes, computed from the log's hash tiles) leads to the signed root"
+        );
+        let view = describe_entry(&entry, root.as_ref());
+        for line in &view.lines {
+            println!("  {line}");
+        }
+        if searching {
+            check_found(index, view.record.as_ref(), args.precinct, kind)?;
+        }
+        for p in &view.problems {
+            println!("  PROBLEM: {p}");
+        }
+        problems.extend(view.problems);
+        if let Some(r) = view.record {
+            proven.push((index, r));
+        }
+    }
+    if let Some(file) = &args.document {
+        let records: Vec<(u64, &Record)> = proven.iter().map(|(i, r)| (*i, r)).collect();
+        println!();
+        match check_document(file, &records)? {
+            Ok(line) => println!("document: {line}"),
+            Err(problem) => {
+                println!("document: PROBLEM: {problem}");
+                problems.push(problem);
+            }
+        }
+    }
+    println!();
+    if problems.is_empty() {
+        println!("OK: verified");
+    } else {
+        println!("verified that the log holds the entry, but with the problems above");
+    }
+    Ok(Verdict::Clean.or_problems(!problems.is_empty()))
+}
+
+fn describe_search(precinct: Option<u32>, kind: Option<Kind>) -> String {
+    let mut s = String::new();
+    if let Some(k) = kind {
+        s.push_str(&format!(" of kind {}", k.name()));
+    }
+    if let Some(p) = precinct {
+        s.push_str(&format!(" for precinct {p}"));
+    }
+    s
+}
+
+/// The proven entry must be what the lookup index said it is.
+fn check_found(
+    index: u64,
+    record: Option<&Record>,
+    precinct: Option<u32>,
+    kind: Option<Kind>,
+) -> Result<(), Failure> {
+    let ok = record.is_some_and(|r| {
+        kind.is_none_or(|k| r.kind() == k) && precinct.is_none_or(|p| r.body.precinct() == Some(p))
+    });
+    if ok {
+        return Ok(());
+    }
+    let is = record.map_or("not an election record".to_string(), |r| {
+        format!(
+            "a {} record{}",
+            r.kind().name(),
+            r.body
+                .precinct()
+                .map(|p| format!(" for precinct {p}"))
+                .unwrap_or_default()
+        )
+    });
+    Err(Failure::Log(format!(
+        "the log's lookup index pointed at entry {index} as a record{}, but the entry proven at {index} is {is}",
+        describe_search(precinct, kind)
+    )))
+}
