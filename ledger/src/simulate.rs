@@ -116,10 +116,21 @@ pub async fn simulate(
     let (first, setup) = setup
         .split_first()
         .ok_or("the generated election is empty")?;
-    for phase in [std::slice::from_ref(first), setup, &rest[..]] {
-        let mut answers = futures::stream::iter(phase.iter().cloned())
-            .map(|record| submit_with_documents(&client, record, &docs))
-            .buffer_unordered(opts.concurrency.max(1));
+    let phases = [
+        vec![vec![first.clone()]],
+        setup.iter().map(|r| vec![r.clone()]).collect(),
+        lanes(rest),
+    ];
+    for phase in phases {
+        // Lanes run concurrently; the records of one lane are submitted in order.
+        let mut answers = futures::stream::iter(phase)
+            .map(|lane| {
+                let (client, docs) = (&client, &docs);
+                futures::stream::iter(lane)
+                    .then(move |record| submit_with_documents(client, record, docs))
+                    .boxed()
+            })
+            .flatten_unordered(opts.concurrency.max(1));
         while let Some((kind, result)) = answers.next().await {
             done += 1;
             match result {
@@ -142,6 +153,30 @@ pub async fn simulate(
     }
     summary.elapsed = started.elapsed();
     Ok(summary)
+}
+
+/// Splits records into lanes whose order matters: one precinct's records (hourly turnout must
+/// not be reordered), one complaint's filing and decisions; everything else alone. Each lane
+/// keeps the records' log order.
+fn lanes(records: Vec<Record>) -> Vec<Vec<Record>> {
+    let mut lane_of: HashMap<String, usize> = HashMap::new();
+    let mut lanes: Vec<Vec<Record>> = Vec::new();
+    for r in records {
+        let key = match &r.body {
+            election::Body::ComplaintFiled(c) => Some(format!("complaint {}", c.complaint)),
+            election::Body::ComplaintDecision(c) => Some(format!("complaint {}", c.complaint)),
+            body => body.precinct().map(|p| format!("precinct {p}")),
+        };
+        match key {
+            Some(key) if lane_of.contains_key(&key) => lanes[lane_of[&key]].push(r),
+            Some(key) => {
+                lane_of.insert(key, lanes.len());
+                lanes.push(vec![r]);
+            }
+            None => lanes.push(vec![r]),
+        }
+    }
+    lanes
 }
 
 /// Submits a record, then uploads its documents; returns its index and how many documents.
