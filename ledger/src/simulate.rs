@@ -116,10 +116,19 @@ pub async fn simulate(
     let (first, setup) = setup
         .split_first()
         .ok_or("the generated election is empty")?;
+    // The CEC's closing records (annulments, corrections, the final result) come after
+    // everything they judge, in their own order: one lane, last.
+    let (closing, rest): (Vec<Record>, Vec<Record>) = rest.into_iter().partition(|r| {
+        matches!(
+            r.kind(),
+            Kind::Annulment | Kind::Correction | Kind::FinalResult
+        )
+    });
     let phases = [
         vec![vec![first.clone()]],
         setup.iter().map(|r| vec![r.clone()]).collect(),
         lanes(rest),
+        vec![closing],
     ];
     for phase in phases {
         // Lanes run concurrently; the records of one lane are submitted in order.

@@ -149,6 +149,12 @@ fn demo_runs_an_election_cosigned_by_a_quorum_of_witnesses() {
         "the demo's clean election has findings: {:?}",
         &report.findings[..report.findings.len().min(3)]
     );
+    let final_index = report.final_results[0].0;
+    assert_eq!(
+        final_index,
+        size - 1,
+        "the final result is the last record logged"
+    );
     assert!(demo.stop(), "the demo stops cleanly on SIGTERM");
 
     // Make the ledger's record of witness 1 stale: it will offer old size 0, get 409 with the
