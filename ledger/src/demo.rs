@@ -139,6 +139,10 @@ pub async fn run(
         })
         .await?;
         say(report(&summary).trim_end());
+        // "Ready" means verifiable: wait until a cosigned checkpoint covers every record.
+        if let Some(last) = summary.last_index {
+            wait_for_publication(&url, last + 1).await?;
+        }
     }
     let policy_path = write_policy(&opts.dir, &url, &config)?;
     let example_precinct = 1000 + opts.precincts.clamp(1, 204);
@@ -155,6 +159,29 @@ pub async fn run(
         t.await.map_err(|e| e.to_string())??;
     }
     Ok(())
+}
+
+/// Waits (up to a minute) until the log's published checkpoint has at least `size` entries.
+async fn wait_for_publication(url: &str, size: u64) -> Result<(), String> {
+    let client = crate::client::LedgerClient::new(url);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let checkpoint = client.get("checkpoint").await.map_err(|e| e.to_string())?;
+        let published: u64 = String::from_utf8_lossy(&checkpoint)
+            .lines()
+            .nth(1)
+            .and_then(|l| l.parse().ok())
+            .unwrap_or(0);
+        if published >= size {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(format!(
+                "the witnesses have not cosigned a checkpoint of {size} entries within a minute (published: {published})"
+            ));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 /// Writes `DIR/policy`: the log, the witnesses, the 2-of-3 quorum and the CEC root key.
