@@ -30,6 +30,7 @@ pub mod policy;
 pub mod proof;
 pub mod stored;
 pub mod tile;
+pub mod time;
 pub mod witness;
 
 pub use checkpoint::Checkpoint;

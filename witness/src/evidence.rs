@@ -103,26 +103,9 @@ pub fn to_text(records: &[EvidenceRecord]) -> String {
     out
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ` for seconds since the Unix epoch (proleptic Gregorian, UTC).
+/// `YYYY-MM-DDTHH:MM:SSZ` for seconds since the Unix epoch.
 pub fn utc(seconds: u64) -> String {
-    let days = (seconds / 86_400) as i64;
-    let secs = seconds % 86_400;
-    // Howard Hinnant's civil_from_days: days since 1970-01-01 to a calendar date.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    tlog::time::rfc3339(seconds)
 }
 
 #[cfg(test)]
