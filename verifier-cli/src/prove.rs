@@ -187,3 +187,30 @@ pub fn check_document(
         }
     )))
 }
+
+/// The end of `inclusion` and `bundle`: checks `--document` if one was given, prints the
+/// closing line (`ok` when nothing is wrong), and turns the problems into the verdict.
+pub fn conclude(
+    document: Option<&Path>,
+    records: &[(u64, &Record)],
+    mut problems: Vec<String>,
+    ok: &str,
+) -> crate::outcome::Outcome {
+    if let Some(file) = document {
+        println!();
+        match check_document(file, records)? {
+            Ok(line) => println!("document: {line}"),
+            Err(problem) => {
+                println!("document: PROBLEM: {problem}");
+                problems.push(problem);
+            }
+        }
+    }
+    println!();
+    if problems.is_empty() {
+        println!("{ok}");
+    } else {
+        println!("verified that the log holds the entry, but with the problems above");
+    }
+    Ok(crate::outcome::Verdict::Clean.or_problems(!problems.is_empty()))
+}

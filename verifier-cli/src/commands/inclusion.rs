@@ -6,8 +6,8 @@
 use super::Online;
 use crate::accept::accept;
 use crate::fetch::FetchError;
-use crate::outcome::{Failure, Outcome, Verdict};
-use crate::prove::{check_document, describe_entry, fetch_entry, prove_entry};
+use crate::outcome::{Failure, Outcome};
+use crate::prove::{conclude, describe_entry, fetch_entry, prove_entry};
 use election::{Kind, Record};
 use std::path::PathBuf;
 
@@ -137,24 +137,8 @@ pub fn run(online: &Online, args: InclusionArgs) -> Outcome {
             proven.push((index, r));
         }
     }
-    if let Some(file) = &args.document {
-        let records: Vec<(u64, &Record)> = proven.iter().map(|(i, r)| (*i, r)).collect();
-        println!();
-        match check_document(file, &records)? {
-            Ok(line) => println!("document: {line}"),
-            Err(problem) => {
-                println!("document: PROBLEM: {problem}");
-                problems.push(problem);
-            }
-        }
-    }
-    println!();
-    if problems.is_empty() {
-        println!("OK: verified");
-    } else {
-        println!("verified that the log holds the entry, but with the problems above");
-    }
-    Ok(Verdict::Clean.or_problems(!problems.is_empty()))
+    let records: Vec<(u64, &Record)> = proven.iter().map(|(i, r)| (*i, r)).collect();
+    conclude(args.document.as_deref(), &records, problems, "OK: verified")
 }
 
 fn describe_search(precinct: Option<u32>, kind: Option<Kind>) -> String {
