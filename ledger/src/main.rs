@@ -214,7 +214,6 @@ fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                 ledger::server::serve(
                     &dir,
                     listener,
-                    ledger::viewer::index_html(),
                     ledger::server::shutdown_signal(),
                 )
                 .await?;

@@ -1,0 +1,229 @@
+// Browser tests of the viewer: headless Debian chromium, driven by playwright-core, against a
+// real `ledger demo` (a log, three witnesses, a small simulated election) on loopback.
+//
+//   cargo build -p ledger && web-viewer/tests/browser/setup.sh && \
+//   (cd web-viewer/tests/browser && node --test --test-concurrency=1)
+//
+// LEDGER_BIN overrides the binary ($CARGO_TARGET_DIR/debug/ledger by default); screenshots
+// and the measured figures go to artifacts/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../../..');
+const artifacts = path.join(here, 'artifacts');
+const targetDir = process.env.CARGO_TARGET_DIR || path.join(repo, 'target');
+const ledgerBin = process.env.LEDGER_BIN || path.join(targetDir, 'debug', 'ledger');
+const PRECINCTS = Number(process.env.VIEWER_TEST_PRECINCTS || 12);
+
+let demo, dir, base, browser, ctx;
+const figures = {};
+
+function startDemo() {
+  return new Promise((resolve, reject) => {
+    demo = spawn(ledgerBin, ['demo', '--dir', dir, '--listen', '127.0.0.1:0', '--precincts', String(PRECINCTS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`ledger demo not ready in 180 s:\n${out}`)), 180_000);
+    const onData = (d) => {
+      out += d;
+      const m = out.match(/log listening on (http:\/\/[^\s]+)/);
+      if (m) base = m[1];
+      if (/^ready$/m.test(out) && base) { clearTimeout(timer); resolve(); }
+    };
+    demo.stdout.on('data', onData);
+    demo.stderr.on('data', onData);
+    demo.on('exit', (code) => { clearTimeout(timer); reject(new Error(`ledger demo exited ${code}:\n${out}`)); });
+  });
+}
+
+async function newContext() {
+  if (ctx) await ctx.close();
+  ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-US' });
+  return ctx.newPage();
+}
+
+async function open(page, hash = '') {
+  await page.goto(`${base}/${hash}`);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+}
+
+async function json(p) {
+  const r = await fetch(`${base}/${p}`);
+  assert.equal(r.status, 200, p);
+  return r.json();
+}
+
+// A precinct with a protocol, and that protocol's log index.
+async function aProtocol() {
+  const { records } = await json('api/v1/records?kind=protocol&limit=1');
+  return records[0];
+}
+
+before(async () => {
+  assert.ok(fs.existsSync(ledgerBin), `${ledgerBin} is missing: cargo build -p ledger first`);
+  assert.ok(fs.existsSync('/usr/bin/chromium'), '/usr/bin/chromium is missing: run setup.sh');
+  fs.mkdirSync(artifacts, { recursive: true });
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shailoo-viewer-'));
+  await startDemo();
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', `--user-data-dir=${fs.mkdtempSync(path.join(os.tmpdir(), 'shailoo-chromium-'))}`],
+  });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (demo && demo.exitCode === null) {
+    demo.removeAllListeners('exit');
+    demo.kill('SIGTERM');
+    await new Promise((r) => { demo.once('exit', r); setTimeout(r, 10_000); });
+  }
+  fs.writeFileSync(path.join(artifacts, 'figures.json'), JSON.stringify(figures, null, 2));
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('the home page verifies the checkpoint and renders within a second', async () => {
+  const page = await newContext();
+  await open(page);
+  await page.waitForSelector('#checkpoint-status [data-state="verified"]');
+  // First render: from navigation start to the page's first drawn result (wasm loaded, policy
+  // and checkpoint fetched and verified, the election definition proved).
+  figures.first_render_ms = await page.evaluate(() => window.shailoo.firstRender);
+  await open(page); // again, warm: what a returning citizen sees
+  figures.first_render_warm_ms = await page.evaluate(() => window.shailoo.firstRender);
+  assert.ok(figures.first_render_ms < 1000, `first render took ${figures.first_render_ms} ms`);
+  assert.ok(await page.locator('a[href^="#/region/"]').count() > 0, 'regions are listed');
+  await shot(page, 'home');
+  // The transferred size of what the page is made of.
+  figures.assets = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('resource')
+    .filter((e) => /\.(wasm|js|css)$/.test(e.name)).map((e) => [e.name.replace(/^.*\//, ''), e.encodedBodySize || e.transferSize])));
+});
+
+test('navigation: region, territorial commission, precinct, search', async () => {
+  const page = await newContext();
+  await open(page);
+  await page.locator('a[href^="#/region/"]').first().click();
+  await page.waitForSelector('a[href^="#/territory/"]');
+  await shot(page, 'region');
+  await page.locator('a[href^="#/territory/"]').first().click();
+  await page.waitForSelector('a[href^="#/precinct/"]');
+  await shot(page, 'territory');
+  const p = await aProtocol();
+  await page.fill('#precinct-number', String(p.precinct));
+  await page.press('#precinct-number', 'Enter');
+  await page.waitForSelector('#status [data-state]', { timeout: 30_000 });
+  assert.equal(page.url().split('#')[1], `/precinct/${p.precinct}`);
+});
+
+test('a precinct page shows its records verified', async () => {
+  const page = await newContext();
+  const p = await aProtocol();
+  await open(page, `#/precinct/${p.precinct}`);
+  assert.equal(await page.locator('#status [data-state]').getAttribute('data-state'), 'verified');
+  assert.ok(await page.locator('section.record[data-kind="protocol"]').count() >= 1);
+  assert.ok(await page.locator('section.record[data-kind="urn-result"]').count() >= 1);
+  assert.ok(await page.locator('section.record[data-kind="identification-report"]').count() >= 1);
+  assert.equal(await page.locator('.record [data-state="failed"]').count(), 0);
+  assert.ok(await page.locator('figure img').count() >= 1, 'the scan is shown');
+  figures.verify_one_record_ms = await page.evaluate(() => Math.max(...window.shailoo.timings));
+  figures.records_on_precinct_page = await page.locator('section.record').count();
+  assert.ok(figures.verify_one_record_ms < 20, `one record took ${figures.verify_one_record_ms} ms`);
+  await shot(page, 'precinct');
+});
+
+test('the national tally is recomputed in the browser from every entry', async () => {
+  const page = await newContext();
+  await open(page, '#/tally');
+  const t0 = Date.now();
+  await page.getByRole('button', { name: 'Recompute the national tally' }).click();
+  await page.waitForSelector('#root-status [data-state]', { timeout: 120_000 });
+  figures.national_tally_ms = Date.now() - t0;
+  assert.equal(await page.locator('#root-status [data-state]').getAttribute('data-state'), 'verified');
+  assert.ok(await page.locator('section.card table').count() >= 1);
+  await shot(page, 'tally');
+});
+
+test('the witnesses page shows who cosigned the checkpoint and when', async () => {
+  const page = await newContext();
+  await open(page, '#/witnesses');
+  const cosigned = await page.locator('ul.witnesses time').count();
+  assert.ok(cosigned >= 2, `${cosigned} cosignatures shown`);
+  await shot(page, 'witnesses');
+  await open(page, '#/policy');
+  assert.match(await page.locator('#policy-text').inputValue(), /^root /m);
+  await shot(page, 'policy');
+});
+
+test('the language switch changes the text and is remembered', async () => {
+  const page = await newContext();
+  await open(page);
+  assert.equal(await page.locator('nav.top a[href="#/witnesses"]').textContent(), 'Witnesses');
+  await page.click('button[data-lang="ru"]');
+  assert.equal(await page.locator('nav.top a[href="#/witnesses"]').textContent(), 'Свидетели');
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  assert.equal(await page.locator('html').getAttribute('lang'), 'ru');
+  assert.equal(await page.locator('nav.top a[href="#/witnesses"]').textContent(), 'Свидетели');
+  await page.click('button[data-lang="ky"]');
+  assert.equal(await page.locator('nav.top a[href="#/witnesses"]').textContent(), 'Күбөлөр');
+  await shot(page, 'home-ky');
+  const p = await aProtocol();
+  await open(page, `#/precinct/${p.precinct}`);
+  await shot(page, 'precinct-ky');
+});
+
+// Tampering: the files are changed on disk under the log's public/ directory, as a compromised
+// server or mirror would, and a fresh browser (no cached copy) must show the failure.
+async function tamper(file, at, fn) {
+  const original = fs.readFileSync(file);
+  const bad = Buffer.from(original);
+  bad[at] ^= 0x01;
+  fs.writeFileSync(file, bad);
+  try { await fn(); } finally { fs.writeFileSync(file, original); }
+}
+
+test('a tampered scan shows failed', async () => {
+  const p = await aProtocol();
+  let page = await newContext();
+  await open(page, `#/precinct/${p.precinct}`);
+  const hash = await page.locator('section.record[data-kind="protocol"] figure').first().getAttribute('data-sha256');
+  await tamper(path.join(dir, 'public', 'blob', hash), 100, async () => {
+    page = await newContext();
+    await open(page, `#/precinct/${p.precinct}`);
+    assert.equal(await page.locator('#status [data-state]').getAttribute('data-state'), 'failed');
+    assert.equal(await page.locator(`figure[data-sha256="${hash}"] [data-state]`).getAttribute('data-state'), 'failed');
+    await shot(page, 'precinct-tampered-scan');
+  });
+});
+
+test('a tampered hash tile shows failed', async () => {
+  const p = await aProtocol();
+  let page = await newContext();
+  await open(page, `#/precinct/${p.precinct}`);
+  const tiles = await page.evaluate((i) => JSON.parse(window.shailoo.wv.inclusion_tiles_needed(i, window.shailoo.cp.size)).tiles, p.index);
+  const level0 = tiles.find((t) => t.startsWith('tile/0/'));
+  const sibling = (p.index % 256) === 0 ? 1 : 0; // another leaf of the same tile, on the proof's path
+  await tamper(path.join(dir, 'public', level0), sibling * 32, async () => {
+    page = await newContext();
+    await open(page, `#/precinct/${p.precinct}`);
+    assert.equal(await page.locator('#status [data-state]').getAttribute('data-state'), 'failed');
+    assert.equal(await page.locator('section.record[data-kind="protocol"] .checks [data-state]').first().getAttribute('data-state'), 'failed');
+    await shot(page, 'precinct-tampered-tile');
+  });
+  // Restored: verified again.
+  page = await newContext();
+  await open(page, `#/precinct/${p.precinct}`);
+  assert.equal(await page.locator('#status [data-state]').getAttribute('data-state'), 'verified');
+});
