@@ -70,16 +70,17 @@ async function aProtocol() {
 }
 
 before(async () => {
+  fs.mkdirSync(artifacts, { recursive: true });
   assert.ok(fs.existsSync(ledgerBin), `${ledgerBin} is missing: cargo build -p ledger first`);
   assert.ok(fs.existsSync('/usr/bin/chromium'), '/usr/bin/chromium is missing: run setup.sh');
-  fs.mkdirSync(artifacts, { recursive: true });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shailoo-viewer-'));
   await startDemo();
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', `--user-data-dir=${fs.mkdtempSync(path.join(os.tmpdir(), 'shailoo-chromium-'))}`],
+      '--disable-component-update', '--disable-sync'],
+    // playwright-core gives each launch a fresh --user-data-dir of its own (it refuses one here).
   });
 });
 
