@@ -92,6 +92,10 @@ async fn policy(dir: Option<PathBuf>) -> Response {
             text,
         )
             .into_response(),
-        Err(_) => (StatusCode::NOT_FOUND, "no policy file in the log directory\n").into_response(),
+        Err(_) => (
+            StatusCode::NOT_FOUND,
+            "no policy file in the log directory\n",
+        )
+            .into_response(),
     }
 }

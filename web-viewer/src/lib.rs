@@ -24,7 +24,9 @@ fn index_arg(value: f64, what: &str) -> Result<u64, String> {
     if value.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&value) {
         Ok(value as u64)
     } else {
-        Err(format!("{what} {value} is not a whole number a browser can name"))
+        Err(format!(
+            "{what} {value} is not a whole number a browser can name"
+        ))
     }
 }
 
@@ -46,8 +48,7 @@ fn root_key(policy: &Policy) -> Result<Option<[u8; 32]>, String> {
 }
 
 fn parse_policy(text: &str) -> Result<Policy, String> {
-    let policy =
-        Policy::parse_with_extensions(text, &[ROOT_KEYWORD]).map_err(|e| e.to_string())?;
+    let policy = Policy::parse_with_extensions(text, &[ROOT_KEYWORD]).map_err(|e| e.to_string())?;
     root_key(&policy)?;
     Ok(policy)
 }
@@ -217,7 +218,9 @@ fn body_json(body: &Body) -> Value {
             "hourly": r.hourly.iter().map(|h| json!([h.hour, h.identified])).collect::<Vec<_>>(),
             "documents": r.scan.iter().map(doc_json).collect::<Vec<_>>(),
         }),
-        Body::Turnout(t) => json!({"precinct": t.precinct, "hour": t.hour, "identified": t.identified}),
+        Body::Turnout(t) => {
+            json!({"precinct": t.precinct, "hour": t.hour, "identified": t.identified})
+        }
         Body::ElectionDefinition(d) => definition_json(d),
         Body::PrecinctRegistry(r) => json!({
             "part": r.part,
@@ -402,7 +405,9 @@ impl Audit {
         let policy = parse_policy(policy_text).map_err(|e| JsError::new(&e))?;
         let root_key = root_key(&policy)
             .map_err(|e| JsError::new(&e))?
-            .ok_or_else(|| JsError::new("the policy has no root line: records cannot be audited"))?;
+            .ok_or_else(|| {
+                JsError::new("the policy has no root line: records cannot be audited")
+            })?;
         Ok(Audit {
             auditor: Auditor::new(AuditConfig {
                 root_key,
@@ -469,9 +474,11 @@ pub fn tree_root(leaves: &[u8]) -> Result<String, JsError> {
 /// The kind names of `spec/records.md` §4, in code order.
 #[wasm_bindgen]
 pub fn kind_names() -> String {
-    json!((1..=15u16)
-        .filter_map(Kind::from_code)
-        .map(Kind::name)
-        .collect::<Vec<_>>())
+    json!(
+        (1..=15u16)
+            .filter_map(Kind::from_code)
+            .map(Kind::name)
+            .collect::<Vec<_>>()
+    )
     .to_string()
 }
