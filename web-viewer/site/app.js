@@ -61,13 +61,19 @@ const table = (caption, rows, head) => h('table', {}, caption && h('caption', {}
   h('tbody', {}, rows.map((r) => h('tr', {}, h('th', { scope: 'row' }, r[0]), r.slice(1).map((c) => h('td', {}, c))))));
 
 // ---- fetching ------------------------------------------------------------------------------
-async function getBytes(path, { fresh = false } = {}) {
+// Fetched files are kept (as promises, so that records sharing a tile fetch it once). None is
+// trusted: each is checked against the verified checkpoint or a record's hash before use.
+function getBytes(path, { fresh = false } = {}) {
   if (!fresh && state.bytes.has(path)) return state.bytes.get(path);
-  const r = await fetch(url(path), { cache: fresh ? 'no-store' : 'default' });
-  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
-  const b = new Uint8Array(await r.arrayBuffer());
-  if (!fresh) state.bytes.set(path, b);
-  return b;
+  const p = fetch(url(path), { cache: fresh ? 'no-store' : 'default' }).then(async (r) => {
+    if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+    return new Uint8Array(await r.arrayBuffer());
+  });
+  if (!fresh) {
+    state.bytes.set(path, p);
+    p.catch(() => state.bytes.delete(path));
+  }
+  return p;
 }
 async function getJSON(path) {
   const r = await fetch(url(path), { cache: 'no-store' });
@@ -336,14 +342,14 @@ async function runAudit() {
   const bundles = Math.ceil(size / 256);
   const fetchBundle = (n) => {
     const need = JSON.parse(wv.inclusion_tiles_needed(n * 256, size));
-    return getBytes(need.bundle).then((b) => ({ b, w: need.bundle_width }));
+    return getBytes(need.bundle).then((b) => ({ b, w: need.bundle_width, path: need.bundle }));
   };
   let next = fetchBundle(0);
   for (let n = 0; n < bundles; n++) {
     const cur = await next;
     if (n + 1 < bundles) next = fetchBundle(n + 1);
     leaves.push(audit.push_bundle(cur.b, cur.w));
-    state.bytes.delete(`tile/entries/${n}`); // do not keep the whole log in memory twice
+    state.bytes.delete(cur.path); // do not keep the whole log in memory
     a.read += cur.w;
     const p = document.querySelector('progress');
     if (p) { p.value = a.read; p.nextElementSibling.textContent = `${t('progress')}: ${fmt(a.read)} / ${fmt(size)}`; }

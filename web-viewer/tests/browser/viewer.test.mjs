@@ -138,7 +138,12 @@ test('a precinct page shows its records verified', async () => {
   assert.ok(await page.locator('section.record[data-kind="identification-report"]').count() >= 1);
   assert.equal(await page.locator('.record [data-state="failed"]').count(), 0);
   assert.ok(await page.locator('figure img').count() >= 1, 'the scan is shown');
-  figures.verify_one_record_ms = await page.evaluate(() => Math.max(...window.shailoo.timings));
+  // Each record: its entry taken from the bundle, the inclusion proof computed from the tiles and
+  // checked, the record decoded and its signature checked — all in wasm (see app.js prove()).
+  const timings = await page.evaluate(() => window.shailoo.timings.slice().sort((a, b) => a - b));
+  figures.verify_one_record_ms = timings[timings.length - 1];
+  figures.verify_one_record_median_ms = timings[Math.floor(timings.length / 2)];
+  figures.records_verified = timings.length;
   figures.records_on_precinct_page = await page.locator('section.record').count();
   assert.ok(figures.verify_one_record_ms < 20, `one record took ${figures.verify_one_record_ms} ms`);
   await shot(page, 'precinct');
