@@ -176,6 +176,9 @@ pub async fn serve(
     // The browser viewer at `/`, and the log's trust policy at `/policy` when it has one.
     let app = router(state)
         .merge(crate::viewer::router(Some(dir.to_path_buf())))
+        .layer(axum::middleware::map_response(
+            crate::viewer::allow_any_origin,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http());
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

@@ -9,6 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,7 +45,7 @@ function startDemo() {
 
 async function newContext() {
   if (ctx) await ctx.close();
-  ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-US' });
+  ctx = await browser.newContext({ viewport: { width: 360, height: 780 }, locale: 'en-US' }); // a small phone
   return ctx.newPage();
 }
 
@@ -159,6 +160,7 @@ test('the national tally is recomputed in the browser from every entry', async (
   await page.getByRole('button', { name: 'Recompute the national tally' }).click();
   await page.waitForSelector('#root-status [data-state]', { timeout: 120_000 });
   figures.national_tally_ms = Date.now() - t0;
+  figures.log_entries = await page.evaluate(() => window.shailoo.cp.size);
   assert.equal(await page.locator('#root-status [data-state]').getAttribute('data-state'), 'verified');
   assert.ok(await page.locator('section.card table').count() >= 1);
   await shot(page, 'tally');
@@ -235,4 +237,26 @@ test('a tampered hash tile shows failed', async () => {
   page = await newContext();
   await open(page, `#/precinct/${p.precinct}`);
   assert.equal(await page.locator('#status [data-state]').getAttribute('data-state'), 'verified');
+});
+
+test('a copy of the site on another static host, pointed at the log with ?log=, verifies', async () => {
+  // A plain static file server for web-viewer/site on another port: another origin.
+  const site = path.join(repo, 'web-viewer', 'site');
+  const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm' };
+  const server = http.createServer((req, res) => {
+    const file = path.join(site, decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    if (!file.startsWith(site) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) { res.writeHead(404).end(); return; }
+    res.writeHead(200, { 'Content-Type': types[path.extname(file)] || 'application/octet-stream' }).end(fs.readFileSync(file));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const p = await aProtocol();
+    const page = await newContext();
+    await page.goto(`http://127.0.0.1:${server.address().port}/index.html?log=${encodeURIComponent(base)}#/precinct/${p.precinct}`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+    assert.equal(await page.locator('#status [data-state]').getAttribute('data-state'), 'verified');
+    await shot(page, 'static-host-precinct');
+  } finally {
+    server.close();
+  }
 });
