@@ -109,9 +109,37 @@ async function loadCheckpoint() {
     const bytes = await getBytes('checkpoint', { fresh: true });
     state.checkpointText = new TextDecoder().decode(bytes);
     state.cp = JSON.parse(wv.verify_checkpoint(state.policy, bytes));
+    await checkConsistency();
   } catch (e) {
     state.cp = { ok: false, error: String(e) };
   }
+}
+
+// The log must never show this browser a tree that does not extend the one it showed before
+// (spec/tlog.md §11 step 2): the last checkpoint accepted is kept, and the new one is proved
+// consistent with it from the tiles. A failure (a fork or a rollback) fails the checkpoint, and
+// the old checkpoint stays stored as evidence.
+async function checkConsistency() {
+  const cp = state.cp;
+  if (!cp.ok) return;
+  const key = `shailoo.seen.${cp.origin}`;
+  let seen = null;
+  try { seen = JSON.parse(localStorage.getItem(key)); } catch { seen = null; }
+  if (seen && seen.size > 0) {
+    let r;
+    try {
+      const need = JSON.parse(wv.consistency_tiles_needed(Math.min(seen.size, cp.size), cp.size));
+      if (!need.ok) throw new Error(need.error);
+      const tiles = await Promise.all(need.tiles.map((p) => getBytes(p)));
+      r = JSON.parse(wv.verify_consistency_from_tiles(seen.size, seen.root, cp.size, cp.root, JSON.stringify(need.tiles),
+        concat(tiles), Uint32Array.from(tiles.map((x) => x.length))));
+    } catch (e) {
+      r = { ok: false, error: String(e.message || e) };
+    }
+    cp.consistency = { ok: r.ok, error: r.error, size: seen.size };
+    if (!r.ok) { cp.ok = false; cp.error = r.error; return; }
+  }
+  if (!seen || cp.size >= seen.size) localStorage.setItem(key, JSON.stringify({ size: cp.size, root: cp.root, checkpoint: state.checkpointText }));
 }
 
 // Proves entry `index` under the verified checkpoint: fetches its entry bundle and the hash
@@ -162,6 +190,7 @@ function checkpointBox() {
   return h('section', { class: `card ${cp.ok ? 'okcard' : 'badcard'}`, 'aria-labelledby': 'cp-h' },
     h('h2', { id: 'cp-h' }, t('checkpoint'), ' ', h('span', { id: 'checkpoint-status' }, badge(cp.ok))),
     h('p', {}, cp.ok ? t('checkpoint_ok') : `${t('checkpoint_bad')} (${cp.error})`),
+    cp.consistency && h('p', { id: 'consistency' }, `${t('consistency')} (${fmt(cp.consistency.size)}): `, badge(cp.consistency.ok, cp.consistency.error)),
     cp.ok && h('dl', {},
       h('dt', {}, t('tree_size')), h('dd', {}, fmt(cp.size)),
       h('dt', {}, t('root_hash')), h('dd', { class: 'mono' }, cp.root),
@@ -421,6 +450,8 @@ async function main_() {
     const v = document.getElementById('precinct-number').value.trim();
     if (/^\d+$/.test(v)) location.hash = `#/precinct/${Number(v)}`;
   });
+  // The skip link moves the focus without changing the route.
+  document.querySelector('.skip').addEventListener('click', (e) => { e.preventDefault(); main().focus(); });
   window.addEventListener('hashchange', () => { document.body.dataset.ready = 'false'; route(); });
   await loadPolicy();
   await loadCheckpoint();

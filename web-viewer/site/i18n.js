@@ -46,6 +46,7 @@ export const STRINGS = {
     pasted: 'your browser (pasted)', root_key: 'CEC root key',
     not_found: 'No such precinct in the registry.', error: 'Error',
     perf: 'Verified in',
+    consistency: 'Consistent with the checkpoint this browser accepted before', skip: 'Skip to the content',
   },
   ru: {
     title: 'Shailoo Ledger — результаты выборов, которые можно проверить',
@@ -90,6 +91,7 @@ export const STRINGS = {
     pasted: 'вашего браузера (вставлена)', root_key: 'Корневой ключ ЦИК',
     not_found: 'Такого участка нет в реестре.', error: 'Ошибка',
     perf: 'Проверено за',
+    consistency: 'Согласуется с контрольной точкой, принятой этим браузером ранее', skip: 'Перейти к содержанию',
   },
   ky: {
     title: 'Shailoo Ledger — текшерүүгө боло турган шайлоо жыйынтыктары',
@@ -134,5 +136,6 @@ export const STRINGS = {
     pasted: 'сиздин браузер (коюлган)', root_key: 'БШКнын тамыр ачкычы',
     not_found: 'Реестрде мындай участок жок.', error: 'Ката',
     perf: 'Текшерилген убакыт',
+    consistency: 'Бул браузер мурда кабыл алган текшерүү чекити менен дал келет', skip: 'Мазмунга өтүү',
   },
 };

@@ -172,6 +172,72 @@ pub fn verify_inclusion_from_tiles(
     run().map_or_else(err_json, |v| v.to_string())
 }
 
+/// The tile paths a browser fetches to prove that the tree of `old` leaves is a prefix of the
+/// tree of `new` leaves (`spec/tlog.md` §11 step 2): JSON `{ok, tiles: [path]}`.
+#[wasm_bindgen]
+pub fn consistency_tiles_needed(old: f64, new: f64) -> String {
+    let run = || -> Result<Value, String> {
+        let (old, new) = (index_arg(old, "old size")?, index_arg(new, "new size")?);
+        let indexes = tlog::proof::consistency_proof_indexes(old, new);
+        let tiles = tiles_for_indexes(new, &indexes).map_err(|e| e.to_string())?;
+        Ok(json!({"ok": true, "tiles": tiles.iter().map(Tile::path).collect::<Vec<_>>()}))
+    };
+    run().map_or_else(err_json, |v| v.to_string())
+}
+
+/// Checks that a checkpoint this browser accepted before (`old` leaves, root `old_root`) and the
+/// current one (`new`, `new_root`) are consistent, with the proof computed from the fetched
+/// tiles (`paths`, `data`, `lens` as for [`verify_inclusion_from_tiles`]). A smaller new size is
+/// a rollback, a failed proof a fork: `{ok: false, error}`.
+#[wasm_bindgen]
+pub fn verify_consistency_from_tiles(
+    old: f64,
+    old_root: &str,
+    new: f64,
+    new_root: &str,
+    paths: &str,
+    data: &[u8],
+    lens: &[u32],
+) -> String {
+    let run = || -> Result<Value, String> {
+        let (old, new) = (index_arg(old, "old size")?, index_arg(new, "new size")?);
+        let old_root = Hash::from_base64(old_root).ok_or("the old root is not a base64 hash")?;
+        let new_root = Hash::from_base64(new_root).ok_or("the new root is not a base64 hash")?;
+        if old > new {
+            return Err(format!(
+                "rollback: the log now shows {new} entries, this browser saw {old} before"
+            ));
+        }
+        if old == new || old == 0 {
+            return if old == 0 || old_root == new_root {
+                Ok(json!({"ok": true}))
+            } else {
+                Err(format!("fork: two different trees of {old} entries"))
+            };
+        }
+        let paths: Vec<String> = serde_json::from_str(paths).map_err(|e| e.to_string())?;
+        let contents = split(data, lens)?;
+        if contents.len() != paths.len() {
+            return Err("as many tile lengths as paths are needed".into());
+        }
+        let tiles = paths
+            .into_iter()
+            .zip(contents)
+            .map(|(p, c)| (p, c.to_vec()))
+            .collect();
+        let reader = TileHashReader {
+            size: new,
+            tiles: FetchedTiles(tiles),
+        };
+        let proof = tlog::proof::prove_consistency(old, new, &reader).map_err(|e| e.to_string())?;
+        tlog::proof::verify_consistency(old, new, &old_root, &new_root, &proof).map_err(|e| {
+            format!("fork: the tree of {old} entries seen before is not a prefix of this one: {e}")
+        })?;
+        Ok(json!({"ok": true}))
+    };
+    run().map_or_else(err_json, |v| v.to_string())
+}
+
 /// The entry at `offset` in an entry bundle of `width` entries (untrusted until proved).
 #[wasm_bindgen]
 pub fn entry_from_bundle(bundle: &[u8], width: u32, offset: u32) -> Result<Vec<u8>, JsError> {

@@ -20,6 +20,8 @@ struct Log {
     policy: String,
     root: String,
     size: u64,
+    /// The root of the first half of the entries.
+    half_root: String,
 }
 
 fn build_log() -> Log {
@@ -35,7 +37,11 @@ fn build_log() -> Log {
     let entries: Vec<Vec<u8>> = election.records.iter().map(|r| r.to_bytes()).collect();
     let mut files = HashMap::new();
     let mut appender = tlog::appender::TileAppender::new();
-    for e in &entries {
+    let mut half_root = String::new();
+    for (i, e) in entries.iter().enumerate() {
+        if i == entries.len() / 2 {
+            half_root = appender.root().to_base64();
+        }
         for (tile, data) in appender.append(tlog::leaf_hash(e)) {
             files.insert(tile.path(), data);
         }
@@ -86,6 +92,7 @@ fn build_log() -> Log {
         policy,
         root: appender.root().to_base64(),
         size,
+        half_root,
     }
 }
 
@@ -286,4 +293,43 @@ fn committed_pkg_is_up_to_date() {
         );
     }
     std::fs::remove_dir_all(out).ok();
+}
+
+#[test]
+fn an_earlier_checkpoint_is_proved_consistent_and_a_fork_or_rollback_fails() {
+    let log = build_log();
+    let half = log.size / 2;
+    let check = |old: u64, old_root: &str, new: u64, new_root: &str| {
+        let need = parse(consistency_tiles_needed(old as f64, new as f64));
+        let paths: Vec<String> = serde_json::from_value(need["tiles"].clone()).unwrap();
+        let data: Vec<u8> = paths.iter().flat_map(|p| log.files[p].clone()).collect();
+        let lens: Vec<u32> = paths.iter().map(|p| log.files[p].len() as u32).collect();
+        parse(verify_consistency_from_tiles(
+            old as f64,
+            old_root,
+            new as f64,
+            new_root,
+            &serde_json::to_string(&paths).unwrap(),
+            &data,
+            &lens,
+        ))
+    };
+    assert_eq!(check(half, &log.half_root, log.size, &log.root)["ok"], true);
+    assert_eq!(check(log.size, &log.root, log.size, &log.root)["ok"], true);
+    let fork = check(half, &log.root, log.size, &log.root);
+    assert_eq!(fork["ok"], false);
+    assert!(
+        fork["error"].as_str().unwrap().starts_with("fork"),
+        "{fork}"
+    );
+    let rollback = parse(verify_consistency_from_tiles(
+        log.size as f64,
+        &log.root,
+        half as f64,
+        &log.half_root,
+        "[]",
+        &[],
+        &[],
+    ));
+    assert!(rollback["error"].as_str().unwrap().starts_with("rollback"));
 }

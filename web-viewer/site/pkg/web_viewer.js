@@ -69,6 +69,26 @@ export class Audit {
 if (Symbol.dispose) Audit.prototype[Symbol.dispose] = Audit.prototype.free;
 
 /**
+ * The tile paths a browser fetches to prove that the tree of `old` leaves is a prefix of the
+ * tree of `new` leaves (`spec/tlog.md` §11 step 2): JSON `{ok, tiles: [path]}`.
+ * @param {number} old
+ * @param {number} _new
+ * @returns {string}
+ */
+export function consistency_tiles_needed(old, _new) {
+    let deferred1_0;
+    let deferred1_1;
+    try {
+        const ret = wasm.consistency_tiles_needed(old, _new);
+        deferred1_0 = ret[0];
+        deferred1_1 = ret[1];
+        return getStringFromWasm0(ret[0], ret[1]);
+    } finally {
+        wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+    }
+}
+
+/**
  * Decodes an entry as an election record (canonical CBOR, `spec/records.md`) and checks its
  * signature: `{ok, kind, election, signer, time, signature_ok, body}` or `{ok: false, error}`.
  * @param {Uint8Array | number[]} entry
@@ -287,6 +307,55 @@ export function verify_checkpoint(policy_text, checkpoint) {
         return getStringFromWasm0(ret[0], ret[1]);
     } finally {
         wasm.__wbindgen_free(deferred3_0, deferred3_1, 1);
+    }
+}
+
+/**
+ * Checks that a checkpoint this browser accepted before (`old` leaves, root `old_root`) and the
+ * current one (`new`, `new_root`) are consistent, with the proof computed from the fetched
+ * tiles (`paths`, `data`, `lens` as for [`verify_inclusion_from_tiles`]). A smaller new size is
+ * a rollback, a failed proof a fork: `{ok: false, error}`.
+ * @param {number} old
+ * @param {string} old_root
+ * @param {number} _new
+ * @param {string} new_root
+ * @param {string} paths
+ * @param {Uint8Array | number[]} data
+ * @param {Uint32Array | number[]} lens
+ * @returns {string}
+ */
+export function verify_consistency_from_tiles(old, old_root, _new, new_root, paths, data, lens) {
+    let deferred8_0;
+    let deferred8_1;
+    try {
+        const val6 = +old;
+        const val7 = +_new;
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
+        try {
+            ptr0 = passStringToWasm0(old_root, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passStringToWasm0(new_root, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passStringToWasm0(paths, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passArray8ToWasm0(data, wasm.__wbindgen_malloc);
+            len3 = WASM_VECTOR_LEN;
+            ptr4 = passArray32ToWasm0(lens, wasm.__wbindgen_malloc);
+            len4 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 1, 1); }
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+            throw e;
+        }
+        const ret = wasm.verify_consistency_from_tiles(val6, ptr0, len0, val7, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4);
+        deferred8_0 = ret[0];
+        deferred8_1 = ret[1];
+        return getStringFromWasm0(ret[0], ret[1]);
+    } finally {
+        wasm.__wbindgen_free(deferred8_0, deferred8_1, 1);
     }
 }
 

@@ -111,6 +111,9 @@ test('the home page verifies the checkpoint and renders within a second', async 
   // The transferred size of what the page is made of.
   figures.assets = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('resource')
     .filter((e) => /\.(wasm|js|css)$/.test(e.name)).map((e) => [e.name.replace(/^.*\//, ''), e.encodedBodySize || e.transferSize])));
+  const total = Object.values(figures.assets).reduce((a, b) => a + b, 0);
+  assert.equal(Object.keys(figures.assets).length, 5, JSON.stringify(figures.assets));
+  assert.ok(total < 600_000, `wasm + JS + CSS is ${total} bytes`);
 });
 
 test('navigation: region, territorial commission, precinct, search', async () => {
@@ -259,4 +262,18 @@ test('a copy of the site on another static host, pointed at the log with ?log=, 
   } finally {
     server.close();
   }
+});
+
+test('a checkpoint that does not extend the one this browser saw before (a fork) shows failed', async () => {
+  const page = await newContext();
+  await open(page);
+  await open(page); // the second visit checks consistency with the first
+  assert.equal(await page.locator('#consistency [data-state]').getAttribute('data-state'), 'verified');
+  // As if the log had shown this browser, earlier, a tree of 5 entries with another root.
+  await page.evaluate(() => localStorage.setItem(`shailoo.seen.${window.shailoo.cp.origin}`,
+    JSON.stringify({ size: 5, root: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' })));
+  await open(page);
+  assert.equal(await page.locator('#checkpoint-status [data-state]').getAttribute('data-state'), 'failed');
+  assert.equal(await page.locator('#consistency [data-state]').getAttribute('data-state'), 'failed');
+  await shot(page, 'home-fork');
 });
