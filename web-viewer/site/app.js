@@ -189,7 +189,7 @@ function checkpointBox() {
   const cp = state.cp;
   return h('section', { class: `card ${cp.ok ? 'okcard' : 'badcard'}`, 'aria-labelledby': 'cp-h' },
     h('h2', { id: 'cp-h' }, t('checkpoint'), ' ', h('span', { id: 'checkpoint-status' }, badge(cp.ok))),
-    h('p', {}, cp.ok ? t('checkpoint_ok') : `${t('checkpoint_bad')} (${cp.error})`),
+    h('p', {}, cp.ok ? t('checkpoint_ok') : cp.consistency && !cp.consistency.ok ? t('checkpoint_fork') : `${t('checkpoint_bad')} (${cp.error})`),
     cp.consistency && h('p', { id: 'consistency' }, `${t('consistency')} (${fmt(cp.consistency.size)}): `, badge(cp.consistency.ok, cp.consistency.error)),
     cp.ok && h('dl', {},
       h('dt', {}, t('tree_size')), h('dd', {}, fmt(cp.size)),

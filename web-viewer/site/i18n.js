@@ -46,7 +46,8 @@ export const STRINGS = {
     pasted: 'your browser (pasted)', root_key: 'CEC root key',
     not_found: 'No such precinct in the registry.', error: 'Error',
     perf: 'Verified in',
-    consistency: 'Consistent with the checkpoint this browser accepted before', skip: 'Skip to the content',
+    consistency: 'Consistent with the checkpoint this browser accepted before',
+    checkpoint_fork: 'This log showed your browser another history before: it forked or went back. Do not trust it; the earlier checkpoint is kept in this browser as evidence.', skip: 'Skip to the content',
   },
   ru: {
     title: 'Shailoo Ledger — результаты выборов, которые можно проверить',
@@ -91,7 +92,8 @@ export const STRINGS = {
     pasted: 'вашего браузера (вставлена)', root_key: 'Корневой ключ ЦИК',
     not_found: 'Такого участка нет в реестре.', error: 'Ошибка',
     perf: 'Проверено за',
-    consistency: 'Согласуется с контрольной точкой, принятой этим браузером ранее', skip: 'Перейти к содержанию',
+    consistency: 'Согласуется с контрольной точкой, принятой этим браузером ранее',
+    checkpoint_fork: 'Раньше этот журнал показывал вашему браузеру другую историю: он раздвоился или откатился. Не доверяйте ему; прежняя контрольная точка сохранена в браузере как доказательство.', skip: 'Перейти к содержанию',
   },
   ky: {
     title: 'Shailoo Ledger — текшерүүгө боло турган шайлоо жыйынтыктары',
@@ -136,6 +138,7 @@ export const STRINGS = {
     pasted: 'сиздин браузер (коюлган)', root_key: 'БШКнын тамыр ачкычы',
     not_found: 'Реестрде мындай участок жок.', error: 'Ката',
     perf: 'Текшерилген убакыт',
-    consistency: 'Бул браузер мурда кабыл алган текшерүү чекити менен дал келет', skip: 'Мазмунга өтүү',
+    consistency: 'Бул браузер мурда кабыл алган текшерүү чекити менен дал келет',
+    checkpoint_fork: 'Бул журнал мурда браузериңизге башка тарыхты көрсөткөн: ал экиге бөлүнгөн же артка кайткан. Ага ишенбеңиз; мурунку текшерүү чекити браузерде далил катары сакталды.', skip: 'Мазмунга өтүү',
   },
 };
