@@ -192,9 +192,10 @@ function checkpointBox() {
     h('p', {}, cp.ok ? t('checkpoint_ok') : cp.consistency && !cp.consistency.ok ? t('checkpoint_fork') : `${t('checkpoint_bad')} (${cp.error})`),
     cp.consistency && h('p', { id: 'consistency' }, `${t('consistency')} (${fmt(cp.consistency.size)}): `, badge(cp.consistency.ok, cp.consistency.error)),
     cp.ok && h('dl', {},
+      h('dt', {}, t('log_signature')), h('dd', {}, badge(true), ' ', cp.origin),
       h('dt', {}, t('tree_size')), h('dd', {}, fmt(cp.size)),
       h('dt', {}, t('root_hash')), h('dd', { class: 'mono' }, cp.root),
-      h('dt', {}, t('witness_quorum')), h('dd', {}, `${cp.cosigners.map((c) => c.name).join(', ')} (${t('quorum')}: ${cp.policy.quorum})`)));
+      h('dt', {}, t('witness_quorum')), h('dd', {}, badge(true), ' ', `${cp.cosigners.map((c) => c.name).join(', ')} (${t('quorum')}: ${cp.policy.quorum})`)));
 }
 
 async function pageHome() {
