@@ -182,7 +182,8 @@ const main = () => document.getElementById('main');
 function show(...children) {
   const m = main();
   m.replaceChildren(...children.flat());
-  m.focus({ preventScroll: true });
+  // After a navigation the focus moves to the new content; on first load it stays at the top.
+  if (state.navigated) m.focus({ preventScroll: true });
 }
 
 function checkpointBox() {
@@ -453,7 +454,7 @@ async function main_() {
   });
   // The skip link moves the focus without changing the route.
   document.querySelector('.skip').addEventListener('click', (e) => { e.preventDefault(); main().focus(); });
-  window.addEventListener('hashchange', () => { document.body.dataset.ready = 'false'; route(); });
+  window.addEventListener('hashchange', () => { state.navigated = true; document.body.dataset.ready = 'false'; route(); });
   await loadPolicy();
   await loadCheckpoint();
   setLang(state.lang);
