@@ -41,8 +41,6 @@ pub struct AppState {
     pub conn: Arc<Mutex<Connection>>,
     pub submit: mpsc::Sender<Submission>,
     pub published: watch::Receiver<Published>,
-    /// The page served at `/` (the viewer).
-    pub index_html: String,
 }
 
 type Shared = State<Arc<AppState>>;
@@ -94,7 +92,6 @@ type ApiResult<T> = Result<T, ApiError>;
 
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
-        .route("/", get(index))
         .route("/checkpoint", get(checkpoint))
         .route("/tile/{*path}", get(tile))
         .route("/blob/{hash}", get(blob))
@@ -112,14 +109,6 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/proof/consistency", get(consistency))
         .route("/api/v1/bundle/{index}", get(bundle))
         .with_state(state)
-}
-
-async fn index(State(s): Shared) -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        s.index_html.clone(),
-    )
-        .into_response()
 }
 
 async fn checkpoint(State(s): Shared) -> Response {

@@ -107,9 +107,8 @@ pub async fn run(
     );
     let (log_stop_tx, log_stop_rx) = oneshot::channel::<()>();
     let dir = opts.dir.clone();
-    let page = crate::viewer::index_html();
     let log_task = tokio::spawn(async move {
-        crate::server::serve(&dir, listener, page, async move {
+        crate::server::serve(&dir, listener, async move {
             log_stop_rx.await.ok();
         })
         .await

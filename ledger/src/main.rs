@@ -215,13 +215,7 @@ fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                     .await
                     .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
                 println!("listening on http://{}", listener.local_addr()?);
-                ledger::server::serve(
-                    &dir,
-                    listener,
-                    ledger::viewer::index_html(),
-                    ledger::server::shutdown_signal(),
-                )
-                .await?;
+                ledger::server::serve(&dir, listener, ledger::server::shutdown_signal()).await?;
                 Ok::<(), Box<dyn std::error::Error>>(())
             })?;
         }

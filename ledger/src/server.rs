@@ -110,7 +110,6 @@ pub enum ServeError {
 pub async fn serve(
     dir: &Path,
     listener: TcpListener,
-    index_html: String,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let d = LogDir::new(dir);
@@ -173,9 +172,14 @@ pub async fn serve(
         conn: read_conn,
         submit: submit_tx,
         published: published_rx,
-        index_html,
     });
-    let app = router(state).layer(tower_http::trace::TraceLayer::new_for_http());
+    // The browser viewer at `/`, and the log's trust policy at `/policy` when it has one.
+    let app = router(state)
+        .merge(crate::viewer::router(Some(dir.to_path_buf())))
+        .layer(axum::middleware::map_response(
+            crate::viewer::allow_any_origin,
+        ))
+        .layer(tower_http::trace::TraceLayer::new_for_http());
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await?;

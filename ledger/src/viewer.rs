@@ -1,14 +1,112 @@
-//! The page the log serves at `/`. The browser viewer (verification in WebAssembly) is not
-//! built yet; until it is, this page says what the log serves and how to check it.
+//! The browser viewer served at `/`: the static site of `web-viewer/site/` (HTML, CSS, JS and
+//! the WebAssembly build of the `tlog` and `election` verification code, committed under
+//! `web-viewer/site/pkg/`), embedded in the binary, plus the log's trust policy at `/policy`
+//! when the log directory has one (the demo writes it). The page verifies everything it shows
+//! against that policy; a careful citizen compares it with the one the observers publish.
+
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use std::path::PathBuf;
+
+/// The site's files: path under `/`, media type, contents.
+const FILES: &[(&str, &str, &[u8])] = &[
+    (
+        "index.html",
+        "text/html; charset=utf-8",
+        include_bytes!("../../web-viewer/site/index.html"),
+    ),
+    (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../web-viewer/site/app.js"),
+    ),
+    (
+        "i18n.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../web-viewer/site/i18n.js"),
+    ),
+    (
+        "style.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../web-viewer/site/style.css"),
+    ),
+    (
+        "pkg/web_viewer.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../web-viewer/site/pkg/web_viewer.js"),
+    ),
+    (
+        "pkg/web_viewer_bg.wasm",
+        "application/wasm",
+        include_bytes!("../../web-viewer/site/pkg/web_viewer_bg.wasm"),
+    ),
+];
 
 /// The HTML served at `/`.
 pub fn index_html() -> String {
-    "<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content=\"width=device-width\">\
-     <title>Shailoo Ledger</title>\
-     <h1>Shailoo Ledger</h1>\
-     <p>This transparency log serves <a href=checkpoint>its cosigned checkpoint</a>, hash tiles and entry bundles \
-     under <code>/tile/</code> (C2SP tlog-tiles), documents under <code>/blob/</code>, and proofs under <code>/api/v1/</code>.</p>\
-     <p>Check it yourself with the <code>verifier</code> command: <code>verifier audit --policy policy</code>.</p>\
-     <p>The browser viewer, which checks every proof in your browser, is not built yet.</p></html>"
-        .to_string()
+    String::from_utf8_lossy(FILES[0].2).into_owned()
+}
+
+/// The viewer's routes: the site at `/` and `/policy` from `dir/policy` if it exists.
+pub fn router<S: Clone + Send + Sync + 'static>(dir: Option<PathBuf>) -> Router<S> {
+    let mut router = Router::new().route("/", get(|| async { file("index.html") }));
+    for (path, _, _) in FILES {
+        router = router.route(&format!("/{path}"), get(move || async move { file(path) }));
+    }
+    router.route(
+        "/policy",
+        get(move || {
+            let dir = dir.clone();
+            async move { policy(dir).await }
+        }),
+    )
+}
+
+fn file(path: &str) -> Response {
+    match FILES.iter().find(|(p, _, _)| *p == path) {
+        Some((_, media_type, body)) => (
+            [
+                (header::CONTENT_TYPE, *media_type),
+                (header::CACHE_CONTROL, "no-cache"),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            ],
+            *body,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn policy(dir: Option<PathBuf>) -> Response {
+    let Some(dir) = dir else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match tokio::fs::read(dir.join("policy")).await {
+        Ok(text) => (
+            [
+                (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            text,
+        )
+            .into_response(),
+        Err(_) => (
+            StatusCode::NOT_FOUND,
+            "no policy file in the log directory\n",
+        )
+            .into_response(),
+    }
+}
+
+/// Lets a copy of the viewer on any other origin (a static host, `?log=<this log's URL>`) read
+/// the log. Everything the log serves is public and every answer is checked by the page; no
+/// request carries credentials.
+pub async fn allow_any_origin(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    response
 }

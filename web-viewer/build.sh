@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Regenerates site/pkg/: the tlog and election verification code compiled to WebAssembly, with
+# wasm-bindgen's JavaScript glue. Needs the wasm32-unknown-unknown target and wasm-bindgen-cli
+# at exactly the version of the wasm-bindgen crate in Cargo.lock:
+#   cargo install --locked wasm-bindgen-cli --version "$(web-viewer/build.sh --wasm-bindgen-version)"
+# The output is committed, so that `ledger` embeds the site and a fresh machine needs no wasm
+# toolchain to run the demo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if [ "${1:-}" = --wasm-bindgen-version ]; then echo "$version"; exit 0; fi
+target=${CARGO_TARGET_DIR:-target}
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have" != "$version" ]; then
+  echo "build.sh: wasm-bindgen $version is needed (found: ${have:-none}):" >&2
+  echo "  cargo install --locked wasm-bindgen-cli --version $version" >&2
+  exit 1
+fi
+cargo build -p web-viewer --target wasm32-unknown-unknown --profile wasm-release --locked
+out=${1:-web-viewer/site/pkg}
+mkdir -p "$out"
+wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section --out-dir "$out" \
+  "$target/wasm32-unknown-unknown/wasm-release/web_viewer.wasm"
+# wasm-opt, when present (npm's binaryen), shrinks the module further; the build is
+# reproducible only with the same wasm-opt, so it is used only when asked for.
+if [ -n "${WASM_OPT:-}" ]; then "$WASM_OPT" -Os --enable-bulk-memory --enable-nontrapping-float-to-int -o "$out/web_viewer_bg.wasm" "$out/web_viewer_bg.wasm"; fi
+rm -f "$out/.gitignore" "$out/package.json"
+ls -l "$out"

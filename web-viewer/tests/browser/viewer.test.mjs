@@ -1,0 +1,319 @@
+// Browser tests of the viewer: headless Debian chromium, driven by playwright-core, against a
+// real `ledger demo` (a log, three witnesses, a small simulated election) on loopback.
+//
+//   cargo build -p ledger && web-viewer/tests/browser/setup.sh && \
+//   (cd web-viewer/tests/browser && node --test --test-concurrency=1)
+//
+// LEDGER_BIN overrides the binary ($CARGO_TARGET_DIR/debug/ledger by default); screenshots
+// and the measured figures go to artifacts/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../../..');
+const artifacts = path.join(here, 'artifacts');
+const targetDir = process.env.CARGO_TARGET_DIR || path.join(repo, 'target');
+const ledgerBin = process.env.LEDGER_BIN || path.join(targetDir, 'debug', 'ledger');
+const PRECINCTS = Number(process.env.VIEWER_TEST_PRECINCTS || 12);
+
+let demo, dir, base, browser, ctx;
+const figures = {};
+
+function startDemo() {
+  return new Promise((resolve, reject) => {
+    demo = spawn(ledgerBin, ['demo', '--dir', dir, '--listen', '127.0.0.1:0', '--precincts', String(PRECINCTS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`ledger demo not ready in 180 s:\n${out}`)), 180_000);
+    const onData = (d) => {
+      out += d;
+      const m = out.match(/log listening on (http:\/\/[^\s]+)/);
+      if (m) base = m[1];
+      if (/^ready$/m.test(out) && base) { clearTimeout(timer); resolve(); }
+    };
+    demo.stdout.on('data', onData);
+    demo.stderr.on('data', onData);
+    demo.on('exit', (code) => { clearTimeout(timer); reject(new Error(`ledger demo exited ${code}:\n${out}`)); });
+  });
+}
+
+async function newContext() {
+  if (ctx) await ctx.close();
+  ctx = await browser.newContext({ viewport: { width: 360, height: 780 }, locale: 'en-US' }); // a small phone
+  return ctx.newPage();
+}
+
+async function open(page, hash = '') {
+  await page.goto(`${base}/${hash}`);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+}
+
+async function json(p) {
+  const r = await fetch(`${base}/${p}`);
+  assert.equal(r.status, 200, p);
+  return r.json();
+}
+
+// A precinct with a protocol, and that protocol's log index.
+async function aProtocol() {
+  const { records } = await json('api/v1/records?kind=protocol&limit=1');
+  return records[0];
+}
+
+before(async () => {
+  fs.mkdirSync(artifacts, { recursive: true });
+  assert.ok(fs.existsSync(ledgerBin), `${ledgerBin} is missing: cargo build -p ledger first`);
+  assert.ok(fs.existsSync('/usr/bin/chromium'), '/usr/bin/chromium is missing: run setup.sh');
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shailoo-viewer-'));
+  await startDemo();
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+    // playwright-core gives each launch a fresh --user-data-dir of its own (it refuses one here).
+  });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (demo && demo.exitCode === null) {
+    demo.removeAllListeners('exit');
+    demo.kill('SIGTERM');
+    await new Promise((r) => { demo.once('exit', r); setTimeout(r, 10_000); });
+  }
+  fs.writeFileSync(path.join(artifacts, 'figures.json'), JSON.stringify(figures, null, 2));
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('the home page verifies the checkpoint and renders within a second', async () => {
+  const page = await newContext();
+  await open(page);
+  await page.waitForSelector('#checkpoint-status [data-state="verified"]');
+  // First render: from navigation start to the page's first drawn result (wasm loaded, policy
+  // and checkpoint fetched and verified, the election definition proved).
+  figures.first_render_ms = await page.evaluate(() => window.shailoo.firstRender);
+  await open(page); // again, warm: what a returning citizen sees
+  figures.first_render_warm_ms = await page.evaluate(() => window.shailoo.firstRender);
+  assert.ok(await page.locator('a[href^="#/region/"]').count() > 0, 'regions are listed');
+  await shot(page, 'home');
+  // The transferred size of what the page is made of.
+  figures.assets = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('resource')
+    .filter((e) => /\.(wasm|js|css)$/.test(e.name)).map((e) => [e.name.replace(/^.*\//, ''), e.encodedBodySize || e.transferSize])));
+  const total = Object.values(figures.assets).reduce((a, b) => a + b, 0);
+  assert.equal(Object.keys(figures.assets).length, 5, JSON.stringify(figures.assets));
+  assert.ok(total < 600_000, `wasm + JS + CSS is ${total} bytes`);
+  // Once more in a fresh context (empty HTTP cache and storage) of the running browser: the
+  // first one also pays for the browser process starting up, and the machine is shared.
+  const again = await newContext();
+  await open(again);
+  figures.first_render_second_cold_ms = await again.evaluate(() => window.shailoo.firstRender);
+  const best = Math.min(figures.first_render_ms, figures.first_render_second_cold_ms);
+  assert.ok(best < 1000, `first render took ${figures.first_render_ms} and ${figures.first_render_second_cold_ms} ms`);
+});
+
+test('navigation: region, territorial commission, precinct, search', async () => {
+  const page = await newContext();
+  await open(page);
+  await page.locator('a[href^="#/region/"]').first().click();
+  await page.waitForSelector('a[href^="#/territory/"]');
+  await shot(page, 'region');
+  await page.locator('a[href^="#/territory/"]').first().click();
+  await page.waitForSelector('a[href^="#/precinct/"]');
+  await shot(page, 'territory');
+  const p = await aProtocol();
+  await page.fill('#precinct-number', String(p.precinct));
+  await page.press('#precinct-number', 'Enter');
+  await page.waitForSelector('#status [data-state]', { timeout: 30_000 });
+  assert.equal(page.url().split('#')[1], `/precinct/${p.precinct}`);
+});
+
+test('a precinct page shows its records verified', async () => {
+  const page = await newContext();
+  const p = await aProtocol();
+  await open(page, `#/precinct/${p.precinct}`);
+  assert.equal(await page.locator('#status [data-state]').getAttribute('data-state'), 'verified');
+  assert.ok(await page.locator('section.record[data-kind="protocol"]').count() >= 1);
+  assert.ok(await page.locator('section.record[data-kind="urn-result"]').count() >= 1);
+  assert.ok(await page.locator('section.record[data-kind="identification-report"]').count() >= 1);
+  assert.equal(await page.locator('.record [data-state="failed"]').count(), 0);
+  assert.ok(await page.locator('figure img').count() >= 1, 'the scan is shown');
+  // Each record: its entry taken from the bundle, the inclusion proof computed from the tiles and
+  // checked, the record decoded and its signature checked — all in wasm (see app.js prove()).
+  // The first includes the browser compiling the wasm functions it runs for the first time.
+  const first = await page.evaluate(() => window.shailoo.timings[0]);
+  const timings = await page.evaluate(() => window.shailoo.timings.slice().sort((a, b) => a - b));
+  figures.verify_first_record_ms = first;
+  figures.verify_one_record_median_ms = timings[Math.floor(timings.length / 2)];
+  figures.verify_one_record_max_ms = timings[timings.length - 1];
+  figures.records_verified = timings.length;
+  figures.records_on_precinct_page = await page.locator('section.record').count();
+  assert.ok(figures.verify_one_record_median_ms < 20, `one record took ${figures.verify_one_record_median_ms} ms`);
+  await shot(page, 'precinct');
+});
+
+test('the national tally is recomputed in the browser from every entry', async () => {
+  const page = await newContext();
+  await open(page, '#/tally');
+  const t0 = Date.now();
+  await page.getByRole('button', { name: 'Recompute the national tally' }).click();
+  await page.waitForSelector('#root-status [data-state]', { timeout: 120_000 });
+  figures.national_tally_ms = Date.now() - t0;
+  figures.log_entries = await page.evaluate(() => window.shailoo.cp.size);
+  assert.equal(await page.locator('#root-status [data-state]').getAttribute('data-state'), 'verified');
+  assert.ok(await page.locator('section.card table').count() >= 1);
+  await shot(page, 'tally');
+});
+
+test('the witnesses page shows who cosigned the checkpoint and when', async () => {
+  const page = await newContext();
+  await open(page, '#/witnesses');
+  const cosigned = await page.locator('ul.witnesses time').count();
+  assert.ok(cosigned >= 2, `${cosigned} cosignatures shown`);
+  await shot(page, 'witnesses');
+  await open(page, '#/policy');
+  assert.match(await page.locator('#policy-text').inputValue(), /^root /m);
+  await shot(page, 'policy');
+});
+
+test('the language switch changes the text and is remembered', async () => {
+  const page = await newContext();
+  await open(page);
+  assert.equal(await page.locator('nav.top a[href="#/witnesses"]').textContent(), 'Witnesses');
+  await page.click('button[data-lang="ru"]');
+  assert.equal(await page.locator('nav.top a[href="#/witnesses"]').textContent(), 'Свидетели');
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  assert.equal(await page.locator('html').getAttribute('lang'), 'ru');
+  assert.equal(await page.locator('nav.top a[href="#/witnesses"]').textContent(), 'Свидетели');
+  await page.click('button[data-lang="ky"]');
+  assert.equal(await page.locator('nav.top a[href="#/witnesses"]').textContent(), 'Күбөлөр');
+  await shot(page, 'home-ky');
+  const p = await aProtocol();
+  await open(page, `#/precinct/${p.precinct}`);
+  await shot(page, 'precinct-ky');
+});
+
+// Tampering: the files are changed on disk under the log's public/ directory, as a compromised
+// server or mirror would, and a fresh browser (no cached copy) must show the failure.
+async function tamper(file, at, fn) {
+  const original = fs.readFileSync(file);
+  const bad = Buffer.from(original);
+  bad[at] ^= 0x01;
+  fs.writeFileSync(file, bad);
+  try { await fn(); } finally { fs.writeFileSync(file, original); }
+}
+
+test('a tampered scan shows failed', async () => {
+  const p = await aProtocol();
+  let page = await newContext();
+  await open(page, `#/precinct/${p.precinct}`);
+  const hash = await page.locator('section.record[data-kind="protocol"] figure').first().getAttribute('data-sha256');
+  await tamper(path.join(dir, 'public', 'blob', hash), 100, async () => {
+    page = await newContext();
+    await open(page, `#/precinct/${p.precinct}`);
+    assert.equal(await page.locator('#status [data-state]').getAttribute('data-state'), 'failed');
+    assert.equal(await page.locator(`figure[data-sha256="${hash}"] [data-state]`).getAttribute('data-state'), 'failed');
+    await shot(page, 'precinct-tampered-scan');
+  });
+});
+
+test('a tampered hash tile shows failed', async () => {
+  const p = await aProtocol();
+  let page = await newContext();
+  await open(page, `#/precinct/${p.precinct}`);
+  const tiles = await page.evaluate((i) => JSON.parse(window.shailoo.wv.inclusion_tiles_needed(i, window.shailoo.cp.size)).tiles, p.index);
+  const level0 = tiles.find((t) => t.startsWith('tile/0/'));
+  const sibling = (p.index % 256) === 0 ? 1 : 0; // another leaf of the same tile, on the proof's path
+  await tamper(path.join(dir, 'public', level0), sibling * 32, async () => {
+    page = await newContext();
+    await open(page, `#/precinct/${p.precinct}`);
+    assert.equal(await page.locator('#status [data-state]').getAttribute('data-state'), 'failed');
+    assert.equal(await page.locator('section.record[data-kind="protocol"] .checks [data-state]').first().getAttribute('data-state'), 'failed');
+    await shot(page, 'precinct-tampered-tile');
+  });
+  // Restored: verified again.
+  page = await newContext();
+  await open(page, `#/precinct/${p.precinct}`);
+  assert.equal(await page.locator('#status [data-state]').getAttribute('data-state'), 'verified');
+});
+
+test('a copy of the site on another static host, pointed at the log with ?log=, verifies', async () => {
+  // A plain static file server for web-viewer/site on another port: another origin.
+  const site = path.join(repo, 'web-viewer', 'site');
+  const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm' };
+  const server = http.createServer((req, res) => {
+    const file = path.join(site, decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    if (!file.startsWith(site) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) { res.writeHead(404).end(); return; }
+    res.writeHead(200, { 'Content-Type': types[path.extname(file)] || 'application/octet-stream' }).end(fs.readFileSync(file));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const p = await aProtocol();
+    const page = await newContext();
+    await page.goto(`http://127.0.0.1:${server.address().port}/index.html?log=${encodeURIComponent(base)}#/precinct/${p.precinct}`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+    assert.equal(await page.locator('#status [data-state]').getAttribute('data-state'), 'verified');
+    await shot(page, 'static-host-precinct');
+  } finally {
+    server.close();
+  }
+});
+
+test('a checkpoint that does not extend the one this browser saw before (a fork) shows failed', async () => {
+  const page = await newContext();
+  await open(page);
+  await open(page); // the second visit checks consistency with the first
+  assert.equal(await page.locator('#consistency [data-state]').getAttribute('data-state'), 'verified');
+  // As if the log had shown this browser, earlier, a tree of 5 entries with another root.
+  await page.evaluate(() => localStorage.setItem(`shailoo.seen.${window.shailoo.cp.origin}`,
+    JSON.stringify({ size: 5, root: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' })));
+  await open(page);
+  assert.equal(await page.locator('#checkpoint-status [data-state]').getAttribute('data-state'), 'failed');
+  assert.equal(await page.locator('#consistency [data-state]').getAttribute('data-state'), 'failed');
+  await shot(page, 'home-fork');
+});
+
+test('accessibility: keyboard, labels, alternative text, contrast', async () => {
+  const page = await newContext();
+  const p = await aProtocol();
+  await open(page, `#/precinct/${p.precinct}`);
+  // The first Tab reaches the skip link, which moves the focus to the content.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.className), 'skip');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
+  // Every form field has a label, every image a text alternative, every button a name.
+  assert.equal(await page.evaluate(() => [...document.querySelectorAll('input, textarea, select')]
+    .filter((e) => !document.querySelector(`label[for="${e.id}"]`) && !e.getAttribute('aria-label')).length), 0);
+  assert.equal(await page.locator('img:not([alt])').count(), 0);
+  assert.equal(await page.evaluate(() => [...document.querySelectorAll('button')].filter((b) => !b.textContent.trim()).length), 0);
+  // Text contrast of at least 4.5:1 against the nearest opaque background (WCAG 2 formula).
+  const worst = await page.evaluate(() => {
+    const rgb = (c) => c.match(/[\d.]+/g).map(Number);
+    const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+      .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+    const bg = (el) => { for (; el; el = el.parentElement) { const c = rgb(getComputedStyle(el).backgroundColor); if (c.length < 4 || c[3] > 0) return c; } return [255, 255, 255]; };
+    let min = { ratio: 99 };
+    for (const el of document.querySelectorAll('body *')) {
+      if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+      if (el.closest('.skip') || !el.getClientRects().length) continue;
+      const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(bg(el))];
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      if (ratio < min.ratio) min = { ratio, text: el.textContent.trim().slice(0, 40) };
+    }
+    return min;
+  });
+  figures.min_contrast = worst;
+  assert.ok(worst.ratio >= 4.5, `contrast ${worst.ratio.toFixed(2)} for "${worst.text}"`);
+});

@@ -1,0 +1,335 @@
+//! The viewer's exports, natively: the same functions the browser calls through WebAssembly,
+//! on a small log built here (a generated election, its tiles and entry bundles, a checkpoint
+//! signed by the log and cosigned by a witness).
+
+use election::generate::{Config, generate};
+use serde_json::Value;
+use std::collections::HashMap;
+use tlog::checkpoint::Checkpoint;
+use tlog::entries::push_entry;
+use tlog::keys::{SignerKey, VerifierKey};
+use tlog::tile::Tile;
+use web_viewer::*;
+
+const ORIGIN: &str = "shailoo.gov.kg/ledger/2026-11-29-parliamentary";
+
+struct Log {
+    files: HashMap<String, Vec<u8>>,
+    entries: Vec<Vec<u8>>,
+    checkpoint: Vec<u8>,
+    policy: String,
+    root: String,
+    size: u64,
+    /// The root of the first half of the entries.
+    half_root: String,
+}
+
+fn build_log() -> Log {
+    let root_key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let election = generate(
+        &Config {
+            precincts: 4,
+            turnout_updates: false,
+            ..Config::default()
+        },
+        &root_key,
+    );
+    let entries: Vec<Vec<u8>> = election.records.iter().map(|r| r.to_bytes()).collect();
+    let mut files = HashMap::new();
+    let mut appender = tlog::appender::TileAppender::new();
+    let mut half_root = String::new();
+    for (i, e) in entries.iter().enumerate() {
+        if i == entries.len() / 2 {
+            half_root = appender.root().to_base64();
+        }
+        for (tile, data) in appender.append(tlog::leaf_hash(e)) {
+            files.insert(tile.path(), data);
+        }
+    }
+    for (tile, data) in appender.partial_tiles() {
+        files.insert(tile.path(), data);
+    }
+    for (n, chunk) in entries.chunks(256).enumerate() {
+        let mut bundle = Vec::new();
+        for e in chunk {
+            push_entry(&mut bundle, e).unwrap();
+        }
+        let tile = Tile {
+            level: 0,
+            index: n as u64,
+            width: chunk.len() as u16,
+        };
+        files.insert(tile.entries_path(), bundle);
+    }
+    let size = entries.len() as u64;
+    let text = Checkpoint {
+        origin: ORIGIN.into(),
+        size,
+        root: appender.root(),
+        extensions: vec![],
+    }
+    .to_text();
+    let log = SignerKey::from_seed(ORIGIN, 0x01, &[1; 32]).unwrap();
+    let witness = SignerKey::from_seed("witness.example.kg/w1", 0x04, &[2; 32]).unwrap();
+    let mut note = tlog::note::sign(&text, &[&log]).unwrap();
+    note.signatures
+        .push(witness.cosign(&text, 1_790_000_000).unwrap());
+    let root_vkey = VerifierKey::new(
+        "shailoo.gov.kg/root",
+        0x01,
+        &root_key.verifying_key().to_bytes(),
+    )
+    .unwrap();
+    let policy = format!(
+        "log {}\nwitness w1 {}\nquorum w1\nroot {root_vkey}\n",
+        log.verifier(),
+        witness.verifier()
+    );
+    Log {
+        files,
+        entries,
+        checkpoint: note.to_bytes(),
+        policy,
+        root: appender.root().to_base64(),
+        size,
+        half_root,
+    }
+}
+
+fn parse(text: String) -> Value {
+    serde_json::from_str(&text).unwrap()
+}
+
+/// What the page does for one record: fetch the tiles named, then verify.
+fn prove(log: &Log, index: u64, tamper: bool) -> Value {
+    let need = parse(inclusion_tiles_needed(index as f64, log.size as f64));
+    assert_eq!(need["ok"], true, "{need}");
+    let paths: Vec<String> = serde_json::from_value(need["tiles"].clone()).unwrap();
+    let mut data = Vec::new();
+    let mut lens = Vec::new();
+    for p in &paths {
+        let tile = &log.files[p];
+        data.extend_from_slice(tile);
+        lens.push(tile.len() as u32);
+    }
+    if tamper {
+        data[0] ^= 1;
+    }
+    let bundle = &log.files[need["bundle"].as_str().unwrap()];
+    let entry = entry_from_bundle(
+        bundle,
+        need["bundle_width"].as_u64().unwrap() as u32,
+        need["offset"].as_u64().unwrap() as u32,
+    )
+    .unwrap();
+    assert_eq!(entry, log.entries[index as usize]);
+    parse(verify_inclusion_from_tiles(
+        index as f64,
+        log.size as f64,
+        &log.root,
+        &serde_json::to_string(&paths).unwrap(),
+        &data,
+        &lens,
+        &entry,
+    ))
+}
+
+#[test]
+fn checkpoint_verifies_under_the_policy_and_fails_without_quorum() {
+    let log = build_log();
+    let v = parse(verify_checkpoint(&log.policy, &log.checkpoint));
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(v["size"], log.size);
+    assert_eq!(v["cosigners"][0]["name"], "w1");
+    assert_eq!(v["cosigners"][0]["time"], 1_790_000_000u64);
+    assert!(
+        v["policy"]["root"]
+            .as_str()
+            .unwrap()
+            .starts_with("shailoo.gov.kg/root+")
+    );
+
+    let other = SignerKey::from_seed("witness.example.kg/w2", 0x04, &[3; 32]).unwrap();
+    let stricter = log.policy.replace(
+        "quorum w1",
+        &format!(
+            "witness w2 {}\ngroup both all w1 w2\nquorum both",
+            other.verifier()
+        ),
+    );
+    let v = parse(verify_checkpoint(&stricter, &log.checkpoint));
+    assert_eq!(v["ok"], false);
+    assert!(v["error"].as_str().unwrap().contains("quorum"), "{v}");
+
+    let mut forged = log.checkpoint.clone();
+    let at = ORIGIN.len() + 1;
+    forged[at] = if forged[at] == b'9' { b'8' } else { b'9' };
+    assert_eq!(parse(verify_checkpoint(&log.policy, &forged))["ok"], false);
+    assert_eq!(
+        parse(verify_checkpoint("nonsense", &log.checkpoint))["ok"],
+        false
+    );
+}
+
+#[test]
+fn every_entry_is_proved_from_tiles_and_a_tampered_tile_fails() {
+    let log = build_log();
+    for index in [0, 1, log.size / 2, log.size - 1] {
+        let v = prove(&log, index, false);
+        assert_eq!(v["ok"], true, "entry {index}: {v}");
+    }
+    let v = prove(&log, log.size - 1, true);
+    assert_eq!(v["ok"], false, "{v}");
+    assert_eq!(
+        parse(inclusion_tiles_needed(log.size as f64, log.size as f64))["ok"],
+        false
+    );
+}
+
+#[test]
+fn records_decode_and_a_precinct_is_checked_on_its_own() {
+    let log = build_log();
+    let mut by_precinct: HashMap<u64, Vec<(u64, Value)>> = HashMap::new();
+    for (i, e) in log.entries.iter().enumerate() {
+        let r = parse(decode_record(e));
+        assert_eq!(r["ok"], true);
+        assert_eq!(r["signature_ok"], true, "{r}");
+        if let Some(p) = r["body"]["precinct"].as_u64() {
+            by_precinct.entry(p).or_default().push((i as u64, r));
+        }
+    }
+    let (precinct, records) = by_precinct.iter().next().unwrap();
+    assert!(
+        records.iter().any(|(_, r)| r["kind"] == "protocol"),
+        "precinct {precinct} has a protocol"
+    );
+    let indexes: Vec<u64> = records.iter().map(|(i, _)| *i).collect();
+    let data: Vec<u8> = indexes
+        .iter()
+        .flat_map(|&i| log.entries[i as usize].clone())
+        .collect();
+    let lens: Vec<u32> = indexes
+        .iter()
+        .map(|&i| log.entries[i as usize].len() as u32)
+        .collect();
+    let f = parse(precinct_findings(
+        &serde_json::to_string(&indexes).unwrap(),
+        &data,
+        &lens,
+        "ky",
+    ));
+    assert_eq!(f["ok"], true);
+    assert_eq!(f["findings"].as_array().unwrap().len(), 0, "{f}");
+    assert_eq!(parse(decode_record(b"not cbor"))["ok"], false);
+    let titles = parse(rule_titles("ru"));
+    assert!(titles["protocol.arithmetic"].as_str().unwrap().len() > 3);
+}
+
+#[test]
+fn the_whole_log_is_audited_and_its_root_recomputed() {
+    let log = build_log();
+    let mut audit = Audit::new(&log.policy).unwrap_or_else(|_| panic!("audit"));
+    let mut leaves = Vec::new();
+    for n in 0..log.size.div_ceil(256) {
+        let width = (log.size - n * 256).min(256) as u32;
+        let tile = Tile {
+            level: 0,
+            index: n,
+            width: width as u16,
+        };
+        leaves.extend(
+            audit
+                .push_bundle(&log.files[&tile.entries_path()], width)
+                .unwrap(),
+        );
+    }
+    assert_eq!(tree_root(&leaves).unwrap(), log.root);
+    let report = parse(audit.report("en"));
+    assert_eq!(report["entries"], log.size);
+    assert_eq!(report["findings"].as_array().unwrap().len(), 0, "{report}");
+    let tally = &report["tally"][0];
+    assert!(tally["national"].as_array().unwrap().len() > 1);
+    assert_eq!(tally["included"], 4);
+    assert_eq!(report["registry"].as_array().unwrap().len(), 4);
+    assert_eq!(sha256_hex(b""), tlog::Hash::empty_tree().to_hex());
+}
+
+/// The committed `site/pkg/` is what `build.sh` makes from this source — checked only where
+/// wasm-bindgen-cli of the locked version is installed (CI installs it; see `.ci/run`).
+#[test]
+fn committed_pkg_is_up_to_date() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let want = std::process::Command::new(dir.join("build.sh"))
+        .arg("--wasm-bindgen-version")
+        .output()
+        .unwrap();
+    let want = String::from_utf8_lossy(&want.stdout).trim().to_string();
+    let have = std::process::Command::new("wasm-bindgen")
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    if have != format!("wasm-bindgen {want}") {
+        eprintln!("skipped: wasm-bindgen {want} is not installed (found {have:?})");
+        return;
+    }
+    let out = std::env::temp_dir().join(format!("shailoo-pkg-{}", std::process::id()));
+    // Its own target directory: the `cargo test` running this may hold the usual one's lock.
+    let status = std::process::Command::new(dir.join("build.sh"))
+        .arg(&out)
+        .env(
+            "CARGO_TARGET_DIR",
+            std::env::temp_dir().join("shailoo-pkg-check-target"),
+        )
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for file in ["web_viewer.js", "web_viewer_bg.wasm"] {
+        let built = std::fs::read(out.join(file)).unwrap();
+        let committed = std::fs::read(dir.join("site/pkg").join(file)).unwrap();
+        assert!(
+            built == committed,
+            "web-viewer/site/pkg/{file} is stale: run web-viewer/build.sh and commit it"
+        );
+    }
+    std::fs::remove_dir_all(out).ok();
+}
+
+#[test]
+fn an_earlier_checkpoint_is_proved_consistent_and_a_fork_or_rollback_fails() {
+    let log = build_log();
+    let half = log.size / 2;
+    let check = |old: u64, old_root: &str, new: u64, new_root: &str| {
+        let need = parse(consistency_tiles_needed(old as f64, new as f64));
+        let paths: Vec<String> = serde_json::from_value(need["tiles"].clone()).unwrap();
+        let data: Vec<u8> = paths.iter().flat_map(|p| log.files[p].clone()).collect();
+        let lens: Vec<u32> = paths.iter().map(|p| log.files[p].len() as u32).collect();
+        parse(verify_consistency_from_tiles(
+            old as f64,
+            old_root,
+            new as f64,
+            new_root,
+            &serde_json::to_string(&paths).unwrap(),
+            &data,
+            &lens,
+        ))
+    };
+    assert_eq!(check(half, &log.half_root, log.size, &log.root)["ok"], true);
+    assert_eq!(check(log.size, &log.root, log.size, &log.root)["ok"], true);
+    let fork = check(half, &log.root, log.size, &log.root);
+    assert_eq!(fork["ok"], false);
+    assert!(
+        fork["error"].as_str().unwrap().starts_with("fork"),
+        "{fork}"
+    );
+    let rollback = parse(verify_consistency_from_tiles(
+        log.size as f64,
+        &log.root,
+        half as f64,
+        &log.half_root,
+        "[]",
+        &[],
+        &[],
+    ));
+    assert!(rollback["error"].as_str().unwrap().starts_with("rollback"));
+}
