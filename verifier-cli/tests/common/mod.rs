@@ -110,7 +110,7 @@ pub fn ledger_serve(dir: &Path) -> Running {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let dir = dir.to_path_buf();
     let task = rt.spawn(async move {
-        ledger::server::serve(&dir, listener, String::new(), async {
+        ledger::server::serve(&dir, listener, async {
             let _ = stopped.await;
         })
         .await
