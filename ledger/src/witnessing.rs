@@ -40,10 +40,22 @@ impl Witnessing {
     pub async fn run(self, mut signed: watch::Receiver<SignedTree>) {
         loop {
             let tree = signed.borrow_and_update().clone();
-            if tree.size > self.published.borrow().size {
+            let behind = tree.size > self.published.borrow().size;
+            if behind {
                 self.round(&tree).await;
             }
-            if signed.changed().await.is_err() {
+            // Until a quorum cosigns the newest checkpoint, ask again now and then: witnesses
+            // that were down come back, and no new record may arrive to prompt a round.
+            let still_behind = behind && tree.size > self.published.borrow().size;
+            let next = async {
+                if still_behind {
+                    tokio::time::sleep(RETRY_INTERVAL).await;
+                    Ok(())
+                } else {
+                    signed.changed().await
+                }
+            };
+            if next.await.is_err() {
                 return;
             }
         }
@@ -187,6 +199,9 @@ impl Witnessing {
         None
     }
 }
+
+/// How often an unpublished checkpoint is offered to the witnesses again.
+pub const RETRY_INTERVAL: Duration = Duration::from_secs(2);
 
 /// How long a witness may take to answer.
 pub const WITNESS_TIMEOUT: Duration = Duration::from_secs(10);

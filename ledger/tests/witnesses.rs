@@ -1,0 +1,197 @@
+//! The log with three witnesses (quorum 2 of 3) when witnesses fail or are compromised:
+//! a witness down — the log keeps publishing with the two left; two down — nothing new is
+//! published, and publication resumes by itself when a witness returns; a witness key stolen —
+//! a forked checkpoint cosigned with it does not meet the quorum, and an honest witness refuses
+//! it and keeps it as evidence.
+
+mod common;
+use common::*;
+use election::Body;
+use election::records::{KeyEnrollment, Role, Scope};
+use ledger::client::{ClientError, LedgerClient};
+use ledger::logdir::{LogDir, WitnessConfig};
+use std::path::{Path, PathBuf};
+use tlog::checkpoint::Checkpoint;
+use tlog::policy::{CheckpointRejection, Policy};
+use tlog::witness::{AddCheckpointRequest, AddCheckpointResponse};
+use tokio::sync::oneshot;
+
+/// A witness node serving on a fixed address until stopped.
+struct Witness {
+    dir: PathBuf,
+    addr: std::net::SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Witness {
+    fn start(rt: &tokio::runtime::Runtime, dir: &Path, addr: &str) -> Witness {
+        let listener = rt.block_on(tokio::net::TcpListener::bind(addr)).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = oneshot::channel::<()>();
+        let owned = dir.to_path_buf();
+        let task = rt.spawn(async move {
+            witness::serve(&owned, listener, async move {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        Witness {
+            dir: dir.to_path_buf(),
+            addr,
+            stop: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    fn stop(&mut self, rt: &tokio::runtime::Runtime) {
+        self.stop.take().unwrap().send(()).unwrap();
+        rt.block_on(self.task.take().unwrap()).unwrap();
+    }
+}
+
+fn enrollment(n: u8) -> Body {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[n; 32]);
+    Body::KeyEnrollment(KeyEnrollment {
+        key: key.verifying_key().to_bytes(),
+        role: Role::FinanceOffice,
+        holder: format!("office {n}"),
+        scope: Scope::everything(),
+        valid_from: 0,
+        valid_until: u64::MAX,
+    })
+}
+
+#[test]
+fn quorum_survives_a_witness_down_and_a_witness_key_stolen() {
+    let tmp = TempDir::new("witnesses");
+    let log = tmp.path().join("log");
+    let log_vkey = init(&log);
+    let rt = runtime();
+    let mut witnesses = Vec::new();
+    let d = LogDir::new(&log);
+    let mut config = d.load_config().unwrap();
+    let mut policy_text = format!("log {log_vkey}\n");
+    for n in 1..=3 {
+        let wdir = tmp.path().join(format!("w{n}"));
+        let vkey = witness::init(&wdir, &format!("observers.example.kg/w{n}")).unwrap();
+        witness::add_log(&wdir, ORIGIN, &log_vkey).unwrap();
+        let w = Witness::start(&rt, &wdir, "127.0.0.1:0");
+        config.witnesses.push(WitnessConfig {
+            name: format!("w{n}"),
+            vkey: vkey.to_string(),
+            url: format!("http://{}", w.addr),
+        });
+        policy_text.push_str(&format!("witness w{n} {vkey}\n"));
+        witnesses.push(w);
+    }
+    config.quorum = 2;
+    d.save_config(&config).unwrap();
+    policy_text.push_str("group observers 2 w1 w2 w3\nquorum observers\n");
+    let policy = Policy::parse(&policy_text).unwrap();
+    let root = root_key(&log);
+    let server = Server::start(&log, 20);
+    let client = LedgerClient::new(&server.url);
+    let submit = |n: u8, cosigned: bool| {
+        let record = election::Record::sign(
+            "2026-11-29-parliamentary",
+            1_795_000_000 + u64::from(n),
+            enrollment(n),
+            root.signing_key(),
+        );
+        rt.block_on(client.submit(record.to_bytes(), cosigned))
+    };
+    let checkpoint = || policy.verify_checkpoint(&rt.block_on(client.get("checkpoint")).unwrap());
+
+    // All three up: a record comes back with a proof under a quorum-cosigned checkpoint.
+    let a = submit(1, true).unwrap();
+    tlog::bundle::ProofBundle::parse(a.bundle.unwrap().as_bytes())
+        .unwrap()
+        .verify_entry(&policy)
+        .unwrap();
+
+    // (k) One witness down: the log keeps publishing with the two that remain.
+    witnesses[2].stop(&rt);
+    let b = submit(2, true).unwrap();
+    let after_b = checkpoint().unwrap();
+    assert_eq!(after_b.checkpoint.size, b.index + 1);
+    let mut names: Vec<&str> = after_b.cosigners.iter().map(|(n, _)| n.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["w1", "w2"]);
+
+    // Two down: the record is sequenced, but no checkpoint covering it can be published, and
+    // clients keep seeing the last quorum-cosigned one.
+    let w2_addr = witnesses[1].addr;
+    witnesses[1].stop(&rt);
+    let c = submit(3, false).unwrap();
+    let refused = rt.block_on(client.get(&format!("api/v1/bundle/{}?wait=3", c.index)));
+    assert!(
+        matches!(refused, Err(ClientError::Refused(ref r)) if r.code == "not-published"),
+        "{refused:?}"
+    );
+    assert_eq!(
+        checkpoint().unwrap().checkpoint.size,
+        after_b.checkpoint.size
+    );
+
+    // A witness comes back: publication resumes without any new record to prompt it.
+    witnesses[1] = Witness::start(&rt, &tmp.path().join("w2"), &w2_addr.to_string());
+    let text = rt
+        .block_on(client.get(&format!("api/v1/bundle/{}?wait=20", c.index)))
+        .expect("published once a quorum is back");
+    tlog::bundle::ProofBundle::parse(&text)
+        .unwrap()
+        .verify_entry(&policy)
+        .unwrap();
+
+    // (j) A stolen witness key: a fork signed with the log's key and cosigned with w1's stolen
+    // key is one cosignature short of the quorum…
+    let published = checkpoint().unwrap();
+    let log_key = ledger::logdir::load_key(&log.join("log.key")).unwrap();
+    let stolen = ledger::logdir::load_key(&tmp.path().join("w1/witness.key")).unwrap();
+    let fork = Checkpoint {
+        root: tlog::leaf_hash(b"a history for some"),
+        ..published.checkpoint.clone()
+    };
+    let mut note = tlog::note::sign(&fork.to_text(), &[&log_key]).unwrap();
+    let log_signed = note.to_bytes();
+    note.signatures
+        .push(stolen.cosign(&note.text, 1_800_000_000).unwrap());
+    assert!(matches!(
+        policy.verify_checkpoint(&note.to_bytes()),
+        Err(CheckpointRejection::QuorumNotMet { .. })
+    ));
+    // …and an honest witness refuses it and keeps the evidence.
+    let request = AddCheckpointRequest {
+        old_size: published.checkpoint.size,
+        proof: vec![],
+        checkpoint: log_signed,
+    };
+    let response = rt.block_on(async {
+        let r = reqwest::Client::new()
+            .post(format!("http://{}/add-checkpoint", witnesses[1].addr))
+            .body(request.to_bytes())
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let content_type = r
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string());
+        AddCheckpointResponse::parse(status, content_type.as_deref(), &r.bytes().await.unwrap())
+            .unwrap()
+    });
+    assert_eq!(response.status(), 422, "{response:?}");
+    assert_eq!(
+        witness::evidence(&witnesses[1].dir).unwrap().len(),
+        1,
+        "the fork is kept as evidence"
+    );
+
+    assert!(server.stop());
+    for w in witnesses.iter_mut().take(2) {
+        w.stop(&rt);
+    }
+}
