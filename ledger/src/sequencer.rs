@@ -212,7 +212,7 @@ impl Sequencer {
         signed_tx: &watch::Sender<SignedTree>,
     ) -> Result<(), String> {
         let old = self.signed.clone();
-        let mut accepted: Vec<(Submission, Record, Hash)> = Vec::new();
+        let mut accepted: Vec<(Submission, Hash)> = Vec::new();
         let mut answers: Vec<(Reply, Answer)> = Vec::new();
         for s in batch {
             let leaf = leaf_hash(&s.entry);
@@ -221,7 +221,7 @@ impl Sequencer {
                 .or_else(|| {
                     accepted
                         .iter()
-                        .position(|(_, _, l)| *l == leaf)
+                        .position(|(_, l)| *l == leaf)
                         .map(|i| old.size + i as u64)
                 });
             if let Some(index) = duplicate {
@@ -231,8 +231,7 @@ impl Sequencer {
             match self.gate.admit_verified(&s.record) {
                 Ok(()) => {
                     self.gate.apply(&s.record);
-                    let record = s.record.clone();
-                    accepted.push((s, record, leaf));
+                    accepted.push((s, leaf));
                 }
                 Err(finding) => answers.push((s.reply, Err(Refusal::Refused(finding)))),
             }
@@ -245,7 +244,7 @@ impl Sequencer {
         // `run`), and a restart rebuilds everything from the last commit.
         self.commit(&old, &accepted)?;
         let new_size = self.signed.size;
-        for (i, (s, _, leaf)) in accepted.into_iter().enumerate() {
+        for (i, (s, leaf)) in accepted.into_iter().enumerate() {
             let answer = Sequenced {
                 index: old.size + i as u64,
                 leaf_hash: leaf.to_hex(),
@@ -259,14 +258,11 @@ impl Sequencer {
     }
 
     /// Writes, checks, signs and commits the accepted entries.
-    fn commit(
-        &mut self,
-        old: &SignedTree,
-        accepted: &[(Submission, Record, Hash)],
-    ) -> Result<(), String> {
+    fn commit(&mut self, old: &SignedTree, accepted: &[(Submission, Hash)]) -> Result<(), String> {
         let mut files: Vec<(String, Vec<u8>)> = Vec::new();
         let mut rows = Vec::with_capacity(accepted.len());
-        for (i, (s, record, leaf)) in accepted.iter().enumerate() {
+        for (i, (s, leaf)) in accepted.iter().enumerate() {
+            let record = &s.record;
             let index = old.size + i as u64;
             for (tile, data) in self.appender.append(*leaf) {
                 files.push((tile.path(), data));

@@ -46,22 +46,7 @@ impl Accepted {
 
     /// One line on the signatures: the log's and the witnesses'.
     pub fn signatures_line(&self, trust: &Trust) -> String {
-        let cosigners: Vec<&str> = self
-            .verified
-            .cosigners
-            .iter()
-            .map(|(n, _)| n.as_str())
-            .collect();
-        format!(
-            "signed by the log's key; cosigned by {} witness(es){} — your policy's quorum is {}",
-            cosigners.len(),
-            if cosigners.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", cosigners.join(", "))
-            },
-            trust.policy.quorum_name()
-        )
+        signatures_line(&self.verified, trust)
     }
 
     /// One line on the relation to the remembered checkpoint.
@@ -180,4 +165,19 @@ fn relate(
         from: o.size,
         proof_len: proof.len(),
     })
+}
+
+/// One line on a verified checkpoint's signatures: the log's, the witnesses', the quorum.
+pub fn signatures_line(verified: &tlog::policy::VerifiedCheckpoint, trust: &Trust) -> String {
+    let cosigners: Vec<&str> = verified.cosigners.iter().map(|(n, _)| n.as_str()).collect();
+    let names = if cosigners.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", cosigners.join(", "))
+    };
+    format!(
+        "signed by the log's key; cosigned by {} witness(es){names} — your policy's quorum is {}",
+        cosigners.len(),
+        trust.policy.quorum_name()
+    )
 }

@@ -55,16 +55,9 @@ pub fn run(trust: &Trust, state: &State, args: BundleArgs) -> Outcome {
         crate::display::thousands(cp.size),
         cp.root
     );
-    let cosigners: Vec<&str> = verified.cosigners.iter().map(|(n, _)| n.as_str()).collect();
     println!(
-        "  signatures: signed by the log's key; cosigned by {} witness(es){} — your policy's quorum is {}",
-        cosigners.len(),
-        if cosigners.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", cosigners.join(", "))
-        },
-        trust.policy.quorum_name()
+        "  signatures: {}",
+        crate::accept::signatures_line(&verified, trust)
     );
     match state.load(&cp.origin)? {
         Some(old) if old.checkpoint.size == cp.size && old.checkpoint.root != cp.root => {
