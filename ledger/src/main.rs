@@ -48,10 +48,14 @@ enum Command {
     /// Prints `listening on http://ADDR` once bound (use port 0 to let the OS choose).
     #[command(verbatim_doc_comment)]
     Serve {
+        /// The log's directory (made by `ledger init`).
         dir: PathBuf,
+        /// The address and port to listen on (port 0 lets the OS choose).
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
-        /// Override the batch interval in milliseconds (default from config.json: 1000).
+        /// Set the batch interval in milliseconds: how long the sequencer gathers records
+        /// before one durable commit and one signed checkpoint. Saved to config.json (the
+        /// default there is 1000) and kept for later runs.
         #[arg(long)]
         batch_ms: Option<u64>,
     },

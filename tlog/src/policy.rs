@@ -364,6 +364,25 @@ impl Policy {
         &self,
         note_bytes: &[u8],
     ) -> Result<VerifiedCheckpoint, CheckpointRejection> {
+        let verified = self.verify_log_signature(note_bytes)?;
+        let names: Vec<&str> = verified.cosigners.iter().map(|(n, _)| n.as_str()).collect();
+        if !self.quorum_satisfied(&names) {
+            return Err(CheckpointRejection::QuorumNotMet {
+                cosigned: names.iter().map(|n| n.to_string()).collect(),
+                quorum: self.quorum_name().to_string(),
+            });
+        }
+        Ok(verified)
+    }
+
+    /// Verifies only that a log of the policy signed the checkpoint, and which witnesses of
+    /// the policy cosigned it, **without** the quorum. Not enough to trust the checkpoint;
+    /// enough to hold the log to it: two such checkpoints that contradict each other prove
+    /// the log misbehaved, whoever cosigned them.
+    pub fn verify_log_signature(
+        &self,
+        note_bytes: &[u8],
+    ) -> Result<VerifiedCheckpoint, CheckpointRejection> {
         let note = Note::parse(note_bytes)?;
         let checkpoint = Checkpoint::parse(&note.text)?;
         let logs: Vec<&dyn NoteVerifier> = self
@@ -392,13 +411,6 @@ impl Policy {
                 )
             })
             .collect();
-        let names: Vec<&str> = cosigners.iter().map(|(n, _)| n.as_str()).collect();
-        if !self.quorum_satisfied(&names) {
-            return Err(CheckpointRejection::QuorumNotMet {
-                cosigned: cosigners.iter().map(|(n, _)| n.clone()).collect(),
-                quorum: self.quorum_name().to_string(),
-            });
-        }
         Ok(VerifiedCheckpoint {
             checkpoint,
             note,

@@ -121,6 +121,25 @@ fn verify_checkpoint_against_policy() {
 }
 
 #[test]
+fn the_log_signature_alone_is_checked_without_the_quorum() {
+    let p = Policy::parse(&policy_text("group demo 2 X1 X2 X3\nquorum demo\n")).unwrap();
+    // Below the quorum: refused as a checkpoint to trust, but known to be the log's own.
+    let one = cosigned_checkpoint(100, &[2]);
+    assert!(p.verify_checkpoint(&one).is_err());
+    let signed = p.verify_log_signature(&one).unwrap();
+    assert_eq!(signed.checkpoint.size, 100);
+    assert_eq!(signed.cosigners.len(), 1);
+    assert_eq!(signed.cosigners[0].0, "X2");
+    // Not the log's: refused either way.
+    let mut unsigned = Note::parse(&one).unwrap();
+    unsigned.signatures.remove(0);
+    assert!(matches!(
+        p.verify_log_signature(&unsigned.to_bytes()),
+        Err(CheckpointRejection::NoLogSignature(_))
+    ));
+}
+
+#[test]
 fn text_form_round_trips() {
     let p = Policy::parse(&policy_text(
         "group a any X1 X2\ngroup b 2 a X3 X4\nquorum b\n",

@@ -73,8 +73,34 @@ pub fn accept(source: &Source, trust: &Trust, state: &State) -> Result<Accepted,
         )),
         other => other.plain(),
     })?;
-    let verified = trust.verify_checkpoint(&note, &url)?;
-    accept_verified(source, state, verified, note, &url)
+    match trust.verify_checkpoint(&note, &url) {
+        Ok(verified) => accept_verified(source, state, verified, note, &url),
+        Err(refusal) => {
+            Err(contradiction(source, trust, state, &note, &url, &refusal).unwrap_or(refusal))
+        }
+    }
+}
+
+/// A checkpoint the policy refuses (too few cosignatures) may still be signed by the log. If
+/// it contradicts the checkpoint accepted before, that is the bigger news: the log signed two
+/// histories, and the two notes prove it — whatever the witnesses did.
+fn contradiction(
+    source: &Source,
+    trust: &Trust,
+    state: &State,
+    note: &[u8],
+    from: &str,
+    refusal: &Failure,
+) -> Option<Failure> {
+    let signed = trust.policy.verify_log_signature(note).ok()?;
+    let old = state.load(&signed.checkpoint.origin).ok()??;
+    match relate(source, &old, &signed, note, from, state) {
+        Err(Failure::Log(evidence)) => Some(Failure::Log(format!(
+            "{evidence}\n\nThe checkpoint served now is also refused on its own: {}",
+            refusal.message()
+        ))),
+        _ => None,
+    }
 }
 
 /// Checks a verified checkpoint against the remembered one and remembers it.

@@ -1,0 +1,20 @@
+//! The end-to-end harness: the whole system as its users run it.
+//!
+//! Every test here drives the **release binaries** (`ledger`, `witness`, `verifier`), built
+//! once per test binary by [`binaries`], as separate processes on 127.0.0.1 with ports the
+//! OS picks, and stops them itself. Nothing runs in-process: what a test sees is what an
+//! operator, an observer organization or a citizen would see on their terminal.
+//!
+//! - [`process`]: a server process and a finished command, with their output.
+//! - [`system`]: election night — a ledger, three witnesses (quorum 2 of 3), the trust policy
+//!   the observers publish, and verifiers with their own memory.
+//! - [`operator`]: what a dishonest log operator can do with its own key and files.
+
+pub mod binaries;
+pub mod operator;
+pub mod process;
+pub mod system;
+
+pub use binaries::binaries;
+pub use process::{Daemon, Run};
+pub use system::{ElectionNight, ORIGIN, Verifier};

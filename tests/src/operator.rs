@@ -1,0 +1,86 @@
+//! What a dishonest log operator can do: it holds the log's signing key and its files, so it
+//! can edit them, sign any tree it likes, and offer what it signed to the witnesses. The
+//! attack tests use these to lie; the system's job is to make every lie visible.
+
+use ledger::storage::FsStorage;
+use std::path::Path;
+use tlog::keys::SignerKey;
+use tlog::{Checkpoint, Hash};
+
+/// The log's private key, from the log's directory.
+pub fn log_key(log_dir: &Path) -> SignerKey {
+    ledger::logdir::load_key(&log_dir.join("log.key")).expect("the log's key")
+}
+
+/// The checkpoint in a log's public files (signature not checked: the operator's own).
+pub fn checkpoint(public: &Path) -> Checkpoint {
+    let bytes = std::fs::read(public.join("checkpoint")).expect("the checkpoint file");
+    let note = tlog::note::Note::parse(&bytes).expect("a signed note");
+    Checkpoint::parse(&note.text).expect("a checkpoint")
+}
+
+/// Every entry of the log, from its entry bundles.
+pub fn entries(public: &Path) -> Vec<Vec<u8>> {
+    let size = checkpoint(public).size;
+    let storage = FsStorage::new(public).expect("the public directory");
+    let width = u64::from(tlog::tile::TILE_WIDTH);
+    (0..size.div_ceil(width))
+        .flat_map(|n| ledger::sequencer::read_bundle(&storage, n, size).expect("a bundle"))
+        .collect()
+}
+
+/// The Merkle root of `entries`.
+pub fn root_of(entries: &[Vec<u8>]) -> Hash {
+    let mut frontier = tlog::Frontier::new();
+    for e in entries {
+        frontier.append(tlog::leaf_hash(e), |_, _| {});
+    }
+    frontier.root()
+}
+
+/// A checkpoint of the tree (`size`, `root`) signed with the log's key: a signed note with
+/// no cosignatures, since no honest witness would add one.
+pub fn sign(log_dir: &Path, size: u64, root: Hash) -> Vec<u8> {
+    ledger::sequencer::sign_checkpoint(crate::ORIGIN, size, root, &log_key(log_dir))
+}
+
+/// Adds a cosignature made with `key` (a stolen witness key) to a signed checkpoint.
+pub fn cosign(note: &[u8], key: &SignerKey) -> Vec<u8> {
+    let mut note = tlog::note::Note::parse(note).expect("a signed note");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    let cosignature = key.cosign(&note.text, now).expect("a cosignature");
+    note.signatures.push(cosignature);
+    note.to_bytes()
+}
+
+/// What a witness answered to an add-checkpoint request.
+#[derive(Debug)]
+pub struct WitnessAnswer {
+    pub status: u16,
+    pub body: String,
+}
+
+/// Offers `checkpoint` to the witness at `url` as an extension of its tree of `old_size`
+/// (c2sp.org/tlog-witness), with `proof` as the consistency proof.
+pub fn offer(url: &str, old_size: u64, proof: Vec<Hash>, checkpoint: Vec<u8>) -> WitnessAnswer {
+    let request = tlog::witness::AddCheckpointRequest {
+        old_size,
+        proof,
+        checkpoint,
+    };
+    crate::system::block_on(async {
+        let response = reqwest::Client::new()
+            .post(format!("{url}/add-checkpoint"))
+            .body(request.to_bytes())
+            .send()
+            .await
+            .expect("the witness answers");
+        WitnessAnswer {
+            status: response.status().as_u16(),
+            body: response.text().await.expect("its body"),
+        }
+    })
+}

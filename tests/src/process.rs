@@ -1,0 +1,158 @@
+//! Processes: a server that runs until stopped ([`Daemon`]) and a command that ran to its end
+//! ([`Run`]).
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// A server process (`ledger serve`, `witness serve`) listening on loopback; killed when
+/// dropped. Its stderr (the request log) goes to a file, shown when it fails to start.
+pub struct Daemon {
+    child: Child,
+    /// `http://127.0.0.1:PORT`, from the `listening on …` line it prints once bound.
+    pub url: String,
+    stderr: PathBuf,
+}
+
+impl Daemon {
+    /// Starts `command` and waits (up to a minute) for its `listening on http://…` line.
+    pub fn start(mut command: Command, stderr: &Path) -> Daemon {
+        let log = std::fs::File::create(stderr).expect("the daemon's log file");
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+        // A thread reads stdout to its end, so that the child never blocks on a full pipe,
+        // and hands over the address.
+        let (found, address) = mpsc::channel();
+        let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        std::thread::spawn(move || {
+            for line in stdout.lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("listening on ") {
+                    let _ = found.send(url.trim().to_string());
+                }
+            }
+        });
+        match address.recv_timeout(Duration::from_secs(60)) {
+            Ok(url) => Daemon {
+                child,
+                url,
+                stderr: stderr.to_path_buf(),
+            },
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "{command:?} did not start listening:\n{}",
+                    std::fs::read_to_string(stderr).unwrap_or_default()
+                );
+            }
+        }
+    }
+
+    /// The `host:port` it listens on.
+    pub fn address(&self) -> &str {
+        self.url.trim_start_matches("http://")
+    }
+
+    /// What it wrote to stderr so far.
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    /// Stops it with SIGTERM, as an operator would, and returns how it exited.
+    pub fn stop(mut self) -> ExitStatus {
+        signal(&self.child, "TERM");
+        wait(&mut self.child, Duration::from_secs(30)).expect("the daemon stops on SIGTERM")
+    }
+
+    /// Kills it with SIGKILL, as a crash or a pulled cable would.
+    pub fn kill(mut self) {
+        signal(&self.child, "KILL");
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(child.id().to_string())
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill -{name} {}", child.id());
+}
+
+fn wait(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().expect("the child's status") {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    None
+}
+
+/// A command that ran to its end: its exit code and everything it printed.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Runs `command` to its end.
+    pub fn of(mut command: Command) -> Run {
+        command
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"))
+            .into()
+    }
+
+    /// Everything printed, stdout then stderr.
+    pub fn text(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+
+    /// Asserts the exit code and that each phrase was printed; returns the run for more.
+    #[track_caller]
+    pub fn expect(&self, code: i32, phrases: &[&str]) -> &Run {
+        assert_eq!(self.code, code, "exit code; output:\n{}", self.text());
+        for phrase in phrases {
+            assert!(
+                self.text().contains(phrase),
+                "expected {phrase:?} in the output:\n{}",
+                self.text()
+            );
+        }
+        self
+    }
+
+    /// The last line of stdout (where `init` commands print a key).
+    pub fn last_line(&self) -> &str {
+        self.stdout.lines().last().unwrap_or_default().trim()
+    }
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}

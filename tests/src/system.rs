@@ -1,0 +1,402 @@
+//! Election night on one machine: the CEC's ledger, three observer organizations' witnesses
+//! (the log publishes a checkpoint once 2 of the 3 cosigned it), the trust policy the
+//! observers publish, and citizens' verifiers — each a separate process, set up with the same
+//! commands README.md gives.
+
+use crate::binaries::binaries;
+use crate::process::{Daemon, Run};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+use tlog::Checkpoint;
+
+/// The log's origin (the election id is its last segment).
+pub const ORIGIN: &str = "shailoo.gov.kg/ledger/2026-11-29-parliamentary";
+
+/// How many witnesses, and how many of them must cosign.
+pub const WITNESSES: usize = 3;
+pub const QUORUM: usize = 2;
+
+/// One observer organization's witness node.
+pub struct WitnessNode {
+    pub name: String,
+    pub dir: PathBuf,
+    /// Its cosignature/v1 verifier key, as `witness init` printed it.
+    pub vkey: String,
+    /// The address it serves on; kept when it is stopped, so it comes back on the same one.
+    pub address: String,
+    pub daemon: Option<Daemon>,
+}
+
+/// The whole system, in a temporary directory removed when dropped (after every process
+/// stopped).
+pub struct ElectionNight {
+    pub ledger: Option<Daemon>,
+    pub witnesses: Vec<WitnessNode>,
+    pub log_vkey: String,
+    pub root_vkey: String,
+    /// The trust policy: the log, the three witnesses, quorum 2 of 3, the CEC's root key.
+    pub policy: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl ElectionNight {
+    /// `ledger init`; for each witness `witness init`, `witness add-log`, `witness serve`;
+    /// `ledger witness add` and `ledger witness quorum 2`; `ledger serve` (50 ms batches);
+    /// and the policy file.
+    pub fn start() -> ElectionNight {
+        let dir = tempfile::Builder::new()
+            .prefix("shailoo-e2e-")
+            .tempdir()
+            .expect("a temporary directory");
+        let log = dir.path().join("log");
+        let init = ledger(&["init", path(&log), "--origin", ORIGIN]);
+        init.expect(0, &["generated a CEC root key"]);
+        let log_vkey = init.last_line().to_string();
+        let root_vkey = config(&log)["root_vkey"]
+            .as_str()
+            .expect("config.json names the root key")
+            .to_string();
+
+        let mut witnesses = Vec::new();
+        for n in 1..=WITNESSES {
+            let name = format!("observer-{n}");
+            let wdir = dir.path().join(&name);
+            let identity = format!("observers.example.kg/{name}");
+            let vkey = witness(&["init", path(&wdir), "--name", &identity])
+                .expect(0, &[])
+                .last_line()
+                .to_string();
+            witness(&[
+                "add-log",
+                path(&wdir),
+                "--origin",
+                ORIGIN,
+                "--vkey",
+                &log_vkey,
+            ])
+            .expect(0, &[]);
+            let daemon = serve_witness(&wdir, "127.0.0.1:0");
+            let address = daemon.address().to_string();
+            let url = format!("http://{address}");
+            let add = [
+                "witness",
+                "add",
+                path(&log),
+                "--name",
+                &name,
+                "--vkey",
+                &vkey,
+            ];
+            ledger(&[&add[..], &["--url", &url]].concat()).expect(0, &[]);
+            witnesses.push(WitnessNode {
+                name,
+                dir: wdir,
+                vkey,
+                address,
+                daemon: Some(daemon),
+            });
+        }
+        ledger(&["witness", "quorum", path(&log), &QUORUM.to_string()])
+            .expect(0, &[&format!("quorum: {QUORUM} of {WITNESSES}")]);
+
+        let mut night = ElectionNight {
+            ledger: None,
+            witnesses,
+            log_vkey,
+            root_vkey,
+            policy: dir.path().join("policy"),
+            dir,
+        };
+        night.start_ledger();
+        let policy = night.policy_text(night.url());
+        std::fs::write(&night.policy, policy).expect("the policy file");
+        night
+    }
+
+    /// The log's directory (keys, config, database, public files).
+    pub fn log_dir(&self) -> PathBuf {
+        self.dir.path().join("log")
+    }
+
+    /// The files the log serves (checkpoint, tiles, entry bundles, blobs).
+    pub fn public(&self) -> PathBuf {
+        self.log_dir().join("public")
+    }
+
+    /// A path in the system's temporary directory.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// The ledger's URL.
+    pub fn url(&self) -> &str {
+        &self.ledger.as_ref().expect("the ledger runs").url
+    }
+
+    /// `ledger serve` (again, after a stop).
+    pub fn start_ledger(&mut self) {
+        let log = self.log_dir();
+        let mut command = Command::new(&binaries().ledger);
+        command.args([
+            "serve",
+            path(&log),
+            "--listen",
+            "127.0.0.1:0",
+            "--batch-ms",
+            "50",
+        ]);
+        self.ledger = Some(Daemon::start(command, &self.file("ledger.log")));
+    }
+
+    /// `ledger serve` once more on a stopped log, expected to refuse: what it said.
+    pub fn restart_ledger_refused(&self) -> Run {
+        let mut command = Command::new(&binaries().ledger);
+        command.args(["serve", path(&self.log_dir()), "--listen", "127.0.0.1:0"]);
+        let mut child = command
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("ledger serve starts");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while child.try_wait().expect("its status").is_none() {
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("ledger serve kept running on a log it should have refused");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child.wait_with_output().expect("its output").into()
+    }
+
+    /// `ledger simulate` of an election of `precincts` precincts with `anomalies` injected,
+    /// on an empty log; returns what it printed once a checkpoint covering every record it
+    /// got accepted is published.
+    pub fn simulate(&self, precincts: u32, anomalies: &[&str]) -> Simulated {
+        let root_key = self.log_dir().join("root.key");
+        let precincts = precincts.to_string();
+        let mut args = vec![
+            "simulate",
+            "--url",
+            self.url(),
+            "--root-key",
+            path(&root_key),
+        ];
+        args.extend(["--precincts", &precincts, "--seed", "29"]);
+        let anomalies = anomalies.join(",");
+        if !anomalies.is_empty() {
+            args.extend(["--anomalies", &anomalies]);
+        }
+        let run = ledger(&args);
+        run.expect(0, &["records accepted"]);
+        let accepted = accepted_count(&run.stdout);
+        let size = self.wait_published(accepted).size;
+        assert_eq!(
+            size, accepted,
+            "the log holds what was accepted, and nothing else"
+        );
+        Simulated { run, size }
+    }
+
+    /// The policy trusting this log at `url`, its three witnesses with quorum 2 of 3, and the
+    /// CEC's root key.
+    pub fn policy_text(&self, url: &str) -> String {
+        let mut policy = format!("log {} {url}\n", self.log_vkey);
+        let mut names = Vec::new();
+        for w in &self.witnesses {
+            policy.push_str(&format!(
+                "witness {} {} http://{}\n",
+                w.name, w.vkey, w.address
+            ));
+            names.push(w.name.as_str());
+        }
+        policy.push_str(&format!("group observers {QUORUM} {}\n", names.join(" ")));
+        policy.push_str("quorum observers\n");
+        policy.push_str(&format!("root {}\n", self.root_vkey));
+        policy
+    }
+
+    /// `GET path` from the ledger, as a browser or `curl` would: the body, on status 200.
+    pub fn get(&self, path: &str) -> Vec<u8> {
+        let client = ledger::client::LedgerClient::new(self.url());
+        block_on(client.get(path)).unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
+    /// The CEC's root key (made by `ledger init` for tests and demos).
+    pub fn root_key(&self) -> tlog::keys::SignerKey {
+        ledger::logdir::load_key(&self.log_dir().join("root.key")).expect("the root key")
+    }
+
+    /// Submits one signed record through `POST /api/v1/records`; with `cosigned`, waits for
+    /// a checkpoint that a quorum of witnesses cosigned and that covers it.
+    pub fn submit(
+        &self,
+        record: &election::Record,
+        cosigned: bool,
+    ) -> Result<ledger::client::Sequenced, ledger::client::ClientError> {
+        let client = ledger::client::LedgerClient::new(self.url());
+        block_on(client.submit(record.to_bytes(), cosigned))
+    }
+
+    /// A citizen's verifier with the observers' policy and a memory of its own.
+    pub fn verifier(&self) -> Verifier {
+        Verifier::new(&self.policy)
+    }
+
+    /// The checkpoint the log publishes now (what `GET /checkpoint` serves).
+    pub fn published(&self) -> Checkpoint {
+        crate::operator::checkpoint(&self.public())
+    }
+
+    /// Waits (up to a minute) until the published checkpoint covers `size` entries.
+    pub fn wait_published(&self, size: u64) -> Checkpoint {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let published = self.published();
+            if published.size >= size {
+                return published;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no checkpoint of size {size} published; the ledger said:\n{}",
+                self.ledger.as_ref().map(Daemon::stderr).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Stops witness `n` (0-based) with SIGKILL: it is simply gone.
+    pub fn kill_witness(&mut self, n: usize) {
+        self.witnesses[n].daemon.take().expect("it runs").kill();
+    }
+
+    /// Starts witness `n` again on its old address, with its state.
+    pub fn restart_witness(&mut self, n: usize) {
+        let w = &mut self.witnesses[n];
+        w.daemon = Some(serve_witness(&w.dir, &w.address));
+    }
+}
+
+impl Drop for ElectionNight {
+    fn drop(&mut self) {
+        // Stop the processes before their directory goes.
+        self.ledger.take();
+        for w in &mut self.witnesses {
+            w.daemon.take();
+        }
+    }
+}
+
+/// What `ledger simulate` printed, and the log's size once it is all published.
+pub struct Simulated {
+    pub run: Run,
+    pub size: u64,
+}
+
+/// The number in `… N records accepted …` of `ledger simulate`'s summary.
+fn accepted_count(stdout: &str) -> u64 {
+    let line = stdout
+        .lines()
+        .find(|l| l.contains(" records accepted "))
+        .expect("a summary line");
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let at = words
+        .iter()
+        .position(|w| *w == "records")
+        .expect("`records`");
+    words[at - 1].parse().expect("a count")
+}
+
+/// A citizen's `verifier`: the policy, and a state directory of its own (what it accepted).
+pub struct Verifier {
+    policy: PathBuf,
+    state: tempfile::TempDir,
+}
+
+impl Verifier {
+    pub fn new(policy: &Path) -> Verifier {
+        Verifier {
+            policy: policy.to_path_buf(),
+            state: tempfile::Builder::new()
+                .prefix("shailoo-e2e-verifier-")
+                .tempdir()
+                .expect("a temporary directory"),
+        }
+    }
+
+    /// The same memory with another policy file.
+    pub fn with_policy(&self, policy: &Path) -> Verifier {
+        let other = Verifier::new(policy);
+        copy_tree(self.state.path(), other.state.path());
+        other
+    }
+
+    /// `verifier --state-dir STATE <args> --policy POLICY`.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let mut command = Command::new(&binaries().verifier);
+        command
+            .arg("--state-dir")
+            .arg(self.state.path())
+            .args(args)
+            .arg("--policy")
+            .arg(&self.policy);
+        Run::of(command)
+    }
+}
+
+/// Copies the files of a directory tree.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("the target directory");
+    for entry in std::fs::read_dir(from).expect("the source directory") {
+        let entry = entry.expect("a directory entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("its type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("a copy");
+        }
+    }
+}
+
+/// `ledger ARGS`, run to its end.
+pub fn ledger(args: &[&str]) -> Run {
+    let mut command = Command::new(&binaries().ledger);
+    command.args(args);
+    Run::of(command)
+}
+
+/// `witness ARGS`, run to its end.
+pub fn witness(args: &[&str]) -> Run {
+    let mut command = Command::new(&binaries().witness);
+    command.args(args);
+    Run::of(command)
+}
+
+fn serve_witness(dir: &Path, listen: &str) -> Daemon {
+    let mut command = Command::new(&binaries().witness);
+    command.args(["serve", path(dir), "--listen", listen]);
+    let name = dir
+        .file_name()
+        .expect("a named directory")
+        .to_string_lossy();
+    Daemon::start(command, &dir.with_file_name(format!("{name}.log")))
+}
+
+fn config(log: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(log.join("config.json")).expect("config.json");
+    serde_json::from_str(&text).expect("config.json is JSON")
+}
+
+/// A path as a command-line argument (the tests' paths are UTF-8).
+pub fn path(p: &Path) -> &str {
+    p.to_str().expect("a UTF-8 path")
+}
+
+/// Runs a future to its end on a runtime of its own (the tests themselves are synchronous).
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(future)
+}

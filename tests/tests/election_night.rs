@@ -1,0 +1,129 @@
+//! The promise, end to end: the CEC logs a whole election through the public API, the
+//! observers' witnesses cosign it (quorum 2 of 3), and a citizen with nothing but the
+//! observers' policy verifies the checkpoint, the whole election and single precincts — with
+//! the scans they downloaded — and a proof bundle offline.
+
+use shailoo_e2e::system::{ElectionNight, path, witness};
+use verifier::display::thousands;
+
+/// The generator's full-size election: 2,500 precincts, about 45,000 records.
+const PRECINCTS: u32 = 2_500;
+
+/// Precincts whose protocol a citizen checks one by one.
+const SAMPLE: usize = 6;
+
+#[test]
+fn an_election_is_logged_cosigned_and_verified_by_a_citizen() {
+    let mut night = ElectionNight::start();
+
+    // The CEC: enroll the commissions' keys and submit the election with its scans.
+    let simulated = night.simulate(PRECINCTS, &[]);
+    simulated.run.expect(0, &["documents uploaded"]);
+    assert!(
+        !simulated.run.text().contains("refused"),
+        "a clean election has no refusals:\n{}",
+        simulated.run.text()
+    );
+    let accepted = simulated.size;
+    let uploaded = count_before(&simulated.run.stdout, " documents uploaded");
+    assert!(accepted > 40_000, "{accepted} records");
+
+    // A citizen: the checkpoint is the log's, cosigned by a quorum of the observers.
+    let citizen = night.verifier();
+    citizen.run(&["checkpoint"]).expect(
+        0,
+        &[
+            &format!("checkpoint: {} entries", thousands(accepted)),
+            "your policy's quorum is observers",
+            "OK: the checkpoint is authentic",
+        ],
+    );
+
+    // The whole election: every entry, signature, enrollment, rule, the tally, every scan.
+    citizen.run(&["audit", "--documents", "-q"]).expect(
+        0,
+        &[
+            &format!("records: {0} valid of {0} entries", thousands(accepted)),
+            "their recomputed Merkle root matches the signed checkpoint",
+            "findings: none",
+            &format!("documents: {} checked", thousands(uploaded)),
+            "the log is intact, and the election records passed every check",
+        ],
+    );
+
+    // Single precincts, as a citizen holding the scan posted at the precinct checks them.
+    let index: serde_json::Value =
+        serde_json::from_slice(&night.get("api/v1/records?kind=protocol&limit=1000")).unwrap();
+    let protocols = index["records"].as_array().unwrap();
+    assert!(protocols.len() >= SAMPLE);
+    let step = protocols.len() / SAMPLE;
+    for record in protocols.iter().step_by(step).take(SAMPLE) {
+        let precinct = record["precinct"].as_u64().unwrap().to_string();
+        let shown = citizen.run(&["inclusion", "--precinct", &precinct, "--kind", "protocol"]);
+        shown.expect(
+            0,
+            &[
+                &format!("precinct {precinct}, contest 1"),
+                "leads to the signed root",
+                "OK: verified",
+            ],
+        );
+        let scan_hash = document_hash(&shown.stdout);
+        let scan = night.file(&format!("scan-{precinct}.svg"));
+        std::fs::write(&scan, night.get(&format!("blob/{scan_hash}"))).unwrap();
+        citizen
+            .run(&[
+                "inclusion",
+                "--precinct",
+                &precinct,
+                "--kind",
+                "protocol",
+                "--document",
+                path(&scan),
+            ])
+            .expect(
+                0,
+                &[&format!("matches document 1 of entry {}", record["index"])],
+            );
+    }
+
+    // A proof bundle, checked with no network at all.
+    let first = &protocols[0];
+    let bundle = night.file("protocol.tlog-proof");
+    std::fs::write(
+        &bundle,
+        night.get(&format!("api/v1/bundle/{}", first["index"])),
+    )
+    .unwrap();
+    let offline = night.verifier();
+    offline
+        .run(&["bundle", path(&bundle)])
+        .expect(0, &[&format!("precinct {}", first["precinct"]), "OK"]);
+
+    // The witnesses kept no evidence against the log: it never contradicted itself.
+    for w in &night.witnesses {
+        witness(&["evidence", path(&w.dir)]).expect(0, &["no evidence"]);
+    }
+
+    // Everything stops cleanly, as an operator stops it.
+    assert!(night.ledger.take().unwrap().stop().success());
+    for w in &mut night.witnesses {
+        assert!(w.daemon.take().unwrap().stop().success());
+    }
+}
+
+/// The SHA-256 on the `document:` line `verifier inclusion` prints for a protocol.
+fn document_hash(stdout: &str) -> String {
+    let line = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("document:"))
+        .expect("the protocol references its scan");
+    line.rsplit("SHA-256 ").next().unwrap().trim().to_string()
+}
+
+/// The number printed just before `words`.
+fn count_before(text: &str, words: &str) -> u64 {
+    let before = &text[..text.find(words).expect("the words")];
+    let number = before.rsplit(' ').next().expect("a number");
+    number.parse().expect("a count")
+}
