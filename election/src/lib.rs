@@ -15,6 +15,7 @@ pub mod cbor;
 pub mod generate;
 pub mod record;
 pub mod records;
+pub mod signers;
 pub mod tally;
 
 pub use record::{Record, RecordError};

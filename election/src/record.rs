@@ -141,6 +141,13 @@ impl Record {
     /// Whether that key may sign this record is the audit's question (see `audit`).
     pub fn verify_signature(&self) -> Result<(), RecordError> {
         let key = VerifyingKey::from_bytes(&self.signer).map_err(|_| RecordError::BadKey)?;
+        self.verify_signature_with(&key)
+    }
+
+    /// [`Record::verify_signature`] with the signer's key already decompressed (see
+    /// [`crate::signers::SignerKeys`]). `key` must be the key the record names.
+    pub(crate) fn verify_signature_with(&self, key: &VerifyingKey) -> Result<(), RecordError> {
+        debug_assert_eq!(key.as_bytes(), &self.signer);
         let message = signing_message(&self.election, self.signer, self.time, &self.body);
         key.verify_strict(&message, &Signature::from_bytes(&self.signature))
             .map_err(|_| RecordError::BadSignature)

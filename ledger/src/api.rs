@@ -41,6 +41,8 @@ pub struct AppState {
     pub conn: Arc<Mutex<Connection>>,
     pub submit: mpsc::Sender<Submission>,
     pub published: watch::Receiver<Published>,
+    /// Submitters' keys, decompressed once for all the handler threads.
+    pub signers: election::signers::SignerKeys,
 }
 
 type Shared = State<Arc<AppState>>;
@@ -292,7 +294,7 @@ async fn submit(
     // Decoding and the signature need no log state: check them here, on every core, and
     // leave the single sequencer only what must happen in order.
     let entry = body.to_vec();
-    let verified = election::audit::Gate::verified_record(&entry);
+    let verified = election::audit::Gate::verified_record(&entry, &s.signers);
     let record = verified.map_err(|f| refused(Refusal::Refused(f)))?;
     let (reply, answer) = oneshot::channel();
     s.submit

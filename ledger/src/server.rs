@@ -172,6 +172,7 @@ pub async fn serve(
         conn: read_conn,
         submit: submit_tx,
         published: published_rx,
+        signers: election::signers::SignerKeys::new(),
     });
     // The browser viewer at `/`, and the log's trust policy at `/policy` when it has one.
     let app = router(state)

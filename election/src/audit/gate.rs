@@ -9,6 +9,7 @@ use super::authority::{Authority, KeyRegistry};
 use super::rules::{Finding, Rule};
 use crate::record::{Record, RecordError};
 use crate::records::{Body, Kind, Precinct, PrecinctId};
+use crate::signers::SignerKeys;
 use std::collections::HashMap;
 
 #[derive(Clone, Debug)]
@@ -16,6 +17,8 @@ pub struct Gate {
     election: Option<String>,
     keys: KeyRegistry,
     precincts: HashMap<PrecinctId, Precinct>,
+    /// Signers' keys decompressed so far (a cache: not part of the gate's state).
+    signers: SignerKeys,
 }
 
 impl Gate {
@@ -26,6 +29,7 @@ impl Gate {
             election,
             keys: KeyRegistry::new(root_key),
             precincts: HashMap::new(),
+            signers: SignerKeys::new(),
         }
     }
 
@@ -44,15 +48,17 @@ impl Gate {
     /// The record in `entry` if it passes the gate; otherwise the finding that stops it.
     /// `index` is only used to label the finding.
     pub fn check(&self, entry: &[u8], index: Option<u64>) -> Result<Record, Finding> {
-        let record = Gate::verified_record(entry).map_err(|f| Finding { index, ..f })?;
+        let record =
+            Gate::verified_record(entry, &self.signers).map_err(|f| Finding { index, ..f })?;
         self.check_authority(&record)
             .map_err(|f| Finding { index, ..f })?;
         Ok(record)
     }
 
     /// The part of the gate that needs no log state: the entry decodes canonically and its
-    /// signature verifies. A ledger runs it in parallel, off its single sequencer thread.
-    pub fn verified_record(entry: &[u8]) -> Result<Record, Finding> {
+    /// signature verifies. A ledger runs it in parallel, off its single sequencer thread,
+    /// with one [`SignerKeys`] shared by its threads.
+    pub fn verified_record(entry: &[u8], signers: &SignerKeys) -> Result<Record, Finding> {
         let finding = |rule, precinct, message| Finding {
             rule,
             index: None,
@@ -67,8 +73,8 @@ impl Gate {
             ),
             e => finding(Rule::RecordMalformed, None, e.to_string()),
         })?;
-        record
-            .verify_signature()
+        signers
+            .verify(&record)
             .map_err(|e| finding(Rule::RecordSignature, record.body.precinct(), e.to_string()))?;
         Ok(record)
     }
@@ -101,7 +107,7 @@ impl Gate {
     /// What a ledger admits: what passes the gate, except annulments not signed by the CEC,
     /// which the log would only have to report.
     pub fn admit(&self, entry: &[u8]) -> Result<Record, Finding> {
-        let record = Gate::verified_record(entry)?;
+        let record = Gate::verified_record(entry, &self.signers)?;
         self.admit_verified(&record)?;
         Ok(record)
     }
