@@ -216,7 +216,7 @@ impl Sequencer {
         let mut answers: Vec<(Reply, Answer)> = Vec::new();
         for s in batch {
             let leaf = leaf_hash(&s.entry);
-            let duplicate = db::find_leaf(&self.conn, &leaf)
+            let duplicate = db::find_leaf(&self.conn, s.record.time, &leaf)
                 .map_err(|e| e.to_string())?
                 .or_else(|| {
                     accepted

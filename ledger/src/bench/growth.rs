@@ -1,0 +1,83 @@
+//! Growing a benchmark log to millions of entries: campaign-finance reports by one enrolled
+//! finance office, each signed just before it is sent. They add no state to the ledger's gate
+//! (no keys, no precincts), so what the server's memory does as they pile up is what the log's
+//! size alone does to it.
+
+use crate::client::{ClientError, LedgerClient};
+use ed25519_dalek::SigningKey;
+use election::Record;
+use election::records::{Amount, Body, DocumentRef, FinanceReport, KeyEnrollment, Role, Scope};
+use futures::StreamExt;
+use std::time::Duration;
+
+/// Appends to `setup` the root's enrollment of a finance office, and returns its key.
+pub fn enroll_office(setup: &mut Vec<Record>, root: &SigningKey) -> SigningKey {
+    let office = SigningKey::from_bytes(&[0xbe; 32]);
+    let election = setup
+        .first()
+        .map(|r| r.election.clone())
+        .unwrap_or_default();
+    let time = setup.iter().map(|r| r.time).max().unwrap_or(0);
+    let enrollment = Body::KeyEnrollment(KeyEnrollment {
+        key: office.verifying_key().to_bytes(),
+        role: Role::FinanceOffice,
+        holder: "CEC finance office (benchmark)".into(),
+        scope: Scope::everything(),
+        valid_from: 0,
+        valid_until: u64::MAX,
+    });
+    setup.push(Record::sign(&election, time, enrollment, root));
+    office
+}
+
+/// The `n`th report: unique by its time and amount.
+fn report(election: &str, office: &SigningKey, n: u64) -> Record {
+    let body = Body::FinanceReport(FinanceReport {
+        filer: "Archa Party".into(),
+        period_end: "2026-11-29".into(),
+        income: vec![Amount {
+            category: 3,
+            tyiyn: 100 * (n + 1),
+        }],
+        spending: vec![],
+        document: DocumentRef {
+            sha256: [0x5a; 32],
+            media_type: "application/pdf".into(),
+            size: 1_000 + n % 1_000,
+        },
+    });
+    Record::sign(election, 1_796_000_000 + n, body, office)
+}
+
+/// Submits `count` reports, `concurrency` at a time, retrying while the log says it is busy.
+pub async fn submit(
+    client: &LedgerClient,
+    election: &str,
+    office: &SigningKey,
+    count: u64,
+    concurrency: usize,
+) -> Result<(), String> {
+    let mut answers = futures::stream::iter(0..count)
+        .map(|n| async move {
+            let entry = report(election, office, n).to_bytes();
+            loop {
+                match client.submit(entry.clone(), false).await {
+                    Ok(_) => return Ok(()),
+                    Err(ClientError::Refused(r)) if r.status == 429 => {
+                        tokio::time::sleep(Duration::from_millis(20)).await
+                    }
+                    Err(e) => return Err(e.to_string()),
+                }
+            }
+        })
+        .buffer_unordered(concurrency);
+    let mut done = 0u64;
+    while let Some(answer) = answers.next().await {
+        answer?;
+        done += 1;
+        if done.is_multiple_of(500_000) {
+            eprintln!("  {done} of {count}");
+        }
+    }
+    Ok(())
+}
