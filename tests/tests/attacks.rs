@@ -19,9 +19,10 @@
 use election::Body;
 use election::records::{KeyEnrollment, KeyRevocation, Role, Scope};
 use ledger::client::ClientError;
+use shailoo_e2e::Run;
 use shailoo_e2e::operator;
-use shailoo_e2e::system::{ElectionNight, copy_tree, path, witness};
-use std::path::Path;
+use shailoo_e2e::system::{ElectionNight, WitnessNode, copy_tree, path, witness};
+use std::path::{Path, PathBuf};
 
 const ELECTION: &str = "2026-11-29-parliamentary";
 
@@ -32,12 +33,41 @@ fn logged_election() -> (ElectionNight, u64) {
     (night, size)
 }
 
-/// A copy of the log's public files, which the operator alters and serves to some people (a
-/// directory is what any static web server or mirror serves; `verifier --log DIR` reads it).
-fn served_copy(night: &ElectionNight, name: &str) -> std::path::PathBuf {
+/// The operator serves `checkpoint` with the log's other files to some people: a copy of the
+/// public files (a directory is what any static web server or mirror serves; `verifier --log
+/// DIR` reads it).
+fn serve_checkpoint(night: &ElectionNight, name: &str, checkpoint: &[u8]) -> PathBuf {
     let copy = night.file(name);
     copy_tree(&night.public(), &copy);
+    std::fs::write(copy.join("checkpoint"), checkpoint).unwrap();
     copy
+}
+
+/// Offers a checkpoint to every running witness as an extension of `old_size`.
+fn offer_to_witnesses<'a>(
+    night: &'a ElectionNight,
+    old_size: u64,
+    checkpoint: &[u8],
+) -> Vec<(&'a WitnessNode, operator::WitnessAnswer)> {
+    let running = night.witnesses.iter().filter(|w| w.daemon.is_some());
+    running
+        .map(|w| {
+            let url = &w.daemon.as_ref().unwrap().url;
+            (
+                w,
+                operator::offer(url, old_size, vec![], checkpoint.to_vec()),
+            )
+        })
+        .collect()
+}
+
+/// Asserts that `run` reports the log's misbehaviour (exit 2) with `phrases`, and quotes the
+/// signed `note` in full: the evidence a citizen can publish.
+#[track_caller]
+fn assert_proves(run: &Run, phrases: &[&str], note: &[u8]) {
+    run.expect(2, phrases);
+    let quoted = String::from_utf8_lossy(note);
+    assert!(run.text().contains(quoted.as_ref()), "{}", run.text());
 }
 
 fn flip_last_byte(file: &Path) {
@@ -83,28 +113,21 @@ fn b_a_truncated_log_re_signed_is_a_rollback_no_witness_cosigns() {
         operator::root_of(&entries[..shorter as usize]),
     );
     // No witness cosigns it: each has cosigned the longer tree.
-    for w in &night.witnesses {
-        let url = &w.daemon.as_ref().unwrap().url;
-        let answer = operator::offer(url, shorter, vec![], truncated.clone());
+    for (w, answer) in offer_to_witnesses(&night, shorter, &truncated) {
         assert_eq!(answer.status, 409, "{}: {answer:?}", w.name);
         assert!(answer.body.contains(&size.to_string()), "{answer:?}");
     }
-    let served = served_copy(&night, "truncated");
-    std::fs::write(served.join("checkpoint"), &truncated).unwrap();
+    let served = serve_checkpoint(&night, "truncated", &truncated);
     // A citizen who saw the longer tree has the proof of the rollback, both signed by the log.
-    let run = citizen.run(&["checkpoint", "--log", path(&served)]);
-    run.expect(
-        2,
+    assert_proves(
+        &citizen.run(&["checkpoint", "--log", path(&served)]),
         &[
             "ROLLBACK",
             &format!("a checkpoint of size {shorter}, smaller than the checkpoint of size {size}"),
             "--- accepted earlier",
             "--- served now by",
         ],
-    );
-    assert!(
-        run.text()
-            .contains(&String::from_utf8_lossy(&truncated).to_string())
+        &truncated,
     );
     // A citizen who never saw the longer tree still refuses it: no witness cosigned it.
     night
@@ -122,9 +145,7 @@ fn c_a_fork_is_refused_by_the_witnesses_and_reported_with_both_checkpoints() {
     let mut entries = operator::entries(&night.public());
     entries[3][20] ^= 1;
     let fork = operator::sign(&night.log_dir(), size, operator::root_of(&entries));
-    for w in &night.witnesses {
-        let url = &w.daemon.as_ref().unwrap().url;
-        let answer = operator::offer(url, size, vec![], fork.clone());
+    for (w, answer) in offer_to_witnesses(&night, size, &fork) {
         assert_eq!(answer.status, 422, "{}: {answer:?}", w.name);
         let evidence = witness(&["evidence", path(&w.dir)]);
         evidence.expect(
@@ -134,24 +155,19 @@ fn c_a_fork_is_refused_by_the_witnesses_and_reported_with_both_checkpoints() {
         assert!(
             evidence
                 .stdout
-                .contains(&String::from_utf8_lossy(&fork).to_string())
+                .contains(String::from_utf8_lossy(&fork).as_ref())
         );
     }
-    let served = served_copy(&night, "fork");
-    std::fs::write(served.join("checkpoint"), &fork).unwrap();
-    let run = citizen.run(&["checkpoint", "--log", path(&served)]);
-    run.expect(
-        2,
+    let served = serve_checkpoint(&night, "fork", &fork);
+    assert_proves(
+        &citizen.run(&["checkpoint", "--log", path(&served)]),
         &[
             "FORK",
             &format!("two different trees of the same size {size}"),
             "--- accepted earlier",
             "--- served now by",
         ],
-    );
-    assert!(
-        run.text()
-            .contains(&String::from_utf8_lossy(&fork).to_string())
+        &fork,
     );
     // The honest branch still verifies for the same citizen.
     citizen
@@ -310,8 +326,7 @@ fn j_a_stolen_witness_key_alone_cannot_make_a_fork_acceptable() {
     let fork = operator::sign(&night.log_dir(), size, operator::root_of(&entries));
     let stolen = ledger::logdir::load_key(&night.witnesses[0].dir.join("witness.key")).unwrap();
     let cosigned = operator::cosign(&fork, &stolen);
-    let served = served_copy(&night, "fork");
-    std::fs::write(served.join("checkpoint"), &cosigned).unwrap();
+    let served = serve_checkpoint(&night, "fork", &cosigned);
     night
         .verifier()
         .run(&["checkpoint", "--log", path(&served)])
@@ -322,10 +337,9 @@ fn j_a_stolen_witness_key_alone_cannot_make_a_fork_acceptable() {
                 "your policy needs \"observers\", but only 1 cosigned it",
             ],
         );
-    // The two honest witnesses refuse the fork and keep it.
-    for w in &night.witnesses[1..] {
-        let url = &w.daemon.as_ref().unwrap().url;
-        assert_eq!(operator::offer(url, size, vec![], fork.clone()).status, 422);
+    // Every witness node refuses the fork (the robbed one's too) and keeps it.
+    for (w, answer) in offer_to_witnesses(&night, size, &fork) {
+        assert_eq!(answer.status, 422, "{}: {answer:?}", w.name);
         witness(&["evidence", path(&w.dir)]).expect(0, &["1 record(s)"]);
     }
 }
@@ -378,8 +392,7 @@ fn k_with_a_witness_down_the_log_publishes_with_the_quorum_left() {
     let published = std::fs::read(night.public().join("checkpoint")).unwrap();
     let mut note = tlog::note::Note::parse(&published).unwrap();
     note.signatures.truncate(2); // the log's signature and one cosignature
-    let served = served_copy(&night, "one-cosignature");
-    std::fs::write(served.join("checkpoint"), note.to_bytes()).unwrap();
+    let served = serve_checkpoint(&night, "one-cosignature", &note.to_bytes());
     night
         .verifier()
         .run(&["checkpoint", "--log", path(&served)])

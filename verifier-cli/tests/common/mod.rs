@@ -10,7 +10,7 @@ use ledger::simulate::{SimulateOptions, simulate};
 use ledger::storage::{FsStorage, Storage};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -337,43 +337,8 @@ pub struct Verifier {
     pub dir: TempDir,
 }
 
-/// What a verifier run printed and returned.
-#[derive(Debug)]
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl Run {
-    /// Everything printed, for assertions on messages.
-    pub fn text(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-    /// Asserts the exit code and that each phrase appears in what was printed.
-    #[track_caller]
-    pub fn expect(&self, code: i32, phrases: &[&str]) -> &Run {
-        assert_eq!(self.code, code, "exit code; output:\n{}", self.text());
-        for p in phrases {
-            assert!(
-                self.text().contains(p),
-                "expected {p:?} in the output:\n{}",
-                self.text()
-            );
-        }
-        self
-    }
-}
-
-impl From<Output> for Run {
-    fn from(o: Output) -> Run {
-        Run {
-            code: o.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-        }
-    }
-}
+/// What a verifier run printed and returned (the end-to-end suite's `Run`).
+pub use shailoo_e2e::Run;
 
 impl Verifier {
     pub fn new() -> Verifier {
