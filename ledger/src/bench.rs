@@ -10,11 +10,11 @@
 //! millions of entries needs no election of millions of keys held in memory.
 
 mod growth;
+mod load;
 
-use crate::client::{ClientError, LedgerClient};
+use crate::client::LedgerClient;
 use election::generate::{Config, generate};
 use election::{Kind, Record};
-use futures::StreamExt;
 use std::path::PathBuf;
 use std::process::Child;
 use std::sync::{Arc, Mutex};
@@ -94,8 +94,9 @@ pub async fn run(opts: BenchOptions) -> Result<String, String> {
     let origin = "shailoo.gov.kg/ledger/2026-11-29-parliamentary";
     crate::server::init(&opts.dir, origin, None).map_err(|e| e.to_string())?;
     let root = crate::logdir::load_key(&opts.dir.join("root.key")).map_err(|e| e.to_string())?;
-    // About 18 records per precinct with hourly turnout; never more than the real election.
-    let precincts = (opts.records / 18).clamp(20, 2_500) as u32;
+    // About 22 records per precinct (hourly turnout, 3 to 4 keys enrolled): an election a
+    // little smaller than --records, never larger than the real one; growth does the rest.
+    let precincts = (opts.records / 24).clamp(20, 2_500) as u32;
     eprintln!("generating an election of {precincts} precincts…");
     let e = generate(
         &Config {
@@ -125,8 +126,12 @@ pub async fn run(opts: BenchOptions) -> Result<String, String> {
         .submit(first.to_bytes(), false)
         .await
         .map_err(|e| e.to_string())?;
-    submit_all(&client, others, opts.concurrency).await?;
-    let base_size = 1 + others.len() as u64;
+    let setup_entries: Vec<Vec<u8>> = others.iter().map(Record::to_bytes).collect();
+    let base_size = 1 + setup_entries.len() as u64;
+    load::submit_all(&url, base_size - 1, opts.concurrency, move |n| {
+        setup_entries[n as usize].clone()
+    })
+    .await?;
 
     // The timed phase: election day.
     let published: Arc<Mutex<Vec<(Instant, u64)>>> = Arc::new(Mutex::new(vec![]));
@@ -155,8 +160,12 @@ pub async fn run(opts: BenchOptions) -> Result<String, String> {
             }
         })
     };
+    let entries: Vec<Vec<u8>> = rest.iter().map(Record::to_bytes).collect();
     let started = Instant::now();
-    let timings = submit_all(&client, &rest, opts.concurrency).await?;
+    let timings = load::submit_all(&url, entries.len() as u64, opts.concurrency, move |n| {
+        entries[n as usize].clone()
+    })
+    .await?;
     let elapsed = started.elapsed();
     let election_size = base_size + timings.len() as u64;
     // The log grows on to `--records`, for the memory figures.
@@ -164,7 +173,11 @@ pub async fn run(opts: BenchOptions) -> Result<String, String> {
     let grown_in = if growth > 0 {
         eprintln!("growing the log by {growth} more records…");
         let started = Instant::now();
-        growth::submit(&client, &e.election, &office, growth, opts.concurrency).await?;
+        let election = e.election.clone();
+        load::submit_all(&url, growth, opts.concurrency, move |n| {
+            growth::report(&election, &office, n).to_bytes()
+        })
+        .await?;
         Some(started.elapsed())
     } else {
         None
@@ -274,44 +287,5 @@ pub async fn run(opts: BenchOptions) -> Result<String, String> {
         ));
     }
     drop(server);
-    Ok(out)
-}
-
-struct Timing {
-    index: u64,
-    sent: Instant,
-    answered: Instant,
-}
-
-async fn submit_all(
-    client: &LedgerClient,
-    records: &[Record],
-    concurrency: usize,
-) -> Result<Vec<Timing>, String> {
-    let entries: Vec<Vec<u8>> = records.iter().map(Record::to_bytes).collect();
-    let mut answers = futures::stream::iter(entries)
-        .map(|entry| async move {
-            loop {
-                let sent = Instant::now();
-                match client.submit(entry.clone(), false).await {
-                    Ok(s) => {
-                        return Ok(Timing {
-                            index: s.index,
-                            sent,
-                            answered: Instant::now(),
-                        });
-                    }
-                    Err(ClientError::Refused(r)) if r.status == 429 => {
-                        tokio::time::sleep(Duration::from_millis(20)).await
-                    }
-                    Err(e) => return Err(e.to_string()),
-                }
-            }
-        })
-        .buffer_unordered(concurrency);
-    let mut out = Vec::with_capacity(records.len());
-    while let Some(t) = answers.next().await {
-        out.push(t?);
-    }
     Ok(out)
 }

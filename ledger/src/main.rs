@@ -102,9 +102,13 @@ enum Command {
     /// Load-test a fresh log on loopback and report throughput, latency, reads and memory.
     ///
     /// Creates a log in DIR (default: a new temporary directory), starts `ledger serve` on it,
-    /// measures this machine's Ed25519 verification rate, submits a generated election of
-    /// about --records records with --concurrency submitters, then times tile and proof reads.
-    /// Build with --release: cargo run --release -p ledger -- bench --records 200000
+    /// measures this machine's Ed25519 verification rate, and submits a generated election
+    /// (about --records / 24 precincts, at most the real 2,500) with --concurrency submitters:
+    /// records/s and latencies. Past the election, the log grows on to --records with
+    /// finance reports (server memory as it grows). Then it times tile and proof reads.
+    /// Build with --release:
+    ///   cargo run --release -p ledger -- bench --records 200000
+    ///   cargo run --release -p ledger -- bench --records 10000000   (memory to 10M entries)
     #[command(verbatim_doc_comment)]
     Bench {
         #[arg(long, default_value_t = 100_000)]

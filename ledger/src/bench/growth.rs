@@ -3,12 +3,9 @@
 //! (no keys, no precincts), so what the server's memory does as they pile up is what the log's
 //! size alone does to it.
 
-use crate::client::{ClientError, LedgerClient};
 use ed25519_dalek::SigningKey;
 use election::Record;
 use election::records::{Amount, Body, DocumentRef, FinanceReport, KeyEnrollment, Role, Scope};
-use futures::StreamExt;
-use std::time::Duration;
 
 /// Appends to `setup` the root's enrollment of a finance office, and returns its key.
 pub fn enroll_office(setup: &mut Vec<Record>, root: &SigningKey) -> SigningKey {
@@ -31,7 +28,7 @@ pub fn enroll_office(setup: &mut Vec<Record>, root: &SigningKey) -> SigningKey {
 }
 
 /// The `n`th report: unique by its time and amount.
-fn report(election: &str, office: &SigningKey, n: u64) -> Record {
+pub fn report(election: &str, office: &SigningKey, n: u64) -> Record {
     let body = Body::FinanceReport(FinanceReport {
         filer: "Archa Party".into(),
         period_end: "2026-11-29".into(),
@@ -47,37 +44,4 @@ fn report(election: &str, office: &SigningKey, n: u64) -> Record {
         },
     });
     Record::sign(election, 1_796_000_000 + n, body, office)
-}
-
-/// Submits `count` reports, `concurrency` at a time, retrying while the log says it is busy.
-pub async fn submit(
-    client: &LedgerClient,
-    election: &str,
-    office: &SigningKey,
-    count: u64,
-    concurrency: usize,
-) -> Result<(), String> {
-    let mut answers = futures::stream::iter(0..count)
-        .map(|n| async move {
-            let entry = report(election, office, n).to_bytes();
-            loop {
-                match client.submit(entry.clone(), false).await {
-                    Ok(_) => return Ok(()),
-                    Err(ClientError::Refused(r)) if r.status == 429 => {
-                        tokio::time::sleep(Duration::from_millis(20)).await
-                    }
-                    Err(e) => return Err(e.to_string()),
-                }
-            }
-        })
-        .buffer_unordered(concurrency);
-    let mut done = 0u64;
-    while let Some(answer) = answers.next().await {
-        answer?;
-        done += 1;
-        if done.is_multiple_of(500_000) {
-            eprintln!("  {done} of {count}");
-        }
-    }
-    Ok(())
 }

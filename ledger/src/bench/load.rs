@@ -1,0 +1,150 @@
+//! The benchmark's submitters: a lean HTTP/1.1 load generator.
+//!
+//! Client and server share this machine's cores, so every cycle the client spends is one the
+//! server does not get. A general-purpose client (connection pool, redirects, JSON into
+//! structs) costs about as much per request as the server's whole HTTP layer; these
+//! submitters keep one connection each, send a request, read the status line, the
+//! `Content-Length` and the body, and nothing else. The answers are the server's real ones:
+//! an index per accepted record, 429 retried after a pause.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+/// One accepted record: its index, and when it was sent and answered.
+pub struct Timing {
+    pub index: u64,
+    pub sent: Instant,
+    pub answered: Instant,
+}
+
+/// One keep-alive connection to the ledger.
+struct Connection {
+    stream: BufReader<TcpStream>,
+    host: String,
+}
+
+impl Connection {
+    async fn open(host: &str) -> Result<Connection, String> {
+        let stream = TcpStream::connect(host)
+            .await
+            .map_err(|e| format!("connecting to {host}: {e}"))?;
+        stream.set_nodelay(true).map_err(|e| e.to_string())?;
+        Ok(Connection {
+            stream: BufReader::new(stream),
+            host: host.to_string(),
+        })
+    }
+
+    /// `POST path` with `body`; the status and the answer's body.
+    async fn post(&mut self, path: &str, body: &[u8]) -> Result<(u16, Vec<u8>), String> {
+        let mut request = format!(
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/cbor\r\nContent-Length: {}\r\n\r\n",
+            self.host,
+            body.len()
+        )
+        .into_bytes();
+        request.extend_from_slice(body);
+        let io = |e: std::io::Error| format!("talking to {}: {e}", self.host);
+        self.stream
+            .get_mut()
+            .write_all(&request)
+            .await
+            .map_err(io)?;
+        let mut line = String::new();
+        self.stream.read_line(&mut line).await.map_err(io)?;
+        let status: u16 = line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| format!("not an HTTP status line: {line:?}"))?;
+        let mut length = None;
+        loop {
+            line.clear();
+            self.stream.read_line(&mut line).await.map_err(io)?;
+            let header = line.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse::<usize>().ok();
+            }
+        }
+        let length = length.ok_or("an answer without Content-Length")?;
+        let mut answer = vec![0; length];
+        self.stream.read_exact(&mut answer).await.map_err(io)?;
+        Ok((status, answer))
+    }
+}
+
+/// Submits entries `0..count` (made by `entry(n)`) through `POST /api/v1/records`,
+/// `concurrency` at a time, and returns the timing of each.
+pub async fn submit_all<F>(
+    url: &str,
+    count: u64,
+    concurrency: usize,
+    entry: F,
+) -> Result<Vec<Timing>, String>
+where
+    F: Fn(u64) -> Vec<u8> + Send + Sync + 'static,
+{
+    let host = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let next = Arc::new(AtomicU64::new(0));
+    let entry = Arc::new(entry);
+    let mut submitters = Vec::new();
+    for _ in 0..concurrency.clamp(1, count.max(1) as usize) {
+        let (host, next, entry) = (host.clone(), next.clone(), entry.clone());
+        submitters.push(tokio::spawn(async move {
+            let mut connection = Connection::open(&host).await?;
+            let mut timings = Vec::new();
+            loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                if n >= count {
+                    return Ok::<_, String>(timings);
+                }
+                let body = entry(n);
+                loop {
+                    let sent = Instant::now();
+                    let (status, answer) = connection.post("/api/v1/records", &body).await?;
+                    match status {
+                        200 => {
+                            timings.push(Timing {
+                                index: index_of(&answer)?,
+                                sent,
+                                answered: Instant::now(),
+                            });
+                            break;
+                        }
+                        429 => tokio::time::sleep(Duration::from_millis(20)).await,
+                        _ => {
+                            return Err(format!(
+                                "record {n} refused with {status}: {}",
+                                String::from_utf8_lossy(&answer)
+                            ));
+                        }
+                    }
+                }
+            }
+        }));
+    }
+    let mut all = Vec::with_capacity(count as usize);
+    for submitter in submitters {
+        all.extend(submitter.await.map_err(|e| e.to_string())??);
+    }
+    Ok(all)
+}
+
+/// The `index` of an accepted record's answer.
+fn index_of(answer: &[u8]) -> Result<u64, String> {
+    let value: serde_json::Value = serde_json::from_slice(answer).map_err(|e| e.to_string())?;
+    value["index"]
+        .as_u64()
+        .ok_or_else(|| format!("no index in {}", String::from_utf8_lossy(answer)))
+}
