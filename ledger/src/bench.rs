@@ -246,41 +246,29 @@ pub async fn run(opts: BenchOptions) -> Result<String, String> {
     }
     out.push('\n');
 
-    // Reads.
-    let tiles = total / 256;
-    for (what, path) in [("tile", "tile"), ("inclusion proof", "proof")] {
-        let count = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let stop = Instant::now() + Duration::from_secs(opts.read_seconds);
-        let workers: Vec<_> = (0..opts.concurrency.min(128))
-            .map(|w| {
-                let (client, count) = (client.clone(), count.clone());
-                tokio::spawn(async move {
-                    let mut i = w as u64;
-                    while Instant::now() < stop {
-                        i = i
-                            .wrapping_mul(6364136223846793005)
-                            .wrapping_add(1442695040888963407);
-                        let request = if path == "tile" {
-                            tlog::tile::Tile {
-                                level: 0,
-                                index: (i >> 33) % tiles.max(1),
-                                width: 256,
-                            }
-                            .path()
-                        } else {
-                            format!("api/v1/proof/inclusion/{}", (i >> 33) % total)
-                        };
-                        if client.get(&request).await.is_ok() {
-                            count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        }
-                    }
-                })
-            })
-            .collect();
-        for w in workers {
-            let _ = w.await;
-        }
-        let n = count.load(std::sync::atomic::Ordering::Relaxed);
+    // Reads: random full tiles, then random inclusion proofs, as the viewer and verifiers ask.
+    let tiles = (total / 256).max(1);
+    let scatter = |n: u64| {
+        (n.wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407))
+            >> 33
+    };
+    let duration = Duration::from_secs(opts.read_seconds);
+    let readers = opts.concurrency.min(128);
+    let tile_reads = load::read_for(&url, duration, readers, move |n| {
+        let tile = tlog::tile::Tile {
+            level: 0,
+            index: scatter(n) % tiles,
+            width: 256,
+        };
+        format!("/{}", tile.path())
+    })
+    .await?;
+    let proof_reads = load::read_for(&url, duration, readers, move |n| {
+        format!("/api/v1/proof/inclusion/{}", scatter(n) % total)
+    })
+    .await?;
+    for (what, n) in [("tile", tile_reads), ("inclusion proof", proof_reads)] {
         out.push_str(&format!(
             "{what} requests/s: {:.0}\n",
             n as f64 / opts.read_seconds as f64

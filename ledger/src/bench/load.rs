@@ -47,10 +47,21 @@ impl Connection {
         )
         .into_bytes();
         request.extend_from_slice(body);
+        self.exchange(&request).await
+    }
+
+    /// `GET path`; the status and the answer's body.
+    async fn get(&mut self, path: &str) -> Result<(u16, Vec<u8>), String> {
+        let request = format!("GET {path} HTTP/1.1\r\nHost: {}\r\n\r\n", self.host);
+        self.exchange(request.as_bytes()).await
+    }
+
+    /// Sends a whole request and reads its answer.
+    async fn exchange(&mut self, request: &[u8]) -> Result<(u16, Vec<u8>), String> {
         let io = |e: std::io::Error| format!("talking to {}: {e}", self.host);
         self.stream
             .get_mut()
-            .write_all(&request)
+            .write_all(request)
             .await
             .map_err(io)?;
         let mut line = String::new();
@@ -139,6 +150,45 @@ where
         all.extend(submitter.await.map_err(|e| e.to_string())??);
     }
     Ok(all)
+}
+
+/// Sends `GET path(n)` for n = 0, 1, 2, … from `concurrency` connections for `duration`, and
+/// returns how many were answered with 200.
+pub async fn read_for<F>(
+    url: &str,
+    duration: Duration,
+    concurrency: usize,
+    path: F,
+) -> Result<u64, String>
+where
+    F: Fn(u64) -> String + Send + Sync + 'static,
+{
+    let host = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let stop = Instant::now() + duration;
+    let (next, path) = (Arc::new(AtomicU64::new(0)), Arc::new(path));
+    let mut readers = Vec::new();
+    for _ in 0..concurrency.max(1) {
+        let (host, next, path) = (host.clone(), next.clone(), path.clone());
+        readers.push(tokio::spawn(async move {
+            let mut connection = Connection::open(&host).await?;
+            let mut ok = 0u64;
+            while Instant::now() < stop {
+                let (status, _) = connection
+                    .get(&path(next.fetch_add(1, Ordering::Relaxed)))
+                    .await?;
+                ok += u64::from(status == 200);
+            }
+            Ok::<_, String>(ok)
+        }));
+    }
+    let mut total = 0;
+    for reader in readers {
+        total += reader.await.map_err(|e| e.to_string())??;
+    }
+    Ok(total)
 }
 
 /// The `index` of an accepted record's answer.
