@@ -28,9 +28,15 @@ struct Connection {
 
 impl Connection {
     async fn open(host: &str) -> Result<Connection, String> {
-        let stream = TcpStream::connect(host)
-            .await
-            .map_err(|e| format!("connecting to {host}: {e}"))?;
+        let stream = TcpStream::connect(host).await.map_err(|e| {
+            // EMFILE: each submitter holds a connection, and the server one for each.
+            let hint = if e.raw_os_error() == Some(24) {
+                " (raise the limit with `ulimit -n 10000`, or use a smaller --concurrency)"
+            } else {
+                ""
+            };
+            format!("connecting to {host}: {e}{hint}")
+        })?;
         stream.set_nodelay(true).map_err(|e| e.to_string())?;
         Ok(Connection {
             stream: BufReader::new(stream),
@@ -59,11 +65,7 @@ impl Connection {
     /// Sends a whole request and reads its answer.
     async fn exchange(&mut self, request: &[u8]) -> Result<(u16, Vec<u8>), String> {
         let io = |e: std::io::Error| format!("talking to {}: {e}", self.host);
-        self.stream
-            .get_mut()
-            .write_all(request)
-            .await
-            .map_err(io)?;
+        self.stream.get_mut().write_all(request).await.map_err(io)?;
         let mut line = String::new();
         self.stream.read_line(&mut line).await.map_err(io)?;
         let status: u16 = line
