@@ -3,9 +3,10 @@
 //! A record names its signer by the 32-byte compressed Ed25519 key. Decompressing it (a
 //! square root in the field) costs about a third as much as the signature verification
 //! itself, and an election's ~10,000 keys sign ~45,000 records, so the ledger's admission and
-//! every audit keep the keys they already decompressed. The cache is bounded: past
-//! [`SignerKeys::CAPACITY`] keys nothing more is kept, and records still verify, only slower,
-//! so nobody can grow it without limit by signing with fresh keys.
+//! every audit keep the keys they already decompressed. A key is kept only once a record it
+//! signed passed the gate (it is enrolled: see [`crate::audit::Gate::apply`]), so refused
+//! records by fresh keys cannot fill it; and it is bounded: past [`SignerKeys::CAPACITY`] keys
+//! nothing more is kept, and records still verify, only slower.
 
 use crate::record::{Record, RecordError};
 use ed25519_dalek::VerifyingKey;
@@ -27,23 +28,31 @@ impl SignerKeys {
     }
 
     /// Checks `record`'s signature against the key it names, as
-    /// [`Record::verify_signature`] does, decompressing that key only the first time.
+    /// [`Record::verify_signature`] does, with the key already decompressed if it is kept.
     pub fn verify(&self, record: &Record) -> Result<(), RecordError> {
         let cached = self.read().get(&record.signer).copied();
         if let Some(key) = cached {
             return record.verify_signature_with(&key);
         }
-        let key = VerifyingKey::from_bytes(&record.signer).map_err(|_| RecordError::BadKey)?;
-        record.verify_signature_with(&key)?;
-        // Kept only once a signature verified with it, and only while there is room.
+        record.verify_signature()
+    }
+
+    /// Keeps `signer`'s key, decompressed, while there is room: call it once a record it
+    /// signed was admitted.
+    pub fn remember(&self, signer: &[u8; 32]) {
+        if self.read().contains_key(signer) {
+            return;
+        }
+        let Ok(key) = VerifyingKey::from_bytes(signer) else {
+            return;
+        };
         let mut keys = self
             .keys
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         if keys.len() < Self::CAPACITY {
-            keys.insert(record.signer, key);
+            keys.insert(*signer, key);
         }
-        Ok(())
     }
 
     /// How many keys are kept.
@@ -60,14 +69,6 @@ impl SignerKeys {
         self.keys
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-impl Clone for SignerKeys {
-    fn clone(&self) -> SignerKeys {
-        SignerKeys {
-            keys: RwLock::new(self.read().clone()),
-        }
     }
 }
 
@@ -94,7 +95,7 @@ mod tests {
     }
 
     #[test]
-    fn a_key_is_kept_once_a_signature_verified_and_still_checks_every_signature() {
+    fn a_remembered_key_still_checks_every_signature() {
         let keys = SignerKeys::new();
         let mut forged = record(1, 5);
         forged.signature[0] ^= 1;
@@ -102,20 +103,27 @@ mod tests {
             keys.verify(&forged),
             Err(RecordError::BadSignature)
         ));
-        assert!(keys.is_empty(), "nothing kept from a signature that failed");
         keys.verify(&record(1, 5)).unwrap();
-        keys.verify(&record(1, 6)).unwrap();
+        assert!(keys.is_empty(), "verifying alone keeps nothing");
+        keys.remember(&record(1, 5).signer);
+        keys.remember(&record(1, 6).signer);
         assert_eq!(keys.len(), 1);
-        // With the key kept, a bad signature is still bad.
+        // With the key kept, a good signature verifies and a bad one is still bad.
+        keys.verify(&record(1, 7)).unwrap();
         assert!(matches!(
             keys.verify(&forged),
             Err(RecordError::BadSignature)
         ));
-        // A key that is not a curve point.
-        let mut bad_key = record(2, 5);
-        bad_key.signer = [0xff; 32];
-        bad_key.signer[31] = 0x7f;
-        assert!(keys.verify(&bad_key).is_err());
+        // A key that is not a curve point is never kept.
+        let bad_key = (2u8..)
+            .map(|y| {
+                let mut key = [0; 32];
+                key[0] = y;
+                key
+            })
+            .find(|key| VerifyingKey::from_bytes(key).is_err())
+            .unwrap();
+        keys.remember(&bad_key);
         assert_eq!(keys.len(), 1);
     }
 }

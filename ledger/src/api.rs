@@ -41,8 +41,8 @@ pub struct AppState {
     pub conn: Arc<Mutex<Connection>>,
     pub submit: mpsc::Sender<Submission>,
     pub published: watch::Receiver<Published>,
-    /// Submitters' keys, decompressed once for all the handler threads.
-    pub signers: election::signers::SignerKeys,
+    /// Admitted signers' keys, decompressed once (the sequencer's gate keeps them).
+    pub signers: Arc<election::signers::SignerKeys>,
 }
 
 type Shared = State<Arc<AppState>>;

@@ -40,7 +40,8 @@ pub fn open(path: &Path) -> DbResult<Connection> {
          -- Duplicates are found by (time, leaf hash): the same bytes have the same time, and
          -- records arrive roughly in time order, so the index grows at its end and a lookup
          -- touches recent pages. Keyed by the leaf hash alone, every insert and lookup lands
-         -- on a random page, which grows slower and slower as the log grows.
+         -- on a random page, which grows slower and slower as the log grows. (Databases made
+         -- before this index keep their UNIQUE leaf_hash index too: correct, only slower.)
          CREATE UNIQUE INDEX IF NOT EXISTS records_by_time ON records (time, leaf_hash);
          CREATE INDEX IF NOT EXISTS records_by_precinct ON records (precinct, kind);
          CREATE INDEX IF NOT EXISTS records_by_kind ON records (kind);

@@ -120,6 +120,7 @@ pub async fn serve(
         logdir::root_public_key(&config)?,
         Some(config.election.clone()),
     );
+    let signers = gate.signers();
     let sequencer = Sequencer::recover(
         config.origin.clone(),
         key,
@@ -172,7 +173,7 @@ pub async fn serve(
         conn: read_conn,
         submit: submit_tx,
         published: published_rx,
-        signers: election::signers::SignerKeys::new(),
+        signers,
     });
     // The browser viewer at `/`, and the log's trust policy at `/policy` when it has one.
     let app = router(state)

@@ -18,7 +18,12 @@ pub struct Daemon {
 
 impl Daemon {
     /// Starts `command` and waits (up to a minute) for its `listening on http://…` line.
-    pub fn start(mut command: Command, stderr: &Path) -> Daemon {
+    pub fn start(command: Command, stderr: &Path) -> Daemon {
+        Daemon::try_start(command, stderr).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Daemon::start`], or what went wrong.
+    pub fn try_start(mut command: Command, stderr: &Path) -> Result<Daemon, String> {
         let log = std::fs::File::create(stderr).expect("the daemon's log file");
         let mut child = command
             .stdin(Stdio::null())
@@ -38,18 +43,18 @@ impl Daemon {
             }
         });
         match address.recv_timeout(Duration::from_secs(60)) {
-            Ok(url) => Daemon {
+            Ok(url) => Ok(Daemon {
                 child,
                 url,
                 stderr: stderr.to_path_buf(),
-            },
+            }),
             Err(_) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!(
+                Err(format!(
                     "{command:?} did not start listening:\n{}",
                     std::fs::read_to_string(stderr).unwrap_or_default()
-                );
+                ))
             }
         }
     }
@@ -113,13 +118,28 @@ pub struct Run {
 }
 
 impl Run {
-    /// Runs `command` to its end.
+    /// Runs `command` to its end; kills it, and fails, if that takes more than ten minutes
+    /// (a hung command must fail the suite, not hang it).
     pub fn of(mut command: Command) -> Run {
-        command
+        let child = command
             .stdin(Stdio::null())
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"))
-            .into()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+        let pid = child.id();
+        let (done, output) = mpsc::channel();
+        std::thread::spawn(move || done.send(child.wait_with_output()));
+        match output.recv_timeout(Duration::from_secs(600)) {
+            Ok(output) => output.expect("the command's output").into(),
+            Err(_) => {
+                let _ = Command::new("kill")
+                    .arg("-KILL")
+                    .arg(pid.to_string())
+                    .status();
+                panic!("{command:?} did not finish in ten minutes: killed");
+            }
+        }
     }
 
     /// Everything printed, stdout then stderr.

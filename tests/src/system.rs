@@ -149,26 +149,6 @@ impl ElectionNight {
         self.ledger = Some(Daemon::start(command, &self.file("ledger.log")));
     }
 
-    /// `ledger serve` once more on a stopped log, expected to refuse: what it said.
-    pub fn restart_ledger_refused(&self) -> Run {
-        let mut command = Command::new(&binaries().ledger);
-        command.args(["serve", path(&self.log_dir()), "--listen", "127.0.0.1:0"]);
-        let mut child = command
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("ledger serve starts");
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while child.try_wait().expect("its status").is_none() {
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                panic!("ledger serve kept running on a log it should have refused");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        child.wait_with_output().expect("its output").into()
-    }
-
     /// `ledger simulate` of an election of `precincts` precincts with `anomalies` injected,
     /// on an empty log; returns what it printed once a checkpoint covering every record it
     /// got accepted is published.
@@ -270,10 +250,18 @@ impl ElectionNight {
         self.witnesses[n].daemon.take().expect("it runs").kill();
     }
 
-    /// Starts witness `n` again on its old address, with its state.
+    /// Starts witness `n` again on its old address (the ledger knows it by that URL), with
+    /// its state. Another process may hold the port for a moment after the kill: retried.
     pub fn restart_witness(&mut self, n: usize) {
         let w = &mut self.witnesses[n];
-        w.daemon = Some(serve_witness(&w.dir, &w.address));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            match try_serve_witness(&w.dir, &w.address) {
+                Ok(daemon) => break w.daemon = Some(daemon),
+                Err(e) if Instant::now() > deadline => panic!("{e}"),
+                Err(_) => std::thread::sleep(Duration::from_millis(200)),
+            }
+        }
     }
 }
 
@@ -373,13 +361,15 @@ pub fn witness(args: &[&str]) -> Run {
 }
 
 fn serve_witness(dir: &Path, listen: &str) -> Daemon {
+    try_serve_witness(dir, listen).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn try_serve_witness(dir: &Path, listen: &str) -> Result<Daemon, String> {
     let mut command = Command::new(&binaries().witness);
     command.args(["serve", path(dir), "--listen", listen]);
-    let name = dir
-        .file_name()
-        .expect("a named directory")
-        .to_string_lossy();
-    Daemon::start(command, &dir.with_file_name(format!("{name}.log")))
+    let name = dir.file_name().expect("a named directory");
+    let log = dir.with_file_name(format!("{}.log", name.to_string_lossy()));
+    Daemon::try_start(command, &log)
 }
 
 fn config(log: &Path) -> serde_json::Value {

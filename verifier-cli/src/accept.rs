@@ -95,7 +95,7 @@ fn contradiction(
     let signed = trust.policy.verify_log_signature(note).ok()?;
     let old = state.load(&signed.checkpoint.origin).ok()??;
     match relate(source, &old, &signed, note, from, state) {
-        Err(Failure::Log(evidence)) => Some(Failure::Log(format!(
+        Err(Unrelated::Contradiction(evidence)) => Some(Failure::Log(format!(
             "{evidence}\n\nThe checkpoint served now is also refused on its own: {}",
             refusal.message()
         ))),
@@ -115,7 +115,9 @@ pub fn accept_verified(
     let previous = state.load(&new.origin)?;
     let relation = match &previous {
         None => Relation::First,
-        Some(old) => relate(source, old, &verified, &note, from, state)?,
+        Some(old) => {
+            relate(source, old, &verified, &note, from, state).map_err(Unrelated::into_failure)?
+        }
     };
     if previous.as_ref().is_none_or(|p| p.note != note) {
         state.save(&new.origin, &note)?;
@@ -127,6 +129,23 @@ pub fn accept_verified(
     })
 }
 
+/// Why a checkpoint does not extend the remembered one.
+enum Unrelated {
+    /// The log signed both, and they contradict each other: the message is the evidence.
+    Contradiction(String),
+    /// The relation could not be checked (the hash tiles for the proof).
+    Unchecked(Failure),
+}
+
+impl Unrelated {
+    fn into_failure(self) -> Failure {
+        match self {
+            Unrelated::Contradiction(evidence) => Failure::Log(evidence),
+            Unrelated::Unchecked(failure) => failure,
+        }
+    }
+}
+
 fn relate(
     source: &Source,
     old: &Remembered,
@@ -134,10 +153,10 @@ fn relate(
     note: &[u8],
     from: &str,
     state: &State,
-) -> Result<Relation, Failure> {
+) -> Result<Relation, Unrelated> {
     let (o, n) = (&old.checkpoint, &verified.checkpoint);
     let evidence = |headline: String| {
-        Failure::Log(format!(
+        Unrelated::Contradiction(format!(
             "{headline}\n\nBoth checkpoints are signed by the log; together they are evidence that it misbehaved. Keep them.\n\n--- accepted earlier{} (kept in {}) ---\n{}--- served now by {from} ---\n{}--- end ---",
             old.saved
                 .map(|t| format!(", on {}", format_system_time(t)))
@@ -174,12 +193,12 @@ fn relate(
         tiles: &fetcher,
     };
     let proof = prove_consistency(o.size, n.size, &reader).map_err(|e| {
-        fetcher.take_problem().unwrap_or_else(|| {
+        Unrelated::Unchecked(fetcher.take_problem().unwrap_or_else(|| {
             Failure::Log(format!(
                 "cannot compute the consistency proof from size {} to size {} from the log's hash tiles: {e}",
                 o.size, n.size
             ))
-        })
+        }))
     })?;
     verify_consistency(o.size, n.size, &o.root, &n.root, &proof).map_err(|_| {
         evidence(format!(

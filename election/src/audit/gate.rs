@@ -11,14 +11,16 @@ use crate::record::{Record, RecordError};
 use crate::records::{Body, Kind, Precinct, PrecinctId};
 use crate::signers::SignerKeys;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 #[derive(Clone, Debug)]
 pub struct Gate {
     election: Option<String>,
     keys: KeyRegistry,
     precincts: HashMap<PrecinctId, Precinct>,
-    /// Signers' keys decompressed so far (a cache: not part of the gate's state).
-    signers: SignerKeys,
+    /// Admitted signers' keys, decompressed (a cache, not part of the gate's state; shared
+    /// by its clones and with the ledger's request handlers).
+    signers: Arc<SignerKeys>,
 }
 
 impl Gate {
@@ -29,8 +31,14 @@ impl Gate {
             election,
             keys: KeyRegistry::new(root_key),
             precincts: HashMap::new(),
-            signers: SignerKeys::new(),
+            signers: Arc::new(SignerKeys::new()),
         }
+    }
+
+    /// The keys of signers this gate admitted, for checking signatures before the gate
+    /// ([`Gate::verified_record`]) on other threads.
+    pub fn signers(&self) -> Arc<SignerKeys> {
+        self.signers.clone()
     }
 
     pub fn election(&self) -> Option<&str> {
@@ -141,6 +149,7 @@ impl Gate {
             self.election = Some(record.election.clone());
         }
         self.keys.apply(record);
+        self.signers.remember(&record.signer);
         let mut duplicates = Vec::new();
         if let Body::PrecinctRegistry(r) = &record.body {
             for p in &r.precincts {

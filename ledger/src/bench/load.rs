@@ -67,7 +67,9 @@ impl Connection {
         let io = |e: std::io::Error| format!("talking to {}: {e}", self.host);
         self.stream.get_mut().write_all(request).await.map_err(io)?;
         let mut line = String::new();
-        self.stream.read_line(&mut line).await.map_err(io)?;
+        if self.stream.read_line(&mut line).await.map_err(io)? == 0 {
+            return Err(format!("{} closed the connection", self.host));
+        }
         let status: u16 = line
             .split(' ')
             .nth(1)
@@ -123,8 +125,9 @@ where
                     return Ok::<_, String>(timings);
                 }
                 let body = entry(n);
+                // From the first attempt: a 429 and its retry count in the latency.
+                let sent = Instant::now();
                 loop {
-                    let sent = Instant::now();
                     let (status, answer) = connection.post("/api/v1/records", &body).await?;
                     match status {
                         200 => {
