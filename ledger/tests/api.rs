@@ -22,7 +22,7 @@ fn refusal(result: Result<impl std::fmt::Debug, ClientError>) -> (u16, String) {
 
 #[test]
 fn init_makes_private_keys_and_prints_the_vkey() {
-    let dir = TempDir::new("init");
+    let dir = temp_dir("init");
     let log = dir.path().join("log");
     let vkey = init(&log);
     let key = VerifierKey::parse(&vkey).expect("the last line is the log's vkey");
@@ -57,7 +57,7 @@ fn init_makes_private_keys_and_prints_the_vkey() {
 
 #[test]
 fn submit_read_verify_restart() {
-    let dir = TempDir::new("api");
+    let dir = temp_dir("api");
     let log = dir.path().join("log");
     let vkey = init(&log);
     let policy = Policy::parse(&format!("log {vkey}\nquorum none\n")).unwrap();

@@ -6,7 +6,7 @@ use common::*;
 
 #[test]
 fn bench_reports_every_figure() {
-    let tmp = TempDir::new("bench");
+    let tmp = temp_dir("bench");
     let out = ledger()
         .args(["bench", "--records", "2500", "--concurrency", "16"])
         .args(["--batch-ms", "20", "--read-seconds", "1", "--dir"])

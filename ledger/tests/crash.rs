@@ -57,7 +57,7 @@ async fn watch_checkpoints(client: LedgerClient, seen: Arc<Mutex<BTreeSet<Vec<u8
 
 #[test]
 fn acknowledged_records_survive_sigkill() {
-    let dir = TempDir::new("crash");
+    let dir = temp_dir("crash");
     let log = dir.path().join("log");
     let vkey = init(&log);
     let policy = Policy::parse(&format!("log {vkey}\nquorum none\n")).unwrap();

@@ -104,7 +104,7 @@ fn cosigned_checkpoint(url: &str, policy: &Policy) -> tlog::policy::VerifiedChec
 
 #[test]
 fn demo_runs_an_election_cosigned_by_a_quorum_of_witnesses() {
-    let dir = TempDir::new("demo");
+    let dir = temp_dir("demo");
     let demo_dir = dir.path().join("demo");
     let demo = start_demo(&demo_dir, 30);
     assert!(

@@ -60,14 +60,14 @@ fn flip_byte(path: &Path, at: usize) {
 
 #[test]
 fn an_intact_log_restarts() {
-    let dir = TempDir::new("recover-ok");
+    let dir = temp_dir("recover-ok");
     small_log(dir.path());
     assert!(try_serve(dir.path()).0);
 }
 
 #[test]
 fn a_tampered_hash_tile_stops_the_server_from_starting() {
-    let dir = TempDir::new("recover-tile");
+    let dir = temp_dir("recover-tile");
     small_log(dir.path());
     flip_byte(&dir.path().join("public/tile/0/000.p/40"), 5);
     let (started, stderr) = try_serve(dir.path());
@@ -77,7 +77,7 @@ fn a_tampered_hash_tile_stops_the_server_from_starting() {
 
 #[test]
 fn a_tampered_entry_bundle_stops_the_server_from_starting() {
-    let dir = TempDir::new("recover-bundle");
+    let dir = temp_dir("recover-bundle");
     small_log(dir.path());
     flip_byte(&dir.path().join("public/tile/entries/000.p/40"), 100);
     let (started, stderr) = try_serve(dir.path());

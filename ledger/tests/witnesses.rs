@@ -65,7 +65,7 @@ fn enrollment(n: u8) -> Body {
 
 #[test]
 fn quorum_survives_a_witness_down_and_a_witness_key_stolen() {
-    let tmp = TempDir::new("witnesses");
+    let tmp = temp_dir("witnesses");
     let log = tmp.path().join("log");
     let log_vkey = init(&log);
     let rt = runtime();

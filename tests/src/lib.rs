@@ -18,3 +18,13 @@ pub mod system;
 pub use binaries::binaries;
 pub use process::{Daemon, Run};
 pub use system::{ElectionNight, ORIGIN, Verifier};
+pub use tempfile::TempDir;
+
+/// A fresh directory named after `name`, removed when dropped: for every test in the
+/// workspace that needs one.
+pub fn temp_dir(name: &str) -> TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("shailoo-{name}-"))
+        .tempdir()
+        .expect("a temporary directory")
+}

@@ -272,7 +272,7 @@ fn proof_bundles_are_checked_offline() {
 #[test]
 fn a_record_by_an_unenrolled_signer_is_found() {
     // The ledger refuses such a record, so this log is written directly.
-    let tmp = TempDir::new("forged");
+    let tmp = temp_dir("forged");
     let root = SignerKey::from_seed("shailoo.gov.kg/root", ALG_ED25519, &[3; 32]).unwrap();
     let log_key = SignerKey::from_seed(ORIGIN, ALG_ED25519, &[4; 32]).unwrap();
     let election = election::generate::generate(

@@ -22,7 +22,7 @@ impl TileReader for DirTiles<'_> {
 
 #[test]
 fn checkpoint_inclusion_bundle_and_monitor_work_on_any_c2sp_log() {
-    let tmp = TempDir::new("plain");
+    let tmp = temp_dir("plain");
     let key = SignerKey::from_seed(PLAIN, ALG_ED25519, &[8; 32]).unwrap();
     let entries: Vec<Vec<u8>> = (0..300u32)
         .map(|i| format!("package example-{i} v1.{i}.0 sha256:{i:064x}").into_bytes())

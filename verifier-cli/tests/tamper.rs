@@ -197,7 +197,7 @@ fn a_rewritten_history_fails_the_consistency_proof() {
     let mut entries = log.entries();
     entries[3][10] ^= 1;
     entries.push(b"one more".to_vec());
-    let forked = TempDir::new("forked");
+    let forked = temp_dir("forked");
     write_log(forked.path(), &log.log_key(), &entries);
     let forked_server = static_serve(forked.path());
     let run = v.with_policy(&policy, &["checkpoint", "--log", &forked_server.url]);

@@ -2,7 +2,7 @@
 //! tests themselves.
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
@@ -12,35 +12,8 @@ pub fn ledger() -> Command {
     Command::new(env!("CARGO_BIN_EXE_ledger"))
 }
 
-/// A fresh directory under the target dir, removed when dropped.
-pub struct TempDir(pub PathBuf);
-impl TempDir {
-    pub fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!(
-            "shailoo-{name}-{}-{}",
-            std::process::id(),
-            rand_suffix()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-}
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn rand_suffix() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64
-}
+/// A fresh directory, removed when dropped (the end-to-end suite's).
+pub use shailoo_e2e::temp_dir;
 
 /// `ledger init` in `dir`; returns the vkey (the last line of stdout).
 pub fn init(dir: &Path) -> String {

@@ -22,31 +22,8 @@ use tlog::{Checkpoint, Hash};
 
 pub const ORIGIN: &str = "shailoo.gov.kg/ledger/2026-11-29-parliamentary";
 
-/// A fresh directory, removed when dropped.
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new(name: &str) -> TempDir {
-        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!(
-            "shailoo-verifier-test-{name}-{}-{n}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+/// A fresh directory, removed when dropped (the end-to-end suite's).
+pub use shailoo_e2e::{TempDir, temp_dir};
 
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -343,7 +320,7 @@ pub use shailoo_e2e::Run;
 impl Verifier {
     pub fn new() -> Verifier {
         Verifier {
-            dir: TempDir::new("verifier"),
+            dir: temp_dir("verifier"),
         }
     }
     pub fn state_dir(&self) -> PathBuf {
@@ -477,7 +454,7 @@ pub fn anomalous() -> &'static LedgerLog {
 
 /// A stopped copy of a log, in a directory of its own.
 pub fn copy(log: &LedgerLog) -> (TempDir, LedgerLog) {
-    let tmp = TempDir::new("copy");
+    let tmp = temp_dir("copy");
     let copy = log.copy_to(&tmp.path().join("log"));
     (tmp, copy)
 }
