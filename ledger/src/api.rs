@@ -11,7 +11,7 @@
 
 use crate::db;
 use crate::sequencer::{Refusal, Sequenced, Submission, read_bundle};
-use crate::storage::{Storage, StorageTiles};
+use crate::storage::{CachedTiles, Storage, UpperTiles};
 use crate::witnessing::Published;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -41,6 +41,8 @@ pub struct AppState {
     pub conn: Arc<Mutex<Connection>>,
     pub submit: mpsc::Sender<Submission>,
     pub published: watch::Receiver<Published>,
+    /// The full hash tiles above level 0, for proofs.
+    pub upper_tiles: Arc<UpperTiles>,
     /// Admitted signers' keys, decompressed once (the sequencer's gate keeps them).
     pub signers: Arc<election::signers::SignerKeys>,
 }
@@ -389,14 +391,17 @@ async fn published_covering(s: &AppState, index: u64, wait: Duration) -> ApiResu
 /// The tlog-proof bundle of entry `index` under the published checkpoint, entry in `extra`.
 async fn proof_bundle(s: &AppState, index: u64, wait: Duration) -> ApiResult<Vec<u8>> {
     let published = published_covering(s, index, wait).await?;
-    let storage = s.storage.clone();
+    let (storage, upper) = (s.storage.clone(), s.upper_tiles.clone());
     tokio::task::spawn_blocking(move || -> ApiResult<Vec<u8>> {
         let entries = read_bundle(storage.as_ref(), index / 256, published.size)
             .map_err(ApiError::internal)?;
         let entry = entries[(index % 256) as usize].clone();
         let tiles = TileHashReader {
             size: published.size,
-            tiles: StorageTiles(storage.as_ref()),
+            tiles: CachedTiles {
+                storage: storage.as_ref(),
+                upper: &upper,
+            },
         };
         let proof = tlog::proof::prove_inclusion(index, published.size, &tiles)
             .map_err(ApiError::internal)?;
@@ -432,17 +437,18 @@ async fn bundle(
 async fn prove_from_tiles(
     s: &AppState,
     size: u64,
-    prove: impl FnOnce(
-        &TileHashReader<StorageTiles>,
-    ) -> Result<Vec<tlog::Hash>, tlog::proof::ProofError>
+    prove: impl FnOnce(&TileHashReader<CachedTiles>) -> Result<Vec<tlog::Hash>, tlog::proof::ProofError>
     + Send
     + 'static,
 ) -> ApiResult<Vec<tlog::Hash>> {
-    let storage = s.storage.clone();
+    let (storage, upper) = (s.storage.clone(), s.upper_tiles.clone());
     tokio::task::spawn_blocking(move || {
         prove(&TileHashReader {
             size,
-            tiles: StorageTiles(storage.as_ref()),
+            tiles: CachedTiles {
+                storage: storage.as_ref(),
+                upper: &upper,
+            },
         })
     })
     .await

@@ -173,6 +173,7 @@ pub async fn serve(
         conn: read_conn,
         submit: submit_tx,
         published: published_rx,
+        upper_tiles: Default::default(),
         signers,
     });
     // The browser viewer at `/`, and the log's trust policy at `/policy` when it has one.

@@ -6,9 +6,11 @@
 //! default: each write goes to a temporary file, is fsynced, renamed into place, and the
 //! directory is fsynced, so a file is either wholly there or not at all, even across a crash.
 
+use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 /// Durable storage of the log's public files, addressed by their path under the log's URL
 /// (`tile/0/000`, `tile/entries/x001/234.p/17`, `checkpoint`, `blob/<hex>`).
@@ -127,6 +129,67 @@ impl tlog::tile::TileReader for StorageTiles<'_> {
     }
 }
 
+/// A hash tile's level and index.
+type TileKey = (u8, u64);
+
+/// Full hash tiles above level 0, kept in memory for computing proofs. Every inclusion proof
+/// reads the tile of its leaf (level 0, different each time) and the same few tiles above it
+/// (at 10 million entries: 152 full tiles of level 1, none of level 2), and a full tile never
+/// changes once written. Bounded: past [`UpperTiles::CAPACITY`] tiles, more are read from
+/// storage each time.
+#[derive(Default)]
+pub struct UpperTiles {
+    tiles: RwLock<HashMap<TileKey, Arc<[u8]>>>,
+}
+
+impl UpperTiles {
+    /// 8 MiB of tiles: a log of 268 million entries.
+    pub const CAPACITY: usize = 1024;
+
+    fn cacheable(tile: &tlog::tile::Tile) -> bool {
+        tile.level > 0 && tile.width == tlog::tile::TILE_WIDTH
+    }
+
+    fn get(&self, tile: &tlog::tile::Tile) -> Option<Arc<[u8]>> {
+        let tiles = self.tiles.read().unwrap_or_else(|p| p.into_inner());
+        tiles.get(&(tile.level, tile.index)).cloned()
+    }
+
+    fn keep(&self, tile: &tlog::tile::Tile, data: &[u8]) {
+        let mut tiles = self.tiles.write().unwrap_or_else(|p| p.into_inner());
+        if tiles.len() < Self::CAPACITY {
+            tiles.insert((tile.level, tile.index), data.into());
+        }
+    }
+}
+
+/// [`StorageTiles`] with the full upper tiles served from an [`UpperTiles`].
+pub struct CachedTiles<'a> {
+    pub storage: &'a dyn Storage,
+    pub upper: &'a UpperTiles,
+}
+
+impl tlog::tile::TileReader for CachedTiles<'_> {
+    fn read_tiles(&self, tiles: &[tlog::tile::Tile]) -> Result<Vec<Vec<u8>>, tlog::ReadError> {
+        tiles
+            .iter()
+            .map(|t| {
+                let cacheable = UpperTiles::cacheable(t);
+                if cacheable && let Some(data) = self.upper.get(t) {
+                    return Ok(data.to_vec());
+                }
+                let data = StorageTiles(self.storage)
+                    .read_tiles(std::slice::from_ref(t))?
+                    .remove(0);
+                if cacheable {
+                    self.upper.keep(t, &data);
+                }
+                Ok(data)
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,6 +218,55 @@ mod tests {
                 .to_string_lossy()
                 .ends_with(".tmp"))
         );
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn full_upper_tiles_are_kept_and_the_rest_read_each_time() {
+        use tlog::tile::{Tile, TileReader};
+        let dir = std::env::temp_dir().join(format!("shailoo-tiles-{}", std::process::id()));
+        let s = FsStorage::new(&dir).unwrap();
+        let upper_full = Tile {
+            level: 1,
+            index: 0,
+            width: 256,
+        };
+        let upper_partial = Tile {
+            level: 1,
+            index: 1,
+            width: 3,
+        };
+        let leaves = Tile {
+            level: 0,
+            index: 0,
+            width: 256,
+        };
+        let tiles = [upper_full, upper_partial, leaves];
+        let files: Vec<(String, Vec<u8>)> = tiles
+            .iter()
+            .map(|t| (t.path(), vec![t.width as u8; 32 * t.width as usize]))
+            .collect();
+        s.write_all(&files).unwrap();
+        let upper = UpperTiles::default();
+        let reader = CachedTiles {
+            storage: &s,
+            upper: &upper,
+        };
+        let first = reader.read_tiles(&tiles).unwrap();
+        assert_eq!(
+            first,
+            files.iter().map(|(_, d)| d.clone()).collect::<Vec<_>>()
+        );
+        // With the files gone, only the full upper tile can still be read: from memory.
+        for t in &tiles {
+            fs::remove_file(dir.join(t.path())).unwrap();
+        }
+        assert_eq!(
+            reader.read_tiles(&[upper_full]).unwrap(),
+            vec![first[0].clone()]
+        );
+        assert!(reader.read_tiles(&[upper_partial]).is_err());
+        assert!(reader.read_tiles(&[leaves]).is_err());
         fs::remove_dir_all(dir).unwrap();
     }
 }
