@@ -396,13 +396,7 @@ async fn proof_bundle(s: &AppState, index: u64, wait: Duration) -> ApiResult<Vec
         let entries = read_bundle(storage.as_ref(), index / 256, published.size)
             .map_err(ApiError::internal)?;
         let entry = entries[(index % 256) as usize].clone();
-        let tiles = TileHashReader {
-            size: published.size,
-            tiles: CachedTiles {
-                storage: storage.as_ref(),
-                upper: &upper,
-            },
-        };
+        let tiles = upper.reader(storage.as_ref(), published.size);
         let proof = tlog::proof::prove_inclusion(index, published.size, &tiles)
             .map_err(ApiError::internal)?;
         Ok(ProofBundle {
@@ -442,24 +436,16 @@ async fn prove_from_tiles(
     + 'static,
 ) -> ApiResult<Vec<tlog::Hash>> {
     let (storage, upper) = (s.storage.clone(), s.upper_tiles.clone());
-    tokio::task::spawn_blocking(move || {
-        prove(&TileHashReader {
-            size,
-            tiles: CachedTiles {
-                storage: storage.as_ref(),
-                upper: &upper,
-            },
+    tokio::task::spawn_blocking(move || prove(&upper.reader(storage.as_ref(), size)))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "no-proof",
+                format!("no proof at size {size}: {e}"),
+            )
         })
-    })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(|e| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "no-proof",
-            format!("no proof at size {size}: {e}"),
-        )
-    })
 }
 
 #[derive(Deserialize)]

@@ -146,6 +146,21 @@ impl UpperTiles {
     /// 8 MiB of tiles: a log of 268 million entries.
     pub const CAPACITY: usize = 1024;
 
+    /// The hashes of the tree of `size` leaves in `storage`, for proofs, through this cache.
+    pub fn reader<'a>(
+        &'a self,
+        storage: &'a dyn Storage,
+        size: u64,
+    ) -> tlog::tile::TileHashReader<CachedTiles<'a>> {
+        tlog::tile::TileHashReader {
+            size,
+            tiles: CachedTiles {
+                storage,
+                upper: self,
+            },
+        }
+    }
+
     fn cacheable(tile: &tlog::tile::Tile) -> bool {
         tile.level > 0 && tile.width == tlog::tile::TILE_WIDTH
     }

@@ -169,7 +169,7 @@ impl ElectionNight {
         }
         let run = ledger(&args);
         run.expect(0, &["records accepted"]);
-        let accepted = accepted_count(&run.stdout);
+        let accepted = count_before(&run.stdout, " records accepted");
         let size = self.wait_published(accepted).size;
         assert_eq!(
             size, accepted,
@@ -281,18 +281,22 @@ pub struct Simulated {
     pub size: u64,
 }
 
-/// The number in `… N records accepted …` of `ledger simulate`'s summary.
-fn accepted_count(stdout: &str) -> u64 {
-    let line = stdout
+/// The number printed just before the first `words` in `text` (`ledger simulate`'s summary
+/// says `… 631 records accepted …, 145 documents uploaded`).
+pub fn count_before(text: &str, words: &str) -> u64 {
+    let before = &text[..text.find(words).expect("the words")];
+    let number = before.rsplit(' ').next().expect("a number");
+    number.parse().expect("a count")
+}
+
+/// The SHA-256 of the scan that `verifier inclusion` showed a protocol referencing.
+pub fn scan_hash(inclusion: &Run) -> String {
+    let line = inclusion
+        .stdout
         .lines()
-        .find(|l| l.contains(" records accepted "))
-        .expect("a summary line");
-    let words: Vec<&str> = line.split_whitespace().collect();
-    let at = words
-        .iter()
-        .position(|w| *w == "records")
-        .expect("`records`");
-    words[at - 1].parse().expect("a count")
+        .find(|l| l.trim_start().starts_with("document:"))
+        .expect("the protocol references its scan");
+    line.rsplit("SHA-256 ").next().unwrap().trim().to_string()
 }
 
 /// A citizen's `verifier`: the policy, and a state directory of its own (what it accepted).
@@ -317,6 +321,15 @@ impl Verifier {
         let other = Verifier::new(policy);
         copy_tree(self.state.path(), other.state.path());
         other
+    }
+
+    /// `verifier inclusion` of precinct `precinct`'s protocol, with `--document scan` if given.
+    pub fn protocol(&self, precinct: &str, scan: Option<&Path>) -> Run {
+        let mut args = vec!["inclusion", "--precinct", precinct, "--kind", "protocol"];
+        if let Some(scan) = scan {
+            args.extend(["--document", path(scan)]);
+        }
+        self.run(&args)
     }
 
     /// `verifier --state-dir STATE <args> --policy POLICY`.

@@ -21,7 +21,7 @@ use election::records::{KeyEnrollment, KeyRevocation, Role, Scope};
 use ledger::client::ClientError;
 use shailoo_e2e::Run;
 use shailoo_e2e::operator;
-use shailoo_e2e::system::{ElectionNight, WitnessNode, copy_tree, path, witness};
+use shailoo_e2e::system::{ElectionNight, WitnessNode, copy_tree, path, scan_hash, witness};
 use std::path::{Path, PathBuf};
 
 const ELECTION: &str = "2026-11-29-parliamentary";
@@ -224,34 +224,13 @@ fn e_a_scan_replaced_after_it_was_logged_no_longer_matches() {
         serde_json::from_slice(&night.get("api/v1/records?kind=protocol&limit=2")).unwrap();
     let [first, second] = [&index["records"][0], &index["records"][1]];
     let precinct = first["precinct"].as_u64().unwrap().to_string();
-    let shown = citizen.run(&["inclusion", "--precinct", &precinct, "--kind", "protocol"]);
-    let hash = shown
-        .stdout
-        .rsplit("SHA-256 ")
-        .next()
-        .unwrap()
-        .lines()
-        .next()
-        .unwrap();
+    let hash = scan_hash(&citizen.protocol(&precinct, None));
     // The operator swaps the stored scan for another precinct's.
-    let other = citizen.run(&[
-        "inclusion",
-        "--precinct",
-        &second["precinct"].as_u64().unwrap().to_string(),
-        "--kind",
-        "protocol",
-    ]);
-    let other_hash = other
-        .stdout
-        .rsplit("SHA-256 ")
-        .next()
-        .unwrap()
-        .lines()
-        .next()
-        .unwrap();
+    let other = second["precinct"].as_u64().unwrap().to_string();
+    let other_hash = scan_hash(&citizen.protocol(&other, None));
     assert_ne!(hash, other_hash, "two precincts, two scans");
     let blobs = night.public().join("blob");
-    std::fs::copy(blobs.join(other_hash), blobs.join(hash)).unwrap();
+    std::fs::copy(blobs.join(&other_hash), blobs.join(&hash)).unwrap();
 
     citizen.run(&["audit", "--documents", "-q"]).expect(
         1,
@@ -262,23 +241,13 @@ fn e_a_scan_replaced_after_it_was_logged_no_longer_matches() {
     );
     let downloaded = night.file("scan.svg");
     std::fs::write(&downloaded, night.get(&format!("blob/{hash}"))).unwrap();
-    citizen
-        .run(&[
-            "inclusion",
-            "--precinct",
-            &precinct,
-            "--kind",
-            "protocol",
-            "--document",
-            path(&downloaded),
-        ])
-        .expect(
-            1,
-            &[
-                "document: PROBLEM",
-                "does not match any document the record references",
-            ],
-        );
+    citizen.protocol(&precinct, Some(&downloaded)).expect(
+        1,
+        &[
+            "document: PROBLEM",
+            "does not match any document the record references",
+        ],
+    );
 }
 
 #[test]

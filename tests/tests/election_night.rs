@@ -3,7 +3,7 @@
 //! observers' policy verifies the checkpoint, the whole election and single precincts — with
 //! the scans they downloaded — and a proof bundle offline.
 
-use shailoo_e2e::system::{ElectionNight, path, witness};
+use shailoo_e2e::system::{ElectionNight, count_before, path, scan_hash, witness};
 use verifier::display::thousands;
 
 /// The generator's full-size election: 2,500 precincts, about 45,000 records.
@@ -59,7 +59,7 @@ fn an_election_is_logged_cosigned_and_verified_by_a_citizen() {
     let step = protocols.len() / SAMPLE;
     for record in protocols.iter().step_by(step).take(SAMPLE) {
         let precinct = record["precinct"].as_u64().unwrap().to_string();
-        let shown = citizen.run(&["inclusion", "--precinct", &precinct, "--kind", "protocol"]);
+        let shown = citizen.protocol(&precinct, None);
         shown.expect(
             0,
             &[
@@ -68,23 +68,12 @@ fn an_election_is_logged_cosigned_and_verified_by_a_citizen() {
                 "OK: verified",
             ],
         );
-        let scan_hash = document_hash(&shown.stdout);
         let scan = night.file(&format!("scan-{precinct}.svg"));
-        std::fs::write(&scan, night.get(&format!("blob/{scan_hash}"))).unwrap();
-        citizen
-            .run(&[
-                "inclusion",
-                "--precinct",
-                &precinct,
-                "--kind",
-                "protocol",
-                "--document",
-                path(&scan),
-            ])
-            .expect(
-                0,
-                &[&format!("matches document 1 of entry {}", record["index"])],
-            );
+        std::fs::write(&scan, night.get(&format!("blob/{}", scan_hash(&shown)))).unwrap();
+        citizen.protocol(&precinct, Some(&scan)).expect(
+            0,
+            &[&format!("matches document 1 of entry {}", record["index"])],
+        );
     }
 
     // A proof bundle, checked with no network at all.
@@ -110,20 +99,4 @@ fn an_election_is_logged_cosigned_and_verified_by_a_citizen() {
     for w in &mut night.witnesses {
         assert!(w.daemon.take().unwrap().stop().success());
     }
-}
-
-/// The SHA-256 on the `document:` line `verifier inclusion` prints for a protocol.
-fn document_hash(stdout: &str) -> String {
-    let line = stdout
-        .lines()
-        .find(|l| l.trim_start().starts_with("document:"))
-        .expect("the protocol references its scan");
-    line.rsplit("SHA-256 ").next().unwrap().trim().to_string()
-}
-
-/// The number printed just before `words`.
-fn count_before(text: &str, words: &str) -> u64 {
-    let before = &text[..text.find(words).expect("the words")];
-    let number = before.rsplit(' ').next().expect("a number");
-    number.parse().expect("a count")
 }
