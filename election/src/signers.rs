@@ -126,4 +126,18 @@ mod tests {
         keys.remember(&bad_key);
         assert_eq!(keys.len(), 1);
     }
+
+    #[test]
+    fn no_more_than_capacity_keys_are_kept() {
+        let keys = SignerKeys::new();
+        for n in 0..=SignerKeys::CAPACITY as u32 {
+            let mut seed = [0u8; 32];
+            seed[..4].copy_from_slice(&n.to_le_bytes());
+            keys.remember(&SigningKey::from_bytes(&seed).verifying_key().to_bytes());
+        }
+        assert_eq!(keys.len(), SignerKeys::CAPACITY);
+        // A key beyond the bound still verifies, decompressed each time.
+        keys.verify(&record(200, 1)).unwrap();
+        assert_eq!(keys.len(), SignerKeys::CAPACITY);
+    }
 }
