@@ -17,6 +17,7 @@ pub mod record;
 pub mod records;
 pub mod signers;
 pub mod tally;
+pub mod time;
 
 pub use record::{Record, RecordError};
 pub use records::{Body, Kind};

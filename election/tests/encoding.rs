@@ -77,7 +77,7 @@ fn every_kind_has_a_stable_number_and_name() {
         assert_eq!(Kind::from_name(kind.name()), Some(kind));
     }
     assert_eq!(Kind::from_code(0), None);
-    assert_eq!(Kind::from_code(16), None);
+    assert_eq!(Kind::from_code(17), None);
 }
 
 /// A tiny CBOR writer for hand-made, non-canonical inputs.
@@ -266,10 +266,10 @@ fn envelope_is_strict() {
     version2[2] = 0x02;
     assert_eq!(Record::from_bytes(&version2), Err(RecordError::Version(2)));
     let mut unknown = bytes.clone();
-    unknown[4] = 0x10;
+    unknown[4] = 0x11;
     assert_eq!(
         Record::from_bytes(&unknown),
-        Err(RecordError::UnknownKind(16))
+        Err(RecordError::UnknownKind(17))
     );
     // A body decoded under the wrong kind is malformed, not misread.
     let mut wrong_kind = bytes.clone();

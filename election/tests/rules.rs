@@ -4,7 +4,11 @@
 use ed25519_dalek::SigningKey;
 use election::audit::{AuditConfig, AuditReport, Auditor, Rule, checks};
 use election::records::*;
+use election::time::WitnessedCheckpoint;
 use election::{Body, Record};
+
+#[path = "rules/keys_and_time.rs"]
+mod keys_and_time;
 
 const ELECTION: &str = "test-election";
 const T0: u64 = 1_800_000_000;
@@ -199,16 +203,22 @@ fn sign(time: u64, body: Body, key: &SigningKey) -> Record {
     Record::sign(ELECTION, time, body, key)
 }
 
-fn audit_with(extra: Vec<Record>, now: Option<u64>) -> AuditReport {
-    let mut a = Auditor::new(AuditConfig {
-        root_key: root().verifying_key().to_bytes(),
+/// The audit of this election: the log's key and its witnesses are those of
+/// [`keys_and_time::policy`].
+fn config() -> AuditConfig {
+    AuditConfig {
         election: Some(ELECTION.into()),
-        complaint_deadline: None,
-    });
+        policy: Some(std::sync::Arc::new(keys_and_time::policy())),
+        ..AuditConfig::new(root().verifying_key().to_bytes())
+    }
+}
+
+fn audit_with(extra: Vec<Record>, at: Option<&WitnessedCheckpoint>) -> AuditReport {
+    let mut a = Auditor::new(config());
     for (i, r) in setup().into_iter().chain(extra).enumerate() {
         a.push(i as u64, &r.to_bytes());
     }
-    a.report(now)
+    a.report(at)
 }
 
 fn audit(extra: Vec<Record>) -> AuditReport {
@@ -247,18 +257,14 @@ fn the_setup_and_clean_precincts_raise_nothing() {
 
 #[test]
 fn record_malformed_unknown_kind_signature_and_election() {
-    let mut a = Auditor::new(AuditConfig {
-        root_key: root().verifying_key().to_bytes(),
-        election: Some(ELECTION.into()),
-        complaint_deadline: None,
-    });
+    let mut a = Auditor::new(config());
     for (i, r) in setup().into_iter().enumerate() {
         a.push(i as u64, &r.to_bytes());
     }
     assert_eq!(a.push(100, b"not a record")[0].rule, Rule::RecordMalformed);
     let good = sign(T0 + 14 * HOUR, Body::PrecinctProtocol(protocol(1)), &pc(1)).to_bytes();
     let mut unknown = good.clone();
-    unknown[4] = 0x10; // kind 16
+    unknown[4] = 0x11; // kind 17
     assert_eq!(a.push(101, &unknown)[0].rule, Rule::RecordUnknownKind);
     let mut forged = good.clone();
     let last = forged.len() - 1;
@@ -314,7 +320,8 @@ fn signer_authorized() {
             "{what}"
         );
     }
-    // Revoked from T0: a record signed before still counts, one signed after does not.
+    // Revocation by position: a record logged before the revocation counts; one logged
+    // after does not, whatever time it claims (`keys_and_time` has the rest of the rules).
     let revoke = sign(
         T0,
         Body::KeyRevocation(KeyRevocation {
@@ -324,13 +331,17 @@ fn signer_authorized() {
         }),
         &cec(),
     );
-    let before = sign(T0 + HOUR - 1, Body::PrecinctProtocol(protocol(1)), &pc(1));
-    assert_eq!(rules(&audit(vec![revoke.clone(), before])), vec![]);
-    let after = sign(T0 + HOUR, Body::PrecinctProtocol(protocol(1)), &pc(1));
+    let protocol_at = |time| sign(time, Body::PrecinctProtocol(protocol(1)), &pc(1));
     assert_eq!(
-        rules(&audit(vec![revoke, after])),
-        vec![Rule::SignerAuthorized]
+        rules(&audit(vec![protocol_at(T0 + 2 * HOUR), revoke.clone()])),
+        vec![]
     );
+    for backdated in [T0 + HOUR, T0 - HOUR] {
+        assert_eq!(
+            rules(&audit(vec![revoke.clone(), protocol_at(backdated)])),
+            vec![Rule::SignerAuthorized]
+        );
+    }
     // A territorial key covers its territory's precincts (complaint filings), not others'.
     let filing = |p| {
         Body::ComplaintFiled(ComplaintFiled {
@@ -556,11 +567,7 @@ fn annulment_by_cec() {
         "an unlawful annulment is not applied"
     );
     // The ledger refuses it at the door.
-    let a = Auditor::new(AuditConfig {
-        root_key: root().verifying_key().to_bytes(),
-        election: None,
-        complaint_deadline: None,
-    });
+    let a = Auditor::new(AuditConfig::new(root().verifying_key().to_bytes()));
     assert_eq!(
         a.check_admission(&annul(&root()).to_bytes()).map(|_| ()),
         Ok(())
@@ -601,72 +608,6 @@ fn final_matches_tally() {
 }
 
 #[test]
-fn complaint_deadline() {
-    let filed = sign(
-        T0 + 2 * HOUR,
-        Body::ComplaintFiled(ComplaintFiled {
-            complaint: "C1".into(),
-            filed_with: "t1".into(),
-            category: ComplaintCategory::Counting,
-            precinct: Some(1),
-            subject: "s".into(),
-            documents: vec![],
-        }),
-        &complaints(),
-    );
-    let decided = |after| {
-        sign(
-            T0 + 2 * HOUR + after,
-            Body::ComplaintDecision(ComplaintDecision {
-                complaint: "C1".into(),
-                decided_by: Decider::Commission,
-                decider_name: "t1".into(),
-                outcome: Outcome::Rejected,
-                documents: vec![],
-            }),
-            &tc(1),
-        )
-    };
-    assert_eq!(
-        rules(&audit(vec![filed.clone(), decided(72 * HOUR)])),
-        vec![]
-    );
-    assert_eq!(
-        rules(&audit(vec![filed.clone(), decided(72 * HOUR + 1)])),
-        vec![Rule::ComplaintDeadline]
-    );
-    // Undecided: overdue only once the deadline has passed at the audit's "now".
-    assert_eq!(
-        rules(&audit_with(
-            vec![filed.clone()],
-            Some(T0 + 2 * HOUR + 72 * HOUR)
-        )),
-        vec![]
-    );
-    assert_eq!(
-        rules(&audit_with(
-            vec![filed.clone()],
-            Some(T0 + 2 * HOUR + 72 * HOUR + 1)
-        )),
-        vec![Rule::ComplaintDeadline]
-    );
-    // The deadline is configurable.
-    let mut a = Auditor::new(AuditConfig {
-        root_key: root().verifying_key().to_bytes(),
-        election: None,
-        complaint_deadline: Some(48 * HOUR),
-    });
-    for (i, r) in setup()
-        .into_iter()
-        .chain([filed, decided(50 * HOUR)])
-        .enumerate()
-    {
-        a.push(i as u64, &r.to_bytes());
-    }
-    assert_eq!(a.report(None).findings[0].rule, Rule::ComplaintDeadline);
-}
-
-#[test]
 fn finance_statement_balance() {
     let statement = |closing| BankStatement {
         filer: "p".into(),
@@ -699,11 +640,7 @@ fn finance_statement_balance() {
 
 #[test]
 fn admission_accepts_only_what_may_be_logged() {
-    let mut a = Auditor::new(AuditConfig {
-        root_key: root().verifying_key().to_bytes(),
-        election: Some(ELECTION.into()),
-        complaint_deadline: None,
-    });
+    let mut a = Auditor::new(config());
     for (i, r) in setup().into_iter().enumerate() {
         a.push(i as u64, &r.to_bytes());
     }
@@ -788,7 +725,8 @@ mod extremes {
                 sign(time, Body::Turnout(Turnout { precinct: 1, hour, identified: values[5] }), &root()),
                 sign(time, Body::FinalResult(f), &root()),
             ];
-            let report = audit_with(records, Some(time));
+            let at = keys_and_time::witnessed(1_000, time, time);
+            let report = audit_with(records, Some(&at));
             prop_assert!(report.entries > 0);
         }
     }

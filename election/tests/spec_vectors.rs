@@ -230,6 +230,13 @@ fn examples() -> Vec<(u8, Body)> {
                 document: Some(doc("final protocol")),
             }),
         ),
+        (
+            // The log's key of the tlog vectors (seed 11..) logs its cosigned checkpoint.
+            0x11,
+            Body::LogCheckpoint(LogCheckpoint {
+                note: include_str!("../../spec/vectors/checkpoint-cosigned.txt").into(),
+            }),
+        ),
     ]
 }
 
@@ -254,7 +261,7 @@ fn vectors() -> String {
         })
         .collect();
     let doc = json!({
-        "description": "One signed record of each kind, election '2026-11-29-parliamentary', time 1795960800. Keys derive from the given seeds (tests only). Root key seed: 01.., CEC operator: 02.., precinct commission: 13.., urn: 14.., identification device: 15.., complaints office: 16.., territorial commission: 17.., finance office: 18...",
+        "description": "One signed record of each kind, election '2026-11-29-parliamentary', time 1795960800. Keys derive from the given seeds (tests only). Root key seed: 01.., CEC operator: 02.., precinct commission: 13.., urn: 14.., identification device: 15.., complaints office: 16.., territorial commission: 17.., finance office: 18.., the log (its checkpoint record, the note of checkpoint-cosigned.txt): 11...",
         "signing_context": "shailoo-ledger/record/v1\\n",
         "records": records,
     });

@@ -45,6 +45,8 @@ pub struct AppState {
     pub upper_tiles: Arc<UpperTiles>,
     /// Admitted signers' keys, decompressed once (the sequencer's gate keeps them).
     pub signers: Arc<election::signers::SignerKeys>,
+    /// The window a record's claimed time must lie in around this server's clock.
+    pub time_window: election::time::TimeWindow,
 }
 
 type Shared = State<Arc<AppState>>;
@@ -298,6 +300,7 @@ async fn submit(
     let entry = body.to_vec();
     let verified = election::audit::Gate::verified_record(&entry, &s.signers);
     let record = verified.map_err(|f| refused(Refusal::Refused(f)))?;
+    admissible_here(&record, s.time_window).map_err(|f| refused(Refusal::Refused(f)))?;
     let (reply, answer) = oneshot::channel();
     s.submit
         .try_send(Submission {
@@ -336,6 +339,33 @@ async fn submit(
     Ok(Json(answer).into_response())
 }
 
+/// What only the door can check: the claimed time against this server's clock, and that
+/// nobody but the log itself appends a log checkpoint (a replayed one would make an honest log
+/// look as if it logged a checkpoint twice).
+fn admissible_here(
+    record: &election::Record,
+    window: election::time::TimeWindow,
+) -> Result<(), election::audit::Finding> {
+    let finding = |rule, message: String| election::audit::Finding {
+        rule,
+        index: None,
+        precinct: record.body.precinct(),
+        message,
+    };
+    if record.kind() == election::Kind::LogCheckpoint {
+        return Err(finding(
+            Rule::SignerAuthorized,
+            "log-checkpoint records are appended by the log itself, never submitted".into(),
+        ));
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    window
+        .check(record.time, election::time::LoggedInterval::at(now))
+        .map_err(|e| finding(Rule::RecordTime, format!("{e} (this ledger's clock)")))
+}
+
 /// The answer for a refused record.
 fn refused(refusal: Refusal) -> ApiError {
     match refusal {
@@ -353,6 +383,7 @@ fn refused(refusal: Refusal) -> ApiError {
                 Rule::RecordUnknownKind => (StatusCode::BAD_REQUEST, "unknown-kind"),
                 Rule::RecordSignature => (StatusCode::BAD_REQUEST, "bad-signature"),
                 Rule::RecordElection => (StatusCode::BAD_REQUEST, "wrong-election"),
+                Rule::RecordTime => (StatusCode::BAD_REQUEST, "time-out-of-window"),
                 _ => (StatusCode::FORBIDDEN, "not-authorized"),
             };
             ApiError {

@@ -102,6 +102,7 @@ pub async fn run(opts: BenchOptions) -> Result<String, String> {
         &Config {
             precincts,
             seed: 1,
+            signed_at: Some(crate::simulate::unix_now()),
             ..Config::default()
         },
         root.signing_key(),
@@ -174,8 +175,9 @@ pub async fn run(opts: BenchOptions) -> Result<String, String> {
         eprintln!("growing the log by {growth} more records…");
         let started = Instant::now();
         let election = e.election.clone();
+        let start = crate::simulate::unix_now();
         load::submit_all(&url, growth, opts.concurrency, move |n| {
-            growth::report(&election, &office, n).to_bytes()
+            growth::report(&election, &office, n, start).to_bytes()
         })
         .await?;
         Some(started.elapsed())

@@ -59,6 +59,30 @@ pub struct Config {
     pub max_batch: usize,
     /// Submissions waiting beyond this many are refused with 429.
     pub max_pending: usize,
+    /// How far ahead of this server's clock a record's claimed time may be (seconds).
+    #[serde(default = "default_max_ahead")]
+    pub max_ahead_s: u64,
+    /// How far behind it may be: the offline lag (seconds).
+    #[serde(default = "default_max_behind")]
+    pub max_behind_s: u64,
+}
+
+fn default_max_ahead() -> u64 {
+    election::time::DEFAULT_MAX_AHEAD
+}
+
+fn default_max_behind() -> u64 {
+    election::time::DEFAULT_MAX_BEHIND
+}
+
+impl Config {
+    /// The admission window for records' claimed times (`spec/records.md` §6).
+    pub fn time_window(&self) -> election::time::TimeWindow {
+        election::time::TimeWindow {
+            max_ahead: self.max_ahead_s,
+            max_behind: self.max_behind_s,
+        }
+    }
 }
 
 pub struct LogDir {

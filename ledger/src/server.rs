@@ -6,7 +6,7 @@ use crate::db::{self, SignedTree};
 use crate::logdir::{self, Config, DirError, LogDir};
 use crate::sequencer::{Sequencer, sign_checkpoint};
 use crate::storage::{FsStorage, Storage};
-use crate::witnessing::{Published, WITNESS_TIMEOUT, Witnessing};
+use crate::witnessing::{LogCheckpoints, Published, WITNESS_TIMEOUT, Witnessing};
 use election::audit::Gate;
 use std::future::Future;
 use std::path::Path;
@@ -60,6 +60,8 @@ pub fn init(dir: &Path, origin: &str, root_vkey: Option<&str>) -> Result<Created
         batch_interval_ms: 1000,
         max_batch: 20_000,
         max_pending: 100_000,
+        max_ahead_s: election::time::DEFAULT_MAX_AHEAD,
+        max_behind_s: election::time::DEFAULT_MAX_BEHIND,
     };
     d.save_config(&config)?;
     let storage = FsStorage::new(d.public_path()).map_err(|source| DirError::Io {
@@ -119,7 +121,16 @@ pub async fn serve(
     let gate = Gate::new(
         logdir::root_public_key(&config)?,
         Some(config.election.clone()),
-    );
+    )
+    .with_log_keys(vec![key.verifier().public_key()]);
+    let log_checkpoints = if config.quorum > 0 {
+        let conn = db::open(&d.db_path())?;
+        let records = LogCheckpoints::recover(&config.election, key.clone(), &conn, &*storage)
+            .map_err(|e| DirError::Invalid(format!("the log's checkpoint records: {e}")))?;
+        Some(records)
+    } else {
+        None
+    };
     let signers = gate.signers();
     let sequencer = Sequencer::recover(
         config.origin.clone(),
@@ -165,6 +176,7 @@ pub async fn serve(
             .build()
             .map_err(|e| std::io::Error::other(e.to_string()))?,
         published: published_tx,
+        log_checkpoints: log_checkpoints.map(|c| (c, submit_tx.downgrade())),
     };
     let witness_task = tokio::spawn(witnessing.run(signed_rx));
 
@@ -175,6 +187,7 @@ pub async fn serve(
         published: published_rx,
         upper_tiles: Default::default(),
         signers,
+        time_window: config.time_window(),
     });
     // The browser viewer at `/`, and the log's trust policy at `/policy` when it has one.
     let app = router(state)

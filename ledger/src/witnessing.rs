@@ -6,18 +6,25 @@
 //! there. Once `quorum` witnesses have cosigned, the checkpoint with their cosignatures is
 //! published at `/checkpoint`. With fewer, the previous checkpoint stays published: clients
 //! accept only quorum-cosigned checkpoints, and the log keeps trying with the next batch.
+//!
+//! A published checkpoint is then appended to the log itself, as a `log-checkpoint` record
+//! ([`LogCheckpoints`]): the witnesses' timestamps on it are what every entry's witnessed
+//! time is computed from (`spec/records.md` §6).
 
 use crate::db::{self, SignedTree};
 use crate::logdir::WitnessConfig;
+use crate::sequencer::{Answer, Submission};
 use crate::storage::{Storage, StorageTiles};
+use election::records::{Body, LogCheckpoint};
 use rusqlite::Connection;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tlog::keys::SignerKey;
 use tlog::keys::VerifierKey;
 use tlog::note::{Note, NoteSignature, NoteVerifier};
 use tlog::tile::TileHashReader;
 use tlog::witness::{AddCheckpointRequest, AddCheckpointResponse};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, oneshot, watch};
 
 /// The published checkpoint, as clients see it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,6 +40,10 @@ pub struct Witnessing {
     pub conn: Arc<Mutex<Connection>>,
     pub client: reqwest::Client,
     pub published: watch::Sender<Published>,
+    /// Where published checkpoints are appended as records, and the way into the sequencer
+    /// (weak: it must not keep the sequencer running once the server stops). `None` for a
+    /// log without witnesses: its checkpoints attest no time.
+    pub log_checkpoints: Option<(LogCheckpoints, mpsc::WeakSender<Submission>)>,
 }
 
 impl Witnessing {
@@ -98,6 +109,9 @@ impl Witnessing {
                 checkpoint: checkpoint.to_vec(),
             });
             tracing::info!("published checkpoint of size {size}");
+            if let Some((records, sequencer)) = &self.log_checkpoints {
+                records.append_if_new(size, checkpoint, sequencer);
+            }
         }
         Ok(())
     }
@@ -205,3 +219,161 @@ pub const RETRY_INTERVAL: Duration = Duration::from_secs(2);
 
 /// How long a witness may take to answer.
 pub const WITNESS_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The log's own checkpoint records: each published checkpoint is appended as a
+/// `log-checkpoint` record signed by the log's key, if it contains a record that no checkpoint
+/// logged before contains. So an idle log appends nothing, and the last records of a busy
+/// spell are covered by one more checkpoint record once they are published.
+pub struct LogCheckpoints {
+    election: String,
+    key: SignerKey,
+    state: Arc<Mutex<Logged>>,
+}
+
+/// The newest checkpoint record.
+#[derive(Clone, Copy, Debug, Default)]
+struct Logged {
+    /// The size of the checkpoint it holds.
+    size: u64,
+    /// Where it is in the log.
+    index: Option<u64>,
+    /// Whether one is being sequenced now.
+    in_flight: bool,
+}
+
+impl LogCheckpoints {
+    /// Finds the newest checkpoint record in the log, if any.
+    pub fn recover(
+        election: &str,
+        key: SignerKey,
+        conn: &Connection,
+        storage: &dyn Storage,
+    ) -> Result<LogCheckpoints, String> {
+        let code = election::Kind::LogCheckpoint.code();
+        let last = db::indexes_of_kinds(conn, &[code])
+            .map_err(|e| e.to_string())?
+            .last()
+            .copied();
+        let mut logged = Logged::default();
+        if let Some(index) = last {
+            let tree = db::load_tree(conn)
+                .map_err(|e| e.to_string())?
+                .ok_or("the log has no signed tree")?;
+            let width = u64::from(tlog::tile::TILE_WIDTH);
+            let bundle = crate::sequencer::read_bundle(storage, index / width, tree.size)?;
+            let entry = &bundle[(index % width) as usize];
+            let record = election::Record::from_bytes(entry)
+                .map_err(|e| format!("checkpoint record {index}: {e}"))?;
+            let Body::LogCheckpoint(c) = record.body else {
+                return Err(format!(
+                    "entry {index} is indexed as a checkpoint record but is not one"
+                ));
+            };
+            let note = Note::parse(c.note.as_bytes()).map_err(|e| e.to_string())?;
+            let checkpoint = tlog::Checkpoint::parse(&note.text).map_err(|e| e.to_string())?;
+            logged.size = checkpoint.size;
+            logged.index = Some(index);
+        }
+        Ok(LogCheckpoints {
+            election: election.to_string(),
+            key,
+            state: Arc::new(Mutex::new(logged)),
+        })
+    }
+
+    /// Whether the checkpoint of `size` contains a record no logged checkpoint contains: one
+    /// of the entries from the last logged checkpoint's size on that is not the checkpoint
+    /// record itself.
+    fn is_new(logged: &Logged, size: u64) -> bool {
+        let own = logged
+            .index
+            .is_some_and(|i| (logged.size..size).contains(&i));
+        size > logged.size && size - logged.size > u64::from(own)
+    }
+
+    /// Appends the published checkpoint of `size` as a record, if it is new (see
+    /// [`LogCheckpoints::is_new`]) and no other is being sequenced. Does not wait for it.
+    fn append_if_new(
+        &self,
+        size: u64,
+        checkpoint: &[u8],
+        sequencer: &mpsc::WeakSender<Submission>,
+    ) {
+        {
+            let mut logged = self.state.lock().expect("checkpoint records lock");
+            if logged.in_flight || !LogCheckpoints::is_new(&logged, size) {
+                return;
+            }
+            logged.in_flight = true;
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let body = Body::LogCheckpoint(LogCheckpoint {
+            note: String::from_utf8_lossy(checkpoint).into_owned(),
+        });
+        let record = election::Record::sign(&self.election, now, body, self.key.signing_key());
+        let (reply, answer) = oneshot::channel::<Answer>();
+        let submission = Submission {
+            entry: record.to_bytes(),
+            record,
+            reply,
+        };
+        let state = self.state.clone();
+        let sent = sequencer
+            .upgrade()
+            .is_some_and(|tx| tx.try_send(submission).is_ok());
+        if !sent {
+            // Stopping, or the queue is full: the next publication tries again.
+            state.lock().expect("checkpoint records lock").in_flight = false;
+            return;
+        }
+        tokio::spawn(async move {
+            let index = match answer.await {
+                Ok(Ok(sequenced)) => Some(sequenced.index),
+                Ok(Err(crate::sequencer::Refusal::Duplicate(index))) => Some(index),
+                Ok(Err(crate::sequencer::Refusal::Refused(f))) => {
+                    tracing::error!("the log's own checkpoint record was refused: {}", f.message);
+                    None
+                }
+                Err(_) => None,
+            };
+            let mut logged = state.lock().expect("checkpoint records lock");
+            logged.in_flight = false;
+            if let Some(index) = index {
+                logged.size = size;
+                logged.index = Some(index);
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_checkpoint_is_new_when_it_holds_a_record_beyond_the_last_logged_one() {
+        let none = Logged::default();
+        assert!(!LogCheckpoints::is_new(&none, 0));
+        assert!(LogCheckpoints::is_new(&none, 5));
+        // Checkpoint of size 5 logged at index 7.
+        let logged = Logged {
+            size: 5,
+            index: Some(7),
+            in_flight: false,
+        };
+        assert!(!LogCheckpoints::is_new(&logged, 5));
+        // Entries 5 and 6 are records: new.
+        assert!(LogCheckpoints::is_new(&logged, 6));
+        assert!(LogCheckpoints::is_new(&logged, 8));
+        // Logged right at its size: the next checkpoint holds only that record.
+        let at_size = Logged {
+            size: 8,
+            index: Some(8),
+            in_flight: false,
+        };
+        assert!(!LogCheckpoints::is_new(&at_size, 9));
+        assert!(LogCheckpoints::is_new(&at_size, 10));
+    }
+}

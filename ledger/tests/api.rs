@@ -67,6 +67,7 @@ fn submit_read_verify_restart() {
             seed: 3,
             precincts: 20,
             anomalies: vec![Anomaly::UnenrolledSigner],
+            signed_at: Some(ledger::simulate::unix_now()),
             ..Config::default()
         },
         root.signing_key(),
@@ -123,7 +124,7 @@ fn submit_read_verify_restart() {
         );
         let other_election = Record::sign(
             "another-election",
-            1,
+            e.records[0].time,
             e.records[0].body.clone(),
             root.signing_key(),
         );
@@ -283,9 +284,8 @@ fn submit_read_verify_restart() {
         // The log's entries pass the election audit: the log holds the clean election.
         let report = audit(
             AuditConfig {
-                root_key: root.verifier().public_key(),
                 election: Some(e.election.clone()),
-                complaint_deadline: None,
+                ..AuditConfig::new(root.verifier().public_key())
             },
             accepted.iter().map(|(_, b)| b.as_slice()),
         );

@@ -96,7 +96,7 @@ fn quorum_survives_a_witness_down_and_a_witness_key_stolen() {
     let submit = |n: u8, cosigned: bool| {
         let record = election::Record::sign(
             "2026-11-29-parliamentary",
-            1_795_000_000 + u64::from(n),
+            ledger::simulate::unix_now() + u64::from(n),
             enrollment(n),
             root.signing_key(),
         );
@@ -115,7 +115,8 @@ fn quorum_survives_a_witness_down_and_a_witness_key_stolen() {
     witnesses[2].stop(&rt);
     let b = submit(2, true).unwrap();
     let after_b = checkpoint().unwrap();
-    assert_eq!(after_b.checkpoint.size, b.index + 1);
+    // (The log's own record of that checkpoint may follow it: `spec/records.md` §6.)
+    assert!(after_b.checkpoint.size > b.index);
     let mut names: Vec<&str> = after_b.cosigners.iter().map(|(n, _)| n.as_str()).collect();
     names.sort();
     assert_eq!(names, ["w1", "w2"]);
@@ -130,10 +131,7 @@ fn quorum_survives_a_witness_down_and_a_witness_key_stolen() {
         matches!(refused, Err(ClientError::Refused(ref r)) if r.code == "not-published"),
         "{refused:?}"
     );
-    assert_eq!(
-        checkpoint().unwrap().checkpoint.size,
-        after_b.checkpoint.size
-    );
+    assert!(checkpoint().unwrap().checkpoint.size <= c.index);
 
     // A witness comes back: publication resumes without any new record to prompt it.
     witnesses[1] = Witness::start(&rt, &tmp.path().join("w2"), &w2_addr.to_string());

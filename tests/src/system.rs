@@ -170,12 +170,41 @@ impl ElectionNight {
         let run = ledger(&args);
         run.expect(0, &["records accepted"]);
         let accepted = count_before(&run.stdout, " records accepted");
-        let size = self.wait_published(accepted).size;
+        self.wait_published(accepted);
+        let size = self.wait_settled().size;
+        let checkpoint_records = crate::operator::entries(&self.public())
+            .iter()
+            .filter(|e| is_log_checkpoint(e))
+            .count() as u64;
         assert_eq!(
-            size, accepted,
-            "the log holds what was accepted, and nothing else"
+            size,
+            accepted + checkpoint_records,
+            "the log holds what was accepted and its own checkpoint records, nothing else"
         );
         Simulated { run, size }
+    }
+
+    /// Waits (up to a minute) until the log is settled: its published checkpoint's last entry
+    /// is the log's own record of the checkpoint just before it, so it appends nothing more
+    /// until a new record arrives (`spec/records.md` §6).
+    pub fn wait_settled(&self) -> Checkpoint {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let published = self.published();
+            let last = crate::operator::last_entry(&self.public());
+            let settled =
+                last.and_then(|e| logged_checkpoint_size(&e)) == published.size.checked_sub(1);
+            if settled {
+                return published;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the log did not settle at size {}; the ledger said:\n{}",
+                published.size,
+                self.ledger.as_ref().map(Daemon::stderr).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// The policy trusting this log at `url`, its three witnesses with quorum 2 of 3, and the
@@ -273,6 +302,21 @@ impl Drop for ElectionNight {
             w.daemon.take();
         }
     }
+}
+
+/// Whether an entry is the log's own record of a checkpoint.
+pub fn is_log_checkpoint(entry: &[u8]) -> bool {
+    logged_checkpoint_size(entry).is_some()
+}
+
+/// The size of the checkpoint an entry records, if it is the log's record of one.
+fn logged_checkpoint_size(entry: &[u8]) -> Option<u64> {
+    let record = election::Record::from_bytes(entry).ok()?;
+    let election::Body::LogCheckpoint(c) = record.body else {
+        return None;
+    };
+    let note = tlog::note::Note::parse(c.note.as_bytes()).ok()?;
+    Some(Checkpoint::parse(&note.text).ok()?.size)
 }
 
 /// What `ledger simulate` printed, and the log's size once it is all published.

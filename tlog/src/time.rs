@@ -1,4 +1,62 @@
-//! Cosignature timestamps (seconds since the Unix epoch) as calendar dates, for people.
+//! Time in a transparency log: cosignature timestamps as calendar dates, for people, and
+//! the **witnessed time** of a checkpoint — what a quorum of witnesses attests about when the
+//! tree it names existed.
+//!
+//! A cosignature on a checkpoint at time T says "at T, this is the largest tree I have seen"
+//! (c2sp.org/tlog-cosignature). Any single witness's clock may be wrong or its key stolen, so
+//! a time counts only when the witnesses that vouch for it satisfy the trust policy's quorum —
+//! the same assumption every verifier already makes about checkpoints. From one checkpoint's
+//! cosignatures that gives two times ([`WitnessedTime`]): a quorum had seen the tree by the
+//! first (every entry in it was logged no later), and a quorum still saw it as the newest at
+//! the second (no entry beyond it was logged earlier).
+
+use crate::policy::Policy;
+
+/// What a quorum of witnesses attests about when a checkpoint's tree existed (Unix seconds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WitnessedTime {
+    /// The earliest time by which witnesses satisfying the quorum had cosigned the checkpoint:
+    /// every entry the tree contains was logged no later than this.
+    pub contained_by: u64,
+    /// The latest time at which witnesses satisfying the quorum cosigned the checkpoint as the
+    /// largest tree they had seen: no entry beyond the tree was logged before this.
+    pub newest_at: u64,
+}
+
+/// The witnessed time of a checkpoint from its verified cosignatures (`(witness name, time)`,
+/// as [`crate::policy::VerifiedCheckpoint::cosigners`] lists them), or `None` if they do not
+/// satisfy the quorum or the policy needs no witness (`quorum none` attests no time).
+///
+/// `contained_by` is the smallest T such that the witnesses that cosigned at or before T
+/// satisfy the quorum; `newest_at` the largest T such that those that cosigned at or after T
+/// do. With a k-of-n group these are the k-th earliest and the k-th latest timestamps: fewer
+/// than k wrong clocks cannot move either.
+pub fn witnessed_time(policy: &Policy, cosigners: &[(String, u64)]) -> Option<WitnessedTime> {
+    if policy.quorum_name() == "none" {
+        return None;
+    }
+    let mut times: Vec<u64> = cosigners.iter().map(|&(_, t)| t).collect();
+    times.sort_unstable();
+    times.dedup();
+    let satisfied = |keep: &dyn Fn(u64) -> bool| {
+        let names: Vec<&str> = cosigners
+            .iter()
+            .filter(|&&(_, t)| keep(t))
+            .map(|(n, _)| n.as_str())
+            .collect();
+        policy.quorum_satisfied(&names)
+    };
+    let contained_by = times.iter().copied().find(|&t| satisfied(&|c| c <= t))?;
+    let newest_at = times
+        .iter()
+        .rev()
+        .copied()
+        .find(|&t| satisfied(&|c| c >= t))?;
+    Some(WitnessedTime {
+        contained_by,
+        newest_at,
+    })
+}
 
 /// The UTC calendar date and time of `seconds` since 1970-01-01:
 /// (year, month, day, hour, minute, second), proleptic Gregorian.
@@ -27,6 +85,53 @@ pub fn rfc3339(seconds: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keys::{ALG_COSIGNATURE_V1, VerifierKey};
+
+    fn policy(quorum: &str) -> Policy {
+        let mut p = Policy::default();
+        for (i, name) in ["w1", "w2", "w3"].into_iter().enumerate() {
+            let public = ed25519_dalek::SigningKey::from_bytes(&[i as u8 + 1; 32]).verifying_key();
+            let key = VerifierKey::new(name, ALG_COSIGNATURE_V1, public.as_bytes()).unwrap();
+            p.add_witness(name, key, None).unwrap();
+        }
+        p.add_group("two", 2, &["w1", "w2", "w3"]).unwrap();
+        p.set_quorum(quorum).unwrap();
+        p
+    }
+
+    fn cosigned(times: &[(&str, u64)]) -> Vec<(String, u64)> {
+        times.iter().map(|&(n, t)| (n.to_string(), t)).collect()
+    }
+
+    #[test]
+    fn a_quorum_of_two_takes_the_second_earliest_and_second_latest_time() {
+        let p = policy("two");
+        // w3's clock is a day ahead: it moves neither time.
+        let all = cosigned(&[("w1", 100), ("w2", 104), ("w3", 86_500)]);
+        let w = witnessed_time(&p, &all).unwrap();
+        assert_eq!((w.contained_by, w.newest_at), (104, 104));
+        // A clock far behind moves neither either.
+        let all = cosigned(&[("w1", 3), ("w2", 100), ("w3", 102)]);
+        let w = witnessed_time(&p, &all).unwrap();
+        assert_eq!((w.contained_by, w.newest_at), (100, 100));
+        let honest = cosigned(&[("w1", 100), ("w2", 101), ("w3", 103)]);
+        let w = witnessed_time(&p, &honest).unwrap();
+        assert_eq!((w.contained_by, w.newest_at), (101, 101));
+    }
+
+    #[test]
+    fn no_time_without_a_quorum_or_without_witnesses() {
+        assert_eq!(
+            witnessed_time(&policy("two"), &cosigned(&[("w1", 5)])),
+            None
+        );
+        assert_eq!(
+            witnessed_time(&policy("none"), &cosigned(&[("w1", 5)])),
+            None
+        );
+        let one = witnessed_time(&policy("w2"), &cosigned(&[("w1", 5), ("w2", 9)])).unwrap();
+        assert_eq!((one.contained_by, one.newest_at), (9, 9));
+    }
 
     #[test]
     fn known_dates() {

@@ -222,6 +222,12 @@ pub fn record_lines(r: &Record) -> Vec<String> {
                 list(&f.annulled)
             }
         )),
+        Body::LogCheckpoint(c) => {
+            add("the log's own record of a checkpoint it published, with its cosignatures (witnessed time):".into());
+            for line in c.note.lines() {
+                add(format!("  {line}"));
+            }
+        }
     }
     for d in r.body.documents() {
         out.push(format!("document: {}", document(d)));

@@ -138,6 +138,11 @@ enum Command {
         /// Also fetch every referenced document (scan) and check its size and SHA-256.
         #[arg(long)]
         documents: bool,
+        /// The complaint deadline in seconds, instead of the one the election definition
+        /// gives (the law gives 2 or 3 days: 172800 or 259200). Deadlines are judged on the
+        /// witnessed time of each entry, never on the time its signer claims.
+        #[arg(long, value_name = "SECONDS")]
+        complaint_deadline: Option<u64>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -240,10 +245,15 @@ fn run(cli: Cli) -> Outcome {
         Command::Audit {
             log,
             documents,
+            complaint_deadline,
             json,
             quiet,
         } => {
-            let options = commands::audit::AuditOptions { documents, quiet };
+            let options = commands::audit::AuditOptions {
+                documents,
+                quiet,
+                complaint_deadline,
+            };
             match online(&log, state_dir) {
                 Ok(o) => commands::audit::run(&o, options, json),
                 Err(f) => {

@@ -386,7 +386,7 @@ async function runAudit() {
     if (p) { p.value = a.read; p.nextElementSibling.textContent = `${t('progress')}: ${fmt(a.read)} / ${fmt(size)}`; }
   }
   a.rootOk = wv.tree_root(concat(leaves)) === state.cp.root;
-  a.report = JSON.parse(audit.report(state.lang));
+  a.report = JSON.parse(audit.report(state.lang, new TextEncoder().encode(state.checkpointText)));
   audit.free();
   a.done = true;
   if (location.hash.startsWith('#/tally')) pageTally();

@@ -460,6 +460,7 @@ pub fn rule_titles(lang: &str) -> String {
 #[wasm_bindgen]
 pub struct Audit {
     auditor: Auditor,
+    policy: std::sync::Arc<Policy>,
     next: u64,
 }
 
@@ -474,12 +475,13 @@ impl Audit {
             .ok_or_else(|| {
                 JsError::new("the policy has no root line: records cannot be audited")
             })?;
+        let policy = std::sync::Arc::new(policy);
         Ok(Audit {
             auditor: Auditor::new(AuditConfig {
-                root_key,
-                election: None,
-                complaint_deadline: None,
+                policy: Some(policy.clone()),
+                ..AuditConfig::new(root_key)
             }),
+            policy,
             next: 0,
         })
     }
@@ -498,9 +500,15 @@ impl Audit {
         Ok(leaves)
     }
 
-    /// The report so far: `{entries, election, definition, registry, findings, tally}`.
-    pub fn report(&self, lang: &str) -> String {
-        let report = self.auditor.report(None);
+    /// The report so far: `{entries, election, definition, registry, findings, tally}`, as of
+    /// `checkpoint` (the signed checkpoint audited: its witnessed time is the audit's "now").
+    pub fn report(&self, lang: &str, checkpoint: &[u8]) -> String {
+        let audited = self
+            .policy
+            .verify_checkpoint(checkpoint)
+            .ok()
+            .and_then(|v| election::time::WitnessedCheckpoint::of(&self.policy, &v));
+        let report = self.auditor.report(audited.as_ref());
         let mut precincts: Vec<_> = self.auditor.gate().precincts().values().collect();
         precincts.sort_by_key(|p| p.id);
         json!({

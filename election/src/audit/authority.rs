@@ -3,7 +3,7 @@
 
 use crate::record::Record;
 use crate::records::{Body, KeyEnrollment, Kind, PrecinctId, Role, Scope, TerritoryId};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// What signed a record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -12,6 +12,8 @@ pub enum Authority {
     Root,
     /// A key enrolled with this role.
     Enrolled(Role),
+    /// The log's own key: it signs only the log's checkpoint records.
+    Log,
 }
 
 impl Authority {
@@ -25,7 +27,8 @@ impl Authority {
 }
 
 /// The roles that may sign each kind, besides the root key (which may sign what the CEC
-/// signs). Annulments are checked by their own rule and listed here for completeness.
+/// signs). Annulments are checked by their own rule and listed here for completeness; the
+/// log's checkpoint records are signed by the log's key, never by a role.
 pub fn roles_for(kind: Kind) -> &'static [Role] {
     match kind {
         Kind::KeyEnrollment
@@ -52,6 +55,7 @@ pub fn roles_for(kind: Kind) -> &'static [Role] {
             Role::PrecinctCommission,
             Role::TerritorialCommission,
         ],
+        Kind::LogCheckpoint => &[],
     }
 }
 
@@ -61,32 +65,63 @@ struct Enrolled {
     scope: Scope,
     valid_from: u64,
     valid_until: u64,
-    revoked_from: Option<u64>,
 }
 
-/// The keys enrolled so far, under a pinned root key.
+/// The keys enrolled so far, under a pinned root key, and those revoked.
+///
+/// Authority follows **position in the log** (`spec/records.md` §3): a key is enrolled from
+/// its enrollment's entry on and revoked from its revocation's entry on, whatever times the
+/// records claim, so a stolen key cannot sign its way around a revocation by backdating. A
+/// revoked key is never enrolled again, and only the root key enrolls or revokes CEC
+/// operator keys.
 #[derive(Clone, Debug)]
 pub struct KeyRegistry {
     root: [u8; 32],
+    log_keys: Vec<[u8; 32]>,
     keys: HashMap<[u8; 32], Enrolled>,
+    /// Every key a revocation named, enrolled or not (a key may be revoked before anyone
+    /// enrolls it, and then never is).
+    revoked: HashSet<[u8; 32]>,
 }
 
 impl KeyRegistry {
     pub fn new(root: [u8; 32]) -> KeyRegistry {
         KeyRegistry {
             root,
+            log_keys: Vec::new(),
             keys: HashMap::new(),
+            revoked: HashSet::new(),
         }
+    }
+
+    /// The log's own public key(s): they sign the log's checkpoint records and nothing else.
+    pub fn with_log_keys(mut self, log_keys: Vec<[u8; 32]>) -> KeyRegistry {
+        self.log_keys = log_keys;
+        self
     }
 
     pub fn root(&self) -> [u8; 32] {
         self.root
     }
 
-    /// What `signer` is at `time`, or why it is nothing.
+    /// What `signer` is, at this point of the log, for a record claiming `time`; or why it is
+    /// nothing. A revocation already logged ends its authority whatever `time` says.
     pub fn authority(&self, signer: &[u8; 32], time: u64) -> Result<Authority, String> {
         if *signer == self.root {
             return Ok(Authority::Root);
+        }
+        if self.log_keys.contains(signer) {
+            return Ok(Authority::Log);
+        }
+        if self.revoked.contains(signer) {
+            let role = self
+                .keys
+                .get(signer)
+                .map_or("unenrolled", |k| k.role.name());
+            return Err(format!(
+                "key {} ({role}) was revoked earlier in the log; nothing it signs is admitted after its revocation, whatever time the record claims",
+                short(signer)
+            ));
         }
         let key = self
             .keys
@@ -101,18 +136,12 @@ impl KeyRegistry {
                 key.valid_until
             ));
         }
-        if let Some(revoked) = key.revoked_from.filter(|&r| time >= r) {
-            return Err(format!(
-                "key {} ({}) was revoked from {revoked}; it signed at {time}",
-                short(signer),
-                key.role.name()
-            ));
-        }
         Ok(Authority::Enrolled(key.role))
     }
 
-    /// Checks that the record's signer may sign a record of its kind for its precinct.
-    /// `territory` says which territory a precinct lies in (from the registry).
+    /// Checks that the record's signer may sign a record of its kind for its precinct, and
+    /// that an enrollment or revocation it signs is one its authority allows. `territory` says
+    /// which territory a precinct lies in (from the registry).
     pub fn authorize(
         &self,
         record: &Record,
@@ -120,8 +149,22 @@ impl KeyRegistry {
     ) -> Result<Authority, String> {
         let authority = self.authority(&record.signer, record.time)?;
         let kind = record.kind();
+        match (authority, kind) {
+            (Authority::Log, Kind::LogCheckpoint) => return Ok(authority),
+            (Authority::Log, _) => {
+                return Err(format!(
+                    "the log's key signs only the log's own checkpoints, not a {} record",
+                    kind.name()
+                ));
+            }
+            (_, Kind::LogCheckpoint) => {
+                return Err("only the log's own key may log a checkpoint".into());
+            }
+            _ => {}
+        }
+        self.key_management_allowed(authority, &record.body)?;
         let role = match authority {
-            Authority::Root => return Ok(authority),
+            Authority::Root | Authority::Log => return Ok(authority),
             Authority::Enrolled(role) => role,
         };
         // Annulments: any enrolled key gets this far; `annulment.by-cec` judges the role.
@@ -147,6 +190,46 @@ impl KeyRegistry {
         Ok(authority)
     }
 
+    /// The rules on what an enrollment or revocation may do, by whom.
+    fn key_management_allowed(&self, authority: Authority, body: &Body) -> Result<(), String> {
+        let by_root = authority == Authority::Root;
+        match body {
+            Body::KeyEnrollment(e) => {
+                let key = short(&e.key);
+                if e.key == self.root || self.log_keys.contains(&e.key) {
+                    return Err(format!(
+                        "key {key} is the root's or the log's own key; it cannot be enrolled"
+                    ));
+                }
+                if self.revoked.contains(&e.key) {
+                    return Err(format!(
+                        "key {key} was revoked; a revoked key is never enrolled again (enroll a new key)"
+                    ));
+                }
+                if let Some(k) = self.keys.get(&e.key) {
+                    return Err(format!(
+                        "key {key} is already enrolled as {}; to change its role or scope, revoke it and enroll a new key",
+                        k.role.name()
+                    ));
+                }
+                if e.role == Role::CecOperator && !by_root {
+                    return Err("only the CEC root key may enroll a CEC operator key".into());
+                }
+            }
+            Body::KeyRevocation(r) => {
+                let operator = self
+                    .keys
+                    .get(&r.key)
+                    .is_some_and(|k| k.role == Role::CecOperator);
+                if operator && !by_root {
+                    return Err("only the CEC root key may revoke a CEC operator key".into());
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
     /// Applies an authorized enrollment or revocation; other records change nothing.
     pub fn apply(&mut self, record: &Record) {
         match &record.body {
@@ -158,22 +241,15 @@ impl KeyRegistry {
                 valid_until,
                 ..
             }) => {
-                self.keys.insert(
-                    *key,
-                    Enrolled {
-                        role: *role,
-                        scope: scope.clone(),
-                        valid_from: *valid_from,
-                        valid_until: *valid_until,
-                        revoked_from: None,
-                    },
-                );
+                self.keys.entry(*key).or_insert(Enrolled {
+                    role: *role,
+                    scope: scope.clone(),
+                    valid_from: *valid_from,
+                    valid_until: *valid_until,
+                });
             }
             Body::KeyRevocation(r) => {
-                if let Some(k) = self.keys.get_mut(&r.key) {
-                    k.revoked_from =
-                        Some(k.revoked_from.map_or(r.effective, |e| e.min(r.effective)));
-                }
+                self.revoked.insert(r.key);
             }
             _ => {}
         }

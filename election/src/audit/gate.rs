@@ -35,6 +35,12 @@ impl Gate {
         }
     }
 
+    /// The log's own public key(s), which sign the log's checkpoint records and nothing else.
+    pub fn with_log_keys(mut self, log_keys: Vec<[u8; 32]>) -> Gate {
+        self.keys = self.keys.with_log_keys(log_keys);
+        self
+    }
+
     /// The keys of signers this gate admitted, for checking signatures before the gate
     /// ([`Gate::verified_record`]) on other threads.
     pub fn signers(&self) -> Arc<SignerKeys> {
@@ -88,7 +94,8 @@ impl Gate {
     }
 
     /// The part that needs the log's state: this election, and a signer enrolled for this
-    /// role and precinct and not revoked at the record's time.
+    /// role and precinct and not revoked at this point of the log. (The time window needs a
+    /// clock or the witnessed time, and is applied by the caller: [`crate::time`].)
     pub fn check_authority(&self, record: &Record) -> Result<(), Finding> {
         let precinct = record.body.precinct();
         let finding = |rule, message| Finding {

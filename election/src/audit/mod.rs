@@ -7,7 +7,8 @@
 //!
 //! Rules that compare records of one precinct (urn against protocol, ballots against
 //! identified voters) and the final result are judged in [`Auditor::report`], over the state
-//! at the end, so that corrections are taken into account.
+//! at the end, so that corrections are taken into account. So are complaint deadlines, on the
+//! witnessed time of each entry ([`crate::time`]), never on the times signers claim.
 
 mod authority;
 pub mod checks;
@@ -24,7 +25,13 @@ use crate::records::{
     PrecinctProtocol, UrnResult,
 };
 use crate::tally::{Tally, compute};
+use crate::time::{
+    LoggedInterval, TimeWindow, WitnessedCheckpoint, WitnessedCheckpoints, duration,
+};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+use tlog::policy::Policy;
+use tlog::time::rfc3339;
 
 /// The complaint deadline when the election definition does not give one: three days.
 pub const DEFAULT_COMPLAINT_DEADLINE: u64 = 3 * 24 * 3600;
@@ -38,14 +45,42 @@ pub struct AuditConfig {
     pub election: Option<String>,
     /// Overrides the definition's complaint deadline (seconds).
     pub complaint_deadline: Option<u64>,
+    /// The trust policy the log's checkpoints satisfy: its log keys sign the log's own
+    /// checkpoint records, and its witnesses' cosignatures on them give every entry its
+    /// witnessed time. Without it, checkpoint records are not authorized and no time-based
+    /// rule can be judged.
+    pub policy: Option<Arc<Policy>>,
+    /// The window a record's claimed time must lie in around when it was logged.
+    pub time_window: TimeWindow,
+}
+
+impl AuditConfig {
+    /// An audit under the pinned root key, with no policy and the default window.
+    pub fn new(root_key: [u8; 32]) -> AuditConfig {
+        AuditConfig {
+            root_key,
+            election: None,
+            complaint_deadline: None,
+            policy: None,
+            time_window: TimeWindow::default(),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
 struct Complaint {
     filed_index: u64,
-    filed_time: u64,
     precinct: Option<PrecinctId>,
-    decided: bool,
+    /// Where its first decision was logged.
+    decided_index: Option<u64>,
+}
+
+/// A record whose claimed time waits for the checkpoint that bounds when it was logged.
+#[derive(Clone, Copy, Debug)]
+struct ClaimedTime {
+    index: u64,
+    time: u64,
+    precinct: Option<PrecinctId>,
 }
 
 /// What a valid record at an index was, so that a correction can point at it.
@@ -90,7 +125,9 @@ pub struct Auditor {
     finals: Vec<(u64, FinalResult)>,
     superseded: HashSet<u64>,
     logged: HashMap<u64, Logged>,
-    latest_time: u64,
+    witnessed: WitnessedCheckpoints,
+    /// Claimed times not yet judged: no logged checkpoint contains their records yet.
+    unjudged: Vec<ClaimedTime>,
     entries: u64,
     counts: BTreeMap<Kind, u64>,
     findings: Vec<Finding>,
@@ -98,8 +135,11 @@ pub struct Auditor {
 
 impl Auditor {
     pub fn new(config: AuditConfig) -> Auditor {
+        let log_keys = config.policy.as_ref().map_or(vec![], |p| {
+            p.logs.iter().map(|l| l.key.public_key()).collect()
+        });
         Auditor {
-            gate: Gate::new(config.root_key, config.election.clone()),
+            gate: Gate::new(config.root_key, config.election.clone()).with_log_keys(log_keys),
             config,
             definition: None,
             protocols: HashMap::new(),
@@ -111,7 +151,8 @@ impl Auditor {
             finals: Vec::new(),
             superseded: HashSet::new(),
             logged: HashMap::new(),
-            latest_time: 0,
+            witnessed: WitnessedCheckpoints::default(),
+            unjudged: Vec::new(),
             entries: 0,
             counts: BTreeMap::new(),
             findings: Vec::new(),
@@ -147,7 +188,11 @@ impl Auditor {
         match self.gate.check(entry, Some(index)) {
             Ok(record) => {
                 *self.counts.entry(record.kind()).or_insert(0) += 1;
-                self.latest_time = self.latest_time.max(record.time);
+                self.unjudged.push(ClaimedTime {
+                    index,
+                    time: record.time,
+                    precinct: record.body.precinct(),
+                });
                 self.apply(index, record);
             }
             Err(f) => self.findings.push(f),
@@ -200,7 +245,7 @@ impl Auditor {
     }
 
     fn apply(&mut self, index: u64, record: Record) {
-        let (time, kind) = (record.time, record.kind());
+        let kind = record.kind();
         let authority = self.gate.authority(&record);
         let duplicates = self.gate.apply(&record);
         let mut key = None;
@@ -282,6 +327,7 @@ impl Auditor {
                 self.note(Rule::TurnoutMonotonic, index, Some(r.precinct), problems);
                 self.identification.entry(r.precinct).or_insert((index, r));
             }
+            Body::LogCheckpoint(c) => self.log_checkpoint(index, &c.note),
             Body::ComplaintFiled(c) => {
                 if self.complaints.contains_key(&c.complaint) {
                     self.note(
@@ -294,14 +340,12 @@ impl Auditor {
                 }
                 let state = Complaint {
                     filed_index: index,
-                    filed_time: time,
                     precinct: c.precinct,
-                    decided: false,
+                    decided_index: None,
                 };
                 self.complaints.insert(c.complaint, state);
             }
             Body::ComplaintDecision(d) => {
-                let deadline = self.complaint_deadline();
                 let Some(c) = self.complaints.get_mut(&d.complaint) else {
                     self.note(
                         Rule::RecordReference,
@@ -314,17 +358,7 @@ impl Auditor {
                     );
                     return;
                 };
-                let (first_decision, filed, precinct) = (!c.decided, c.filed_time, c.precinct);
-                c.decided = true;
-                if first_decision && time.saturating_sub(filed) > deadline {
-                    let msg = format!(
-                        "complaint {} was decided {} after its filing record, later than the {} allowed",
-                        d.complaint,
-                        duration(time.saturating_sub(filed)),
-                        duration(deadline)
-                    );
-                    self.note(Rule::ComplaintDeadline, index, precinct, vec![msg]);
-                }
+                c.decided_index.get_or_insert(index);
             }
             Body::FinanceReport(_) => {}
             Body::BankStatement(s) => self.note(
@@ -357,6 +391,118 @@ impl Auditor {
             Body::FinalResult(f) => self.finals.push((index, f)),
         }
         self.logged.insert(index, Logged { kind, key });
+    }
+
+    /// A checkpoint the log logged: verified against the policy, it bounds when every entry
+    /// before it was logged, and the claimed times of those entries are judged.
+    fn log_checkpoint(&mut self, index: u64, note: &str) {
+        let Some(policy) = self.config.policy.clone() else {
+            return;
+        };
+        let problem = |message: String| vec![message];
+        let verified = match policy.verify_checkpoint(note.as_bytes()) {
+            Ok(v) => v,
+            Err(e) => {
+                let msg = format!("the checkpoint it logs does not satisfy the policy: {e}");
+                return self.note(Rule::LogCheckpoint, index, None, problem(msg));
+            }
+        };
+        let size = verified.checkpoint.size;
+        if size > index {
+            let msg = format!(
+                "it logs a checkpoint of size {size} at entry {index}: a checkpoint contains only entries logged before it"
+            );
+            return self.note(Rule::LogCheckpoint, index, None, problem(msg));
+        }
+        let Some(witnessed) = WitnessedCheckpoint::of(&policy, &verified) else {
+            return;
+        };
+        if let Err(msg) = self.witnessed.push(witnessed) {
+            return self.note(Rule::LogCheckpoint, index, None, problem(msg));
+        }
+        let contained = self.unjudged.partition_point(|c| c.index < size);
+        let judged: Vec<ClaimedTime> = self.unjudged.drain(..contained).collect();
+        let findings = self.time_findings(&judged, None);
+        self.findings.extend(findings);
+    }
+
+    /// Judges the claimed times of `records` against when they were logged (`latest`: the
+    /// checkpoint being audited, for records no logged checkpoint contains yet).
+    fn time_findings(
+        &self,
+        records: &[ClaimedTime],
+        latest: Option<&WitnessedCheckpoint>,
+    ) -> Vec<Finding> {
+        records
+            .iter()
+            .filter_map(|c| {
+                let logged = self.witnessed.interval(c.index, latest);
+                let e = self.config.time_window.check(c.time, logged).err()?;
+                Some(finding(
+                    Rule::RecordTime,
+                    Some(c.index),
+                    c.precinct,
+                    e.to_string(),
+                ))
+            })
+            .collect()
+    }
+
+    /// When the entry at `index` was logged, as witnessed.
+    fn logged(&self, index: u64, latest: Option<&WitnessedCheckpoint>) -> LoggedInterval {
+        self.witnessed.interval(index, latest)
+    }
+
+    /// `complaint.deadline` on witnessed time: a decision logged, for certain, more than the
+    /// deadline after its filing; or no decision by the audited checkpoint's time although
+    /// the deadline from the filing has passed.
+    fn complaint_deadlines(&self, at: Option<&WitnessedCheckpoint>) -> Vec<Finding> {
+        let deadline = self.complaint_deadline();
+        let mut findings = Vec::new();
+        for (number, c) in &self.complaints {
+            let Some(filed_by) = self.logged(c.filed_index, at).not_after else {
+                continue;
+            };
+            let (late_at, message) = match c.decided_index {
+                Some(decision) => {
+                    let Some(decided_from) = self.logged(decision, at).not_before else {
+                        continue;
+                    };
+                    let msg = format!(
+                        "complaint {number} was decided no earlier than {} (witnessed), {} after it was filed (logged no later than {}); the deadline is {}",
+                        rfc3339(decided_from),
+                        duration(decided_from.saturating_sub(filed_by)),
+                        rfc3339(filed_by),
+                        duration(deadline)
+                    );
+                    (Some((decision, decided_from)), msg)
+                }
+                None => {
+                    let Some(now) = at.map(|a| a.time.newest_at) else {
+                        continue;
+                    };
+                    let msg = format!(
+                        "complaint {number} is undecided at {} (the audited checkpoint's witnessed time), {} after it was filed (logged no later than {}); the deadline is {}",
+                        rfc3339(now),
+                        duration(now.saturating_sub(filed_by)),
+                        rfc3339(filed_by),
+                        duration(deadline)
+                    );
+                    (Some((c.filed_index, now)), msg)
+                }
+            };
+            if let Some((index, late)) = late_at
+                && late.saturating_sub(filed_by) > deadline
+            {
+                findings.push(finding(
+                    Rule::ComplaintDeadline,
+                    Some(index),
+                    c.precinct,
+                    message,
+                ));
+            }
+        }
+        findings
     }
 
     /// Supersedes the record at `target`: it no longer counts, and a new record of its kind
@@ -419,10 +565,13 @@ impl Auditor {
     }
 
     /// The report at this point: the findings so far, plus the rules judged over the whole
-    /// state (urn and identification against protocols, undecided complaints past their
-    /// deadline at `now` — by default the latest record's time — and the final result).
-    pub fn report(&self, now: Option<u64>) -> AuditReport {
+    /// state (urn and identification against protocols, complaint deadlines, the claimed
+    /// times not judged yet, and the final result). `at` is the checkpoint audited, with its
+    /// witnessed time: the audit's "now", and the bound for entries no logged checkpoint
+    /// contains yet.
+    pub fn report(&self, at: Option<&WitnessedCheckpoint>) -> AuditReport {
         let mut findings = self.findings.clone();
+        findings.extend(self.time_findings(&self.unjudged, at));
         let mut keys: Vec<&(PrecinctId, ContestId)> = self.protocols.keys().collect();
         keys.sort_unstable();
         for key in keys {
@@ -448,23 +597,7 @@ impl Auditor {
                 }
             }
         }
-        let now = now.unwrap_or(self.latest_time);
-        let deadline = self.complaint_deadline();
-        for (number, c) in &self.complaints {
-            if !c.decided && now.saturating_sub(c.filed_time) > deadline {
-                let msg = format!(
-                    "complaint {number} is undecided {} after its filing record; the deadline is {}",
-                    duration(now - c.filed_time),
-                    duration(deadline)
-                );
-                findings.push(finding(
-                    Rule::ComplaintDeadline,
-                    Some(c.filed_index),
-                    c.precinct,
-                    msg,
-                ));
-            }
-        }
+        findings.extend(self.complaint_deadlines(at));
         let tally = self.tally();
         let finals: Vec<(u64, FinalResult)> = self
             .finals
@@ -547,16 +680,6 @@ fn finding(
         index,
         precinct,
         message,
-    }
-}
-
-/// Seconds as days and hours, for messages.
-fn duration(seconds: u64) -> String {
-    let (days, hours) = (seconds / 86_400, seconds % 86_400 / 3600);
-    match (days, hours) {
-        (0, h) => format!("{h} h"),
-        (d, 0) => format!("{d} days"),
-        (d, h) => format!("{d} days {h} h"),
     }
 }
 

@@ -19,8 +19,15 @@ pub enum Rule {
     /// The record refers to a precinct, contest, complaint or record that does not exist,
     /// or lists votes for a different number of options than its contest has.
     RecordReference,
-    /// The signer was enrolled for this role and precinct and not revoked at that time.
+    /// The signer was enrolled for this role and precinct, and not revoked, at the record's
+    /// position in the log; enrollments and revocations follow the key rules.
     SignerAuthorized,
+    /// The time the record claims lies in the admission window around when it was logged:
+    /// not ahead by more than the clock skew, not behind by more than the offline lag.
+    RecordTime,
+    /// A checkpoint the log logged is one it published: signed by the log, cosigned by the
+    /// quorum, of a size no larger than its own position and larger than the previous one.
+    LogCheckpoint,
     /// valid + invalid = ballots found; Σ votes = valid; issued ≤ received; found ≤ issued;
     /// issued ≤ voters on the list.
     ProtocolArithmetic,
@@ -43,13 +50,15 @@ pub enum Rule {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 15] = [
+    pub const ALL: [Rule; 17] = [
         Rule::RecordMalformed,
         Rule::RecordUnknownKind,
         Rule::RecordSignature,
         Rule::RecordElection,
         Rule::RecordReference,
         Rule::SignerAuthorized,
+        Rule::RecordTime,
+        Rule::LogCheckpoint,
         Rule::ProtocolArithmetic,
         Rule::ProtocolSingle,
         Rule::UrnMatchesProtocol,
@@ -87,6 +96,7 @@ impl Rule {
                 | Rule::RecordSignature
                 | Rule::RecordElection
                 | Rule::SignerAuthorized
+                | Rule::RecordTime
         )
     }
 
@@ -127,6 +137,18 @@ impl Rule {
                 "Signer not authorized",
                 "Кол коюучунун укугу жок",
                 "Подписант не уполномочен",
+            ),
+            Rule::RecordTime => (
+                "record.time",
+                "Record time outside the admission window",
+                "Жазуунун убактысы кабыл алуу мөөнөтүнөн тышкары",
+                "Время записи вне допустимого окна",
+            ),
+            Rule::LogCheckpoint => (
+                "log.checkpoint",
+                "Invalid checkpoint logged by the log",
+                "Журнал жараксыз текшерүү чекитин жазган",
+                "Журнал записал недействительную контрольную точку",
             ),
             Rule::ProtocolArithmetic => (
                 "protocol.arithmetic",
@@ -172,7 +194,7 @@ impl Rule {
             ),
             Rule::ComplaintDeadline => (
                 "complaint.deadline",
-                "Complaint decided late or not at all",
+                "Complaint not decided in time (witnessed time)",
                 "Даттануу мөөнөтүндө каралган жок",
                 "Жалоба не рассмотрена в срок",
             ),

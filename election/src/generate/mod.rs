@@ -43,7 +43,8 @@ pub enum Anomaly {
     AnnulledPrecinct,
     /// A territorial commission's key signs an annulment.
     UnauthorizedAnnulment,
-    /// A complaint decided after its deadline.
+    /// A complaint never decided: overdue once its deadline has passed in witnessed time
+    /// (deadlines are judged on when records were logged, never on the times they claim).
     OverdueComplaint,
     /// A protocol signed by a key nobody enrolled.
     UnenrolledSigner,
@@ -103,7 +104,16 @@ pub struct Config {
     pub anomalies: Vec<Anomaly>,
     /// Whether identification devices log hourly turnout (12 records per precinct).
     pub turnout_updates: bool,
+    /// `None`: every record claims its time on the story's timeline (polling day
+    /// 2026-11-29), for deterministic tests of the rules. `Some(now)`: records are signed as
+    /// a live election submits them, at `now` — except the offline precinct's (the last
+    /// precinct's commission, urn and identification device), signed [`OFFLINE_LAG`] earlier
+    /// at night with no network — so that a ledger admits them inside its time window.
+    pub signed_at: Option<u64>,
 }
+
+/// How long before submission the offline precinct signed its records.
+pub const OFFLINE_LAG: u64 = 6 * HOUR;
 
 impl Default for Config {
     fn default() -> Config {
@@ -113,6 +123,7 @@ impl Default for Config {
             election: "2026-11-29-parliamentary".into(),
             anomalies: vec![],
             turnout_updates: true,
+            signed_at: None,
         }
     }
 }
@@ -137,18 +148,37 @@ pub struct Election {
     pub registered_voters: u64,
 }
 
-/// Collects records with the time they are logged; sorted into log order at the end.
+/// Collects records with the time they happen in the story; sorted into log order and
+/// signed at the end.
 struct Timeline {
-    election: String,
-    records: Vec<(u64, usize, Record)>,
+    records: Vec<(u64, usize, Body, SigningKey)>,
     documents: Vec<Document>,
 }
 
 impl Timeline {
     fn add(&mut self, time: u64, body: Body, key: &SigningKey) {
         let seq = self.records.len();
-        self.records
-            .push((time, seq, Record::sign(&self.election, time, body, key)));
+        self.records.push((time, seq, body, key.clone()));
+    }
+
+    /// The records in log order, signed: at their story time, or as `signed_at` says.
+    fn sign(mut self, config: &Config, offline: &[[u8; 32]]) -> (Vec<Record>, Vec<Document>) {
+        self.records.sort_by_key(|(time, seq, _, _)| (*time, *seq));
+        let records = self
+            .records
+            .into_iter()
+            .map(|(story, _, body, key)| {
+                let time = match config.signed_at {
+                    None => story,
+                    Some(now) if offline.contains(key.verifying_key().as_bytes()) => {
+                        now - OFFLINE_LAG
+                    }
+                    Some(now) => now,
+                };
+                Record::sign(&config.election, time, body, &key)
+            })
+            .collect();
+        (records, self.documents)
     }
 
     fn document(&mut self, doc: Document) -> crate::records::DocumentRef {
@@ -229,12 +259,12 @@ pub fn generate(config: &Config, root: &SigningKey) -> Election {
     let mut layout_rng = rng.fork(2);
     let layout = layout(config.precincts, &mut layout_rng);
     let mut t = Timeline {
-        election: config.election.clone(),
         records: vec![],
         documents: vec![],
     };
     let open = POLLS_OPEN;
-    let valid = (open - 40 * DAY, open + 120 * DAY);
+    let now = config.signed_at.unwrap_or(open);
+    let valid = (open.min(now) - 40 * DAY, open.max(now) + 120 * DAY);
     let enroll = |t: &mut Timeline,
                   time: u64,
                   signer: &SigningKey,
@@ -401,12 +431,19 @@ pub fn generate(config: &Config, root: &SigningKey) -> Election {
         .iter()
         .map(|p| u64::from(p.registered))
         .sum();
-    let mut records = t.records;
-    records.sort_by_key(|(time, seq, _)| (*time, *seq));
+    let offline: Vec<[u8; 32]> = actors
+        .last()
+        .map(|a: &polling::Actors| {
+            [&a.commission, &a.urn, &a.id_device].map(|k| k.verifying_key().to_bytes())
+        })
+        .into_iter()
+        .flatten()
+        .collect();
+    let (records, documents) = t.sign(config, &offline);
     Election {
         election: config.election.clone(),
-        records: records.into_iter().map(|(_, _, r)| r).collect(),
-        documents: t.documents,
+        records,
+        documents,
         injected,
         registered_voters,
     }

@@ -254,7 +254,7 @@ impl<'a> PollingDay<'a> {
                 Anomaly::OverdueComplaint => note(
                     anomaly,
                     None,
-                    "one complaint is decided four days after it was filed".into(),
+                    "one complaint is never decided: overdue once its deadline has passed in witnessed time".into(),
                 ),
                 Anomaly::WrongFinalTotal => note(
                     anomaly,
@@ -374,12 +374,7 @@ impl<'a> PollingDay<'a> {
                 documents: vec![doc],
             };
             t.add(filed_at, Body::ComplaintFiled(filed), office);
-            let late = n == 0 && anomalies.contains(&Anomaly::OverdueComplaint);
-            let delay = if late {
-                4 * DAY
-            } else {
-                rng.range(2 * HOUR, 60 * HOUR)
-            };
+            let delay = rng.range(2 * HOUR, 60 * HOUR);
             let outcome = *rng.pick(&[
                 Outcome::Rejected,
                 Outcome::Rejected,
@@ -396,7 +391,10 @@ impl<'a> PollingDay<'a> {
                 documents: vec![decision_doc],
             };
             let tc = &self.territory_keys[usize::from(p.territory) - 1];
-            t.add(filed_at + delay, Body::ComplaintDecision(decision), tc);
+            let undecided = n == 0 && anomalies.contains(&Anomaly::OverdueComplaint);
+            if !undecided {
+                t.add(filed_at + delay, Body::ComplaintDecision(decision), tc);
+            }
         }
     }
 

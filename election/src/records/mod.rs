@@ -6,6 +6,7 @@ mod common;
 mod definition;
 mod filings;
 mod keys;
+mod log;
 mod results;
 
 pub use actions::{Annulment, Correction};
@@ -19,6 +20,7 @@ pub use filings::{
     FinanceReport, Outcome,
 };
 pub use keys::{KeyEnrollment, KeyRevocation, Role, Scope};
+pub use log::LogCheckpoint;
 pub use results::{
     FinalResult, HourCount, IdentificationReport, PrecinctProtocol, Turnout, UrnResult,
 };
@@ -43,10 +45,11 @@ pub enum Kind {
     Annulment = 13,
     Correction = 14,
     FinalResult = 15,
+    LogCheckpoint = 16,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 15] = [
+    pub const ALL: [Kind; 16] = [
         Kind::KeyEnrollment,
         Kind::KeyRevocation,
         Kind::ElectionDefinition,
@@ -62,6 +65,7 @@ impl Kind {
         Kind::Annulment,
         Kind::Correction,
         Kind::FinalResult,
+        Kind::LogCheckpoint,
     ];
 
     /// The number written in the envelope.
@@ -91,6 +95,7 @@ impl Kind {
             Kind::Annulment => "annulment",
             Kind::Correction => "correction",
             Kind::FinalResult => "final-result",
+            Kind::LogCheckpoint => "log-checkpoint",
         }
     }
 
@@ -117,6 +122,7 @@ pub enum Body {
     Annulment(Annulment),
     Correction(Correction),
     FinalResult(FinalResult),
+    LogCheckpoint(LogCheckpoint),
 }
 
 /// Applies `$action` to the inner value of every `Body` variant.
@@ -138,6 +144,7 @@ macro_rules! each_body {
             Body::Annulment($inner) => $action,
             Body::Correction($inner) => $action,
             Body::FinalResult($inner) => $action,
+            Body::LogCheckpoint($inner) => $action,
         }
     };
 }
@@ -160,6 +167,7 @@ impl Body {
             Body::Annulment(_) => Kind::Annulment,
             Body::Correction(_) => Kind::Correction,
             Body::FinalResult(_) => Kind::FinalResult,
+            Body::LogCheckpoint(_) => Kind::LogCheckpoint,
         }
     }
 
@@ -186,6 +194,7 @@ impl Body {
             Kind::Annulment => Body::Annulment(decode_canonical(bytes)?),
             Kind::Correction => Body::Correction(decode_canonical(bytes)?),
             Kind::FinalResult => Body::FinalResult(decode_canonical(bytes)?),
+            Kind::LogCheckpoint => Body::LogCheckpoint(decode_canonical(bytes)?),
         })
     }
 

@@ -13,7 +13,10 @@ use crate::report;
 use crate::scan::Scanner;
 use crate::trust::election_of;
 use election::audit::{AuditConfig, AuditReport, Auditor};
+use election::time::WitnessedCheckpoint;
+use std::sync::Arc;
 use std::time::Instant;
+use tlog::policy::Policy;
 
 /// What to do besides the log and the rules.
 #[derive(Clone, Copy, Debug, Default)]
@@ -22,6 +25,8 @@ pub struct AuditOptions {
     pub documents: bool,
     /// No progress on stderr.
     pub quiet: bool,
+    /// The complaint deadline in seconds, instead of the election definition's.
+    pub complaint_deadline: Option<u64>,
 }
 
 /// A contest's names, for the report.
@@ -73,13 +78,25 @@ pub fn contest_names(auditor: &Auditor) -> Vec<ContestNames> {
         .unwrap_or_default()
 }
 
-/// The auditor for a log with this origin under the pinned root key.
-pub fn new_auditor(origin: &str, root_key: [u8; 32]) -> Auditor {
+/// The auditor for a log with this origin under the pinned root key and the trust policy
+/// (whose witnesses' cosignatures give every entry its witnessed time).
+pub fn new_auditor(
+    origin: &str,
+    root_key: [u8; 32],
+    policy: &Policy,
+    complaint_deadline: Option<u64>,
+) -> Auditor {
     Auditor::new(AuditConfig {
-        root_key,
         election: election_of(origin),
-        complaint_deadline: None,
+        complaint_deadline,
+        policy: Some(Arc::new(policy.clone())),
+        ..AuditConfig::new(root_key)
     })
+}
+
+/// The audited checkpoint with its witnessed time: the audit's "now".
+pub fn audited(online: &Online, accepted: &Accepted) -> Option<WitnessedCheckpoint> {
+    WitnessedCheckpoint::of(&online.trust.policy, &accepted.verified)
 }
 
 /// Runs the audit and returns what it found, printing nothing but progress.
@@ -88,7 +105,13 @@ pub fn audit(online: &Online, options: AuditOptions) -> Result<AuditResult, Fail
     let started = Instant::now();
     let accepted = accept(&online.source, &online.trust, &online.state)?;
     let checkpoint = &accepted.verified.checkpoint;
-    let mut auditor = new_auditor(&checkpoint.origin, root_key);
+    let policy = &online.trust.policy;
+    let mut auditor = new_auditor(
+        &checkpoint.origin,
+        root_key,
+        policy,
+        options.complaint_deadline,
+    );
     let mut refs: Vec<Referenced> = Vec::new();
     let mut progress = Progress::new("entries", checkpoint.size, options.quiet);
     Scanner::new().advance(&online.source, checkpoint, &mut progress, |index, entry| {
@@ -97,7 +120,7 @@ pub fn audit(online: &Online, options: AuditOptions) -> Result<AuditResult, Fail
             documents::references(index, entry, &mut refs);
         }
     })?;
-    let report = auditor.report(None);
+    let report = auditor.report(audited(online, &accepted).as_ref());
     let documents = if options.documents {
         Some(documents::check(&online.source, &refs, options.quiet)?)
     } else {

@@ -45,7 +45,7 @@ impl Monitor<'_> {
         if self.auditor.is_none()
             && let Some(root) = self.root
         {
-            self.auditor = Some(new_auditor(&cp.origin, root));
+            self.auditor = Some(new_auditor(&cp.origin, root, &online.trust.policy, None));
         }
         let before = self.scanner.size();
         if accepted.relation != Relation::Unchanged || before < cp.size {
@@ -72,7 +72,8 @@ impl Monitor<'_> {
             })?;
         if let Some(a) = &self.auditor {
             // Rules judged over the whole state (urn against protocol, final result, …).
-            for f in a.report(None).findings {
+            let at = super::audit::audited(online, &accepted);
+            for f in a.report(at.as_ref()).findings {
                 if self.seen.insert(key(&f)) {
                     println!("  finding: {f}");
                     new_findings += 1;
