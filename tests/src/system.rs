@@ -170,7 +170,7 @@ impl ElectionNight {
         let run = ledger(&args);
         run.expect(0, &["records accepted"]);
         let accepted = count_before(&run.stdout, " records accepted");
-        self.wait_published(accepted);
+        self.wait_records_published(accepted);
         let size = self.wait_settled().size;
         let checkpoint_records = crate::operator::entries(&self.public())
             .iter()
@@ -184,9 +184,31 @@ impl ElectionNight {
         Simulated { run, size }
     }
 
+    /// Waits (up to a minute) until the published checkpoint covers `records` records (the
+    /// log's own checkpoint records, interleaved with them, not counted).
+    pub fn wait_records_published(&self, records: u64) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if self.published().size >= records {
+                let entries = crate::operator::entries(&self.public());
+                let logged = entries.iter().filter(|e| !is_log_checkpoint(e)).count();
+                if logged as u64 >= records {
+                    return;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no checkpoint covering {records} records was published"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Waits (up to a minute) until the log is settled: its published checkpoint's last entry
     /// is the log's own record of the checkpoint just before it, so it appends nothing more
-    /// until a new record arrives (`spec/records.md` §6).
+    /// until a new record arrives (`spec/records.md` §6). Call it once every record submitted
+    /// is published (as `submit(…, true)` or [`ElectionNight::wait_records_published`]
+    /// ensure): before that, the log may look settled between two batches.
     pub fn wait_settled(&self) -> Checkpoint {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {

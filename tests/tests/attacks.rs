@@ -287,7 +287,9 @@ fn m_a_revoked_key_backdating_is_refused_and_if_logged_anyway_the_audit_reports_
         &urls,
         &[backdated.to_bytes()],
     );
-    night.verifier().run(&["audit", "-q"]).expect(
+    let public = night.public();
+    let files = path(&public);
+    night.verifier().run(&["audit", "-q", "--log", files]).expect(
         1,
         &[
             "[signer.authorized]",
@@ -479,7 +481,9 @@ fn r_a_far_future_time_makes_no_complaint_overdue() {
         &urls,
         &[far_future.to_bytes()],
     );
-    let audit = night.verifier().run(&["audit", "-q"]);
+    let public = night.public();
+    let files = path(&public);
+    let audit = night.verifier().run(&["audit", "-q", "--log", files]);
     audit.expect(
         1,
         &[
