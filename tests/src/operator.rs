@@ -55,7 +55,7 @@ pub fn append_directly(
     let mut appender =
         tlog::appender::TileAppender::restore(old, &StorageTiles(&storage)).expect("the tiles");
     let width = u64::from(TILE_WIDTH);
-    let mut bundle: Vec<Vec<u8>> = if old % width == 0 {
+    let mut bundle: Vec<Vec<u8>> = if old.is_multiple_of(width) {
         vec![]
     } else {
         ledger::sequencer::read_bundle(&storage, old / width, old).expect("the last bundle")

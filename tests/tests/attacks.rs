@@ -289,13 +289,16 @@ fn m_a_revoked_key_backdating_is_refused_and_if_logged_anyway_the_audit_reports_
     );
     let public = night.public();
     let files = path(&public);
-    night.verifier().run(&["audit", "-q", "--log", files]).expect(
-        1,
-        &[
-            "[signer.authorized]",
-            "was revoked earlier in the log; nothing it signs is admitted after its revocation",
-        ],
-    );
+    night
+        .verifier()
+        .run(&["audit", "-q", "--log", files])
+        .expect(
+            1,
+            &[
+                "[signer.authorized]",
+                "was revoked earlier in the log; nothing it signs is admitted after its revocation",
+            ],
+        );
 }
 
 #[test]
