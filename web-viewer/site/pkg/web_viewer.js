@@ -47,22 +47,33 @@ export class Audit {
         return v3;
     }
     /**
-     * The report so far: `{entries, election, definition, registry, findings, tally}`.
+     * The report so far: `{entries, election, definition, registry, findings, tally}`, as of
+     * `checkpoint` (the signed checkpoint audited: its witnessed time is the audit's "now").
      * @param {string} lang
+     * @param {Uint8Array | number[]} checkpoint
      * @returns {string}
      */
-    report(lang) {
-        let deferred2_0;
-        let deferred2_1;
+    report(lang, checkpoint) {
+        let deferred3_0;
+        let deferred3_1;
         try {
-            const ptr0 = passStringToWasm0(lang, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-            const len0 = WASM_VECTOR_LEN;
-            const ret = wasm.audit_report(this.__wbg_ptr, ptr0, len0);
-            deferred2_0 = ret[0];
-            deferred2_1 = ret[1];
+            let ptr0, len0, ptr1, len1;
+            try {
+                ptr0 = passStringToWasm0(lang, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+                len0 = WASM_VECTOR_LEN;
+                ptr1 = passArray8ToWasm0(checkpoint, wasm.__wbindgen_malloc);
+                len1 = WASM_VECTOR_LEN;
+            } catch (e) {
+                if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+                if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+                throw e;
+            }
+            const ret = wasm.audit_report(this.__wbg_ptr, ptr0, len0, ptr1, len1);
+            deferred3_0 = ret[0];
+            deferred3_1 = ret[1];
             return getStringFromWasm0(ret[0], ret[1]);
         } finally {
-            wasm.__wbindgen_free(deferred2_0, deferred2_1, 1);
+            wasm.__wbindgen_free(deferred3_0, deferred3_1, 1);
         }
     }
 }
