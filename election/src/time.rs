@@ -131,6 +131,14 @@ pub struct WitnessedCheckpoint {
     pub time: WitnessedTime,
 }
 
+/// A checkpoint the log logged: where its record is, and what it says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoggedCheckpoint {
+    /// The index of the `log-checkpoint` record.
+    pub index: u64,
+    pub checkpoint: WitnessedCheckpoint,
+}
+
 impl WitnessedCheckpoint {
     /// A checkpoint that satisfied `policy`, with the time its cosignatures attest; `None`
     /// if they attest none (`quorum none`).
@@ -145,46 +153,58 @@ impl WitnessedCheckpoint {
     }
 }
 
-/// The log's witnessed checkpoints, by increasing size: what bounds when each entry was
-/// logged.
+/// The checkpoints the log logged, in log order (so by increasing index and size): what
+/// bounds when each entry was logged.
 #[derive(Clone, Debug, Default)]
 pub struct WitnessedCheckpoints {
-    by_size: Vec<WitnessedCheckpoint>,
+    logged: Vec<LoggedCheckpoint>,
 }
 
 impl WitnessedCheckpoints {
-    /// Adds the next checkpoint; its size must be larger than every earlier one's.
-    pub fn push(&mut self, checkpoint: WitnessedCheckpoint) -> Result<(), String> {
-        if let Some(last) = self.by_size.last()
-            && checkpoint.size <= last.size
-        {
+    /// Adds the next checkpoint record; its size must be larger than every earlier one's, and
+    /// no larger than its own index (a checkpoint holds only entries logged before it).
+    pub fn push(&mut self, logged: LoggedCheckpoint) -> Result<(), String> {
+        let size = logged.checkpoint.size;
+        if size > logged.index {
             return Err(format!(
-                "a checkpoint of size {} after one of size {}: the log's checkpoints must grow",
-                checkpoint.size, last.size
+                "it logs a checkpoint of size {size} at entry {}: a checkpoint contains only entries logged before it",
+                logged.index
             ));
         }
-        self.by_size.push(checkpoint);
+        if let Some(last) = self.logged.last()
+            && size <= last.checkpoint.size
+        {
+            return Err(format!(
+                "a checkpoint of size {size} after one of size {}: the log's checkpoints must grow",
+                last.checkpoint.size
+            ));
+        }
+        self.logged.push(logged);
         Ok(())
     }
 
-    /// The largest size so far.
-    pub fn last_size(&self) -> Option<u64> {
-        self.by_size.last().map(|c| c.size)
+    /// Whether the log logged any checkpoint.
+    pub fn is_empty(&self) -> bool {
+        self.logged.is_empty()
     }
 
-    /// When entry `index` was logged, from the nearest checkpoint without it (no earlier than
-    /// the time a quorum still saw that tree as the newest) and the nearest with it (no later
-    /// than the time a quorum had seen that tree) — or, if no logged checkpoint contains it
-    /// yet, `latest` (the checkpoint being audited).
+    /// When entry `index` was logged:
+    /// - no earlier than the `newest_at` time of the nearest checkpoint *record* before it:
+    ///   that record carries cosignatures made before it was logged, and the entry was logged
+    ///   after the record (the log is sequenced in order), whatever the log's pipelining;
+    /// - no later than the `contained_by` time of the nearest logged checkpoint that contains
+    ///   it — or, if none does yet, of `latest` (the checkpoint being audited).
     pub fn interval(&self, index: u64, latest: Option<&WitnessedCheckpoint>) -> LoggedInterval {
-        let first_with = self.by_size.partition_point(|c| c.size <= index);
-        let without = first_with.checked_sub(1).map(|i| &self.by_size[i]);
+        let records_before = self.logged.partition_point(|c| c.index < index);
+        let before = records_before.checked_sub(1).map(|i| &self.logged[i]);
+        let first_with = self.logged.partition_point(|c| c.checkpoint.size <= index);
         let with = self
-            .by_size
+            .logged
             .get(first_with)
+            .map(|c| &c.checkpoint)
             .or(latest.filter(|c| c.size > index));
         LoggedInterval {
-            not_before: without.map(|c| c.time.newest_at),
+            not_before: before.map(|c| c.checkpoint.time.newest_at),
             not_after: with.map(|c| c.time.contained_by),
         }
     }
@@ -227,6 +247,10 @@ mod tests {
         }
     }
 
+    fn logged_at(index: u64, checkpoint: WitnessedCheckpoint) -> LoggedCheckpoint {
+        LoggedCheckpoint { index, checkpoint }
+    }
+
     #[test]
     fn the_window_allows_skew_ahead_and_lag_behind_and_no_more() {
         let w = TimeWindow::default();
@@ -249,19 +273,25 @@ mod tests {
     #[test]
     fn an_entry_is_bounded_by_the_nearest_checkpoints_without_and_with_it() {
         let mut log = WitnessedCheckpoints::default();
-        log.push(witnessed(10, 100, 101)).unwrap();
-        log.push(witnessed(20, 200, 201)).unwrap();
-        assert!(log.push(witnessed(20, 300, 300)).is_err());
+        // The checkpoint of size 10 logged at 12 (entries 10 and 11 were sequenced while it
+        // was being cosigned), that of size 20 at 20.
+        log.push(logged_at(12, witnessed(10, 100, 101))).unwrap();
+        log.push(logged_at(20, witnessed(20, 200, 201))).unwrap();
+        assert!(log.push(logged_at(30, witnessed(20, 300, 300))).is_err());
+        assert!(log.push(logged_at(30, witnessed(31, 300, 300))).is_err());
         let bounds = |i, latest| {
             let b = log.interval(i, latest);
             (b.not_before, b.not_after)
         };
         assert_eq!(bounds(3, None), (None, Some(100)));
-        assert_eq!(bounds(10, None), (Some(101), Some(200)));
+        assert_eq!(bounds(10, None), (None, Some(200)));
+        assert_eq!(bounds(12, None), (None, Some(200)));
+        assert_eq!(bounds(13, None), (Some(101), Some(200)));
         assert_eq!(bounds(19, None), (Some(101), Some(200)));
-        assert_eq!(bounds(20, None), (Some(201), None));
+        assert_eq!(bounds(20, None), (Some(101), None));
+        assert_eq!(bounds(21, None), (Some(201), None));
         let latest = witnessed(25, 250, 260);
-        assert_eq!(bounds(20, Some(&latest)), (Some(201), Some(250)));
+        assert_eq!(bounds(21, Some(&latest)), (Some(201), Some(250)));
         assert_eq!(bounds(25, Some(&latest)), (Some(201), None));
     }
 }

@@ -58,10 +58,14 @@ impl Witnessing {
             // Until a quorum cosigns the newest checkpoint, ask again now and then: witnesses
             // that were down come back, and no new record may arrive to prompt a round.
             let still_behind = behind && tree.size > self.published.borrow().size;
+            // A new signed tree ends the wait early; so does the sequencer stopping (the
+            // sender dropped), or the server could not stop while the quorum is missing.
             let next = async {
                 if still_behind {
-                    tokio::time::sleep(RETRY_INTERVAL).await;
-                    Ok(())
+                    tokio::select! {
+                        _ = tokio::time::sleep(RETRY_INTERVAL) => Ok(()),
+                        changed = signed.changed() => changed,
+                    }
                 } else {
                     signed.changed().await
                 }
@@ -110,7 +114,7 @@ impl Witnessing {
             });
             tracing::info!("published checkpoint of size {size}");
             if let Some((records, sequencer)) = &self.log_checkpoints {
-                records.append_if_new(size, checkpoint, sequencer);
+                records.append_if_new(size, checkpoint, sequencer, self.published.subscribe());
             }
         }
         Ok(())
@@ -224,21 +228,34 @@ pub const WITNESS_TIMEOUT: Duration = Duration::from_secs(10);
 /// `log-checkpoint` record signed by the log's key, if it contains a record that no checkpoint
 /// logged before contains. So an idle log appends nothing, and the last records of a busy
 /// spell are covered by one more checkpoint record once they are published.
+#[derive(Clone)]
 pub struct LogCheckpoints {
     election: String,
     key: SignerKey,
     state: Arc<Mutex<Logged>>,
 }
 
-/// The newest checkpoint record.
-#[derive(Clone, Copy, Debug, Default)]
+/// What the log's checkpoint records hold so far.
+#[derive(Clone, Debug, Default)]
 struct Logged {
-    /// The size of the checkpoint it holds.
+    /// The size of the newest checkpoint recorded.
     size: u64,
-    /// Where it is in the log.
-    index: Option<u64>,
+    /// Where the checkpoint records at or beyond that size are: entries there that are not
+    /// records of the election. (A checkpoint record may land past the size of the next
+    /// checkpoint published, when publication lags the sequencer.)
+    records_beyond: Vec<u64>,
     /// Whether one is being sequenced now.
     in_flight: bool,
+}
+
+impl Logged {
+    /// Takes a checkpoint record of the checkpoint of `size`, logged at `index`.
+    fn recorded(&mut self, size: u64, index: u64) {
+        self.size = self.size.max(size);
+        self.records_beyond.push(index);
+        let from = self.size;
+        self.records_beyond.retain(|&i| i >= from);
+    }
 }
 
 impl LogCheckpoints {
@@ -250,12 +267,9 @@ impl LogCheckpoints {
         storage: &dyn Storage,
     ) -> Result<LogCheckpoints, String> {
         let code = election::Kind::LogCheckpoint.code();
-        let last = db::indexes_of_kinds(conn, &[code])
-            .map_err(|e| e.to_string())?
-            .last()
-            .copied();
+        let indexes = db::indexes_of_kinds(conn, &[code]).map_err(|e| e.to_string())?;
         let mut logged = Logged::default();
-        if let Some(index) = last {
+        if let Some(&index) = indexes.last() {
             let tree = db::load_tree(conn)
                 .map_err(|e| e.to_string())?
                 .ok_or("the log has no signed tree")?;
@@ -272,7 +286,10 @@ impl LogCheckpoints {
             let note = Note::parse(c.note.as_bytes()).map_err(|e| e.to_string())?;
             let checkpoint = tlog::Checkpoint::parse(&note.text).map_err(|e| e.to_string())?;
             logged.size = checkpoint.size;
-            logged.index = Some(index);
+            logged.records_beyond = indexes
+                .into_iter()
+                .filter(|&i| i >= checkpoint.size)
+                .collect();
         }
         Ok(LogCheckpoints {
             election: election.to_string(),
@@ -282,22 +299,28 @@ impl LogCheckpoints {
     }
 
     /// Whether the checkpoint of `size` contains a record no logged checkpoint contains: one
-    /// of the entries from the last logged checkpoint's size on that is not the checkpoint
-    /// record itself.
+    /// of the entries from the newest recorded checkpoint's size on that is not itself a
+    /// checkpoint record.
     fn is_new(logged: &Logged, size: u64) -> bool {
+        let range = logged.size..size;
         let own = logged
-            .index
-            .is_some_and(|i| (logged.size..size).contains(&i));
-        size > logged.size && size - logged.size > u64::from(own)
+            .records_beyond
+            .iter()
+            .filter(|i| range.contains(i))
+            .count() as u64;
+        size > logged.size && size - logged.size > own
     }
 
     /// Appends the published checkpoint of `size` as a record, if it is new (see
-    /// [`LogCheckpoints::is_new`]) and no other is being sequenced. Does not wait for it.
+    /// [`LogCheckpoints::is_new`]) and no other is being sequenced. Does not wait for it; once
+    /// it is sequenced, the checkpoint published meanwhile (`published`) is considered in
+    /// turn, so that a publication that came while one was in flight is not skipped.
     fn append_if_new(
         &self,
         size: u64,
         checkpoint: &[u8],
         sequencer: &mpsc::WeakSender<Submission>,
+        published: watch::Receiver<Published>,
     ) {
         {
             let mut logged = self.state.lock().expect("checkpoint records lock");
@@ -328,6 +351,7 @@ impl LogCheckpoints {
             state.lock().expect("checkpoint records lock").in_flight = false;
             return;
         }
+        let (this, sequencer) = (self.clone(), sequencer.clone());
         tokio::spawn(async move {
             let index = match answer.await {
                 Ok(Ok(sequenced)) => Some(sequenced.index),
@@ -338,12 +362,15 @@ impl LogCheckpoints {
                 }
                 Err(_) => None,
             };
-            let mut logged = state.lock().expect("checkpoint records lock");
-            logged.in_flight = false;
-            if let Some(index) = index {
-                logged.size = size;
-                logged.index = Some(index);
+            {
+                let mut logged = state.lock().expect("checkpoint records lock");
+                logged.in_flight = false;
+                if let Some(index) = index {
+                    logged.recorded(size, index);
+                }
             }
+            let latest = published.borrow().clone();
+            this.append_if_new(latest.size, &latest.checkpoint, &sequencer, published);
         });
     }
 }
@@ -354,25 +381,28 @@ mod tests {
 
     #[test]
     fn a_checkpoint_is_new_when_it_holds_a_record_beyond_the_last_logged_one() {
-        let none = Logged::default();
-        assert!(!LogCheckpoints::is_new(&none, 0));
-        assert!(LogCheckpoints::is_new(&none, 5));
-        // Checkpoint of size 5 logged at index 7.
-        let logged = Logged {
-            size: 5,
-            index: Some(7),
-            in_flight: false,
-        };
+        let mut logged = Logged::default();
+        assert!(!LogCheckpoints::is_new(&logged, 0));
+        assert!(LogCheckpoints::is_new(&logged, 5));
+        // The checkpoint of size 5 recorded at index 7 (publication lagged).
+        logged.recorded(5, 7);
         assert!(!LogCheckpoints::is_new(&logged, 5));
         // Entries 5 and 6 are records: new.
         assert!(LogCheckpoints::is_new(&logged, 6));
         assert!(LogCheckpoints::is_new(&logged, 8));
-        // Logged right at its size: the next checkpoint holds only that record.
-        let at_size = Logged {
-            size: 8,
-            index: Some(8),
-            in_flight: false,
-        };
+        // The checkpoint of size 6 recorded at 9: the checkpoint of size 10 holds records 6
+        // and 8 beyond it, besides the two checkpoint records.
+        logged.recorded(6, 9);
+        assert!(LogCheckpoints::is_new(&logged, 10));
+        // The checkpoint of size 9 recorded at 10: the next ones hold only checkpoint records
+        // (9 and 10) — or the record at 11.
+        logged.recorded(9, 10);
+        assert!(!LogCheckpoints::is_new(&logged, 10));
+        assert!(!LogCheckpoints::is_new(&logged, 11));
+        assert!(LogCheckpoints::is_new(&logged, 12));
+        // Once recorded at its own size, the next checkpoint holds only that record.
+        let mut at_size = Logged::default();
+        at_size.recorded(8, 8);
         assert!(!LogCheckpoints::is_new(&at_size, 9));
         assert!(LogCheckpoints::is_new(&at_size, 10));
     }

@@ -29,13 +29,23 @@ pub fn entries(public: &Path) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// The last entry of the log, from its last entry bundle.
-pub fn last_entry(public: &Path) -> Option<Vec<u8>> {
+/// The entries of the log from `from` on, from its last entry bundles.
+pub fn entries_from(public: &Path, from: u64) -> Vec<Vec<u8>> {
     let size = checkpoint(public).size;
     let storage = FsStorage::new(public).expect("the public directory");
     let width = u64::from(tlog::tile::TILE_WIDTH);
-    let bundle = ledger::sequencer::read_bundle(&storage, size.checked_sub(1)? / width, size);
-    bundle.expect("a bundle").pop()
+    let first = from / width;
+    let mut entries: Vec<Vec<u8>> = (first..size.div_ceil(width))
+        .flat_map(|n| ledger::sequencer::read_bundle(&storage, n, size).expect("a bundle"))
+        .collect();
+    entries.drain(..(from - first * width).min(entries.len() as u64) as usize);
+    entries
+}
+
+/// The last entry of the log.
+pub fn last_entry(public: &Path) -> Option<Vec<u8>> {
+    let size = checkpoint(public).size;
+    entries_from(public, size.checked_sub(1)?).pop()
 }
 
 /// An insider with the log's key and files appends `extra` entries to the log in `public`

@@ -172,14 +172,12 @@ impl ElectionNight {
         let accepted = count_before(&run.stdout, " records accepted");
         self.wait_records_published(accepted);
         let size = self.wait_settled().size;
-        let checkpoint_records = crate::operator::entries(&self.public())
-            .iter()
-            .filter(|e| is_log_checkpoint(e))
-            .count() as u64;
+        let entries = crate::operator::entries(&self.public());
+        let checkpoint_records = entries.iter().filter(|e| is_log_checkpoint(e)).count() as u64;
         assert_eq!(
-            size,
-            accepted + checkpoint_records,
-            "the log holds what was accepted and its own checkpoint records, nothing else"
+            (size, entries.len() as u64),
+            (accepted + checkpoint_records, size),
+            "the log holds what was accepted and its own checkpoint records, nothing else, and settled"
         );
         Simulated { run, size }
     }
@@ -204,18 +202,26 @@ impl ElectionNight {
         }
     }
 
-    /// Waits (up to a minute) until the log is settled: its published checkpoint's last entry
-    /// is the log's own record of the checkpoint just before it, so it appends nothing more
-    /// until a new record arrives (`spec/records.md` §6). Call it once every record submitted
-    /// is published (as `submit(…, true)` or [`ElectionNight::wait_records_published`]
-    /// ensure): before that, the log may look settled between two batches.
+    /// Waits (up to a minute) until the log is settled: every entry past the newest checkpoint
+    /// its checkpoint records hold is itself a checkpoint record, so the log appends nothing
+    /// more until a new record arrives (`spec/records.md` §6). Call it once every record
+    /// submitted is published (as `submit(…, true)` or
+    /// [`ElectionNight::wait_records_published`] ensure): before that, the log may look
+    /// settled between two batches.
     pub fn wait_settled(&self) -> Checkpoint {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let published = self.published();
-            let last = crate::operator::last_entry(&self.public());
-            let settled =
-                last.and_then(|e| logged_checkpoint_size(&e)) == published.size.checked_sub(1);
+            // The tail of the log: enough to hold the trailing checkpoint records.
+            let from = published.size.saturating_sub(512);
+            let tail = crate::operator::entries_from(&self.public(), from);
+            let recorded = tail.iter().filter_map(|e| logged_checkpoint_size(e)).max();
+            let settled = recorded.is_some_and(|size| {
+                size >= from
+                    && tail[(size - from) as usize..]
+                        .iter()
+                        .all(|e| is_log_checkpoint(e))
+            });
             if settled {
                 return published;
             }

@@ -277,8 +277,18 @@ fn m_a_revoked_key_backdating_is_refused_and_if_logged_anyway_the_audit_reports_
     let backdated = enrollment(&ed25519_key(1), 5, Role::FinanceOffice, now - 600);
     let refused = night.submit(&backdated, false);
     assert_refused(refused, 403, "not-authorized", "revoked earlier in the log");
-    // An insider logs it anyway, past the gate; the witnesses cosign the longer log.
+    // Nobody but the log appends its checkpoint records: a replayed one is refused.
     night.wait_settled();
+    let logged = operator::last_entry(&night.public()).unwrap();
+    assert!(is_log_checkpoint(&logged));
+    let replayed = election::Record::from_bytes(&logged).unwrap();
+    assert_refused(
+        night.submit(&replayed, false),
+        403,
+        "not-authorized",
+        "appended by the log itself",
+    );
+    // An insider logs it anyway, past the gate; the witnesses cosign the longer log.
     let urls = witness_urls(&night);
     let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
     operator::append_directly(

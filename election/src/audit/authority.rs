@@ -217,6 +217,12 @@ impl KeyRegistry {
                 }
             }
             Body::KeyRevocation(r) => {
+                if r.key == self.root || self.log_keys.contains(&r.key) {
+                    return Err(format!(
+                        "key {} is the root's or the log's own key; no record revokes it (a new election log is started with new keys)",
+                        short(&r.key)
+                    ));
+                }
                 let operator = self
                     .keys
                     .get(&r.key)

@@ -26,7 +26,8 @@ use crate::records::{
 };
 use crate::tally::{Tally, compute};
 use crate::time::{
-    LoggedInterval, TimeWindow, WitnessedCheckpoint, WitnessedCheckpoints, duration,
+    LoggedCheckpoint, LoggedInterval, TimeWindow, WitnessedCheckpoint, WitnessedCheckpoints,
+    duration,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -407,17 +408,21 @@ impl Auditor {
                 return self.note(Rule::LogCheckpoint, index, None, problem(msg));
             }
         };
-        let size = verified.checkpoint.size;
-        if size > index {
-            let msg = format!(
-                "it logs a checkpoint of size {size} at entry {index}: a checkpoint contains only entries logged before it"
-            );
+        // The checkpoint of this election's log: not another log the policy also trusts.
+        // (Its root needs no check here: a quorum cosigned it and the audited checkpoint, and
+        // honest witnesses cosign only trees consistent with what they cosigned before.)
+        let origin = &verified.checkpoint.origin;
+        if let Some(election) = self.gate.election()
+            && origin.rsplit('/').next() != Some(election)
+        {
+            let msg = format!("it logs a checkpoint of another log, {origin:?}");
             return self.note(Rule::LogCheckpoint, index, None, problem(msg));
         }
-        let Some(witnessed) = WitnessedCheckpoint::of(&policy, &verified) else {
+        let Some(checkpoint) = WitnessedCheckpoint::of(&policy, &verified) else {
             return;
         };
-        if let Err(msg) = self.witnessed.push(witnessed) {
+        let size = checkpoint.size;
+        if let Err(msg) = self.witnessed.push(LoggedCheckpoint { index, checkpoint }) {
             return self.note(Rule::LogCheckpoint, index, None, problem(msg));
         }
         let contained = self.unjudged.partition_point(|c| c.index < size);
@@ -465,9 +470,26 @@ impl Auditor {
             };
             let (late_at, message) = match c.decided_index {
                 Some(decision) => {
-                    let Some(decided_from) = self.logged(decision, at).not_before else {
+                    let decided = self.logged(decision, at);
+                    let Some(decided_from) = decided.not_before else {
                         continue;
                     };
+                    if decided_from.saturating_sub(filed_by) <= deadline {
+                        // Not late for certain; but unless the witnessed times also show it
+                        // in time, the log's checkpoint records leave the question open —
+                        // which is how a log that withholds them would hide a late decision.
+                        if let Some(problem) =
+                            self.not_shown_in_time(number, c.filed_index, decided, at, deadline)
+                        {
+                            findings.push(finding(
+                                Rule::ComplaintDeadline,
+                                Some(decision),
+                                c.precinct,
+                                problem,
+                            ));
+                        }
+                        continue;
+                    }
                     let msg = format!(
                         "complaint {number} was decided no earlier than {} (witnessed), {} after it was filed (logged no later than {}); the deadline is {}",
                         rfc3339(decided_from),
@@ -503,6 +525,31 @@ impl Auditor {
             }
         }
         findings
+    }
+
+    /// Whether a decision that is not late for certain is not shown in time either: it was
+    /// logged no later than `decided.not_after`, the filing no earlier than its own start, and
+    /// those are further apart than the deadline. Judged only where both ends are known (a
+    /// log with no checkpoint records before the filing leaves its start unknown).
+    fn not_shown_in_time(
+        &self,
+        number: &str,
+        filed_index: u64,
+        decided: LoggedInterval,
+        at: Option<&WitnessedCheckpoint>,
+        deadline: u64,
+    ) -> Option<String> {
+        let filed_from = self.logged(filed_index, at).not_before?;
+        let decided_by = decided.not_after?;
+        (decided_by.saturating_sub(filed_from) > deadline).then(|| {
+            format!(
+                "complaint {number} is not shown to have been decided in time: filed no earlier than {}, decided no later than {}, {} apart, and the deadline is {}; the log's checkpoint records do not narrow it further",
+                rfc3339(filed_from),
+                rfc3339(decided_by),
+                duration(decided_by.saturating_sub(filed_from)),
+                duration(deadline)
+            )
+        })
     }
 
     /// Supersedes the record at `target`: it no longer counts, and a new record of its kind

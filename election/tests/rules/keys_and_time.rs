@@ -170,6 +170,11 @@ fn only_the_root_enrolls_or_revokes_cec_operator_keys() {
     assert!(messages(&report).contains("only the CEC root key may revoke a CEC operator key"));
     let report = audit(vec![by_root, sign(T0, revocation_of(&second), &root())]);
     assert_eq!(rules(&report), vec![]);
+    // Nobody revokes the root's or the log's key.
+    for key in [root(), SigningKey::from_bytes(&[60; 32])] {
+        let report = audit(vec![sign(T0, revocation_of(&key), &root())]);
+        assert_eq!(rules(&report), vec![Rule::SignerAuthorized]);
+    }
     // Operators do enroll and revoke the other roles.
     let report = audit(vec![
         sign(T0, enrollment_of(&k(74), Role::UrnDevice), &cec()),
@@ -321,6 +326,22 @@ fn complaint_deadlines_are_judged_on_witnessed_time_not_claimed_time() {
     assert_eq!(rules(&report), vec![Rule::ComplaintDeadline]);
     assert!(
         messages(&report).contains("complaint C1 was decided no earlier than"),
+        "{}",
+        messages(&report)
+    );
+    // A log that withholds its checkpoint records around a late decision cannot hide it: the
+    // decision is then not shown to be in time.
+    let n = first();
+    let withheld = vec![
+        log_checkpoint(n, &[filed - 1, filed - 1]),
+        sign(filed, filing("C1"), &complaints()),
+        sign(filed + 3 * HOUR, decision("C1"), &tc(1)),
+        log_checkpoint(n + 3, &[filed + 74 * HOUR, filed + 74 * HOUR]),
+    ];
+    let report = audit(withheld);
+    assert_eq!(rules(&report), vec![Rule::ComplaintDeadline]);
+    assert!(
+        messages(&report).contains("is not shown to have been decided in time"),
         "{}",
         messages(&report)
     );

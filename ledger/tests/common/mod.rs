@@ -54,9 +54,14 @@ impl Server {
     /// Stops it with SIGTERM and returns whether it exited cleanly.
     pub fn stop(mut self) -> bool {
         signal(&self.child, "TERM");
-        let ok = wait(&mut self.child, Duration::from_secs(20)).is_some_and(|s| s.success());
+        let status = wait(&mut self.child, Duration::from_secs(20));
+        if status.is_none() {
+            // It did not stop: kill it, so that the failing test does not hang on its output.
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
         std::mem::forget(self);
-        ok
+        status.is_some_and(|s| s.success())
     }
 
     /// Kills it with SIGKILL, as a crash would.
