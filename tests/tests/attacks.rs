@@ -21,6 +21,8 @@
 //! | (p) a record dated a day ahead, or older than the offline lag | the ledger, at the door | 400 `time-out-of-window`, with both times |
 //! | (q) a complaint decision backdated by its signer to meet the deadline | `verifier audit`, on witnessed time | exit 1, `[complaint.deadline]` "decided no earlier than" |
 //! | (r) one device's far-future time, logged by an insider | `verifier audit` reports that record alone; no complaint becomes overdue | exit 1, `[record.time]`, no `[complaint.deadline]` |
+//! | (s) a mirror or proxy serves one tampered hash tile of an honest log | `verifier` | exit 2, "the log's files are damaged or tampered", naming the tile; never "FORK", nothing kept |
+//! | (t) a checkpoint signed by another key for the same origin | `verifier` | exit 2, "no valid signature by the key your policy trusts", never "FORK"; a verifier trusting that other log keeps its memory apart |
 
 use election::Body;
 use election::records::{
@@ -509,6 +511,67 @@ fn r_a_far_future_time_makes_no_complaint_overdue() {
         "{}",
         audit.text()
     );
+}
+
+#[test]
+fn s_a_tampered_tile_from_a_mirror_is_damage_not_a_fork() {
+    let (night, _) = logged_election();
+    let citizen = night.verifier();
+    citizen.run(&["checkpoint"]).expect(0, &["OK"]);
+    // The honest log grows by a record; a mirror copies it and damages one hash tile.
+    let root = night.root_key();
+    let record = enrollment(root.signing_key(), 30, Role::FinanceOffice, unix_now());
+    night.submit(&record, true).unwrap();
+    let grown = night.wait_settled().size;
+    let mirror = night.file("mirror");
+    copy_tree(&night.public(), &mirror);
+    let width = u64::from(tlog::tile::TILE_WIDTH);
+    let tile = tlog::tile::Tile::at_tree_size(0, (grown - 1) / width, grown).unwrap();
+    flip_last_byte(&mirror.join(tile.path()));
+    let run = citizen.run(&["checkpoint", "--log", path(&mirror)]);
+    run.expect(
+        2,
+        &[
+            "the log's files are damaged or tampered",
+            &tile.path(),
+            "no fork or rollback is claimed",
+        ],
+    );
+    assert!(!run.text().contains("FORK"), "{}", run.text());
+    // Nothing was kept from the mirror: the honest log still extends what was accepted.
+    citizen
+        .run(&["checkpoint"])
+        .expect(0, &["consistent with the checkpoint of size"]);
+}
+
+#[test]
+fn t_a_checkpoint_of_another_key_with_the_same_origin_is_not_this_log() {
+    let (night, _) = logged_election();
+    let citizen = night.verifier();
+    citizen.run(&["checkpoint"]).expect(0, &["OK"]);
+    // Another log under the same origin, with its own key (a second `ledger demo`, or an
+    // impostor): its checkpoint of size 0.
+    let other = night.file("other-log");
+    let init =
+        shailoo_e2e::system::ledger(&["init", path(&other), "--origin", shailoo_e2e::ORIGIN]);
+    init.expect(0, &[]);
+    let other_vkey = init.stdout.trim().lines().last().unwrap().to_string();
+    let served = other.join("public");
+    let run = citizen.run(&["checkpoint", "--log", path(&served)]);
+    run.expect(2, &["no valid signature by the key your policy trusts"]);
+    assert!(!run.text().contains("FORK") && !run.text().contains("ROLLBACK"));
+    // A verifier that trusts the other log, sharing this one's memory, starts afresh for it:
+    // no false ROLLBACK from the real log's larger tree of the same origin.
+    let policy = night.file("other.policy");
+    std::fs::write(&policy, format!("log {other_vkey}\nquorum none\n")).unwrap();
+    citizen
+        .with_policy(&policy)
+        .run(&["checkpoint", "--log", path(&served)])
+        .expect(0, &["first checkpoint this verifier has seen for this log"]);
+    // And the real log is still remembered as it was.
+    citizen
+        .run(&["checkpoint"])
+        .expect(0, &["the same tree this verifier accepted last time"]);
 }
 
 /// The URLs of the running witnesses.

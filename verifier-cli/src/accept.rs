@@ -8,7 +8,7 @@
 use crate::display::format_system_time;
 use crate::fetch::{FetchError, MAX_NOTE, Source, TileFetcher};
 use crate::outcome::Failure;
-use crate::state::{Remembered, State};
+use crate::state::{LogId, Remembered, State};
 use crate::trust::Trust;
 use tlog::policy::VerifiedCheckpoint;
 use tlog::proof::{prove_consistency, verify_consistency};
@@ -74,7 +74,10 @@ pub fn accept(source: &Source, trust: &Trust, state: &State) -> Result<Accepted,
         other => other.plain(),
     })?;
     match trust.verify_checkpoint(&note, &url) {
-        Ok(verified) => accept_verified(source, state, verified, note, &url),
+        Ok(verified) => {
+            let log = trust.log_id(&verified.checkpoint.origin);
+            accept_verified(source, state, &log, verified, note, &url)
+        }
         Err(refusal) => {
             Err(contradiction(source, trust, state, &note, &url, &refusal).unwrap_or(refusal))
         }
@@ -93,8 +96,9 @@ fn contradiction(
     refusal: &Failure,
 ) -> Option<Failure> {
     let signed = trust.policy.verify_log_signature(note).ok()?;
-    let old = state.load(&signed.checkpoint.origin).ok()??;
-    match relate(source, &old, &signed, note, from, state) {
+    let log = trust.log_id(&signed.checkpoint.origin);
+    let old = state.load(&log).ok()??;
+    match relate(source, &old, &signed, note, from, state, &log) {
         Err(Unrelated::Contradiction(evidence)) => Some(Failure::Log(format!(
             "{evidence}\n\nThe checkpoint served now is also refused on its own: {}",
             refusal.message()
@@ -107,20 +111,19 @@ fn contradiction(
 pub fn accept_verified(
     source: &Source,
     state: &State,
+    log: &LogId,
     verified: VerifiedCheckpoint,
     note: Vec<u8>,
     from: &str,
 ) -> Result<Accepted, Failure> {
-    let new = &verified.checkpoint;
-    let previous = state.load(&new.origin)?;
+    let previous = state.load(log)?;
     let relation = match &previous {
         None => Relation::First,
-        Some(old) => {
-            relate(source, old, &verified, &note, from, state).map_err(Unrelated::into_failure)?
-        }
+        Some(old) => relate(source, old, &verified, &note, from, state, log)
+            .map_err(Unrelated::into_failure)?,
     };
     if previous.as_ref().is_none_or(|p| p.note != note) {
-        state.save(&new.origin, &note)?;
+        state.save(log, &note)?;
     }
     Ok(Accepted {
         verified,
@@ -153,6 +156,7 @@ fn relate(
     note: &[u8],
     from: &str,
     state: &State,
+    log: &LogId,
 ) -> Result<Relation, Unrelated> {
     let (o, n) = (&old.checkpoint, &verified.checkpoint);
     let evidence = |headline: String| {
@@ -161,7 +165,7 @@ fn relate(
             old.saved
                 .map(|t| format!(", on {}", format_system_time(t)))
                 .unwrap_or_default(),
-            state.path_for(&o.origin).display(),
+            state.path_for(log).display(),
             String::from_utf8_lossy(&old.note),
             String::from_utf8_lossy(note),
         ))
@@ -200,12 +204,30 @@ fn relate(
             ))
         }))
     })?;
-    verify_consistency(o.size, n.size, &o.root, &n.root, &proof).map_err(|_| {
-        evidence(format!(
-            "FORK: the log's checkpoint of size {} does not contain the checkpoint of size {} this verifier accepted earlier — the consistency proof computed from the log's hash tiles does not match. The log has rewritten its history (or serves hash tiles that do not match its own checkpoint); either way it cannot be trusted.",
+    if verify_consistency(o.size, n.size, &o.root, &n.root, &proof).is_err() {
+        // Fork or damage? Tiles that do not even hash to the new checkpoint's signed root
+        // prove nothing about the log: anyone between it and this verifier can damage them.
+        let damaged = |why: String| {
+            Unrelated::Unchecked(Failure::Log(format!(
+                "the log's files are damaged or tampered: {why} (hash tiles read: {}). Nothing is proved about the log itself: no fork or rollback is claimed, and no evidence is kept; try another mirror or later.",
+                fetcher.tiles_read().join(", ")
+            )))
+        };
+        match tlog::stored::tree_hash(n.size, &reader) {
+            Ok(root) if root == n.root => {}
+            Ok(root) => {
+                return Err(damaged(format!(
+                    "its hash tiles hash to {root}, but its signed checkpoint of size {} says {}",
+                    n.size, n.root
+                )));
+            }
+            Err(e) => return Err(damaged(format!("its hash tiles cannot be read ({e})"))),
+        }
+        return Err(evidence(format!(
+            "FORK: the log's checkpoint of size {} does not contain the checkpoint of size {} this verifier accepted earlier — the consistency proof, computed from hash tiles that do hash to the new checkpoint's signed root, does not lead to the earlier root. The log has rewritten its history: it cannot be trusted.",
             n.size, o.size
-        ))
-    })?;
+        )));
+    }
     Ok(Relation::Grew {
         from: o.size,
         proof_len: proof.len(),

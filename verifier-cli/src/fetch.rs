@@ -295,6 +295,8 @@ impl Source {
 pub struct TileFetcher<'a> {
     source: &'a Source,
     problem: Mutex<Option<Failure>>,
+    /// The paths of the tiles read, in order, for messages.
+    read: Mutex<Vec<String>>,
 }
 
 impl<'a> TileFetcher<'a> {
@@ -302,6 +304,7 @@ impl<'a> TileFetcher<'a> {
         TileFetcher {
             source,
             problem: Mutex::new(None),
+            read: Mutex::new(Vec::new()),
         }
     }
 
@@ -309,10 +312,25 @@ impl<'a> TileFetcher<'a> {
     pub fn take_problem(&self) -> Option<Failure> {
         self.problem.lock().expect("not poisoned").take()
     }
+
+    /// The tiles read so far, each once.
+    pub fn tiles_read(&self) -> Vec<String> {
+        let mut read = self.read.lock().expect("not poisoned").clone();
+        read.dedup();
+        read
+    }
 }
 
 impl TileReader for TileFetcher<'_> {
     fn read_tiles(&self, tiles: &[Tile]) -> Result<Vec<Vec<u8>>, ReadError> {
+        let mut read = self.read.lock().expect("not poisoned");
+        for tile in tiles {
+            let path = tile.path();
+            if !read.contains(&path) {
+                read.push(path);
+            }
+        }
+        drop(read);
         self.source.tiles(tiles, false).map_err(|(tile, e)| {
             let failure = e.committed(&format!("hash tile {}", tile.path()));
             let message = failure.message().to_string();

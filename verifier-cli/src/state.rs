@@ -1,11 +1,13 @@
-//! What this verifier remembers between runs: for each log (by origin), the last checkpoint
-//! it accepted, so that the next run can prove the log only grew — and catch a rollback or a
-//! fork — before believing anything new.
+//! What this verifier remembers between runs: for each log — its origin **and** its key (two
+//! logs may share an origin, and one's checkpoints say nothing about the other's) — the last
+//! checkpoint it accepted, so that the next run can prove the log only grew — and catch a
+//! rollback or a fork — before believing anything new.
 //!
 //! The directory is `--state-dir DIR`, else `$XDG_DATA_HOME/shailoo-verifier`, else
 //! `~/.local/share/shailoo-verifier`. Each log has one file, named by the lower-case hex
-//! SHA-256 of its origin (as witnesses name logs), holding the signed checkpoint note exactly
-//! as it was accepted. Files are replaced atomically (temporary file, fsync, rename).
+//! SHA-256 of `<origin>\n<the policy's vkeys for it>` ([`LogId`]), holding the signed checkpoint
+//! note exactly as it was accepted. Files are replaced atomically (temporary file, fsync,
+//! rename).
 
 use crate::outcome::Failure;
 use std::fs;
@@ -13,6 +15,22 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use tlog::Checkpoint;
 use tlog::note::Note;
+
+/// A log as this verifier knows it: its origin and the key(s) the policy trusts for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogId {
+    pub origin: String,
+    /// The policy's vkeys for the origin, sorted, separated by spaces.
+    pub keys: String,
+}
+
+impl LogId {
+    /// The name of its state file.
+    fn file_name(&self) -> String {
+        // The lower-case hex SHA-256, as witnesses name logs by their origin.
+        tlog::witness::origin_hash(&format!("{}\n{}", self.origin, self.keys))
+    }
+}
 
 /// The state directory.
 #[derive(Clone, Debug)]
@@ -58,14 +76,15 @@ impl State {
         &self.dir
     }
 
-    /// The file that holds the last checkpoint accepted for `origin`.
-    pub fn path_for(&self, origin: &str) -> PathBuf {
-        self.dir.join(tlog::witness::origin_hash(origin))
+    /// The file that holds the last checkpoint accepted for `log`.
+    pub fn path_for(&self, log: &LogId) -> PathBuf {
+        self.dir.join(log.file_name())
     }
 
-    /// The checkpoint accepted earlier for `origin`, if any.
-    pub fn load(&self, origin: &str) -> Result<Option<Remembered>, Failure> {
-        let path = self.path_for(origin);
+    /// The checkpoint accepted earlier for `log`, if any.
+    pub fn load(&self, log: &LogId) -> Result<Option<Remembered>, Failure> {
+        let origin = &log.origin;
+        let path = self.path_for(log);
         let note = match fs::read(&path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -84,7 +103,7 @@ impl State {
         };
         let parsed = Note::parse(&note).map_err(|e| damaged(e.to_string()))?;
         let checkpoint = Checkpoint::parse(&parsed.text).map_err(|e| damaged(e.to_string()))?;
-        if checkpoint.origin != origin {
+        if checkpoint.origin != *origin {
             return Err(damaged(format!("it is for {:?}", checkpoint.origin)));
         }
         let saved = fs::metadata(&path).and_then(|m| m.modified()).ok();
@@ -95,9 +114,9 @@ impl State {
         }))
     }
 
-    /// Remembers `note` as the last checkpoint accepted for `origin`, atomically.
-    pub fn save(&self, origin: &str, note: &[u8]) -> Result<(), Failure> {
-        let path = self.path_for(origin);
+    /// Remembers `note` as the last checkpoint accepted for `log`, atomically.
+    pub fn save(&self, log: &LogId, note: &[u8]) -> Result<(), Failure> {
+        let path = self.path_for(log);
         let fail = |e: std::io::Error| {
             Failure::Usage(format!(
                 "cannot remember the checkpoint in {}: {e}",
@@ -105,11 +124,9 @@ impl State {
             ))
         };
         fs::create_dir_all(&self.dir).map_err(fail)?;
-        let tmp = self.dir.join(format!(
-            ".{}.{}.tmp",
-            tlog::witness::origin_hash(origin),
-            std::process::id()
-        ));
+        let tmp = self
+            .dir
+            .join(format!(".{}.{}.tmp", log.file_name(), std::process::id()));
         let mut f = fs::File::create(&tmp).map_err(fail)?;
         f.write_all(note).map_err(fail)?;
         f.sync_all().map_err(fail)?;
@@ -133,8 +150,12 @@ mod tests {
         let _ = fs::remove_dir_all(&dir);
         let state = State::locate(Some(&dir)).unwrap();
         let origin = "example.com/log";
-        assert!(state.load(origin).unwrap().is_none());
         let key = SignerKey::from_seed(origin, ALG_ED25519, &[1; 32]).unwrap();
+        let log = LogId {
+            origin: origin.into(),
+            keys: key.verifier().to_string(),
+        };
+        assert!(state.load(&log).unwrap().is_none());
         let cp = Checkpoint {
             origin: origin.into(),
             size: 5,
@@ -142,17 +163,23 @@ mod tests {
             extensions: vec![],
         };
         let note = tlog::note::sign(&cp.to_text(), &[&key]).unwrap().to_bytes();
-        state.save(origin, &note).unwrap();
-        let got = state.load(origin).unwrap().unwrap();
+        state.save(&log, &note).unwrap();
+        let got = state.load(&log).unwrap().unwrap();
         assert_eq!((got.checkpoint, got.note), (cp, note));
-        assert!(
-            state
-                .path_for(origin)
-                .ends_with(tlog::witness::origin_hash(origin))
-        );
-        assert!(state.load("example.com/other").unwrap().is_none());
-        fs::write(state.path_for(origin), b"garbage").unwrap();
-        assert!(matches!(state.load(origin), Err(Failure::Usage(m)) if m.contains("damaged")));
+        // Another log, or another key for the same origin: nothing remembered for it.
+        let other_origin = LogId {
+            origin: "example.com/other".into(),
+            ..log.clone()
+        };
+        assert!(state.load(&other_origin).unwrap().is_none());
+        let other_key = LogId {
+            keys: "another-key".into(),
+            ..log.clone()
+        };
+        assert!(state.load(&other_key).unwrap().is_none());
+        assert_ne!(state.path_for(&other_key), state.path_for(&log));
+        fs::write(state.path_for(&log), b"garbage").unwrap();
+        assert!(matches!(state.load(&log), Err(Failure::Usage(m)) if m.contains("damaged")));
         fs::remove_dir_all(&dir).unwrap();
     }
 }

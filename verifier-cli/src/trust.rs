@@ -93,6 +93,23 @@ impl Trust {
             .map_err(|e| explain_rejection(&e, from))
     }
 
+    /// The log with this origin as the policy knows it: the origin and the policy's keys
+    /// for it (what the remembered checkpoint is kept under).
+    pub fn log_id(&self, origin: &str) -> crate::state::LogId {
+        let mut keys: Vec<String> = self
+            .policy
+            .logs
+            .iter()
+            .filter(|l| tlog::note::NoteVerifier::name(&l.key) == origin)
+            .map(|l| l.key.to_string())
+            .collect();
+        keys.sort();
+        crate::state::LogId {
+            origin: origin.to_string(),
+            keys: keys.join(" "),
+        }
+    }
+
     /// The root key's 32 bytes, or the usage error that explains why election records cannot
     /// be checked without it.
     pub fn require_root(&self) -> Result<[u8; 32], Failure> {

@@ -381,9 +381,8 @@ fn state_lives_in_the_users_data_directory() {
         .unwrap()
         .into();
     out.expect(0, &["first checkpoint"]);
-    let file = data
-        .join("shailoo-verifier")
-        .join(tlog::witness::origin_hash(ORIGIN));
+    // Named by the log's origin and its key (spec/tlog.md §11).
+    let file = data.join("shailoo-verifier").join(log.state_file_name());
     assert_eq!(
         std::fs::read(file).unwrap(),
         std::fs::read(log.public().join("checkpoint")).unwrap()

@@ -75,11 +75,7 @@ fn a_checkpoint_signed_by_another_key_is_rejected() {
                 "no valid signature by the key your policy trusts",
             ],
         );
-    assert!(
-        !v.state_dir()
-            .join(tlog::witness::origin_hash(ORIGIN))
-            .exists()
-    );
+    assert!(!v.state_dir().join(log.state_file_name()).exists());
 }
 
 #[test]
@@ -131,7 +127,7 @@ fn a_rollback_is_reported_with_both_checkpoints_and_the_old_one_kept() {
     let policy = log.policy(&server.url, true);
     v.with_policy(&policy, &["checkpoint"])
         .expect(0, &["first checkpoint this verifier has seen"]);
-    let state_file = v.state_dir().join(tlog::witness::origin_hash(ORIGIN));
+    let state_file = v.state_dir().join(log.state_file_name());
     let accepted = std::fs::read(&state_file).unwrap();
     let size = log.checkpoint().size;
     let entries = log.entries();

@@ -59,7 +59,7 @@ pub fn run(trust: &Trust, state: &State, args: BundleArgs) -> Outcome {
         "  signatures: {}",
         crate::accept::signatures_line(&verified, trust)
     );
-    match state.load(&cp.origin)? {
+    match state.load(&trust.log_id(&cp.origin))? {
         Some(old) if old.checkpoint.size == cp.size && old.checkpoint.root != cp.root => {
             return Err(Failure::Log(format!(
                 "FORK: this bundle's checkpoint and the one this verifier accepted earlier have the same size {} but different roots: the log signed two different histories. Both are signed by the log; keep them as evidence.\n\n--- accepted earlier{} ---\n{}--- in {name} ---\n{}--- end ---",

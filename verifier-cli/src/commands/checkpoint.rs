@@ -61,7 +61,10 @@ pub fn run(online: &Online, json: bool) -> Outcome {
         println!("  tiles: {tiles}");
         println!(
             "OK: the checkpoint is authentic, meets your witness quorum, and extends what this verifier saw before (remembered in {})",
-            online.state.path_for(&cp.origin).display()
+            online
+                .state
+                .path_for(&online.trust.log_id(&cp.origin))
+                .display()
         );
     }
     Ok(Verdict::Clean)

@@ -158,6 +158,12 @@ impl LedgerLog {
     pub fn root_key(&self) -> SignerKey {
         ledger::logdir::load_key(&self.dir.join("root.key")).unwrap()
     }
+    /// The name of the verifier's state file for this log: its origin and key.
+    pub fn state_file_name(&self) -> String {
+        let key = tlog::keys::VerifierKey::parse(&self.log_vkey).unwrap();
+        let origin = tlog::note::NoteVerifier::name(&key).to_string();
+        tlog::witness::origin_hash(&format!("{origin}\n{}", self.log_vkey))
+    }
     /// A copy of this log (stopped) in `to`.
     pub fn copy_to(&self, to: &Path) -> LedgerLog {
         copy_dir(&self.dir, to);
