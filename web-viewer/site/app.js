@@ -122,7 +122,11 @@ async function loadCheckpoint() {
 async function checkConsistency() {
   const cp = state.cp;
   if (!cp.ok) return;
-  const key = `shailoo.seen.${cp.origin}`;
+  // Remembered per log — its origin and its key(s) — and per policy: two logs may share an
+  // origin, and a pasted policy must not overwrite what this site's own policy remembered.
+  const keys = (cp.policy && cp.policy.logs ? cp.policy.logs : []).filter((l) => l.name === cp.origin).map((l) => l.vkey).sort();
+  const key = `shailoo.seen.${wv.sha256_hex(new TextEncoder().encode(`${cp.origin}\n${keys.join(' ')}\n${state.policy}`))}`;
+  state.seenKey = key;
   let seen = null;
   try { seen = JSON.parse(localStorage.getItem(key)); } catch { seen = null; }
   if (seen && seen.size > 0) {
@@ -136,7 +140,7 @@ async function checkConsistency() {
     } catch (e) {
       r = { ok: false, error: String(e.message || e) };
     }
-    cp.consistency = { ok: r.ok, error: r.error, size: seen.size };
+    cp.consistency = { ok: r.ok, error: r.error, size: seen.size, damaged: !!r.damaged };
     if (!r.ok) { cp.ok = false; cp.error = r.error; return; }
   }
   if (!seen || cp.size >= seen.size) localStorage.setItem(key, JSON.stringify({ size: cp.size, root: cp.root, checkpoint: state.checkpointText }));

@@ -173,12 +173,18 @@ pub fn verify_inclusion_from_tiles(
 }
 
 /// The tile paths a browser fetches to prove that the tree of `old` leaves is a prefix of the
-/// tree of `new` leaves (`spec/tlog.md` §11 step 2): JSON `{ok, tiles: [path]}`.
+/// tree of `new` leaves (`spec/tlog.md` §11 step 2), and to hash the new tree from the same
+/// tiles (to tell damaged tiles from a fork): JSON `{ok, tiles: [path]}`.
 #[wasm_bindgen]
 pub fn consistency_tiles_needed(old: f64, new: f64) -> String {
     let run = || -> Result<Value, String> {
         let (old, new) = (index_arg(old, "old size")?, index_arg(new, "new size")?);
-        let indexes = tlog::proof::consistency_proof_indexes(old, new);
+        let mut indexes = tlog::proof::consistency_proof_indexes(old, new);
+        indexes.extend(
+            tlog::stored::right_edge_nodes(new).map(|(l, i)| tlog::stored::stored_hash_index(l, i)),
+        );
+        indexes.sort_unstable();
+        indexes.dedup();
         let tiles = tiles_for_indexes(new, &indexes).map_err(|e| e.to_string())?;
         Ok(json!({"ok": true, "tiles": tiles.iter().map(Tile::path).collect::<Vec<_>>()}))
     };
@@ -188,7 +194,9 @@ pub fn consistency_tiles_needed(old: f64, new: f64) -> String {
 /// Checks that a checkpoint this browser accepted before (`old` leaves, root `old_root`) and the
 /// current one (`new`, `new_root`) are consistent, with the proof computed from the fetched
 /// tiles (`paths`, `data`, `lens` as for [`verify_inclusion_from_tiles`]). A smaller new size is
-/// a rollback, a failed proof a fork: `{ok: false, error}`.
+/// a rollback; a failed proof is a fork only if the same tiles hash to the new signed root —
+/// otherwise they are damaged (`{ok: false, damaged: true, error}`: nothing is proved about the
+/// log, as `spec/tlog.md` §11 says); `{ok: false, error}` otherwise.
 #[wasm_bindgen]
 pub fn verify_consistency_from_tiles(
     old: f64,
@@ -229,6 +237,16 @@ pub fn verify_consistency_from_tiles(
             size: new,
             tiles: FetchedTiles(tiles),
         };
+        let damaged = |why: String| json!({"ok": false, "damaged": true, "error": format!("the log's files are damaged or tampered: {why}; no fork is claimed")});
+        match tlog::stored::tree_hash(new, &reader) {
+            Ok(root) if root == new_root => {}
+            Ok(_) => {
+                return Ok(damaged(
+                    "its hash tiles do not hash to its signed root".into(),
+                ));
+            }
+            Err(e) => return Ok(damaged(format!("its hash tiles cannot be read ({e})"))),
+        }
         let proof = tlog::proof::prove_consistency(old, new, &reader).map_err(|e| e.to_string())?;
         tlog::proof::verify_consistency(old, new, &old_root, &new_root, &proof).map_err(|e| {
             format!("fork: the tree of {old} entries seen before is not a prefix of this one: {e}")

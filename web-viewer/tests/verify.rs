@@ -304,10 +304,14 @@ fn committed_pkg_is_up_to_date() {
 fn an_earlier_checkpoint_is_proved_consistent_and_a_fork_or_rollback_fails() {
     let log = build_log();
     let half = log.size / 2;
-    let check = |old: u64, old_root: &str, new: u64, new_root: &str| {
+    let check_tampered = |old: u64, old_root: &str, new: u64, new_root: &str, tamper: bool| {
         let need = parse(consistency_tiles_needed(old as f64, new as f64));
         let paths: Vec<String> = serde_json::from_value(need["tiles"].clone()).unwrap();
-        let data: Vec<u8> = paths.iter().flat_map(|p| log.files[p].clone()).collect();
+        let mut data: Vec<u8> = paths.iter().flat_map(|p| log.files[p].clone()).collect();
+        if tamper {
+            // One byte of one hash tile, as a mirror or a proxy could serve it.
+            data[5] ^= 1;
+        }
         let lens: Vec<u32> = paths.iter().map(|p| log.files[p].len() as u32).collect();
         parse(verify_consistency_from_tiles(
             old as f64,
@@ -319,7 +323,20 @@ fn an_earlier_checkpoint_is_proved_consistent_and_a_fork_or_rollback_fails() {
             &lens,
         ))
     };
+    let check = |old, old_root: &str, new, new_root: &str| {
+        check_tampered(old, old_root, new, new_root, false)
+    };
     assert_eq!(check(half, &log.half_root, log.size, &log.root)["ok"], true);
+    // A damaged tile is damage, never a fork: the tiles do not hash to the new signed root.
+    let damaged = check_tampered(half, &log.half_root, log.size, &log.root, true);
+    assert_eq!(
+        (damaged["ok"].clone(), damaged["damaged"].clone()),
+        (false.into(), true.into())
+    );
+    assert!(
+        !damaged["error"].as_str().unwrap().contains("fork:"),
+        "{damaged}"
+    );
     assert_eq!(check(log.size, &log.root, log.size, &log.root)["ok"], true);
     let fork = check(half, &log.root, log.size, &log.root);
     assert_eq!(fork["ok"], false);
@@ -327,6 +344,7 @@ fn an_earlier_checkpoint_is_proved_consistent_and_a_fork_or_rollback_fails() {
         fork["error"].as_str().unwrap().starts_with("fork"),
         "{fork}"
     );
+    assert!(fork["damaged"].is_null(), "{fork}");
     let rollback = parse(verify_consistency_from_tiles(
         log.size as f64,
         &log.root,

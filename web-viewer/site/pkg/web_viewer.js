@@ -81,7 +81,8 @@ if (Symbol.dispose) Audit.prototype[Symbol.dispose] = Audit.prototype.free;
 
 /**
  * The tile paths a browser fetches to prove that the tree of `old` leaves is a prefix of the
- * tree of `new` leaves (`spec/tlog.md` §11 step 2): JSON `{ok, tiles: [path]}`.
+ * tree of `new` leaves (`spec/tlog.md` §11 step 2), and to hash the new tree from the same
+ * tiles (to tell damaged tiles from a fork): JSON `{ok, tiles: [path]}`.
  * @param {number} old
  * @param {number} _new
  * @returns {string}
@@ -325,7 +326,9 @@ export function verify_checkpoint(policy_text, checkpoint) {
  * Checks that a checkpoint this browser accepted before (`old` leaves, root `old_root`) and the
  * current one (`new`, `new_root`) are consistent, with the proof computed from the fetched
  * tiles (`paths`, `data`, `lens` as for [`verify_inclusion_from_tiles`]). A smaller new size is
- * a rollback, a failed proof a fork: `{ok: false, error}`.
+ * a rollback; a failed proof is a fork only if the same tiles hash to the new signed root —
+ * otherwise they are damaged (`{ok: false, damaged: true, error}`: nothing is proved about the
+ * log, as `spec/tlog.md` §11 says); `{ok: false, error}` otherwise.
  * @param {number} old
  * @param {string} old_root
  * @param {number} _new

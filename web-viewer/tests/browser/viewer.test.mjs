@@ -276,7 +276,7 @@ test('a checkpoint that does not extend the one this browser saw before (a fork)
   await open(page); // the second visit checks consistency with the first
   assert.equal(await page.locator('#consistency [data-state]').getAttribute('data-state'), 'verified');
   // As if the log had shown this browser, earlier, a tree of 5 entries with another root.
-  await page.evaluate(() => localStorage.setItem(`shailoo.seen.${window.shailoo.cp.origin}`,
+  await page.evaluate(() => localStorage.setItem(window.shailoo.seenKey,
     JSON.stringify({ size: 5, root: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' })));
   await open(page);
   assert.equal(await page.locator('#checkpoint-status [data-state]').getAttribute('data-state'), 'failed');
