@@ -247,8 +247,13 @@ pub fn check_add_checkpoint<'k>(
         );
     }
     let (known_size, known_root) = state.map_or((0, Hash::empty_tree()), |s| (s.size, s.root));
+    // Two validly signed trees of one size with different roots are conclusive on their own:
+    // the log signed two histories. Kept whatever `old` says (a racing second branch would
+    // otherwise get a 409 and be forgotten).
+    let contradicts =
+        state.is_some() && checkpoint.size == known_size && checkpoint.root != known_root;
     if request.old_size != known_size {
-        return refuse(AddCheckpointResponse::Conflict(known_size), false);
+        return refuse(AddCheckpointResponse::Conflict(known_size), contradicts);
     }
     if checkpoint.size == 0 && checkpoint.root != Hash::empty_tree() {
         return refuse(
@@ -270,12 +275,14 @@ pub fn check_add_checkpoint<'k>(
         &checkpoint.root,
         &request.proof,
     ) {
-        // A validly signed checkpoint that does not extend what we cosigned is evidence.
+        // Evidence only when conclusive: the same size with another root. A larger tree with a
+        // proof that fails proves nothing about the log — anyone can send a real checkpoint
+        // with a wrong proof, and replaying honest checkpoints must not fill the evidence.
         return refuse(
             AddCheckpointResponse::Unprocessable(format!(
                 "not consistent with the cosigned tree: {e}"
             )),
-            true,
+            contradicts,
         );
     }
     Verdict::Cosign { checkpoint, note }

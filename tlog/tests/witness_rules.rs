@@ -171,10 +171,12 @@ fn stale_old_size_is_409_with_the_witness_size() {
 }
 
 #[test]
-fn bad_proofs_and_forks_are_422_and_evidence() {
+fn bad_proofs_are_422_and_only_conclusive_forks_are_evidence() {
+    // A real, larger checkpoint with a wrong proof proves nothing about the log (anyone can
+    // send one): refused, not kept — replaying honest checkpoints must not fill the evidence.
     let mut req = request(10, 20);
     req.proof[0].0[0] ^= 1;
-    assert_eq!(refused(check(&req, Some(&state(10)))), (422, true));
+    assert_eq!(refused(check(&req, Some(&state(10)))), (422, false));
     // A fork: same size, other root, validly signed.
     let fork = AddCheckpointRequest {
         old_size: 10,
@@ -182,6 +184,19 @@ fn bad_proofs_and_forks_are_422_and_evidence() {
         checkpoint: signed(10, leaf_hash(b"fork"), &log_key()),
     };
     assert_eq!(refused(check(&fork, Some(&state(10)))), (422, true));
+    // The same fork sent with a stale `old` (a racing second branch): 409, and still kept.
+    let racing = AddCheckpointRequest {
+        old_size: 7,
+        ..fork.clone()
+    };
+    assert_eq!(refused(check(&racing, Some(&state(10)))), (409, true));
+    // The witness's own tree offered again with a stale `old`: 409, nothing to keep.
+    let same = AddCheckpointRequest {
+        old_size: 7,
+        proof: vec![],
+        checkpoint: honest(10),
+    };
+    assert_eq!(refused(check(&same, Some(&state(10)))), (409, false));
     // Empty tree with a wrong root.
     let bad_empty = AddCheckpointRequest {
         old_size: 0,
