@@ -23,6 +23,66 @@ pub struct DemoOptions {
     pub anomalies: Vec<election::generate::Anomaly>,
 }
 
+/// The election a demo directory holds, as it was made (`DIR/demo.json`): a demo run again on
+/// the directory serves that election, so other arguments are refused rather than ignored.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct DemoElection {
+    precincts: u32,
+    seed: u64,
+    anomalies: Vec<String>,
+}
+
+impl DemoElection {
+    fn of(opts: &DemoOptions) -> DemoElection {
+        DemoElection {
+            precincts: opts.precincts,
+            seed: opts.seed,
+            anomalies: opts
+                .anomalies
+                .iter()
+                .map(|a| a.name().to_string())
+                .collect(),
+        }
+    }
+
+    fn describe(&self) -> String {
+        let anomalies = if self.anomalies.is_empty() {
+            "none".to_string()
+        } else {
+            self.anomalies.join(",")
+        };
+        format!(
+            "--precincts {} --seed {} --anomalies {anomalies}",
+            self.precincts, self.seed
+        )
+    }
+}
+
+/// Checks that a demo directory holds the election asked for (or writes what it holds, for a
+/// new one; a directory made before `demo.json` existed is taken as it is).
+fn check_demo_election(dir: &Path, fresh: bool, asked: &DemoElection) -> Result<(), String> {
+    let path = dir.join("demo.json");
+    if fresh {
+        let text = serde_json::to_string_pretty(asked).map_err(|e| e.to_string())?;
+        return std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()));
+    }
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(());
+    };
+    let held: DemoElection =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    if held != *asked {
+        return Err(format!(
+            "{} already holds a demo election made with {}; it cannot be changed to {}. Serve it as it is (run `ledger demo --dir {}` with those arguments or none of them changed), or make another in a new directory (--dir OTHER).",
+            dir.display(),
+            held.describe(),
+            asked.describe(),
+            dir.display()
+        ));
+    }
+    Ok(())
+}
+
 fn witness_dir(dir: &Path, n: usize) -> PathBuf {
     dir.join("witnesses").join(format!("observer-{n}"))
 }
@@ -58,12 +118,23 @@ pub async fn run(
             opts.dir.display()
         ));
     }
+    check_demo_election(&opts.dir, fresh, &DemoElection::of(&opts))?;
 
     // Witnesses first, on ports the OS chooses; the log learns their URLs.
     let mut stops = Vec::new();
     let mut tasks = Vec::new();
     let mut config = d.load_config().map_err(|e| e.to_string())?;
-    config.witnesses.clear();
+    // The demo's own witnesses get new ports each run; witnesses someone added with
+    // `ledger witness add` are kept, and take part in the quorum like the demo's.
+    let demo_names: Vec<String> = (1..=WITNESSES).map(|n| format!("observer-{n}")).collect();
+    config.witnesses.retain(|w| !demo_names.contains(&w.name));
+    if !config.witnesses.is_empty() {
+        let names: Vec<&str> = config.witnesses.iter().map(|w| w.name.as_str()).collect();
+        say(&format!(
+            "witnesses added with `ledger witness add`, kept: {}",
+            names.join(", ")
+        ));
+    }
     for n in 1..=WITNESSES {
         let wdir = witness_dir(&opts.dir, n);
         let listener = TcpListener::bind("127.0.0.1:0")

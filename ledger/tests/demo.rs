@@ -177,11 +177,61 @@ fn demo_runs_an_election_cosigned_by_a_quorum_of_witnesses() {
     );
     drop(conn);
 
+    // Another election on the same directory is refused, not silently ignored.
+    let other = ledger()
+        .arg("demo")
+        .arg("--dir")
+        .arg(&demo_dir)
+        .args(["--listen", "127.0.0.1:0", "--precincts", "31"])
+        .output()
+        .unwrap();
+    assert!(!other.status.success());
+    let said = String::from_utf8_lossy(&other.stderr);
+    assert!(
+        said.contains("already holds a demo election made with --precincts 30"),
+        "{said}"
+    );
+
+    // An observer adds a witness of its own (README, step 5): it survives the restart and
+    // cosigns with the demo's.
+    let rt = runtime();
+    let my_witness = dir.path().join("my-witness");
+    witness::init(&my_witness, "witness.example.org/observer").unwrap();
+    let vkey = ledger().arg("vkey").arg(&demo_dir).output().unwrap();
+    let log_vkey = String::from_utf8(vkey.stdout).unwrap().trim().to_string();
+    witness::add_log(&my_witness, ledger::demo::ORIGIN, &log_vkey).unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop_witness, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = my_witness.clone();
+    let witness_task = rt.spawn(async move {
+        witness::serve(&served, listener, async move {
+            stopped.await.ok();
+        })
+        .await
+    });
+    let witness_vkey = witness::vkey(&my_witness).unwrap().to_string();
+    let added = ledger()
+        .args(["witness", "add"])
+        .arg(&demo_dir)
+        .args(["--name", "my-org", "--vkey", &witness_vkey])
+        .args(["--url", &format!("http://{address}")])
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{added:?}");
+
     let demo = start_demo(&demo_dir, 30);
     assert!(
         demo.lines
             .iter()
             .any(|l| l.starts_with("serving the demo already"))
+    );
+    assert!(
+        demo.lines.iter().any(|l| l.contains("kept: my-org")),
+        "{:?}",
+        demo.lines
     );
     let text = std::fs::read_to_string(demo_dir.join("policy")).unwrap();
     let policy = Policy::parse_with_extensions(&text, &["root"]).unwrap();
@@ -204,7 +254,6 @@ fn demo_runs_an_election_cosigned_by_a_quorum_of_witnesses() {
         }),
         root.signing_key(),
     );
-    let rt = runtime();
     let client = ledger::client::LedgerClient::new(&demo.url);
     let s = rt.block_on(client.submit(record.to_bytes(), true)).unwrap();
     assert_eq!(s.index, restarted);
@@ -215,5 +264,11 @@ fn demo_runs_an_election_cosigned_by_a_quorum_of_witnesses() {
         names.contains(&"observer-1"),
         "the stale witness was brought back in step: {names:?}"
     );
+    assert!(
+        names.contains(&"my-org"),
+        "the observer's own witness cosigned: {names:?}"
+    );
+    stop_witness.send(()).unwrap();
+    rt.block_on(witness_task).unwrap().unwrap();
     assert!(demo.stop());
 }
