@@ -60,11 +60,11 @@ impl DemoElection {
 
 /// Checks that a demo directory holds the election asked for (or writes what it holds, for a
 /// new one; a directory made before `demo.json` existed is taken as it is).
-fn check_demo_election(dir: &Path, fresh: bool, asked: &DemoElection) -> Result<(), String> {
+fn check_demo_election(dir: &Path, fresh: bool, asked: &DemoElection) -> Result<(), DemoError> {
     let path = dir.join("demo.json");
     if fresh {
-        let text = serde_json::to_string_pretty(asked).map_err(|e| e.to_string())?;
-        return std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()));
+        let text = serde_json::to_string_pretty(asked)?;
+        return Ok(std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?);
     }
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Ok(());
@@ -72,13 +72,13 @@ fn check_demo_election(dir: &Path, fresh: bool, asked: &DemoElection) -> Result<
     let held: DemoElection =
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     if held != *asked {
-        return Err(format!(
+        return Err(Box::new(Refused(format!(
             "{} already holds a demo election made with {}; it cannot be changed to {}. Serve it as it is (run `ledger demo --dir {}` with those arguments or none of them changed), or make another in a new directory (--dir OTHER).",
             dir.display(),
             held.describe(),
             asked.describe(),
             dir.display()
-        ));
+        ))));
     }
     Ok(())
 }
@@ -91,12 +91,20 @@ fn witness_name(n: usize) -> String {
     format!("observers.example.kg/witness-{n}")
 }
 
+/// The demo refused to start: what it was asked cannot be done with this directory.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Refused(pub String);
+
+/// Why the demo stopped: [`Refused`] if it refused to start, otherwise what failed.
+pub type DemoError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Runs the demo until `stop` resolves. `say` receives the lines meant for the person.
 pub async fn run(
     opts: DemoOptions,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
     say: impl Fn(&str),
-) -> Result<(), String> {
+) -> Result<(), DemoError> {
     let d = LogDir::new(&opts.dir);
     let fresh = !d.config_path().exists();
     if fresh {

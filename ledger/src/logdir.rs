@@ -130,6 +130,10 @@ impl LogDir {
     }
 
     pub fn load_log_key(&self) -> Result<SignerKey, DirError> {
+        if !self.config_path().exists() {
+            // Not a log at all: say how to make one, rather than "No such file".
+            self.load_config()?;
+        }
         load_key(&self.log_key_path())
     }
 }

@@ -15,6 +15,10 @@ use std::process::ExitCode;
 ///   ledger witness add ./log --name observer-1 --vkey VKEY --url http://127.0.0.1:7380
 ///   ledger witness quorum ./log 1
 ///   ledger serve ./log --listen 127.0.0.1:8080
+///
+/// Exit codes: 0 done; 1 failed while running (the message says what failed); 2 refused to
+/// start (the log directory is missing, invalid or inconsistent, or a demo directory holds
+/// another election: the message says what to do); 3 usage error.
 #[derive(Parser)]
 #[command(name = "ledger", version, verbatim_doc_comment)]
 struct Cli {
@@ -175,8 +179,34 @@ enum WitnessCommand {
     List { dir: PathBuf },
 }
 
+/// Failed while running.
+const EXIT_FAILED: u8 = 1;
+/// Refused to start: the directory or what was asked of it.
+const EXIT_REFUSED: u8 = 2;
+/// A usage error (clap's own code would be 2, which means "refused to start" here).
+const EXIT_USAGE: u8 = 3;
+
+/// The exit code for an error, by what kind it is.
+fn exit_code(e: &(dyn std::error::Error + 'static)) -> u8 {
+    use ledger::server::ServeError;
+    let refused = e.is::<ledger::logdir::DirError>()
+        || e.is::<ledger::demo::Refused>()
+        || matches!(
+            e.downcast_ref::<ServeError>(),
+            Some(ServeError::Dir(_) | ServeError::Recovery(_))
+        );
+    if refused { EXIT_REFUSED } else { EXIT_FAILED }
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -189,7 +219,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("ledger: {e}");
-            ExitCode::FAILURE
+            ExitCode::from(exit_code(e.as_ref()))
         }
     }
 }
@@ -276,11 +306,13 @@ fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                 anomalies,
             };
             let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(ledger::demo::run(
-                opts,
-                ledger::server::shutdown_signal(),
-                |line| println!("{line}"),
-            ))?;
+            runtime
+                .block_on(ledger::demo::run(
+                    opts,
+                    ledger::server::shutdown_signal(),
+                    |line| println!("{line}"),
+                ))
+                .map_err(|e| -> Box<dyn std::error::Error> { e })?;
         }
         Command::Simulate {
             url,
@@ -339,6 +371,12 @@ fn witness_command(command: WitnessCommand) -> Result<(), Box<dyn std::error::Er
                 config.witnesses.len(),
                 dir.display()
             );
+            if config.quorum == 0 {
+                println!(
+                    "warning: with quorum 0 the log publishes checkpoints no witness cosigned, and this witness is never waited for; raise it: `ledger witness quorum {} 1`",
+                    dir.display()
+                );
+            }
         }
         WitnessCommand::Quorum { dir, k } => {
             let d = LogDir::new(&dir);

@@ -146,6 +146,11 @@ pub async fn serve(
     let (published_tx, published_rx) = watch::channel(Published { size, checkpoint });
     let (signed_tx, signed_rx) = watch::channel(sequencer.signed().clone());
     let (submit_tx, submit_rx) = mpsc::channel(config.max_pending.max(1));
+    if config.quorum == 0 {
+        tracing::warn!(
+            "quorum 0: this log publishes checkpoints that no witness cosigned, which verifiers with a witness policy refuse; add witnesses (`ledger witness add`) and set `ledger witness quorum DIR K`"
+        );
+    }
     tracing::info!(
         "log {} resumed at size {}, published {size}",
         config.origin,

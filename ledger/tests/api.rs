@@ -53,6 +53,43 @@ fn init_makes_private_keys_and_prints_the_vkey() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("schema-less URL"));
     let printed = ledger().arg("vkey").arg(&log).output().unwrap();
     assert_eq!(String::from_utf8(printed.stdout).unwrap().trim(), vkey);
+    // Exit codes, as `ledger --help` documents them: 2 refused to start (with what to do
+    // next), 3 usage.
+    assert_eq!(again.status.code(), Some(2));
+    let nolog = ledger()
+        .arg("vkey")
+        .arg(dir.path().join("nolog"))
+        .output()
+        .unwrap();
+    assert_eq!(nolog.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&nolog.stderr);
+    assert!(
+        said.contains("is not a log directory") && said.contains("ledger init"),
+        "{said}"
+    );
+    assert_eq!(
+        ledger().arg("frobnicate").output().unwrap().status.code(),
+        Some(3)
+    );
+    let help = ledger().arg("--help").output().unwrap();
+    assert_eq!(help.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Exit codes: 0 done"));
+    // A witness added to a log of quorum 0 would never be waited for: the operator is told.
+    let witness_key = tlog::keys::SignerKey::from_seed(
+        "witness.example.kg/w",
+        tlog::keys::ALG_COSIGNATURE_V1,
+        &[3; 32],
+    )
+    .unwrap();
+    let added = ledger()
+        .args(["witness", "add"])
+        .arg(&log)
+        .args(["--name", "w", "--vkey", &witness_key.verifier().to_string()])
+        .args(["--url", "http://127.0.0.1:9"])
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{added:?}");
+    assert!(String::from_utf8_lossy(&added.stdout).contains("warning: with quorum 0"));
 }
 
 #[test]

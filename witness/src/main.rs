@@ -22,7 +22,10 @@ use std::process::ExitCode;
       witness serve /var/lib/witness --listen 0.0.0.0:7380\n\n\
       Give the log operator the line `witness vkey /var/lib/witness` prints and this\n\
       witness's URL. Back up the whole directory: a witness that loses its state must not\n\
-      be restarted empty with the same key."
+      be restarted empty with the same key.\n\n\
+      Exit codes: 0 done; 1 failed while running (the file system or the state database);\n\
+      2 refused (what was asked cannot be done as asked: the message says what to do\n\
+      instead); 3 usage error."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -112,13 +115,24 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    // clap exits 2 on usage errors and 0 for --help and --version.
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version: 0; usage errors: 3 (clap's own 2 means "refused" here).
+            let code = if e.use_stderr() { 3 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("witness: {e}");
-            ExitCode::from(1)
+            let code = match e {
+                witness::Error::Invalid(_) => 2,
+                witness::Error::Io { .. } | witness::Error::Database { .. } => 1,
+            };
+            ExitCode::from(code)
         }
     }
 }

@@ -34,7 +34,7 @@ fn init_creates_a_private_key_and_prints_the_vkey_last() {
     let out = cli(&["vkey", dir.to_str().unwrap()]);
     assert_eq!(stdout(&out).trim_end(), vkey.to_string());
     let out = cli(&["init", dir.to_str().unwrap(), "--name", "other.example/w"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("refusing"), "{}", stderr(&out));
     assert_eq!(std::fs::read_to_string(&key_file).unwrap(), private);
 
@@ -49,19 +49,19 @@ fn bad_input_is_refused_with_a_sentence_and_the_right_exit_code() {
     let dir = tmp.witness_dir();
     let d = dir.to_str().unwrap();
 
-    // Usage errors: 2.
+    // Usage errors: 3.
     for args in [
         vec!["init", d],
         vec!["frobnicate"],
         vec!["serve", d, "--listen", "not-an-address"],
         vec![],
     ] {
-        assert_eq!(cli(&args).status.code(), Some(2), "{args:?}");
+        assert_eq!(cli(&args).status.code(), Some(3), "{args:?}");
     }
 
-    // Failures: 1, with a message that says what to do.
+    // Refusals: 2, with a message that says what to do.
     let out = cli(&["init", d, "--name", "has space"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("witness name"), "{}", stderr(&out));
     assert!(!dir.join("witness.key").exists());
 
@@ -79,7 +79,7 @@ fn bad_input_is_refused_with_a_sentence_and_the_right_exit_code() {
         ],
     ] {
         let out = cli(&args);
-        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(
             stderr(&out).contains(&format!("run `witness init {d} --name NAME` first")),
             "{args:?}: {}",
@@ -101,7 +101,7 @@ fn bad_input_is_refused_with_a_sentence_and_the_right_exit_code() {
         ("two\nlines", log.vkey(), "cannot be a log origin"),
     ] {
         let out = cli(&["add-log", d, "--origin", origin, "--vkey", &vkey]);
-        assert_eq!(out.status.code(), Some(1), "{origin:?} {vkey}");
+        assert_eq!(out.status.code(), Some(2), "{origin:?} {vkey}");
         assert!(stderr(&out).contains(expect), "{}", stderr(&out));
     }
     let out = cli(&["add-log", d, "--origin", &log.origin, "--vkey", &log.vkey()]);
@@ -111,7 +111,7 @@ fn bad_input_is_refused_with_a_sentence_and_the_right_exit_code() {
     let key_file = dir.join("witness.key");
     std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o644)).unwrap();
     let out = cli(&["serve", d, "--listen", "127.0.0.1:0"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("chmod 600"), "{}", stderr(&out));
     assert!(!stdout(&out).contains("listening on"));
     std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).unwrap();
@@ -119,7 +119,7 @@ fn bad_input_is_refused_with_a_sentence_and_the_right_exit_code() {
     // A missing database is never silently recreated: that would forget what was cosigned.
     std::fs::rename(dir.join("witness.db"), tmp.path().join("moved.db")).unwrap();
     let out = cli(&["serve", d, "--listen", "127.0.0.1:0"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("never forget"), "{}", stderr(&out));
     assert!(!dir.join("witness.db").exists());
 }
@@ -132,7 +132,7 @@ fn listen_address_in_use_is_a_failure_not_a_hang() {
     let first = WitnessProcess::start(&dir);
     let addr = first.url.strip_prefix("http://").unwrap();
     let out = cli(&["serve", dir.to_str().unwrap(), "--listen", addr]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--listen"), "{}", stderr(&out));
 }
 
