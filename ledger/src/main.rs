@@ -102,6 +102,10 @@ enum Command {
         listen: String,
         #[command(flatten)]
         election: ElectionArgs,
+        /// Show the servers' logs here (every cosignature, every request) instead of keeping
+        /// them in DIR/logs/demo.log.
+        #[arg(long, short)]
+        verbose: bool,
     },
     /// Load-test a fresh log on loopback and report throughput, latency, reads and memory.
     ///
@@ -207,14 +211,31 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    let filter = || {
+        tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| "info,tower_http=warn".into())
+    };
+    // The demo is for a person: its servers' logs go to a file unless asked for.
+    let demo_log = match &cli.command {
+        Command::Demo {
+            dir,
+            verbose: false,
+            ..
+        } => open_demo_log(dir),
+        _ => None,
+    };
+    match demo_log {
+        Some(file) => tracing_subscriber::fmt()
+            .with_env_filter(filter())
+            .with_writer(std::sync::Mutex::new(file))
+            .with_ansi(false)
+            .init(),
+        None => tracing_subscriber::fmt()
+            .with_env_filter(filter())
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+    }
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -222,6 +243,18 @@ fn main() -> ExitCode {
             ExitCode::from(exit_code(e.as_ref()))
         }
     }
+}
+
+/// `DIR/logs/demo.log`, opened for appending (`None`, and the logs go to stderr, if it
+/// cannot be).
+fn open_demo_log(dir: &std::path::Path) -> Option<std::fs::File> {
+    let logs = dir.join("logs");
+    std::fs::create_dir_all(&logs).ok()?;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(logs.join("demo.log"))
+        .ok()
 }
 
 fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
@@ -291,6 +324,7 @@ fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             dir,
             listen,
             election,
+            verbose,
         } => {
             let ElectionArgs {
                 precincts,
@@ -298,6 +332,12 @@ fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                 anomalies,
             } = election;
             let anomalies = parse_anomalies(&anomalies)?;
+            if !verbose {
+                println!(
+                    "the servers' logs: {} (-v to show them here)",
+                    dir.join("logs/demo.log").display()
+                );
+            }
             let opts = ledger::demo::DemoOptions {
                 dir,
                 listen,

@@ -119,6 +119,15 @@ fn demo_runs_an_election_cosigned_by_a_quorum_of_witnesses() {
         "next steps: {:?}",
         demo.lines
     );
+    // Quiet by default: a few lines for the person; the servers' logs in DIR/logs.
+    assert!(
+        demo.lines.len() < 40,
+        "{} lines: {:?}",
+        demo.lines.len(),
+        demo.lines
+    );
+    let logged = std::fs::read_to_string(demo_dir.join("logs/demo.log")).unwrap();
+    assert!(logged.contains("published checkpoint"), "{logged}");
 
     let text = std::fs::read_to_string(demo_dir.join("policy")).unwrap();
     let policy = Policy::parse_with_extensions(&text, &["root"]).unwrap();
