@@ -65,6 +65,9 @@ fn an_election_is_logged_cosigned_and_verified_by_a_citizen() {
             &[
                 &format!("precinct {precinct}, contest 1"),
                 "leads to the signed root",
+                // The votes with the parties' names, from the proven election definition.
+                "the election definition is entry",
+                "1. Archa Party: ",
                 "OK: verified",
             ],
         );

@@ -137,8 +137,74 @@ pub fn run(online: &Online, args: InclusionArgs) -> Outcome {
             proven.push((index, r));
         }
     }
+    if proven.iter().any(|(_, r)| votes_of(r).is_some()) && online.source.is_http() {
+        named_votes(online, &cp, &proven)?;
+    }
     let records: Vec<(u64, &Record)> = proven.iter().map(|(i, r)| (*i, r)).collect();
     conclude(args.document.as_deref(), &records, problems, "OK: verified")
+}
+
+/// A record's contest and votes per option, if it counts votes.
+fn votes_of(record: &Record) -> Option<(u16, &[u32])> {
+    match &record.body {
+        election::Body::PrecinctProtocol(p) => Some((p.contest, &p.votes)),
+        election::Body::UrnResult(u) => Some((u.contest, &u.votes)),
+        _ => None,
+    }
+}
+
+/// The votes of the proven records with the options' names, from the election definition —
+/// itself found through the lookup index and proven like any entry, never taken on trust.
+fn named_votes(
+    online: &Online,
+    cp: &tlog::Checkpoint,
+    proven: &[(u64, Record)],
+) -> Result<(), Failure> {
+    let Some(&index) = lookup(online, None, Some(Kind::ElectionDefinition))?
+        .iter()
+        .find(|&&i| i < cp.size)
+    else {
+        return Ok(());
+    };
+    let entry = fetch_entry(&online.source, cp.size, index)?;
+    prove_entry(&online.source, cp, index, &entry)?;
+    let Ok(Record {
+        body: election::Body::ElectionDefinition(definition),
+        ..
+    }) = Record::from_bytes(&entry)
+    else {
+        return Err(Failure::Log(format!(
+            "the log's lookup index pointed at entry {index} as the election definition, but it is not one"
+        )));
+    };
+    println!();
+    println!("the election definition is entry {index} (proven the same way); by its names:");
+    for (record_index, record) in proven {
+        let Some((contest_id, votes)) = votes_of(record) else {
+            continue;
+        };
+        let Some(contest) = definition.contests.iter().find(|c| c.id == contest_id) else {
+            println!("  entry {record_index}: contest {contest_id} is not in the definition");
+            continue;
+        };
+        println!(
+            "  entry {record_index} ({}), {}:",
+            record.kind().name(),
+            crate::display::name(&contest.name)
+        );
+        for (n, votes) in votes.iter().enumerate() {
+            let option = contest
+                .options
+                .get(n)
+                .map_or("(no such option)", |o| crate::display::name(&o.name));
+            println!(
+                "    {:>2}. {option}: {}",
+                n + 1,
+                crate::display::thousands(u64::from(*votes))
+            );
+        }
+    }
+    Ok(())
 }
 
 fn describe_search(precinct: Option<u32>, kind: Option<Kind>) -> String {
