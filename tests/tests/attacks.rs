@@ -291,19 +291,10 @@ fn m_a_revoked_key_backdating_is_refused_and_if_logged_anyway_the_audit_reports_
         "appended by the log itself",
     );
     // An insider logs it anyway, past the gate; the witnesses cosign the longer log.
-    let urls = witness_urls(&night);
-    let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
-    operator::append_directly(
-        &night.log_dir(),
-        &night.public(),
-        &urls,
-        &[backdated.to_bytes()],
-    );
-    let public = night.public();
-    let files = path(&public);
+    insider_logs(&night, &backdated);
     night
         .verifier()
-        .run(&["audit", "-q", "--log", files])
+        .run(&["audit", "-q", "--log", path(&night.public())])
         .expect(
             1,
             &[
@@ -488,17 +479,10 @@ fn r_a_far_future_time_makes_no_complaint_overdue() {
     // …and logged anyway by an insider: the audit reports that record, and the undecided
     // complaint is still not overdue (the audit's "now" is the witnesses', not the device's).
     night.wait_settled();
-    let urls = witness_urls(&night);
-    let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
-    operator::append_directly(
-        &night.log_dir(),
-        &night.public(),
-        &urls,
-        &[far_future.to_bytes()],
-    );
-    let public = night.public();
-    let files = path(&public);
-    let audit = night.verifier().run(&["audit", "-q", "--log", files]);
+    insider_logs(&night, &far_future);
+    let audit = night
+        .verifier()
+        .run(&["audit", "-q", "--log", path(&night.public())]);
     audit.expect(
         1,
         &[
@@ -574,13 +558,21 @@ fn t_a_checkpoint_of_another_key_with_the_same_origin_is_not_this_log() {
         .expect(0, &["the same tree this verifier accepted last time"]);
 }
 
-/// The URLs of the running witnesses.
-fn witness_urls(night: &ElectionNight) -> Vec<String> {
-    night
+/// An insider appends `record` to the log's files past the gate, and the running witnesses
+/// cosign the longer log (it extends what they cosigned). Readers of the files (`verifier
+/// --log DIR`, a mirror, a CDN) see it; the running ledger does not know.
+fn insider_logs(night: &ElectionNight, record: &election::Record) {
+    let urls: Vec<&str> = night
         .witnesses
         .iter()
-        .filter_map(|w| w.daemon.as_ref().map(|d| d.url.clone()))
-        .collect()
+        .filter_map(|w| w.daemon.as_ref().map(|d| d.url.as_str()))
+        .collect();
+    operator::append_directly(
+        &night.log_dir(),
+        &night.public(),
+        &urls,
+        &[record.to_bytes()],
+    );
 }
 
 #[test]
