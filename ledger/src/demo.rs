@@ -109,7 +109,7 @@ pub async fn run(
     let fresh = !d.config_path().exists();
     if fresh {
         std::fs::create_dir_all(&opts.dir).map_err(|e| format!("{}: {e}", opts.dir.display()))?;
-        let created = crate::server::init(&opts.dir, ORIGIN, None).map_err(|e| e.to_string())?;
+        let created = crate::server::init(&opts.dir, ORIGIN, None)?;
         say(&format!(
             "created the log {ORIGIN} in {}",
             opts.dir.display()
@@ -131,7 +131,7 @@ pub async fn run(
     // Witnesses first, on ports the OS chooses; the log learns their URLs.
     let mut stops = Vec::new();
     let mut tasks = Vec::new();
-    let mut config = d.load_config().map_err(|e| e.to_string())?;
+    let mut config = d.load_config()?;
     // The demo's own witnesses get new ports each run; witnesses someone added with
     // `ledger witness add` are kept, and take part in the quorum like the demo's.
     let demo_names: Vec<String> = (1..=WITNESSES).map(|n| format!("observer-{n}")).collect();

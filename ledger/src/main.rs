@@ -193,11 +193,14 @@ const EXIT_USAGE: u8 = 3;
 /// The exit code for an error, by what kind it is.
 fn exit_code(e: &(dyn std::error::Error + 'static)) -> u8 {
     use ledger::server::ServeError;
-    let refused = e.is::<ledger::logdir::DirError>()
-        || e.is::<ledger::demo::Refused>()
+    // A directory that is not a usable log is a refusal; a file system that fails is not.
+    let refused = matches!(
+        e.downcast_ref::<ledger::logdir::DirError>(),
+        Some(ledger::logdir::DirError::Invalid(_))
+    ) || e.is::<ledger::demo::Refused>()
         || matches!(
             e.downcast_ref::<ServeError>(),
-            Some(ServeError::Dir(_) | ServeError::Recovery(_))
+            Some(ServeError::Dir(ledger::logdir::DirError::Invalid(_)) | ServeError::Recovery(_))
         );
     if refused { EXIT_REFUSED } else { EXIT_FAILED }
 }

@@ -388,6 +388,11 @@ impl Verifier {
         }
     }
 
+    /// Another citizen with the same policy and a copy of this one's memory.
+    pub fn copy(&self) -> Verifier {
+        self.with_policy(&self.policy)
+    }
+
     /// The same memory with another policy file.
     pub fn with_policy(&self, policy: &Path) -> Verifier {
         let other = Verifier::new(policy);

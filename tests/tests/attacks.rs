@@ -502,30 +502,75 @@ fn s_a_tampered_tile_from_a_mirror_is_damage_not_a_fork() {
     let (night, _) = logged_election();
     let citizen = night.verifier();
     citizen.run(&["checkpoint"]).expect(0, &["OK"]);
-    // The honest log grows by a record; a mirror copies it and damages one hash tile.
-    let root = night.root_key();
-    let record = enrollment(root.signing_key(), 30, Role::FinanceOffice, unix_now());
-    night.submit(&record, true).unwrap();
-    let grown = night.wait_settled().size;
-    let mirror = night.file("mirror");
-    copy_tree(&night.public(), &mirror);
-    let width = u64::from(tlog::tile::TILE_WIDTH);
-    let tile = tlog::tile::Tile::at_tree_size(0, (grown - 1) / width, grown).unwrap();
-    flip_last_byte(&mirror.join(tile.path()));
-    let run = citizen.run(&["checkpoint", "--log", path(&mirror)]);
-    run.expect(
-        2,
-        &[
-            "the log's files are damaged or tampered",
-            &tile.path(),
-            "no fork or rollback is claimed",
-        ],
-    );
-    assert!(!run.text().contains("FORK"), "{}", run.text());
-    // Nothing was kept from the mirror: the honest log still extends what was accepted.
+    // The honest log grows past the next full tile (another simulated batch of records); a
+    // mirror copies it and damages one hash tile — each hash tile in turn, full and partial,
+    // each shown to a citizen who remembers the tree before the growth. (A tile the proof
+    // reads but the new tree's right edge does not is what once made damage look like a fork.)
+    let records_before = operator::entries(&night.public())
+        .iter()
+        .filter(|e| !is_log_checkpoint(e))
+        .count() as u64;
+    let root_key = night.log_dir().join("root.key");
+    let more = shailoo_e2e::system::ledger(&[
+        "simulate",
+        "--url",
+        night.url(),
+        "--root-key",
+        path(&root_key),
+        "--precincts",
+        "20",
+        "--seed",
+        "31",
+    ]);
+    more.expect(0, &["records accepted"]);
+    let accepted = shailoo_e2e::system::count_before(&more.stdout, " records accepted");
+    night.wait_records_published(records_before + accepted);
+    let grown = night.wait_settled();
+    assert!(grown.size > 512, "grown to {}", grown.size);
+    let mut hash_tiles = Vec::new();
+    collect_files(&night.public().join("tile"), &mut hash_tiles);
+    hash_tiles.retain(|p| !p.to_string_lossy().contains("/entries/"));
+    let mut damaged = 0;
+    for (n, tile) in hash_tiles.iter().enumerate() {
+        let mirror = night.file(&format!("mirror-{n}"));
+        copy_tree(&night.public(), &mirror);
+        let relative = tile.strip_prefix(night.public()).unwrap();
+        flip_last_byte(&mirror.join(relative));
+        let run = citizen.copy().run(&["checkpoint", "--log", path(&mirror)]);
+        assert!(
+            !run.text().contains("FORK"),
+            "{}: {}",
+            relative.display(),
+            run.text()
+        );
+        if run.code != 0 {
+            run.expect(
+                2,
+                &[
+                    "the log's files are damaged or tampered",
+                    "no fork or rollback is claimed",
+                ],
+            );
+            damaged += 1;
+        }
+    }
+    assert!(damaged > 0, "no tile of {hash_tiles:?} was used");
+    // Nothing was kept from the mirrors: the honest log still extends what was accepted.
     citizen
         .run(&["checkpoint"])
         .expect(0, &["consistent with the checkpoint of size"]);
+}
+
+/// Every file below `dir`.
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            collect_files(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
 }
 
 #[test]

@@ -76,12 +76,28 @@ pub fn accept(source: &Source, trust: &Trust, state: &State) -> Result<Accepted,
     match trust.verify_checkpoint(&note, &url) {
         Ok(verified) => {
             let log = trust.log_id(&verified.checkpoint.origin);
+            adopt_origin_only_state(state, trust, &log)?;
             accept_verified(source, state, &log, verified, note, &url)
         }
         Err(refusal) => {
             Err(contradiction(source, trust, state, &note, &url, &refusal).unwrap_or(refusal))
         }
     }
+}
+
+/// A verifier upgraded from one that remembered logs by origin alone keeps what it
+/// remembered: the old file is taken for this log if the policy's key for it signed it.
+fn adopt_origin_only_state(state: &State, trust: &Trust, log: &LogId) -> Result<(), Failure> {
+    if state.load(log)?.is_some() {
+        return Ok(());
+    }
+    let Some(old) = state.load_by_origin_only(&log.origin) else {
+        return Ok(());
+    };
+    if trust.policy.verify_log_signature(&old.note).is_ok() {
+        state.save(log, &old.note)?;
+    }
+    Ok(())
 }
 
 /// A checkpoint the policy refuses (too few cosignatures) may still be signed by the log. If
@@ -97,6 +113,7 @@ fn contradiction(
 ) -> Option<Failure> {
     let signed = trust.policy.verify_log_signature(note).ok()?;
     let log = trust.log_id(&signed.checkpoint.origin);
+    adopt_origin_only_state(state, trust, &log).ok()?;
     let old = state.load(&log).ok()??;
     match relate(source, &old, &signed, note, from, state, &log) {
         Err(Unrelated::Contradiction(evidence)) => Some(Failure::Log(format!(
@@ -205,27 +222,28 @@ fn relate(
         }))
     })?;
     if verify_consistency(o.size, n.size, &o.root, &n.root, &proof).is_err() {
-        // Fork or damage? Tiles that do not even hash to the new checkpoint's signed root
-        // prove nothing about the log: anyone between it and this verifier can damage them.
+        // Fork or damage? Only tiles that agree with the new checkpoint's signed root can
+        // prove anything: the old tree they hold must lead, by the proof they give, to that
+        // root. If so, and that old tree is not the one accepted before, the log rewrote its
+        // history. Otherwise the tiles are damaged — anyone between the log and this verifier
+        // can do that — and nothing is claimed about the log.
         let damaged = |why: String| {
             Unrelated::Unchecked(Failure::Log(format!(
                 "the log's files are damaged or tampered: {why} (hash tiles read: {}). Nothing is proved about the log itself: no fork or rollback is claimed, and no evidence is kept; try another mirror or later.",
                 fetcher.tiles_read().join(", ")
             )))
         };
-        match tlog::stored::tree_hash(n.size, &reader) {
-            Ok(root) if root == n.root => {}
-            Ok(root) => {
-                return Err(damaged(format!(
-                    "its hash tiles hash to {root}, but its signed checkpoint of size {} says {}",
-                    n.size, n.root
-                )));
-            }
-            Err(e) => return Err(damaged(format!("its hash tiles cannot be read ({e})"))),
+        let old_in_tiles = tlog::stored::tree_hash(o.size, &reader)
+            .map_err(|e| damaged(format!("its hash tiles cannot be read ({e})")))?;
+        if verify_consistency(o.size, n.size, &old_in_tiles, &n.root, &proof).is_err() {
+            return Err(damaged(format!(
+                "its hash tiles do not agree with its own signed checkpoint of size {}",
+                n.size
+            )));
         }
         return Err(evidence(format!(
-            "FORK: the log's checkpoint of size {} does not contain the checkpoint of size {} this verifier accepted earlier — the consistency proof, computed from hash tiles that do hash to the new checkpoint's signed root, does not lead to the earlier root. The log has rewritten its history: it cannot be trusted.",
-            n.size, o.size
+            "FORK: the log's checkpoint of size {} does not contain the checkpoint of size {} this verifier accepted earlier — by the consistency proof from its own hash tiles, which agree with the new checkpoint's signed root, its tree of size {} is another (root {old_in_tiles}, where it signed {} before). The log has rewritten its history: it cannot be trusted.",
+            n.size, o.size, o.size, o.root
         )));
     }
     Ok(Relation::Grew {

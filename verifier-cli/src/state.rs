@@ -114,6 +114,21 @@ impl State {
         }))
     }
 
+    /// What an earlier version of this verifier remembered for `origin` alone (a file named by
+    /// the SHA-256 of the origin), if anything. The caller must check that the log's key
+    /// signed it before taking it as this log's ([`LogId`]).
+    pub fn load_by_origin_only(&self, origin: &str) -> Option<Remembered> {
+        let path = self.dir.join(tlog::witness::origin_hash(origin));
+        let note = fs::read(&path).ok()?;
+        let parsed = Note::parse(&note).ok()?;
+        let checkpoint = Checkpoint::parse(&parsed.text).ok()?;
+        (checkpoint.origin == origin).then(|| Remembered {
+            checkpoint,
+            note,
+            saved: fs::metadata(&path).and_then(|m| m.modified()).ok(),
+        })
+    }
+
     /// Remembers `note` as the last checkpoint accepted for `log`, atomically.
     pub fn save(&self, log: &LogId, note: &[u8]) -> Result<(), Failure> {
         let path = self.path_for(log);

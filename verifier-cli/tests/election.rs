@@ -384,7 +384,21 @@ fn state_lives_in_the_users_data_directory() {
     // Named by the log's origin and its key (spec/tlog.md §11).
     let file = data.join("shailoo-verifier").join(log.state_file_name());
     assert_eq!(
-        std::fs::read(file).unwrap(),
+        std::fs::read(&file).unwrap(),
         std::fs::read(log.public().join("checkpoint")).unwrap()
     );
+    // What an earlier verifier remembered under the origin alone is kept, once the log's key
+    // is seen to have signed it: not "first checkpoint" again after an upgrade.
+    let legacy = data
+        .join("shailoo-verifier")
+        .join(tlog::witness::origin_hash(ORIGIN));
+    std::fs::rename(&file, &legacy).unwrap();
+    let again: Run = std::process::Command::new(env!("CARGO_BIN_EXE_verifier"))
+        .args(["checkpoint", "--policy", policy.to_str().unwrap()])
+        .env("XDG_DATA_HOME", &data)
+        .output()
+        .unwrap()
+        .into();
+    again.expect(0, &["the same tree this verifier accepted last time"]);
+    assert!(file.exists());
 }

@@ -180,8 +180,10 @@ pub fn consistency_tiles_needed(old: f64, new: f64) -> String {
     let run = || -> Result<Value, String> {
         let (old, new) = (index_arg(old, "old size")?, index_arg(new, "new size")?);
         let mut indexes = tlog::proof::consistency_proof_indexes(old, new);
+        // The old tree's right edge too: the tiles' own view of the old tree, to tell a fork
+        // (tiles that agree with the new root but hold another old tree) from damage.
         indexes.extend(
-            tlog::stored::right_edge_nodes(new).map(|(l, i)| tlog::stored::stored_hash_index(l, i)),
+            tlog::stored::right_edge_nodes(old).map(|(l, i)| tlog::stored::stored_hash_index(l, i)),
         );
         indexes.sort_unstable();
         indexes.dedup();
@@ -238,19 +240,24 @@ pub fn verify_consistency_from_tiles(
             tiles: FetchedTiles(tiles),
         };
         let damaged = |why: String| json!({"ok": false, "damaged": true, "error": format!("the log's files are damaged or tampered: {why}; no fork is claimed")});
-        match tlog::stored::tree_hash(new, &reader) {
-            Ok(root) if root == new_root => {}
-            Ok(_) => {
+        let proof = tlog::proof::prove_consistency(old, new, &reader).map_err(|e| e.to_string())?;
+        if tlog::proof::verify_consistency(old, new, &old_root, &new_root, &proof).is_err() {
+            // A fork only if the tiles agree with the new signed root (their old tree leads to
+            // it by their proof) yet hold another old tree; otherwise they are damaged.
+            let old_in_tiles = match tlog::stored::tree_hash(old, &reader) {
+                Ok(h) => h,
+                Err(e) => return Ok(damaged(format!("its hash tiles cannot be read ({e})"))),
+            };
+            if tlog::proof::verify_consistency(old, new, &old_in_tiles, &new_root, &proof).is_err()
+            {
                 return Ok(damaged(
-                    "its hash tiles do not hash to its signed root".into(),
+                    "its hash tiles do not agree with its signed root".into(),
                 ));
             }
-            Err(e) => return Ok(damaged(format!("its hash tiles cannot be read ({e})"))),
+            return Err(format!(
+                "fork: the tree of {old} entries seen before is not a prefix of this one (the log's own tiles hold another)"
+            ));
         }
-        let proof = tlog::proof::prove_consistency(old, new, &reader).map_err(|e| e.to_string())?;
-        tlog::proof::verify_consistency(old, new, &old_root, &new_root, &proof).map_err(|e| {
-            format!("fork: the tree of {old} entries seen before is not a prefix of this one: {e}")
-        })?;
         Ok(json!({"ok": true}))
     };
     run().map_or_else(err_json, |v| v.to_string())

@@ -154,31 +154,36 @@ fn votes_of(record: &Record) -> Option<(u16, &[u32])> {
 }
 
 /// The votes of the proven records with the options' names, from the election definition —
-/// itself found through the lookup index and proven like any entry, never taken on trust.
+/// itself found through the lookup index (the first one listed, which the rules make the one
+/// that counts) and proven like any entry, its signature checked; never taken on trust.
 fn named_votes(
     online: &Online,
     cp: &tlog::Checkpoint,
     proven: &[(u64, Record)],
 ) -> Result<(), Failure> {
-    let Some(&index) = lookup(online, None, Some(Kind::ElectionDefinition))?
-        .iter()
-        .find(|&&i| i < cp.size)
+    let Some(index) = lookup(online, None, Some(Kind::ElectionDefinition))?
+        .into_iter()
+        .filter(|&i| i < cp.size)
+        .min()
     else {
         return Ok(());
     };
     let entry = fetch_entry(&online.source, cp.size, index)?;
     prove_entry(&online.source, cp, index, &entry)?;
-    let Ok(Record {
+    let record = Record::from_bytes(&entry).ok();
+    let Some(Record {
         body: election::Body::ElectionDefinition(definition),
         ..
-    }) = Record::from_bytes(&entry)
+    }) = record.as_ref().filter(|r| r.verify_signature().is_ok())
     else {
         return Err(Failure::Log(format!(
-            "the log's lookup index pointed at entry {index} as the election definition, but it is not one"
+            "the log's lookup index pointed at entry {index} as the election definition, but it is not a validly signed one"
         )));
     };
     println!();
-    println!("the election definition is entry {index} (proven the same way); by its names:");
+    println!(
+        "the election definition is entry {index} (proven the same way, its signature verified; `verifier audit` checks that its signer is the CEC's and that no earlier one was logged); by its names:"
+    );
     for (record_index, record) in proven {
         let Some((contest_id, votes)) = votes_of(record) else {
             continue;
