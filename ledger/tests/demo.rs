@@ -87,6 +87,19 @@ fn read_log(url: &str, size: u64) -> Vec<Vec<u8>> {
     })
 }
 
+/// The election audit of `entries` under the demo's policy and root key.
+fn audit_log(
+    entries: &[Vec<u8>],
+    policy: &Policy,
+    root: &tlog::keys::SignerKey,
+) -> election::audit::AuditReport {
+    let config = election::audit::AuditConfig {
+        policy: Some(std::sync::Arc::new(policy.clone())),
+        ..election::audit::AuditConfig::new(root.verifier().public_key())
+    };
+    election::audit::audit(config, entries.iter().map(Vec::as_slice))
+}
+
 fn cosigned_checkpoint(url: &str, policy: &Policy) -> tlog::policy::VerifiedCheckpoint {
     let rt = runtime();
     let bytes = rt.block_on(async {
@@ -145,13 +158,7 @@ fn demo_runs_an_election_cosigned_by_a_quorum_of_witnesses() {
     // no precinct's records reordered.
     let entries = read_log(&demo.url, size);
     let root = root_key(&demo_dir);
-    let report = election::audit::audit(
-        election::audit::AuditConfig {
-            policy: Some(std::sync::Arc::new(policy.clone())),
-            ..election::audit::AuditConfig::new(root.verifier().public_key())
-        },
-        entries.iter().map(Vec::as_slice),
-    );
+    let report = audit_log(&entries, &policy, &root);
     assert!(
         report.findings.is_empty(),
         "the demo's clean election has findings: {:?}",
@@ -281,13 +288,7 @@ fn demo_runs_an_election_cosigned_by_a_quorum_of_witnesses() {
     // repeated or shrinking checkpoint record would be a `log.checkpoint` finding). (The
     // annulment above makes the final result differ from the tally: that finding is right.)
     let entries = read_log(&demo.url, after.checkpoint.size);
-    let report = election::audit::audit(
-        election::audit::AuditConfig {
-            policy: Some(std::sync::Arc::new(policy.clone())),
-            ..election::audit::AuditConfig::new(root.verifier().public_key())
-        },
-        entries.iter().map(Vec::as_slice),
-    );
+    let report = audit_log(&entries, &policy, &root);
     use election::audit::Rule;
     assert!(
         report
