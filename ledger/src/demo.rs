@@ -15,12 +15,19 @@ pub const ORIGIN: &str = "shailoo.gov.kg/ledger/2026-11-29-parliamentary";
 const WITNESSES: usize = 3;
 const QUORUM: usize = 2;
 
+/// How many precincts a new demo election has, unless told.
+pub const DEFAULT_PRECINCTS: u32 = 2500;
+/// The generator's seed for a new demo election, unless told.
+pub const DEFAULT_SEED: u64 = 2026;
+
+/// What `ledger demo` was asked. The election's arguments are `None` when not given: a new
+/// demo takes the defaults, an existing one the election it holds.
 pub struct DemoOptions {
     pub dir: PathBuf,
     pub listen: String,
-    pub precincts: u32,
-    pub seed: u64,
-    pub anomalies: Vec<election::generate::Anomaly>,
+    pub precincts: Option<u32>,
+    pub seed: Option<u64>,
+    pub anomalies: Option<Vec<election::generate::Anomaly>>,
 }
 
 /// The election a demo directory holds, as it was made (`DIR/demo.json`): a demo run again on
@@ -33,16 +40,30 @@ struct DemoElection {
 }
 
 impl DemoElection {
-    fn of(opts: &DemoOptions) -> DemoElection {
+    /// What `opts` asks, with `base` where it asks nothing.
+    fn asked(opts: &DemoOptions, base: &DemoElection) -> DemoElection {
         DemoElection {
-            precincts: opts.precincts,
-            seed: opts.seed,
-            anomalies: opts
-                .anomalies
-                .iter()
-                .map(|a| a.name().to_string())
-                .collect(),
+            precincts: opts.precincts.unwrap_or(base.precincts),
+            seed: opts.seed.unwrap_or(base.seed),
+            anomalies: opts.anomalies.as_ref().map_or(base.anomalies.clone(), |a| {
+                a.iter().map(|a| a.name().to_string()).collect()
+            }),
         }
+    }
+
+    fn defaults() -> DemoElection {
+        DemoElection {
+            precincts: DEFAULT_PRECINCTS,
+            seed: DEFAULT_SEED,
+            anomalies: vec![],
+        }
+    }
+
+    fn anomalies(&self) -> Vec<election::generate::Anomaly> {
+        let known = self.anomalies.iter();
+        known
+            .filter_map(|a| election::generate::Anomaly::from_name(a))
+            .collect()
     }
 
     fn describe(&self) -> String {
@@ -58,29 +79,33 @@ impl DemoElection {
     }
 }
 
-/// Checks that a demo directory holds the election asked for (or writes what it holds, for a
-/// new one; a directory made before `demo.json` existed is taken as it is).
-fn check_demo_election(dir: &Path, fresh: bool, asked: &DemoElection) -> Result<(), DemoError> {
+/// The election of the demo in `dir`: for a new one, what was asked (defaults where nothing
+/// was), written to `DIR/demo.json`; for an existing one, what it holds — refusing arguments
+/// that ask for another. (A directory made before `demo.json` existed is taken as it is.)
+fn demo_election(dir: &Path, fresh: bool, opts: &DemoOptions) -> Result<DemoElection, DemoError> {
     let path = dir.join("demo.json");
     if fresh {
-        let text = serde_json::to_string_pretty(asked)?;
-        return Ok(std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?);
+        let asked = DemoElection::asked(opts, &DemoElection::defaults());
+        let text = serde_json::to_string_pretty(&asked)?;
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        return Ok(asked);
     }
     let Ok(text) = std::fs::read_to_string(&path) else {
-        return Ok(());
+        return Ok(DemoElection::asked(opts, &DemoElection::defaults()));
     };
     let held: DemoElection =
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    if held != *asked {
+    let asked = DemoElection::asked(opts, &held);
+    if held != asked {
         return Err(Box::new(Refused(format!(
-            "{} already holds a demo election made with {}; it cannot be changed to {}. Serve it as it is (run `ledger demo --dir {}` with those arguments or none of them changed), or make another in a new directory (--dir OTHER).",
+            "{} already holds a demo election made with {}; it cannot be changed to {}. Serve it as it is (`ledger demo --dir {}`, without those arguments), or make another in a new directory (--dir OTHER).",
             dir.display(),
             held.describe(),
             asked.describe(),
             dir.display()
         ))));
     }
-    Ok(())
+    Ok(held)
 }
 
 fn witness_dir(dir: &Path, n: usize) -> PathBuf {
@@ -126,7 +151,7 @@ pub async fn run(
             opts.dir.display()
         ));
     }
-    check_demo_election(&opts.dir, fresh, &DemoElection::of(&opts))?;
+    let demo = demo_election(&opts.dir, fresh, &opts)?;
 
     // Witnesses first, on ports the OS chooses; the log learns their URLs.
     let mut stops = Vec::new();
@@ -199,14 +224,14 @@ pub async fn run(
         let root_key = crate::logdir::load_key(&d.root_key_path()).map_err(|e| e.to_string())?;
         say(&format!(
             "simulating an election of {} precincts…",
-            opts.precincts
+            demo.precincts
         ));
         let sim = SimulateOptions {
             url: url.clone(),
             root_key,
-            precincts: opts.precincts,
-            seed: opts.seed,
-            anomalies: opts.anomalies.clone(),
+            precincts: demo.precincts,
+            seed: demo.seed,
+            anomalies: demo.anomalies(),
             concurrency: 1024,
             turnout_updates: true,
         };
@@ -223,7 +248,7 @@ pub async fn run(
         }
     }
     let policy_path = write_policy(&opts.dir, &url, &config)?;
-    let example_precinct = 1000 + opts.precincts.clamp(1, 204);
+    let example_precinct = 1000 + demo.precincts.clamp(1, 204);
     say(&next_steps(&url, &policy_path, example_precinct));
     say("ready");
     stop.await;

@@ -100,8 +100,17 @@ enum Command {
         dir: PathBuf,
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
-        #[command(flatten)]
-        election: ElectionArgs,
+        /// How many precincts a new demo election has [default: 2500]. A demo directory
+        /// always serves the election it was made with.
+        #[arg(long)]
+        precincts: Option<u32>,
+        /// The generator's seed for a new demo election [default: 2026].
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Comma-separated anomalies to inject in a new demo election (names in `ledger
+        /// simulate --help`).
+        #[arg(long, value_delimiter = ',')]
+        anomalies: Option<Vec<String>>,
         /// Show the servers' logs here (every cosignature, every request) instead of keeping
         /// them in DIR/logs/demo.log.
         #[arg(long, short)]
@@ -144,14 +153,14 @@ enum Command {
     },
 }
 
-/// The generated election `demo` and `simulate` submit.
+/// The generated election `simulate` submits.
 #[derive(clap::Args)]
 struct ElectionArgs {
     /// How many precincts (about 15 records each, plus key enrollments).
-    #[arg(long, default_value_t = 2500)]
+    #[arg(long, default_value_t = ledger::demo::DEFAULT_PRECINCTS)]
     precincts: u32,
     /// The generator's seed: the same seed gives the same election.
-    #[arg(long, default_value_t = 2026)]
+    #[arg(long, default_value_t = ledger::demo::DEFAULT_SEED)]
     seed: u64,
     /// Comma-separated anomalies to inject (names in `ledger simulate --help`).
     #[arg(long, value_delimiter = ',')]
@@ -326,15 +335,12 @@ fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
         Command::Demo {
             dir,
             listen,
-            election,
+            precincts,
+            seed,
+            anomalies,
             verbose,
         } => {
-            let ElectionArgs {
-                precincts,
-                seed,
-                anomalies,
-            } = election;
-            let anomalies = parse_anomalies(&anomalies)?;
+            let anomalies = anomalies.as_deref().map(parse_anomalies).transpose()?;
             if !verbose {
                 println!(
                     "the servers' logs: {} (-v to show them here)",

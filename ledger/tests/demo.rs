@@ -17,17 +17,17 @@ struct Demo {
     lines: Vec<String>,
 }
 
-fn start_demo(dir: &std::path::Path, precincts: u32) -> Demo {
+/// `ledger demo --dir DIR`, with `--precincts` if given.
+fn start_demo(dir: &std::path::Path, precincts: Option<u32>) -> Demo {
+    let precincts: Vec<String> = precincts
+        .map(|p| vec!["--precincts".into(), p.to_string()])
+        .unwrap_or_default();
     let mut child = ledger()
         .arg("demo")
         .arg("--dir")
         .arg(dir)
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--precincts",
-            &precincts.to_string(),
-        ])
+        .args(["--listen", "127.0.0.1:0"])
+        .args(&precincts)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -119,7 +119,7 @@ fn cosigned_checkpoint(url: &str, policy: &Policy) -> tlog::policy::VerifiedChec
 fn demo_runs_an_election_cosigned_by_a_quorum_of_witnesses() {
     let dir = temp_dir("demo");
     let demo_dir = dir.path().join("demo");
-    let demo = start_demo(&demo_dir, 30);
+    let demo = start_demo(&demo_dir, Some(30));
     assert!(
         demo.lines.iter().any(|l| l.contains("records accepted")),
         "a summary: {:?}",
@@ -238,11 +238,18 @@ fn demo_runs_an_election_cosigned_by_a_quorum_of_witnesses() {
         .unwrap();
     assert!(added.status.success(), "{added:?}");
 
-    let demo = start_demo(&demo_dir, 30);
+    // Run again without the election's arguments: it serves the election it holds.
+    let demo = start_demo(&demo_dir, None);
     assert!(
         demo.lines
             .iter()
             .any(|l| l.starts_with("serving the demo already"))
+    );
+    // …with its 30 precincts, not the default 2,500 (the example precinct in the next steps).
+    assert!(
+        demo.lines.iter().any(|l| l.contains("--precinct 1030 ")),
+        "{:?}",
+        demo.lines
     );
     assert!(
         demo.lines.iter().any(|l| l.contains("kept: my-org")),
