@@ -129,6 +129,7 @@ async function checkConsistency() {
   state.seenKey = key;
   let seen = null;
   try { seen = JSON.parse(localStorage.getItem(key)); } catch { seen = null; }
+  if (!seen) seen = rememberedByOriginOnly(cp.origin);
   if (seen && seen.size > 0) {
     let r;
     try {
@@ -144,6 +145,20 @@ async function checkConsistency() {
     if (!r.ok) { cp.ok = false; cp.error = r.error; return; }
   }
   if (!seen || cp.size >= seen.size) localStorage.setItem(key, JSON.stringify({ size: cp.size, root: cp.root, checkpoint: state.checkpointText }));
+}
+
+// What an earlier version of this page remembered under the origin alone: kept only if its
+// checkpoint still verifies under this policy (then it is this log's), so that an upgrade does
+// not forget what this browser saw.
+function rememberedByOriginOnly(origin) {
+  try {
+    const old = JSON.parse(localStorage.getItem(`shailoo.seen.${origin}`));
+    if (!old || !old.checkpoint) return null;
+    const v = JSON.parse(wv.verify_checkpoint(state.policy, new TextEncoder().encode(old.checkpoint)));
+    return v.ok && v.origin === origin && v.size === old.size && v.root === old.root ? old : null;
+  } catch {
+    return null;
+  }
 }
 
 // Proves entry `index` under the verified checkpoint: fetches its entry bundle and the hash
@@ -194,7 +209,7 @@ function checkpointBox() {
   const cp = state.cp;
   return h('section', { class: `card ${cp.ok ? 'okcard' : 'badcard'}`, 'aria-labelledby': 'cp-h' },
     h('h2', { id: 'cp-h' }, t('checkpoint'), ' ', h('span', { id: 'checkpoint-status' }, badge(cp.ok))),
-    h('p', {}, cp.ok ? t('checkpoint_ok') : cp.consistency && !cp.consistency.ok ? t('checkpoint_fork') : `${t('checkpoint_bad')} (${cp.error})`),
+    h('p', {}, cp.ok ? t('checkpoint_ok') : cp.consistency && !cp.consistency.ok && !cp.consistency.damaged ? t('checkpoint_fork') : `${t('checkpoint_bad')} (${cp.error})`),
     cp.consistency && h('p', { id: 'consistency' }, `${t('consistency')} (${fmt(cp.consistency.size)}): `, badge(cp.consistency.ok, cp.consistency.error)),
     cp.ok && h('dl', {},
       h('dt', {}, t('log_signature')), h('dd', {}, badge(true), ' ', cp.origin),

@@ -284,6 +284,30 @@ test('a checkpoint that does not extend the one this browser saw before (a fork)
   await shot(page, 'home-fork');
 });
 
+test('what an earlier version remembered under the origin alone is kept after an upgrade', async () => {
+  const page = await newContext();
+  await open(page);
+  // As an earlier version stored it: under the origin alone.
+  await page.evaluate(() => {
+    const key = window.shailoo.seenKey;
+    localStorage.setItem(`shailoo.seen.${window.shailoo.cp.origin}`, localStorage.getItem(key));
+    localStorage.removeItem(key);
+  });
+  await open(page);
+  // Taken as what this browser saw before: the consistency check ran, and passed.
+  assert.equal(await page.locator('#consistency [data-state]').getAttribute('data-state'), 'verified');
+  // A forged memory under the old key (no checkpoint that verifies) is ignored.
+  const fresh = await newContext();
+  await open(fresh);
+  await fresh.evaluate(() => {
+    localStorage.removeItem(window.shailoo.seenKey);
+    localStorage.setItem(`shailoo.seen.${window.shailoo.cp.origin}`,
+      JSON.stringify({ size: 5, root: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', checkpoint: 'forged' }));
+  });
+  await open(fresh);
+  assert.equal(await fresh.locator('#checkpoint-status [data-state]').getAttribute('data-state'), 'verified');
+});
+
 test('accessibility: keyboard, labels, alternative text, contrast', async () => {
   const page = await newContext();
   const p = await aProtocol();
