@@ -29,9 +29,8 @@ pub fn entries(public: &Path) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// The entries of the log from `from` on, from its last entry bundles.
-pub fn entries_from(public: &Path, from: u64) -> Vec<Vec<u8>> {
-    let size = checkpoint(public).size;
+/// The entries `from..size` of the log's tree of `size` leaves, from its last entry bundles.
+pub fn entries_from(public: &Path, from: u64, size: u64) -> Vec<Vec<u8>> {
     let storage = FsStorage::new(public).expect("the public directory");
     let width = u64::from(tlog::tile::TILE_WIDTH);
     let first = from / width;
@@ -45,7 +44,7 @@ pub fn entries_from(public: &Path, from: u64) -> Vec<Vec<u8>> {
 /// The last entry of the log.
 pub fn last_entry(public: &Path) -> Option<Vec<u8>> {
     let size = checkpoint(public).size;
-    entries_from(public, size.checked_sub(1)?).pop()
+    entries_from(public, size.checked_sub(1)?, size).pop()
 }
 
 /// An insider with the log's key and files appends `extra` entries to the log in `public`

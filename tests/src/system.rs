@@ -214,7 +214,8 @@ impl ElectionNight {
             let published = self.published();
             // The tail of the log: enough to hold the trailing checkpoint records.
             let from = published.size.saturating_sub(512);
-            let tail = crate::operator::entries_from(&self.public(), from);
+            // Read at that size: the checkpoint file may move on meanwhile.
+            let tail = crate::operator::entries_from(&self.public(), from, published.size);
             let recorded = tail.iter().filter_map(|e| logged_checkpoint_size(e)).max();
             let settled = recorded.is_some_and(|size| {
                 size >= from
