@@ -374,13 +374,16 @@ fn state_lives_in_the_users_data_directory() {
     let v = Verifier::new();
     let policy = v.file("policy", log.policy(&server.url, false).as_bytes());
     let data = v.dir.path().join("data");
-    let out: Run = std::process::Command::new(env!("CARGO_BIN_EXE_verifier"))
-        .args(["checkpoint", "--policy", policy.to_str().unwrap()])
-        .env("XDG_DATA_HOME", &data)
-        .output()
-        .unwrap()
-        .into();
-    out.expect(0, &["first checkpoint"]);
+    // `verifier checkpoint` with no --state-dir: the state goes to $XDG_DATA_HOME.
+    let checkpoint = || -> Run {
+        std::process::Command::new(env!("CARGO_BIN_EXE_verifier"))
+            .args(["checkpoint", "--policy", policy.to_str().unwrap()])
+            .env("XDG_DATA_HOME", &data)
+            .output()
+            .unwrap()
+            .into()
+    };
+    checkpoint().expect(0, &["first checkpoint"]);
     // Named by the log's origin and its key (spec/tlog.md §11).
     let file = data.join("shailoo-verifier").join(log.state_file_name());
     assert_eq!(
@@ -393,12 +396,6 @@ fn state_lives_in_the_users_data_directory() {
         .join("shailoo-verifier")
         .join(tlog::witness::origin_hash(ORIGIN));
     std::fs::rename(&file, &legacy).unwrap();
-    let again: Run = std::process::Command::new(env!("CARGO_BIN_EXE_verifier"))
-        .args(["checkpoint", "--policy", policy.to_str().unwrap()])
-        .env("XDG_DATA_HOME", &data)
-        .output()
-        .unwrap()
-        .into();
-    again.expect(0, &["the same tree this verifier accepted last time"]);
+    checkpoint().expect(0, &["the same tree this verifier accepted last time"]);
     assert!(file.exists());
 }
