@@ -13,6 +13,7 @@
 pub mod audit;
 pub mod cbor;
 pub mod generate;
+pub mod policy;
 pub mod record;
 pub mod records;
 pub mod signers;

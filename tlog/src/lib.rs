@@ -28,6 +28,7 @@ pub mod keys;
 pub mod note;
 pub mod policy;
 pub mod proof;
+pub mod relation;
 pub mod stored;
 pub mod tile;
 pub mod time;

@@ -3,7 +3,8 @@
 //! before for the same log (spec/tlog.md §11 steps 1–2). A smaller tree is a **rollback**; a
 //! tree that does not contain the earlier one is a **fork**. Either way both signed
 //! checkpoints are printed in full — together they prove the log misbehaved — and the
-//! remembered one is kept. Every online command goes through here first.
+//! remembered one is kept; tiles that do not agree with the new signed root are damage, not a
+//! fork (the rule is `tlog::relation`'s). Every online command goes through here first.
 
 use crate::display::format_system_time;
 use crate::fetch::{FetchError, MAX_NOTE, Source, TileFetcher};
@@ -11,7 +12,7 @@ use crate::outcome::Failure;
 use crate::state::{LogId, Remembered, State};
 use crate::trust::Trust;
 use tlog::policy::VerifiedCheckpoint;
-use tlog::proof::{prove_consistency, verify_consistency};
+use tlog::relation::{Extends, NotExtended, SignedTree};
 use tlog::tile::TileHashReader;
 
 /// How the new checkpoint relates to what was remembered.
@@ -187,69 +188,54 @@ fn relate(
             String::from_utf8_lossy(note),
         ))
     };
-    if n.size < o.size {
-        return Err(evidence(format!(
-            "ROLLBACK: the log now serves a checkpoint of size {}, smaller than the checkpoint of size {} this verifier accepted earlier. A transparency log only grows: it has removed entries, or it is showing you an old view of itself.",
-            n.size, o.size
-        )));
-    }
-    if n.size == o.size {
-        if n.root != o.root {
-            return Err(evidence(format!(
-                "FORK: the log signed two different trees of the same size {}: root {} earlier, root {} now. It is showing different histories to different people.",
-                n.size, o.root, n.root
-            )));
-        }
-        return Ok(Relation::Unchanged);
-    }
-    if o.size == 0 {
-        return Ok(Relation::Grew {
-            from: 0,
-            proof_len: 0,
-        });
-    }
     let fetcher = TileFetcher::new(source);
     let reader = TileHashReader {
         size: n.size,
         tiles: &fetcher,
     };
-    let proof = prove_consistency(o.size, n.size, &reader).map_err(|e| {
-        Unrelated::Unchecked(fetcher.take_problem().unwrap_or_else(|| {
-            Failure::Log(format!(
-                "cannot compute the consistency proof from size {} to size {} from the log's hash tiles: {e}",
-                o.size, n.size
-            ))
-        }))
-    })?;
-    if verify_consistency(o.size, n.size, &o.root, &n.root, &proof).is_err() {
-        // Fork or damage? Only tiles that agree with the new checkpoint's signed root can
-        // prove anything: the old tree they hold must lead, by the proof they give, to that
-        // root. If so, and that old tree is not the one accepted before, the log rewrote its
-        // history. Otherwise the tiles are damaged — anyone between the log and this verifier
-        // can do that — and nothing is claimed about the log.
-        let damaged = |why: String| {
-            Unrelated::Unchecked(Failure::Log(format!(
-                "the log's files are damaged or tampered: {why} (hash tiles read: {}). Nothing is proved about the log itself: no fork or rollback is claimed, and no evidence is kept; try another mirror or later.",
-                fetcher.tiles_read().join(", ")
-            )))
-        };
-        let old_in_tiles = tlog::stored::tree_hash(o.size, &reader)
-            .map_err(|e| damaged(format!("its hash tiles cannot be read ({e})")))?;
-        if verify_consistency(o.size, n.size, &old_in_tiles, &n.root, &proof).is_err() {
-            return Err(damaged(format!(
-                "its hash tiles do not agree with its own signed checkpoint of size {}",
-                n.size
-            )));
-        }
-        return Err(evidence(format!(
+    let old_tree = SignedTree {
+        size: o.size,
+        root: o.root,
+    };
+    let new_tree = SignedTree {
+        size: n.size,
+        root: n.root,
+    };
+    match tlog::relation::relate(old_tree, new_tree, &reader) {
+        Ok(Extends::Unchanged) => Ok(Relation::Unchanged),
+        Ok(Extends::Grew { proof }) => Ok(Relation::Grew {
+            from: o.size,
+            proof_len: proof.len(),
+        }),
+        Err(NotExtended::Rollback { .. }) => Err(evidence(format!(
+            "ROLLBACK: the log now serves a checkpoint of size {}, smaller than the checkpoint of size {} this verifier accepted earlier. A transparency log only grows: it has removed entries, or it is showing you an old view of itself.",
+            n.size, o.size
+        ))),
+        Err(NotExtended::SameSizeFork { .. }) => Err(evidence(format!(
+            "FORK: the log signed two different trees of the same size {}: root {} earlier, root {} now. It is showing different histories to different people.",
+            n.size, o.root, n.root
+        ))),
+        Err(NotExtended::Fork { old_in_tiles, .. }) => Err(evidence(format!(
             "FORK: the log's checkpoint of size {} does not contain the checkpoint of size {} this verifier accepted earlier — by the consistency proof from its own hash tiles, which agree with the new checkpoint's signed root, its tree of size {} is another (root {old_in_tiles}, where it signed {} before). The log has rewritten its history: it cannot be trusted.",
             n.size, o.size, o.size, o.root
-        )));
+        ))),
+        // Anyone between the log and this verifier can damage tiles: nothing is claimed.
+        Err(NotExtended::Damaged) => Err(Unrelated::Unchecked(Failure::Log(format!(
+            "the log's files are damaged or tampered: its hash tiles do not agree with its own signed checkpoint of size {} (hash tiles read: {}). Nothing is proved about the log itself: no fork or rollback is claimed, and no evidence is kept; try another mirror or later.",
+            n.size,
+            fetcher.tiles_read().join(", ")
+        )))),
+        Err(NotExtended::Unreadable(e)) => Err(Unrelated::Unchecked(
+            fetcher.take_problem().unwrap_or_else(|| {
+                Failure::Log(format!(
+                    "the log's files are damaged or tampered: the consistency proof from size {} to size {} cannot be computed from its hash tiles ({e}; read: {}). Nothing is proved about the log itself; try another mirror or later.",
+                    o.size,
+                    n.size,
+                    fetcher.tiles_read().join(", ")
+                ))
+            }),
+        )),
     }
-    Ok(Relation::Grew {
-        from: o.size,
-        proof_len: proof.len(),
-    })
 }
 
 /// One line on a verified checkpoint's signatures: the log's, the witnesses', the quorum.

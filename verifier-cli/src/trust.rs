@@ -7,8 +7,9 @@
 //! log: the log is checked, the entries are treated as opaque bytes.
 
 use crate::outcome::Failure;
+use election::policy::TrustPolicy;
 use std::path::Path;
-use tlog::keys::{ALG_ED25519, VerifierKey};
+use tlog::keys::VerifierKey;
 use tlog::policy::{CheckpointRejection, Policy, VerifiedCheckpoint};
 
 /// A parsed trust policy.
@@ -29,33 +30,10 @@ impl Trust {
         Trust::parse(&text).map_err(|e| Failure::Usage(format!("policy {}: {e}", path.display())))
     }
 
-    /// Parses policy text.
+    /// Parses policy text (`election::policy`: tlog-policy, at most one `root` line, at least
+    /// one log).
     pub fn parse(text: &str) -> Result<Trust, String> {
-        let policy = Policy::parse_with_extensions(text, &["root"]).map_err(|e| e.to_string())?;
-        let mut root = None;
-        for ext in &policy.extensions {
-            if root.is_some() {
-                return Err(format!(
-                    "policy line {}: more than one `root` line",
-                    ext.line
-                ));
-            }
-            let [vkey] = &ext.args[..] else {
-                return Err(format!("policy line {}: expected `root <vkey>`", ext.line));
-            };
-            let key = VerifierKey::parse(vkey)
-                .map_err(|e| format!("policy line {}: root key: {e}", ext.line))?;
-            if key.alg() != ALG_ED25519 {
-                return Err(format!(
-                    "policy line {}: the root key must be an Ed25519 key (type 0x01)",
-                    ext.line
-                ));
-            }
-            root = Some(key);
-        }
-        if policy.logs.is_empty() {
-            return Err("the policy names no log (`log <vkey> [<url>]`)".into());
-        }
+        let TrustPolicy { policy, root } = TrustPolicy::parse(text).map_err(|e| e.to_string())?;
         Ok(Trust { policy, root })
     }
 
@@ -162,7 +140,7 @@ pub fn election_of(origin: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tlog::keys::{ALG_COSIGNATURE_V1, SignerKey};
+    use tlog::keys::{ALG_ED25519, SignerKey};
 
     fn vkey(name: &str, alg: u8) -> String {
         SignerKey::from_seed(name, alg, &[7; 32])
@@ -172,7 +150,7 @@ mod tests {
     }
 
     #[test]
-    fn root_line_is_optional_single_and_ed25519() {
+    fn the_log_is_where_the_policy_or_the_user_says() {
         let log = vkey("example.com/log", ALG_ED25519);
         let root = vkey("example.com/root", ALG_ED25519);
         let plain = format!("log {log} http://127.0.0.1:1\nquorum none\n");
@@ -181,22 +159,9 @@ mod tests {
         assert!(t.require_root().is_err());
         assert_eq!(t.log_location(None).unwrap(), "http://127.0.0.1:1");
         assert_eq!(t.log_location(Some("http://x")).unwrap(), "http://x");
-        let with_root = format!("{plain}root {root}\n");
-        let t = Trust::parse(&with_root).unwrap();
+        let t = Trust::parse(&format!("{plain}root {root}\n")).unwrap();
         assert_eq!(t.require_root().unwrap(), t.root.unwrap().public_key());
-        for bad in [
-            format!("{with_root}root {root}\n"),
-            format!("{plain}root\n"),
-            format!("{plain}root {root} extra\n"),
-            format!(
-                "{plain}root {}\n",
-                vkey("example.com/root", ALG_COSIGNATURE_V1)
-            ),
-            format!("{plain}rooted {root}\n"),
-            "quorum none\n".to_string(),
-        ] {
-            assert!(Trust::parse(&bad).is_err(), "accepted {bad:?}");
-        }
+        assert!(Trust::parse(&format!("{plain}root {root}\nroot {root}\n")).is_err());
         let no_url = Trust::parse(&format!("log {log}\nquorum none\n")).unwrap();
         assert!(matches!(no_url.log_location(None), Err(Failure::Usage(_))));
     }

@@ -141,7 +141,7 @@ async function checkConsistency() {
     } catch (e) {
       r = { ok: false, error: String(e.message || e) };
     }
-    cp.consistency = { ok: r.ok, error: r.error, size: seen.size, damaged: !!r.damaged };
+    cp.consistency = { ok: r.ok, error: r.error, size: seen.size, damaged: !!r.damaged, evidence: !!r.evidence };
     if (!r.ok) { cp.ok = false; cp.error = r.error; return; }
   }
   if (!seen || cp.size >= seen.size) localStorage.setItem(key, JSON.stringify({ size: cp.size, root: cp.root, checkpoint: state.checkpointText }));
@@ -209,7 +209,7 @@ function checkpointBox() {
   const cp = state.cp;
   return h('section', { class: `card ${cp.ok ? 'okcard' : 'badcard'}`, 'aria-labelledby': 'cp-h' },
     h('h2', { id: 'cp-h' }, t('checkpoint'), ' ', h('span', { id: 'checkpoint-status' }, badge(cp.ok))),
-    h('p', {}, cp.ok ? t('checkpoint_ok') : cp.consistency && !cp.consistency.ok && !cp.consistency.damaged ? t('checkpoint_fork') : `${t('checkpoint_bad')} (${cp.error})`),
+    h('p', {}, cp.ok ? t('checkpoint_ok') : cp.consistency && cp.consistency.evidence ? t('checkpoint_fork') : `${t('checkpoint_bad')} (${cp.error})`),
     cp.consistency && h('p', { id: 'consistency' }, `${t('consistency')} (${fmt(cp.consistency.size)}): `, badge(cp.consistency.ok, cp.consistency.error)),
     cp.ok && h('dl', {},
       h('dt', {}, t('log_signature')), h('dd', {}, badge(true), ' ', cp.origin),

@@ -7,18 +7,17 @@
 #![forbid(unsafe_code)]
 
 use election::audit::{AuditConfig, Auditor, Finding, Rule, checks};
+use election::policy::{ROOT_KEYWORD, TrustPolicy};
 use election::records::{Body, DocumentRef, ElectionDefinition, Names};
 use election::{Kind, Record};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use tlog::note::NoteVerifier;
 use tlog::policy::Policy;
+use tlog::relation::{NotExtended, SignedTree};
 use tlog::tile::{Tile, TileHashReader, TileReader, tiles_for_indexes};
 use tlog::{Hash, ReadError};
 use wasm_bindgen::prelude::*;
-
-/// The extension keyword of a Shailoo policy naming the CEC's root key (`spec/tlog.md` §10).
-const ROOT_KEYWORD: &str = "root";
 
 fn index_arg(value: f64, what: &str) -> Result<u64, String> {
     if value.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&value) {
@@ -34,23 +33,9 @@ fn err_json(message: impl std::fmt::Display) -> String {
     json!({"ok": false, "error": message.to_string()}).to_string()
 }
 
-/// The policy's root key (the `root` line), if it has one.
-fn root_key(policy: &Policy) -> Result<Option<[u8; 32]>, String> {
-    let Some(line) = policy.extensions.iter().find(|e| e.keyword == ROOT_KEYWORD) else {
-        return Ok(None);
-    };
-    let [vkey] = line.args.as_slice() else {
-        return Err(format!("policy line {}: root takes one vkey", line.line));
-    };
-    let key = tlog::keys::VerifierKey::parse(vkey)
-        .map_err(|e| format!("policy line {}: {e}", line.line))?;
-    Ok(Some(key.public_key()))
-}
-
+/// The policy, read by the one parser every client uses (`election::policy`).
 fn parse_policy(text: &str) -> Result<Policy, String> {
-    let policy = Policy::parse_with_extensions(text, &[ROOT_KEYWORD]).map_err(|e| e.to_string())?;
-    root_key(&policy)?;
-    Ok(policy)
+    Ok(TrustPolicy::parse(text).map_err(|e| e.to_string())?.policy)
 }
 
 fn policy_json(policy: &Policy) -> Value {
@@ -213,18 +198,6 @@ pub fn verify_consistency_from_tiles(
         let (old, new) = (index_arg(old, "old size")?, index_arg(new, "new size")?);
         let old_root = Hash::from_base64(old_root).ok_or("the old root is not a base64 hash")?;
         let new_root = Hash::from_base64(new_root).ok_or("the new root is not a base64 hash")?;
-        if old > new {
-            return Err(format!(
-                "rollback: the log now shows {new} entries, this browser saw {old} before"
-            ));
-        }
-        if old == new || old == 0 {
-            return if old == 0 || old_root == new_root {
-                Ok(json!({"ok": true}))
-            } else {
-                Err(format!("fork: two different trees of {old} entries"))
-            };
-        }
         let paths: Vec<String> = serde_json::from_str(paths).map_err(|e| e.to_string())?;
         let contents = split(data, lens)?;
         if contents.len() != paths.len() {
@@ -239,26 +212,27 @@ pub fn verify_consistency_from_tiles(
             size: new,
             tiles: FetchedTiles(tiles),
         };
-        let damaged = |why: String| json!({"ok": false, "damaged": true, "error": format!("the log's files are damaged or tampered: {why}; no fork is claimed")});
-        let proof = tlog::proof::prove_consistency(old, new, &reader).map_err(|e| e.to_string())?;
-        if tlog::proof::verify_consistency(old, new, &old_root, &new_root, &proof).is_err() {
-            // A fork only if the tiles agree with the new signed root (their old tree leads to
-            // it by their proof) yet hold another old tree; otherwise they are damaged.
-            let old_in_tiles = match tlog::stored::tree_hash(old, &reader) {
-                Ok(h) => h,
-                Err(e) => return Ok(damaged(format!("its hash tiles cannot be read ({e})"))),
-            };
-            if tlog::proof::verify_consistency(old, new, &old_in_tiles, &new_root, &proof).is_err()
-            {
-                return Ok(damaged(
-                    "its hash tiles do not agree with its signed root".into(),
-                ));
+        let trees = (
+            SignedTree {
+                size: old,
+                root: old_root,
+            },
+            SignedTree {
+                size: new,
+                root: new_root,
+            },
+        );
+        // `evidence`: the two signed checkpoints prove a rollback or fork. Damaged or
+        // unreadable tiles prove nothing about the log (`spec/tlog.md` §11).
+        Ok(match tlog::relation::relate(trees.0, trees.1, &reader) {
+            Ok(_) => json!({"ok": true}),
+            Err(e @ NotExtended::Damaged) => {
+                json!({"ok": false, "evidence": false, "damaged": true, "error": format!("the log's files are damaged or tampered: {e}; no fork is claimed")})
             }
-            return Err(format!(
-                "fork: the tree of {old} entries seen before is not a prefix of this one (the log's own tiles hold another)"
-            ));
-        }
-        Ok(json!({"ok": true}))
+            Err(e) => {
+                json!({"ok": false, "evidence": e.is_evidence(), "damaged": false, "error": e.to_string()})
+            }
+        })
     };
     run().map_or_else(err_json, |v| v.to_string())
 }
@@ -494,13 +468,11 @@ impl Audit {
     /// An audit under the policy's pinned root key (its `root` line).
     #[wasm_bindgen(constructor)]
     pub fn new(policy_text: &str) -> Result<Audit, JsError> {
-        let policy = parse_policy(policy_text).map_err(|e| JsError::new(&e))?;
-        let root_key = root_key(&policy)
-            .map_err(|e| JsError::new(&e))?
-            .ok_or_else(|| {
-                JsError::new("the policy has no root line: records cannot be audited")
-            })?;
-        let policy = std::sync::Arc::new(policy);
+        let trust = TrustPolicy::parse(policy_text).map_err(|e| JsError::new(&e.to_string()))?;
+        let root_key = trust.root_public_key().ok_or_else(|| {
+            JsError::new("the policy has no root line: records cannot be audited")
+        })?;
+        let policy = std::sync::Arc::new(trust.policy);
         Ok(Audit {
             auditor: Auditor::new(AuditConfig {
                 policy: Some(policy.clone()),

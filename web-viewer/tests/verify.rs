@@ -330,8 +330,8 @@ fn an_earlier_checkpoint_is_proved_consistent_and_a_fork_or_rollback_fails() {
     // A damaged tile is damage, never a fork: the tiles do not hash to the new signed root.
     let damaged = check_tampered(half, &log.half_root, log.size, &log.root, true);
     assert_eq!(
-        (damaged["ok"].clone(), damaged["damaged"].clone()),
-        (false.into(), true.into())
+        (&damaged["ok"], &damaged["damaged"], &damaged["evidence"]),
+        (&false.into(), &true.into(), &false.into())
     );
     assert!(
         !damaged["error"].as_str().unwrap().contains("fork:"),
@@ -344,7 +344,10 @@ fn an_earlier_checkpoint_is_proved_consistent_and_a_fork_or_rollback_fails() {
         fork["error"].as_str().unwrap().starts_with("fork"),
         "{fork}"
     );
-    assert!(fork["damaged"].is_null(), "{fork}");
+    assert_eq!(
+        (&fork["damaged"], &fork["evidence"]),
+        (&false.into(), &true.into())
+    );
     let rollback = parse(verify_consistency_from_tiles(
         log.size as f64,
         &log.root,
@@ -355,4 +358,5 @@ fn an_earlier_checkpoint_is_proved_consistent_and_a_fork_or_rollback_fails() {
         &[],
     ));
     assert!(rollback["error"].as_str().unwrap().starts_with("rollback"));
+    assert_eq!(rollback["evidence"], true);
 }
