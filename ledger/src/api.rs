@@ -47,6 +47,17 @@ pub struct AppState {
     pub signers: Arc<election::signers::SignerKeys>,
     /// The window a record's claimed time must lie in around this server's clock.
     pub time_window: election::time::TimeWindow,
+    /// What `/readyz` says of the witnessing.
+    pub readiness: Readiness,
+}
+
+/// What `GET /readyz` reports besides the published size: the witness quorum, and the
+/// warnings `serve` gave at start (a log publishing checkpoints no witness cosigned).
+#[derive(Clone, Debug, Default)]
+pub struct Readiness {
+    pub quorum: usize,
+    pub witnesses: usize,
+    pub warnings: Vec<String>,
 }
 
 type Shared = State<Arc<AppState>>;
@@ -114,7 +125,25 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/proof/inclusion/{index}", get(inclusion))
         .route("/api/v1/proof/consistency", get(consistency))
         .route("/api/v1/bundle/{index}", get(bundle))
+        .route("/readyz", get(readyz))
         .with_state(state)
+}
+
+/// Ready to serve and accept records, with the witnessing state and its warnings.
+async fn readyz(State(s): Shared) -> Response {
+    let published = s.published.borrow().size;
+    let r = &s.readiness;
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(serde_json::json!({
+            "ready": true,
+            "published_size": published,
+            "quorum": r.quorum,
+            "witnesses": r.witnesses,
+            "warnings": r.warnings,
+        })),
+    )
+        .into_response()
 }
 
 async fn checkpoint(State(s): Shared) -> Response {

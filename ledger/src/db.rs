@@ -189,7 +189,8 @@ pub fn indexes_of_kinds(conn: &Connection, kinds: &[u16]) -> DbResult<Vec<u64>> 
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Found {
     pub index: u64,
-    pub kind: u16,
+    /// The kind's name (`records.md` §4), as the query names it.
+    pub kind: &'static str,
     pub precinct: Option<u32>,
     pub time: u64,
     pub signer: String,
@@ -210,7 +211,7 @@ pub fn find_records(
     let rows = stmt.query_map(params![precinct, kind, limit], |row| {
         Ok(Found {
             index: row.get::<_, i64>(0)? as u64,
-            kind: row.get(1)?,
+            kind: election::Kind::from_code(row.get(1)?).map_or("unknown", election::Kind::name),
             precinct: row.get(2)?,
             time: row.get::<_, i64>(3)? as u64,
             signer: hex::encode(row.get::<_, Vec<u8>>(4)?),

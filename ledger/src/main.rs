@@ -50,6 +50,8 @@ enum Command {
     /// Run the log's HTTP server until SIGINT or SIGTERM.
     ///
     /// Prints `listening on http://ADDR` once bound (use port 0 to let the OS choose).
+    /// Checkpoints are published once the quorum of witnesses cosigned them; a log without
+    /// witnesses runs only with --no-witnesses. `GET /readyz` reports the state as JSON.
     #[command(verbatim_doc_comment)]
     Serve {
         /// The log's directory (made by `ledger init`).
@@ -62,6 +64,11 @@ enum Command {
         /// default there is 1000) and kept for later runs.
         #[arg(long)]
         batch_ms: Option<u64>,
+        /// Publish checkpoints that no witness cosigned (a log with quorum 0). For test logs
+        /// only: verifiers with a witness policy refuse them. Without witnesses and without
+        /// this flag, `serve` refuses to start.
+        #[arg(long)]
+        no_witnesses: bool,
     },
     /// Submit a generated election to a running log through its public API.
     ///
@@ -187,6 +194,10 @@ enum WitnessCommand {
         url: String,
     },
     /// Set how many witnesses must cosign a checkpoint before it is published (k of n).
+    ///
+    /// `ledger witness add` sets 1 when it adds the first witness. Quorum 0 publishes
+    /// checkpoints no witness cosigned; `ledger serve` then runs only with --no-witnesses.
+    #[command(verbatim_doc_comment)]
     Quorum { dir: PathBuf, k: usize },
     /// List the configured witnesses and the quorum.
     List { dir: PathBuf },
@@ -209,7 +220,12 @@ fn exit_code(e: &(dyn std::error::Error + 'static)) -> u8 {
     ) || e.is::<ledger::demo::Refused>()
         || matches!(
             e.downcast_ref::<ServeError>(),
-            Some(ServeError::Dir(ledger::logdir::DirError::Invalid(_)) | ServeError::Recovery(_))
+            Some(
+                ServeError::Dir(ledger::logdir::DirError::Invalid(_))
+                    | ServeError::Recovery(_)
+                    | ServeError::NoWitnesses { .. }
+                    | ServeError::QuorumSet { .. }
+            )
         );
     if refused { EXIT_REFUSED } else { EXIT_FAILED }
 }
@@ -285,6 +301,10 @@ fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                     created.root_vkey
                 );
             }
+            eprintln!(
+                "next: give the log's vkey (the last line) to the observers' witnesses, add them with `ledger witness add {0} --name NAME --vkey VKEY --url URL`, then `ledger serve {0}` (a test log without witnesses: `ledger serve {0} --no-witnesses`)",
+                dir.display()
+            );
             println!("{}", created.log_vkey);
         }
         Command::Vkey { dir } => println!("{}", LogDir::new(&dir).load_log_key()?.verifier()),
@@ -292,7 +312,11 @@ fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             dir,
             listen,
             batch_ms,
+            no_witnesses,
         } => {
+            let options = ledger::server::ServeOptions { no_witnesses };
+            // Refused before a port is taken or `listening on` is said.
+            ledger::server::check_witness_quorum(&dir, &options)?;
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async {
                 if let Some(ms) = batch_ms {
@@ -305,7 +329,8 @@ fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                     .await
                     .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
                 println!("listening on http://{}", listener.local_addr()?);
-                ledger::server::serve(&dir, listener, ledger::server::shutdown_signal()).await?;
+                let stop = ledger::server::shutdown_signal();
+                ledger::server::serve(&dir, listener, &options, stop).await?;
                 Ok::<(), Box<dyn std::error::Error>>(())
             })?;
         }
@@ -390,9 +415,12 @@ fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                 turnout_updates: !no_turnout,
             };
             let runtime = tokio::runtime::Runtime::new()?;
+            let bar = ledger::progress::Submitted::new();
             let summary = runtime.block_on(ledger::simulate::simulate(opts, |done, total| {
-                eprintln!("submitted {done}/{total} records")
-            }))?;
+                bar.update(done, total)
+            }));
+            bar.finish();
+            let summary = summary?;
             print!("{}", ledger::simulate::report(&summary));
         }
     }
@@ -413,6 +441,9 @@ fn witness_command(command: WitnessCommand) -> Result<(), Box<dyn std::error::Er
             check_witness(&w, &config.witnesses)?;
             println!("added witness {} at {}", w.name, w.url);
             config.witnesses.push(w);
+            // A log that has a witness waits for at least one: quorum 0 is only ever chosen
+            // explicitly (`ledger witness quorum DIR 0` and `serve --no-witnesses`).
+            config.quorum = config.quorum.max(1);
             d.save_config(&config)?;
             println!(
                 "quorum: {} of {} (change it with `ledger witness quorum {} K`)",
@@ -420,12 +451,6 @@ fn witness_command(command: WitnessCommand) -> Result<(), Box<dyn std::error::Er
                 config.witnesses.len(),
                 dir.display()
             );
-            if config.quorum == 0 {
-                println!(
-                    "warning: with quorum 0 the log publishes checkpoints no witness cosigned, and this witness is never waited for; raise it: `ledger witness quorum {} 1`",
-                    dir.display()
-                );
-            }
         }
         WitnessCommand::Quorum { dir, k } => {
             let d = LogDir::new(&dir);
@@ -440,6 +465,11 @@ fn witness_command(command: WitnessCommand) -> Result<(), Box<dyn std::error::Er
             config.quorum = k;
             d.save_config(&config)?;
             println!("quorum: {k} of {}", config.witnesses.len());
+            if k == 0 {
+                println!(
+                    "warning: with quorum 0 the log publishes checkpoints no witness cosigned; `ledger serve` runs it only with --no-witnesses"
+                );
+            }
         }
         WitnessCommand::List { dir } => {
             let config = LogDir::new(&dir).load_config()?;

@@ -105,6 +105,24 @@ pub enum ServeError {
     Db(#[from] rusqlite::Error),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// Quorum 0 without `--no-witnesses`: the log would publish what no witness checked.
+    #[error(
+        "{dir}: no witness quorum is set, so this log would publish checkpoints no witness cosigned, which verifiers with a witness policy refuse. Add witnesses (`ledger witness add {dir} --name NAME --vkey VKEY --url URL`, which sets quorum 1) or, for a test log, serve with --no-witnesses"
+    )]
+    NoWitnesses { dir: String },
+    /// `--no-witnesses` on a log that has a quorum: contradictory, so refused.
+    #[error(
+        "{dir} has quorum {quorum}: --no-witnesses is only for a log without one (lower it with `ledger witness quorum {dir} 0` if you mean it)"
+    )]
+    QuorumSet { dir: String, quorum: usize },
+}
+
+/// How `ledger serve` runs a log.
+#[derive(Clone, Debug, Default)]
+pub struct ServeOptions {
+    /// Publish checkpoints that no witness cosigned (quorum 0): for test logs only, and said
+    /// at start and in `/readyz`.
+    pub no_witnesses: bool,
 }
 
 /// Runs the log in `dir` on `listener` until `shutdown` completes, then stops cleanly: no new
@@ -112,10 +130,12 @@ pub enum ServeError {
 pub async fn serve(
     dir: &Path,
     listener: TcpListener,
+    options: &ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let d = LogDir::new(dir);
     let config = d.load_config()?;
+    let warnings = witness_warnings(dir, &config, options)?;
     let key = d.load_log_key()?;
     let storage: Arc<dyn Storage> = Arc::new(FsStorage::new(d.public_path())?);
     let gate = Gate::new(
@@ -146,10 +166,8 @@ pub async fn serve(
     let (published_tx, published_rx) = watch::channel(Published { size, checkpoint });
     let (signed_tx, signed_rx) = watch::channel(sequencer.signed().clone());
     let (submit_tx, submit_rx) = mpsc::channel(config.max_pending.max(1));
-    if config.quorum == 0 {
-        tracing::warn!(
-            "quorum 0: this log publishes checkpoints that no witness cosigned, which verifiers with a witness policy refuse; add witnesses (`ledger witness add`) and set `ledger witness quorum DIR K`"
-        );
+    for warning in &warnings {
+        tracing::warn!("{warning}");
     }
     tracing::info!(
         "log {} resumed at size {}, published {size}",
@@ -193,6 +211,11 @@ pub async fn serve(
         upper_tiles: Default::default(),
         signers,
         time_window: config.time_window(),
+        readiness: crate::api::Readiness {
+            quorum: config.quorum,
+            witnesses: config.witnesses.len(),
+            warnings,
+        },
     });
     // The browser viewer at `/`, and the log's trust policy at `/policy` when it has one.
     let app = router(state)
@@ -213,6 +236,30 @@ pub async fn serve(
     Ok(())
 }
 
+/// Whether `serve` would run the log in `dir` with these options, checked before binding a
+/// port: the warnings it would give, or why it refuses.
+pub fn check_witness_quorum(dir: &Path, options: &ServeOptions) -> Result<Vec<String>, ServeError> {
+    witness_warnings(dir, &LogDir::new(dir).load_config()?, options)
+}
+
+/// Refuses quorum 0 unless `--no-witnesses` asked for it (and the flag on a log with a
+/// quorum); returns what `serve` warns of at start and in `/readyz`.
+fn witness_warnings(
+    dir: &Path,
+    config: &Config,
+    options: &ServeOptions,
+) -> Result<Vec<String>, ServeError> {
+    let dir = dir.display().to_string();
+    match (config.quorum, options.no_witnesses) {
+        (0, false) => Err(ServeError::NoWitnesses { dir }),
+        (0, true) => Ok(vec![
+            "--no-witnesses: this log publishes checkpoints that no witness cosigned; verifiers with a witness policy refuse them".into(),
+        ]),
+        (quorum, true) => Err(ServeError::QuorumSet { dir, quorum }),
+        (_, false) => Ok(vec![]),
+    }
+}
+
 /// Resolves on SIGINT or SIGTERM.
 pub async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
@@ -225,9 +272,10 @@ pub async fn shutdown_signal() {
     tracing::info!("stopping");
 }
 
-/// Starts `exe serve DIR --listen 127.0.0.1:0 --batch-ms BATCH_MS` as a child process and
-/// returns it with its URL, read from the `listening on` line it prints once bound. For the
-/// load benchmark and tests, which run a real server on an OS-assigned port.
+/// Starts `exe serve DIR --listen 127.0.0.1:0 --batch-ms BATCH_MS` (with `--no-witnesses` if
+/// the log has no quorum) as a child process and returns it with its URL, read from the
+/// `listening on` line it prints once bound. For the load benchmark and tests, which run a
+/// real server on an OS-assigned port.
 pub fn spawn_process(
     exe: &Path,
     dir: &Path,
@@ -243,6 +291,7 @@ pub fn spawn_process(
             "--batch-ms",
             &batch_ms.to_string(),
         ])
+        .args(no_witnesses_flag(dir))
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::inherit())
@@ -259,4 +308,11 @@ pub fn spawn_process(
             )))
         }
     }
+}
+
+/// `--no-witnesses` for a log directory whose configuration has quorum 0, for the tools that
+/// start test logs; nothing otherwise.
+pub fn no_witnesses_flag(dir: &Path) -> Option<&'static str> {
+    let config = LogDir::new(dir).load_config().ok()?;
+    (config.quorum == 0).then_some("--no-witnesses")
 }

@@ -49,10 +49,16 @@ pub struct Witnessing {
 impl Witnessing {
     /// Follows the signed checkpoints until the sender is dropped.
     pub async fn run(self, mut signed: watch::Receiver<SignedTree>) {
+        let mut starting = true;
         loop {
             let tree = signed.borrow_and_update().clone();
             let behind = tree.size > self.published.borrow().size;
-            if behind {
+            // At start, a witness added since the last run (or one that missed the last
+            // checkpoint) is asked to cosign the published tree too: it takes part from now,
+            // not from whenever the next record arrives.
+            let catch_up = starting && !behind && tree.size > 0 && self.a_witness_lags(tree.size);
+            starting = false;
+            if behind || catch_up {
                 self.round(&tree).await;
             }
             // Until a quorum cosigns the newest checkpoint, ask again now and then: witnesses
@@ -76,6 +82,14 @@ impl Witnessing {
         }
     }
 
+    /// Whether some witness has not cosigned a tree of `size` yet, by this log's records.
+    fn a_witness_lags(&self, size: u64) -> bool {
+        let conn = self.conn.lock().expect("db lock");
+        self.witnesses
+            .iter()
+            .any(|(w, _)| db::witness_size(&conn, &w.name).is_ok_and(|s| s < size))
+    }
+
     /// Asks every witness at once; publishes if a quorum cosigned.
     async fn round(&self, tree: &SignedTree) {
         let asks = self
@@ -86,6 +100,15 @@ impl Witnessing {
         let cosignatures: Vec<NoteSignature> = answers.into_iter().flatten().collect();
         let witnessed = cosignatures.len();
         if witnessed < self.quorum {
+            if tree.size == self.published.borrow().size {
+                // Only a catch-up: the tree is published with the cosignatures it has.
+                tracing::info!(
+                    "checkpoint {} cosigned again by {witnessed} witnesses, quorum {}: kept as published",
+                    tree.size,
+                    self.quorum
+                );
+                return;
+            }
             tracing::warn!(
                 "checkpoint {} cosigned by {witnessed} of {} witnesses, quorum {}: not published yet",
                 tree.size,

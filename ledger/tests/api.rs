@@ -74,7 +74,26 @@ fn init_makes_private_keys_and_prints_the_vkey() {
     let help = ledger().arg("--help").output().unwrap();
     assert_eq!(help.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&help.stdout).contains("Exit codes: 0 done"));
-    // A witness added to a log of quorum 0 would never be waited for: the operator is told.
+    // Quorum 0 is only ever explicit: a log made by init is refused by `serve` without
+    // --no-witnesses, and says what to do; the flag is refused on a log with a quorum.
+    let serve = |flags: &[&str]| {
+        ledger()
+            .arg("serve")
+            .arg(&log)
+            .args(["--listen", "127.0.0.1:0"])
+            .args(flags)
+            .output()
+            .unwrap()
+    };
+    let refused = serve(&[]);
+    assert_eq!(refused.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("no witness quorum") && said.contains("--no-witnesses"),
+        "{said}"
+    );
+    assert!(refused.stdout.is_empty(), "refused before listening");
+    // Adding the first witness sets quorum 1: it is waited for.
     let witness_key = tlog::keys::SignerKey::from_seed(
         "witness.example.kg/w",
         tlog::keys::ALG_COSIGNATURE_V1,
@@ -89,7 +108,38 @@ fn init_makes_private_keys_and_prints_the_vkey() {
         .output()
         .unwrap();
     assert!(added.status.success(), "{added:?}");
-    assert!(String::from_utf8_lossy(&added.stdout).contains("warning: with quorum 0"));
+    assert!(String::from_utf8_lossy(&added.stdout).contains("quorum: 1 of 1"));
+    let contradictory = serve(&["--no-witnesses"]);
+    assert_eq!(contradictory.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&contradictory.stderr).contains("has quorum 1"));
+}
+
+/// A log run with `--no-witnesses` says at `/readyz` that it publishes what no witness
+/// cosigned; a log with a quorum has no such warning.
+#[test]
+fn readyz_warns_of_a_log_without_witnesses() {
+    let dir = temp_dir("readyz");
+    let log = dir.path().join("log");
+    init(&log);
+    let server = Server::start(&log, 10);
+    let readyz: serde_json::Value = runtime().block_on(async {
+        reqwest::get(format!("{}/readyz", server.url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    assert_eq!(readyz["ready"], true);
+    assert_eq!(readyz["quorum"], 0);
+    let warnings = readyz["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("no witness cosigned")),
+        "{readyz}"
+    );
+    assert!(server.stop());
 }
 
 #[test]

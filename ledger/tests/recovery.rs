@@ -39,6 +39,7 @@ fn try_serve(dir: &Path) -> (bool, String) {
         .arg("serve")
         .arg(dir)
         .args(["--listen", "127.0.0.1:0"])
+        .args(ledger::server::no_witnesses_flag(dir))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

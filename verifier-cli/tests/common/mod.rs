@@ -87,7 +87,10 @@ pub fn ledger_serve(dir: &Path) -> Running {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let dir = dir.to_path_buf();
     let task = rt.spawn(async move {
-        ledger::server::serve(&dir, listener, async {
+        let options = ledger::server::ServeOptions {
+            no_witnesses: ledger::server::no_witnesses_flag(&dir).is_some(),
+        };
+        ledger::server::serve(&dir, listener, &options, async {
             let _ = stopped.await;
         })
         .await
