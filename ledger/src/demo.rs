@@ -212,7 +212,8 @@ pub async fn run(
     let (log_stop_tx, log_stop_rx) = oneshot::channel::<()>();
     let dir = opts.dir.clone();
     let log_task = tokio::spawn(async move {
-        crate::server::serve(&dir, listener, async move {
+        let options = crate::server::ServeOptions::default();
+        crate::server::serve(&dir, listener, &options, async move {
             log_stop_rx.await.ok();
         })
         .await
@@ -235,18 +236,17 @@ pub async fn run(
             concurrency: 1024,
             turnout_updates: true,
         };
-        let summary = simulate(sim, |done, total| {
-            if done % 5000 < 500 || done == total {
-                eprintln!("  {done}/{total} records submitted");
-            }
-        })
-        .await?;
+        let bar = crate::progress::Submitted::new();
+        let summary = simulate(sim, |done, total| bar.update(done, total)).await;
+        bar.finish();
+        let summary = summary?;
         say(report(&summary).trim_end());
         // "Ready" means verifiable: wait until a cosigned checkpoint covers every record.
         if let Some(last) = summary.last_index {
             wait_for_publication(&url, last + 1).await?;
         }
     }
+    say(&cosigners(&url, &config).await?);
     let policy_path = write_policy(&opts.dir, &url, &config)?;
     let example_precinct = 1000 + demo.precincts.clamp(1, 204);
     say(&next_steps(&url, &policy_path, example_precinct));
@@ -287,29 +287,77 @@ async fn wait_for_publication(url: &str, size: u64) -> Result<(), String> {
     }
 }
 
+/// Which configured witnesses cosigned the published checkpoint, once all of them have or
+/// ten seconds have passed: at start the log asks a witness added since the last run to
+/// cosign the tree it already published, so the person sees their witness take part.
+async fn cosigners(url: &str, config: &crate::logdir::Config) -> Result<String, String> {
+    let client = crate::client::LedgerClient::new(url);
+    let keys = config
+        .witnesses
+        .iter()
+        .map(|w| Ok((w, tlog::keys::VerifierKey::parse(&w.vkey)?)))
+        .collect::<Result<Vec<_>, tlog::keys::KeyError>>()
+        .map_err(|e| e.to_string())?;
+    let verifiers: Vec<&dyn tlog::note::NoteVerifier> = keys
+        .iter()
+        .map(|(_, k)| k as &dyn tlog::note::NoteVerifier)
+        .collect();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let bytes = client.get("checkpoint").await.map_err(|e| e.to_string())?;
+        let note = tlog::note::Note::parse(&bytes).map_err(|e| format!("checkpoint: {e}"))?;
+        let signed = tlog::note::verify_signatures(&note, &verifiers)
+            .map_err(|e| format!("the published checkpoint: {e}"))?;
+        let cosigned = |i: usize| signed.iter().any(|v| v.verifier == i);
+        let missing: Vec<&WitnessConfig> = (0..keys.len())
+            .filter(|&i| !cosigned(i))
+            .map(|i| keys[i].0)
+            .collect();
+        if missing.is_empty() || tokio::time::Instant::now() > deadline {
+            let size = note.text.lines().nth(1).unwrap_or("?");
+            let names: Vec<&str> = (0..keys.len())
+                .filter(|&i| cosigned(i))
+                .map(|i| keys[i].0.name.as_str())
+                .collect();
+            let mut said = format!(
+                "the checkpoint of {size} entries is cosigned by {}",
+                names.join(", ")
+            );
+            for w in missing {
+                said.push_str(&format!(
+                    "\nnot cosigned by {} (is it running at {}? the log's side is in logs/demo.log)",
+                    w.name, w.url
+                ));
+            }
+            return Ok(said);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// Writes `DIR/policy`: the log, the witnesses, the 2-of-3 quorum and the CEC root key.
 fn write_policy(dir: &Path, url: &str, config: &crate::logdir::Config) -> Result<PathBuf, String> {
     let log_vkey = LogDir::new(dir)
         .load_log_key()
         .map_err(|e| e.to_string())?
         .verifier();
-    let mut text = format!(
-        "# Trust policy for the Shailoo Ledger demo (c2sp.org/tlog-policy, plus the CEC root key).\nlog {log_vkey} {url}\n"
-    );
-    let mut names = Vec::new();
+    let mut policy = tlog::policy::Policy::default();
+    policy.add_log(log_vkey, Some(url.to_string()))?;
     for w in &config.witnesses {
-        text.push_str(&format!("witness {} {} {}\n", w.name, w.vkey, w.url));
-        names.push(w.name.clone());
+        let key =
+            tlog::keys::VerifierKey::parse(&w.vkey).map_err(|e| format!("{}: {e}", w.name))?;
+        policy.add_witness(&w.name, key, Some(w.url.clone()))?;
     }
-    text.push_str(&format!(
-        "group observers {} {}\nquorum observers\n",
-        config.quorum,
-        names.join(" ")
-    ));
-    text.push_str(&format!("root {}\n", config.root_vkey));
-    // Check it before anyone relies on it.
-    tlog::policy::Policy::parse_with_extensions(&text, &["root"])
-        .map_err(|e| format!("the demo wrote a bad policy: {e}"))?;
+    let names: Vec<&str> = config.witnesses.iter().map(|w| w.name.as_str()).collect();
+    policy.add_group("observers", config.quorum, &names)?;
+    policy.set_quorum("observers")?;
+    let root = crate::logdir::parse_root_vkey(&config.root_vkey).map_err(|e| e.to_string())?;
+    let trust =
+        election::policy::TrustPolicy::with_root(policy, root).map_err(|e| e.to_string())?;
+    let text = format!(
+        "# Trust policy for the Shailoo Ledger demo (c2sp.org/tlog-policy, plus the CEC root key).\n{}",
+        trust.to_text()
+    );
     let path = dir.join("policy");
     std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(path)

@@ -11,7 +11,8 @@
 //! - [`api`]: the HTTP API; [`server`]: init, recovery and a clean stop.
 //! - [`logdir`]: the log directory, its configuration and keys.
 //! - [`demo`]: a log, three witnesses and an election on one machine; [`viewer`]: the page at `/`.
-//! - [`client`], [`simulate`] and [`bench`]: driving a log from outside through its API.
+//! - [`client`], [`simulate`] and [`bench`]: driving a log from outside through its API;
+//!   [`progress`]: the bar shown meanwhile.
 #![forbid(unsafe_code)]
 
 pub mod api;
@@ -20,6 +21,7 @@ pub mod client;
 pub mod db;
 pub mod demo;
 pub mod logdir;
+pub mod progress;
 pub mod sequencer;
 pub mod server;
 pub mod simulate;

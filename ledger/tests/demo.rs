@@ -154,6 +154,16 @@ fn demo_runs_an_election_cosigned_by_a_quorum_of_witnesses() {
     );
     let size = verified.checkpoint.size;
     assert!(size > 500);
+    let readyz: serde_json::Value = runtime().block_on(async {
+        let answer = reqwest::get(format!("{}/readyz", demo.url)).await.unwrap();
+        answer.json().await.unwrap()
+    });
+    assert_eq!(
+        (&readyz["quorum"], &readyz["warnings"]),
+        (&serde_json::json!(2), &serde_json::json!([])),
+        "{readyz}"
+    );
+    assert!(readyz["published_size"].as_u64().unwrap() >= size);
     // Submitted by a thousand concurrent submitters, the clean election must still audit clean:
     // no precinct's records reordered.
     let entries = read_log(&demo.url, size);
@@ -253,6 +263,14 @@ fn demo_runs_an_election_cosigned_by_a_quorum_of_witnesses() {
     );
     assert!(
         demo.lines.iter().any(|l| l.contains("kept: my-org")),
+        "{:?}",
+        demo.lines
+    );
+    // Before `ready`, the log asked the new witness to cosign the tree it had published.
+    assert!(
+        demo.lines
+            .iter()
+            .any(|l| l.starts_with("the checkpoint of") && l.contains("my-org")),
         "{:?}",
         demo.lines
     );
