@@ -23,7 +23,22 @@ impl Daemon {
     }
 
     /// [`Daemon::start`], or what went wrong.
-    pub fn try_start(mut command: Command, stderr: &Path) -> Result<Daemon, String> {
+    pub fn try_start(command: Command, stderr: &Path) -> Result<Daemon, String> {
+        let ready = |line: &str| line.starts_with("listening on ");
+        let limit = Duration::from_secs(60);
+        Daemon::start_until(command, stderr, "listening on ", ready, limit).map(|(d, _)| d)
+    }
+
+    /// Starts `command` and waits (up to `limit`) for the line `ready` accepts; returns the
+    /// daemon with every line it printed until then. Its URL is from the first line that
+    /// starts with `url_prefix` (`listening on `; `log listening on ` for `ledger demo`).
+    pub fn start_until(
+        mut command: Command,
+        stderr: &Path,
+        url_prefix: &str,
+        ready: impl Fn(&str) -> bool,
+        limit: Duration,
+    ) -> Result<(Daemon, Vec<String>), String> {
         let log = std::fs::File::create(stderr).expect("the daemon's log file");
         let mut child = command
             .stdin(Stdio::null())
@@ -32,31 +47,44 @@ impl Daemon {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
         // A thread reads stdout to its end, so that the child never blocks on a full pipe,
-        // and hands over the address.
-        let (found, address) = mpsc::channel();
+        // and hands over the lines.
+        let (said, lines) = mpsc::channel();
         let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
         std::thread::spawn(move || {
+            // To the end, even once nobody listens: the child must never block on a full pipe.
             for line in stdout.lines().map_while(Result::ok) {
-                if let Some(url) = line.strip_prefix("listening on ") {
-                    let _ = found.send(url.trim().to_string());
-                }
+                let _ = said.send(line);
             }
         });
-        match address.recv_timeout(Duration::from_secs(60)) {
-            Ok(url) => Ok(Daemon {
-                child,
-                url,
-                stderr: stderr.to_path_buf(),
-            }),
-            Err(_) => {
+        let deadline = Instant::now() + limit;
+        let mut seen = Vec::new();
+        let mut url = None;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let Ok(line) = lines.recv_timeout(left) else {
                 let _ = child.kill();
                 let _ = child.wait();
-                Err(format!(
-                    "{command:?} did not start listening:\n{}",
+                return Err(format!(
+                    "{command:?} did not get ready in {limit:?}; it printed:\n{}\nand logged:\n{}",
+                    seen.join("\n"),
                     std::fs::read_to_string(stderr).unwrap_or_default()
-                ))
+                ));
+            };
+            if url.is_none() {
+                url = line.strip_prefix(url_prefix).map(|u| u.trim().to_string());
+            }
+            let done = ready(&line);
+            seen.push(line);
+            if done {
+                break;
             }
         }
+        let daemon = Daemon {
+            child,
+            url: url.ok_or_else(|| format!("{command:?} never said where it listens"))?,
+            stderr: stderr.to_path_buf(),
+        };
+        Ok((daemon, seen))
     }
 
     /// The `host:port` it listens on.
@@ -73,6 +101,12 @@ impl Daemon {
     pub fn stop(mut self) -> ExitStatus {
         signal(&self.child, "TERM");
         wait(&mut self.child, Duration::from_secs(30)).expect("the daemon stops on SIGTERM")
+    }
+
+    /// Stops it with SIGINT, as Ctrl-C in its terminal does, and returns how it exited.
+    pub fn interrupt(mut self) -> ExitStatus {
+        signal(&self.child, "INT");
+        wait(&mut self.child, Duration::from_secs(30)).expect("the daemon stops on SIGINT")
     }
 
     /// Kills it with SIGKILL, as a crash or a pulled cable would.

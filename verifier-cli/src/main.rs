@@ -81,6 +81,7 @@ enum Command {
     ///   verifier inclusion --policy kg-2026.policy --index 1234
     ///   verifier inclusion --policy kg-2026.policy --precinct 1204 --kind protocol
     ///   verifier inclusion --policy kg-2026.policy --precinct 1204 --kind protocol --document scan.svg
+    ///   verifier inclusion --policy kg-2026.policy --precinct 1204 --kind protocol --save-bundle p1204.proof
     #[command(verbatim_doc_comment)]
     Inclusion {
         #[command(flatten)]
@@ -98,6 +99,11 @@ enum Command {
         /// Check that this file (a scan you hold) is a document the record references.
         #[arg(long, value_name = "FILE")]
         document: Option<PathBuf>,
+        /// Keep the proof of the entry (one entry only) in FILE, a c2sp.org/tlog-proof
+        /// bundle with the entry inside, which `verifier bundle` checks offline. FILE must
+        /// not exist.
+        #[arg(long, value_name = "FILE")]
+        save_bundle: Option<PathBuf>,
     },
     /// Check a proof bundle (c2sp.org/tlog-proof) offline: no network at all.
     ///
@@ -215,6 +221,7 @@ fn run(cli: Cli) -> Outcome {
             precinct,
             kind,
             document,
+            save_bundle,
         } => commands::inclusion::run(
             &online(&log, state_dir)?,
             commands::inclusion::InclusionArgs {
@@ -222,6 +229,7 @@ fn run(cli: Cli) -> Outcome {
                 precinct,
                 kind,
                 document,
+                save_bundle,
             },
         ),
         Command::Bundle {

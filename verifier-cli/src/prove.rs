@@ -55,13 +55,13 @@ pub fn bundle_entries<'a>(tile: &Tile, data: &'a [u8]) -> Result<Vec<&'a [u8]>, 
     }
 }
 
-/// Proves that `entry` is leaf `index` of the checkpoint's tree; returns the proof's length.
+/// Proves that `entry` is leaf `index` of the checkpoint's tree; returns the verified proof.
 pub fn prove_entry(
     source: &Source,
     checkpoint: &Checkpoint,
     index: u64,
     entry: &[u8],
-) -> Result<usize, Failure> {
+) -> Result<Vec<tlog::Hash>, Failure> {
     let fetcher = TileFetcher::new(source);
     let reader = TileHashReader {
         size: checkpoint.size,
@@ -87,7 +87,7 @@ pub fn prove_entry(
             checkpoint.size, checkpoint.root
         ))
     })?;
-    Ok(proof.len())
+    Ok(proof)
 }
 
 /// What an entry is, for people, and the problems found in it.

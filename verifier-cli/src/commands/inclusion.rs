@@ -20,6 +20,8 @@ pub struct InclusionArgs {
     pub precinct: Option<u32>,
     pub kind: Option<String>,
     pub document: Option<PathBuf>,
+    /// Where to keep the proof of the one entry proven, as a tlog-proof bundle.
+    pub save_bundle: Option<PathBuf>,
 }
 
 /// Indexes the log's lookup index gives for a precinct and kind. Untrusted.
@@ -113,14 +115,21 @@ pub fn run(online: &Online, args: InclusionArgs) -> Outcome {
             under.into_iter().take(MAX_PROVEN).collect()
         }
     };
+    if args.save_bundle.is_some() && indexes.len() != 1 {
+        return Err(Failure::Usage(format!(
+            "--save-bundle keeps the proof of one entry, and {} were found: give --index N",
+            indexes.len()
+        )));
+    }
     let mut problems = Vec::new();
     let mut proven: Vec<(u64, Record)> = Vec::new();
     for index in indexes {
         let entry = fetch_entry(&online.source, cp.size, index)?;
-        let proof_len = prove_entry(&online.source, &cp, index, &entry)?;
+        let proof = prove_entry(&online.source, &cp, index, &entry)?;
         println!();
         println!(
-            "entry {index} is in the log: its inclusion proof ({proof_len} hashes, computed from the log's hash tiles) leads to the signed root"
+            "entry {index} is in the log: its inclusion proof ({} hashes, computed from the log's hash tiles) leads to the signed root",
+            proof.len()
         );
         let view = describe_entry(&entry, root.as_ref());
         for line in &view.lines {
@@ -128,6 +137,9 @@ pub fn run(online: &Online, args: InclusionArgs) -> Outcome {
         }
         if searching {
             check_found(index, view.record.as_ref(), args.precinct, kind)?;
+        }
+        if let Some(path) = &args.save_bundle {
+            save_bundle(path, index, proof, &accepted.note, &entry)?;
         }
         for p in &view.problems {
             println!("  PROBLEM: {p}");
@@ -142,6 +154,35 @@ pub fn run(online: &Online, args: InclusionArgs) -> Outcome {
     }
     let records: Vec<(u64, &Record)> = proven.iter().map(|(i, r)| (*i, r)).collect();
     conclude(args.document.as_deref(), &records, problems, "OK: verified")
+}
+
+/// Writes the proof just verified as a tlog-proof bundle carrying its entry, which
+/// `verifier bundle` checks offline. Never over an existing file.
+fn save_bundle(
+    path: &std::path::Path,
+    index: u64,
+    proof: Vec<tlog::Hash>,
+    note: &[u8],
+    entry: &[u8],
+) -> Result<(), Failure> {
+    let bundle = tlog::bundle::ProofBundle {
+        extra: Some(entry.to_vec()),
+        index,
+        proof,
+        checkpoint: note.to_vec(),
+    };
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .and_then(|mut file| std::io::Write::write_all(&mut file, &bundle.to_bytes()));
+    written.map_err(|e| Failure::Usage(format!("--save-bundle {}: {e}", path.display())))?;
+    println!(
+        "  its proof is kept in {} (check it offline: verifier bundle {} --policy POLICY)",
+        path.display(),
+        path.display()
+    );
+    Ok(())
 }
 
 /// A record's contest and votes per option, if it counts votes.
