@@ -1,6 +1,7 @@
 //! An election log's trust policy: a C2SP tlog-policy (the log, its witnesses, the quorum)
-//! plus at most one Shailoo extension line, `root <vkey>`, pinning the CEC's root key from
-//! which every signer's enrollment is checked (`spec/tlog.md` §10).
+//! plus two Shailoo extension lines (`spec/tlog.md` §10): at most one `root <vkey>`, pinning
+//! the CEC's root key from which every signer's enrollment is checked, and any number of
+//! `viewer <url>`, the observers' own copies of the web viewer (they carry no trust).
 //!
 //! Read and written here once, for every client: the verifier, the browser's wasm module and
 //! the ledger's demo. Without a `root` line the policy still checks any C2SP log; its entries
@@ -12,6 +13,8 @@ use tlog::policy::{ExtensionLine, Policy, PolicyError};
 
 /// The extension keyword naming the CEC's root key.
 pub const ROOT_KEYWORD: &str = "root";
+/// The extension keyword naming an observers' copy of the web viewer.
+pub const VIEWER_KEYWORD: &str = "viewer";
 
 /// A parsed election trust policy.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,6 +23,8 @@ pub struct TrustPolicy {
     pub policy: Policy,
     /// The CEC's root key, from the `root` line.
     pub root: Option<VerifierKey>,
+    /// The observers' copies of the viewer, from the `viewer` lines.
+    pub viewers: Vec<String>,
 }
 
 /// Why a policy is not a usable election trust policy.
@@ -37,14 +42,26 @@ pub enum TrustPolicyError {
     RootAlgorithm(usize),
     #[error("the policy names no log (`log <vkey> [<url>]`)")]
     NoLog,
+    #[error("policy line {0}: expected `viewer <http:// or https:// URL>`")]
+    Viewer(usize),
 }
 
 impl TrustPolicy {
     /// Parses policy text: tlog-policy's keywords, at most one `root` line, at least one log.
     pub fn parse(text: &str) -> Result<TrustPolicy, TrustPolicyError> {
-        let policy = Policy::parse_with_extensions(text, &[ROOT_KEYWORD])?;
+        let policy = Policy::parse_with_extensions(text, &[ROOT_KEYWORD, VIEWER_KEYWORD])?;
         let mut root = None;
+        let mut viewers = Vec::new();
         for ext in &policy.extensions {
+            if ext.keyword == VIEWER_KEYWORD {
+                match &ext.args[..] {
+                    [url] if url.starts_with("https://") || url.starts_with("http://") => {
+                        viewers.push(url.clone())
+                    }
+                    _ => return Err(TrustPolicyError::Viewer(ext.line)),
+                }
+                continue;
+            }
             if root.is_some() {
                 return Err(TrustPolicyError::SecondRoot(ext.line));
             }
@@ -63,7 +80,11 @@ impl TrustPolicy {
         if policy.logs.is_empty() {
             return Err(TrustPolicyError::NoLog);
         }
-        Ok(TrustPolicy { policy, root })
+        Ok(TrustPolicy {
+            policy,
+            root,
+            viewers,
+        })
     }
 
     /// A policy built with [`Policy`]'s methods, with the CEC's root key pinned.
@@ -86,12 +107,19 @@ impl TrustPolicy {
         Ok(TrustPolicy {
             policy,
             root: Some(root),
+            viewers: vec![],
         })
     }
 
     /// The root key's 32 bytes, if the policy pins one.
     pub fn root_public_key(&self) -> Option<[u8; 32]> {
         self.root.as_ref().map(VerifierKey::public_key)
+    }
+
+    /// The policy's fingerprint (`spec/tlog.md` §10): the first 16 hex digits of the SHA-256
+    /// of its text, for people to compare the policy they use.
+    pub fn fingerprint(text: &str) -> String {
+        tlog::hash::sha256(text.as_bytes()).to_hex()[..16].to_string()
     }
 
     /// The policy as text, which [`TrustPolicy::parse`] reads back to the same policy.
@@ -143,6 +171,28 @@ mod tests {
             TrustPolicy::parse(&format!("{plain}rooted {root}\n")),
             Err(TrustPolicyError::Policy(_))
         ));
+    }
+
+    #[test]
+    fn viewer_lines_list_the_observers_copies() {
+        let log = key("example.com/log", ALG_ED25519);
+        let plain = format!("log {log}\nquorum none\n");
+        let text = format!("{plain}viewer https://a.example/v/\nviewer http://b.example\n");
+        let parsed = TrustPolicy::parse(&text).unwrap();
+        assert_eq!(parsed.viewers, ["https://a.example/v/", "http://b.example"]);
+        assert_eq!(TrustPolicy::parse(&parsed.to_text()).unwrap(), parsed);
+        for bad in ["viewer\n", "viewer a b\n", "viewer javascript:alert(1)\n"] {
+            assert_eq!(
+                TrustPolicy::parse(&format!("{plain}{bad}")),
+                Err(TrustPolicyError::Viewer(3)),
+                "{bad}"
+            );
+        }
+        assert_eq!(TrustPolicy::fingerprint(&text).len(), 16);
+        assert_ne!(
+            TrustPolicy::fingerprint(&text),
+            TrustPolicy::fingerprint(&plain)
+        );
     }
 
     #[test]

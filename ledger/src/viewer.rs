@@ -1,8 +1,10 @@
 //! The browser viewer served at `/`: the static site of `web-viewer/site/` (HTML, CSS, JS and
 //! the WebAssembly build of the `tlog` and `election` verification code, committed under
 //! `web-viewer/site/pkg/`), embedded in the binary, plus the log's trust policy at `/policy`
-//! when the log directory has one (the demo writes it). The page verifies everything it shows
-//! against that policy; a careful citizen compares it with the one the observers publish.
+//! when the log directory has one (the demo writes it). This is the operator's own copy: its
+//! policy comes from the server whose log it checks, and the page says so and links to the
+//! copies observers host with their own policy built in (`web-viewer/bundle.sh`,
+//! `spec/tlog.md` §11.1).
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};

@@ -33,7 +33,8 @@ impl Trust {
     /// Parses policy text (`election::policy`: tlog-policy, at most one `root` line, at least
     /// one log).
     pub fn parse(text: &str) -> Result<Trust, String> {
-        let TrustPolicy { policy, root } = TrustPolicy::parse(text).map_err(|e| e.to_string())?;
+        let TrustPolicy { policy, root, .. } =
+            TrustPolicy::parse(text).map_err(|e| e.to_string())?;
         Ok(Trust { policy, root })
     }
 

@@ -5,9 +5,9 @@ import init, * as wv from './pkg/web_viewer.js';
 import { LANGS, STRINGS } from './i18n.js';
 
 const params = new URLSearchParams(location.search);
-// The log's URL: ?log=<url> for a copy of the site on any static host; by default the server
-// that serves the page.
-const LOG = (params.get('log') || new URL('.', location.href).href).replace(/\/?$/, '/');
+// The log's URL, chosen with the policy (loadPolicy): ?log=<url> (a mirror, say), else the URL
+// of the policy's `log` line. It says where to read, never what to trust.
+let LOG = new URL('.', location.href).href;
 const url = (path) => new URL(path, LOG).href;
 
 const state = {
@@ -88,20 +88,62 @@ function concat(parts) {
 }
 
 // ---- trust: policy and checkpoint ------------------------------------------------------------
-async function loadPolicy() {
-  const pasted = localStorage.getItem('shailoo.policy');
-  if (params.get('policy')) {
-    const r = await fetch(new URL(params.get('policy'), location.href), { cache: 'no-store' });
-    state.policy = await r.text();
-    state.policySource = params.get('policy');
-  } else if (pasted) {
-    state.policy = pasted;
-    state.policySource = t('pasted');
-  } else {
-    const r = await fetch(url('policy'), { cache: 'no-store' });
-    state.policy = r.ok ? await r.text() : '';
-    state.policySource = url('policy');
+// The policy is the file beside this page, never one the log serves (spec/tlog.md §11.1); one
+// from a ?policy= link is used only once the person chooses to trust it (for this visit), one
+// they pasted once they pressed "use". The wasm decides; this only fetches the candidates.
+async function fetchText(u) {
+  try {
+    const r = await fetch(u, { cache: 'no-store' });
+    return r.ok ? await r.text() : '';
+  } catch {
+    return '';
   }
+}
+async function loadPolicy() {
+  const site = await fetchText(new URL('policy', location.href));
+  let offered = '';
+  let source = '';
+  let trusted = false;
+  if (params.get('policy')) {
+    offered = await fetchText(new URL(params.get('policy'), location.href));
+    source = params.get('policy');
+    trusted = sessionStorage.getItem(`shailoo.trust.${wv.policy_fingerprint(offered)}`) === '1';
+  } else if (localStorage.getItem('shailoo.policy')) {
+    offered = localStorage.getItem('shailoo.policy');
+    source = t('pasted');
+    trusted = true;
+  }
+  const choice = JSON.parse(wv.choose_policy(site, location.href, offered, source, trusted, params.get('log') || ''));
+  state.trust = choice;
+  state.policy = choice.ok ? choice.policy : '';
+  state.policySource = choice.ok ? choice.source : '';
+  if (choice.ok) LOG = choice.log;
+}
+
+// A long source (a data: URL carries a whole policy) is cut; its fingerprint identifies it.
+const shortSource = (src) => (src.length > 80 ? `${src.slice(0, 60)}… (${fmt(src.length)})` : src);
+
+// Always on the home page: which log, under which policy, from where — and the warnings.
+function trustBox() {
+  const tr = state.trust || {};
+  const offered = tr.offered;
+  return h('section', { class: `card ${tr.ok && !tr.operator_copy && tr.use === 'site' ? '' : 'warncard'}`, id: 'trust', 'aria-labelledby': 'trust-h' },
+    h('h2', { id: 'trust-h' }, t('trust_root')),
+    tr.ok ? h('dl', {},
+      h('dt', {}, t('log_url')), h('dd', { class: 'mono', id: 'trust-log' }, tr.log),
+      h('dt', {}, t('policy_fingerprint')), h('dd', { class: 'mono', id: 'trust-fingerprint' }, tr.fingerprint),
+      h('dt', {}, t('policy_source')), h('dd', { id: 'trust-source', 'data-use': tr.use }, h('code', {}, shortSource(tr.source)), ' ',
+        tr.use === 'site' ? t('policy_is_sites') : t('policy_not_sites'))) : h('p', { class: 'bad', role: 'alert' }, tr.error),
+    tr.operator_copy && h('p', { id: 'operator-copy', role: 'note' }, t('operator_copy'), ' ',
+      tr.viewers.length ? h('span', {}, t('observer_copies'), ' ', tr.viewers.map((v, i) => [i ? ', ' : '', h('a', { href: v, rel: 'noopener' }, v)])) : t('no_observer_copies')),
+    offered && offered.source && !offered.trusted && h('div', { id: 'offered-policy', role: 'alert' },
+      h('p', {}, t('offered_policy'), ' ', h('code', {}, shortSource(offered.source)), ` (${t('policy_fingerprint')} `, h('code', { class: 'mono' }, offered.fingerprint), ')',
+        offered.error ? ` — ${offered.error}` : ''),
+      !offered.error && h('button', { type: 'button', id: 'trust-offered', onclick: async () => {
+        sessionStorage.setItem(`shailoo.trust.${offered.fingerprint}`, '1');
+        await reloadTrust();
+        route();
+      } }, t('trust_offered'))));
 }
 
 async function loadCheckpoint() {
@@ -119,32 +161,37 @@ async function loadCheckpoint() {
 // (spec/tlog.md §11 step 2): the last checkpoint accepted is kept, and the new one is proved
 // consistent with it from the tiles. A failure (a fork or a rollback) fails the checkpoint, and
 // the old checkpoint stays stored as evidence.
+// A checkpoint that fails the quorum but carries the log's valid signature (`log_signed`) is
+// related too: the log's signature on two contradicting trees is the evidence, whoever
+// cosigned them (spec/tlog.md §11 step 2). Only an accepted checkpoint is remembered.
 async function checkConsistency() {
   const cp = state.cp;
-  if (!cp.ok) return;
+  const tree = cp.ok ? cp : cp.log_signed;
+  if (!tree) return;
   // Remembered per log — its origin and its key(s) — and per policy: two logs may share an
   // origin, and a pasted policy must not overwrite what this site's own policy remembered.
-  const keys = (cp.policy && cp.policy.logs ? cp.policy.logs : []).filter((l) => l.name === cp.origin).map((l) => l.vkey).sort();
-  const key = `shailoo.seen.${wv.sha256_hex(new TextEncoder().encode(`${cp.origin}\n${keys.join(' ')}\n${state.policy}`))}`;
+  const keys = (cp.policy && cp.policy.logs ? cp.policy.logs : []).filter((l) => l.name === tree.origin).map((l) => l.vkey).sort();
+  const key = `shailoo.seen.${wv.sha256_hex(new TextEncoder().encode(`${tree.origin}\n${keys.join(' ')}\n${state.policy}`))}`;
   state.seenKey = key;
   let seen = null;
   try { seen = JSON.parse(localStorage.getItem(key)); } catch { seen = null; }
-  if (!seen) seen = rememberedByOriginOnly(cp.origin);
+  if (!seen) seen = rememberedByOriginOnly(tree.origin);
   if (seen && seen.size > 0) {
     let r;
     try {
-      const need = JSON.parse(wv.consistency_tiles_needed(Math.min(seen.size, cp.size), cp.size));
+      const need = JSON.parse(wv.consistency_tiles_needed(Math.min(seen.size, tree.size), tree.size));
       if (!need.ok) throw new Error(need.error);
       const tiles = await Promise.all(need.tiles.map((p) => getBytes(p)));
-      r = JSON.parse(wv.verify_consistency_from_tiles(seen.size, seen.root, cp.size, cp.root, JSON.stringify(need.tiles),
+      r = JSON.parse(wv.verify_consistency_from_tiles(seen.size, seen.root, tree.size, tree.root, JSON.stringify(need.tiles),
         concat(tiles), Uint32Array.from(tiles.map((x) => x.length))));
     } catch (e) {
       r = { ok: false, error: String(e.message || e) };
     }
+    if (!cp.ok && r.ok) return; // nothing to add to the quorum's failure
     cp.consistency = { ok: r.ok, error: r.error, size: seen.size, damaged: !!r.damaged, evidence: !!r.evidence };
     if (!r.ok) { cp.ok = false; cp.error = r.error; return; }
   }
-  if (!seen || cp.size >= seen.size) localStorage.setItem(key, JSON.stringify({ size: cp.size, root: cp.root, checkpoint: state.checkpointText }));
+  if (cp.ok && (!seen || cp.size >= seen.size)) localStorage.setItem(key, JSON.stringify({ size: cp.size, root: cp.root, checkpoint: state.checkpointText }));
 }
 
 // What an earlier version of this page remembered under the origin alone: kept only if its
@@ -221,7 +268,7 @@ function checkpointBox() {
 async function pageHome() {
   const el = await loadElection();
   const def = el.def;
-  show(checkpointBox(),
+  show(trustBox(), checkpointBox(),
     def ? [h('h2', {}, nm(def.name), ' — ', def.date),
       h('p', {}, h('a', { href: '#/tally' }, t('nav_tally'))),
       h('h2', {}, t('regions')),
@@ -455,7 +502,7 @@ async function route() {
     else if (page === 'policy') pagePolicy();
     else await pageHome();
   } catch (e) {
-    show(h('p', { class: 'bad', role: 'alert' }, `${t('error')}: ${e.message || e}`), state.cp ? checkpointBox() : null);
+    show(h('p', { class: 'bad', role: 'alert' }, `${t('error')}: ${e.message || e}`), trustBox(), state.cp ? checkpointBox() : null);
   }
   if (state.firstRender === undefined) state.firstRender = performance.now();
   document.body.dataset.ready = 'true';

@@ -19,6 +19,9 @@ use tlog::tile::{Tile, TileHashReader, TileReader, tiles_for_indexes};
 use tlog::{Hash, ReadError};
 use wasm_bindgen::prelude::*;
 
+mod trust;
+pub use trust::{choose_policy, policy_fingerprint};
+
 fn index_arg(value: f64, what: &str) -> Result<u64, String> {
     if value.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&value) {
         Ok(value as u64)
@@ -49,7 +52,7 @@ fn policy_json(policy: &Policy) -> Value {
 
 /// Verifies a signed checkpoint against a trust policy (`spec/tlog.md` §10): the log's
 /// signature and the witnesses' quorum. Returns `{ok, origin, size, root, cosigners, policy}`
-/// or `{ok: false, error, policy?}`.
+/// or `{ok: false, error, policy?, log_signed?: {origin, size, root}}`.
 #[wasm_bindgen]
 pub fn verify_checkpoint(policy_text: &str, checkpoint: &[u8]) -> String {
     let policy = match parse_policy(policy_text) {
@@ -67,7 +70,15 @@ pub fn verify_checkpoint(policy_text: &str, checkpoint: &[u8]) -> String {
             "policy": info,
         })
         .to_string(),
-        Err(e) => json!({"ok": false, "error": e.to_string(), "policy": info}).to_string(),
+        // Signed by the log though refused (too few cosignatures): the page still relates it
+        // to what it saw before, as `spec/tlog.md` §11 step 2 asks.
+        Err(e) => {
+            let signed = policy.verify_log_signature(checkpoint).ok().map(|v| {
+                json!({"origin": v.checkpoint.origin, "size": v.checkpoint.size, "root": v.checkpoint.root.to_base64()})
+            });
+            json!({"ok": false, "error": e.to_string(), "policy": info, "log_signed": signed})
+                .to_string()
+        }
     }
 }
 

@@ -165,11 +165,19 @@ fn checkpoint_verifies_under_the_policy_and_fails_without_quorum() {
     let v = parse(verify_checkpoint(&stricter, &log.checkpoint));
     assert_eq!(v["ok"], false);
     assert!(v["error"].as_str().unwrap().contains("quorum"), "{v}");
+    // Refused for its quorum, but signed by the log: the page still relates it to what it saw.
+    assert_eq!(v["log_signed"]["size"], log.size, "{v}");
+    assert_eq!(v["log_signed"]["root"], log.root.as_str());
 
     let mut forged = log.checkpoint.clone();
     let at = ORIGIN.len() + 1;
     forged[at] = if forged[at] == b'9' { b'8' } else { b'9' };
-    assert_eq!(parse(verify_checkpoint(&log.policy, &forged))["ok"], false);
+    let forged = parse(verify_checkpoint(&log.policy, &forged));
+    assert_eq!(forged["ok"], false);
+    assert!(
+        forged["log_signed"].is_null(),
+        "not signed by the log: {forged}"
+    );
     assert_eq!(
         parse(verify_checkpoint("nonsense", &log.checkpoint))["ok"],
         false

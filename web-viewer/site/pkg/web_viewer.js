@@ -80,6 +80,61 @@ export class Audit {
 if (Symbol.dispose) Audit.prototype[Symbol.dispose] = Audit.prototype.free;
 
 /**
+ * Chooses the page's policy and log (`spec/tlog.md` §11.1).
+ *
+ * - `site_policy`, `page_url`: the text of the `policy` file beside the page (empty if there
+ *   is none) and the page's own URL;
+ * - `offered_policy`, `offered_source`, `offered_trusted`: a policy from a `?policy=` link or
+ *   pasted by the person (empty if none), where it came from, and whether the person chose
+ *   to trust it;
+ * - `log_param`: the `?log=` URL (empty if none): where to read the log, never what to trust.
+ *
+ * Returns JSON `{ok, use: "site"|"offered", policy, fingerprint, source, log, operator_copy,
+ * viewers, offered: {fingerprint, source, trusted, error?}|null}`, or `{ok: false, error,
+ * offered}` when there is no policy to use.
+ * @param {string} site_policy
+ * @param {string} page_url
+ * @param {string} offered_policy
+ * @param {string} offered_source
+ * @param {boolean} offered_trusted
+ * @param {string} log_param
+ * @returns {string}
+ */
+export function choose_policy(site_policy, page_url, offered_policy, offered_source, offered_trusted, log_param) {
+    let deferred7_0;
+    let deferred7_1;
+    try {
+        const val6 = +offered_trusted;
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
+        try {
+            ptr0 = passStringToWasm0(site_policy, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passStringToWasm0(page_url, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passStringToWasm0(offered_policy, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passStringToWasm0(offered_source, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len3 = WASM_VECTOR_LEN;
+            ptr4 = passStringToWasm0(log_param, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len4 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 1, 1); }
+            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 1, 1); }
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+            throw e;
+        }
+        const ret = wasm.choose_policy(ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, val6, ptr4, len4);
+        deferred7_0 = ret[0];
+        deferred7_1 = ret[1];
+        return getStringFromWasm0(ret[0], ret[1]);
+    } finally {
+        wasm.__wbindgen_free(deferred7_0, deferred7_1, 1);
+    }
+}
+
+/**
  * The tile paths a browser fetches to prove that the tree of `old` leaves is a prefix of the
  * tree of `new` leaves (`spec/tlog.md` §11 step 2), and to hash the new tree from the same
  * tiles (to tell damaged tiles from a fork): JSON `{ok, tiles: [path]}`.
@@ -177,6 +232,26 @@ export function kind_names() {
         return getStringFromWasm0(ret[0], ret[1]);
     } finally {
         wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+    }
+}
+
+/**
+ * A policy's fingerprint (`spec/tlog.md` §10), which the page shows and keys trust by.
+ * @param {string} text
+ * @returns {string}
+ */
+export function policy_fingerprint(text) {
+    let deferred2_0;
+    let deferred2_1;
+    try {
+        const ptr0 = passStringToWasm0(text, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.policy_fingerprint(ptr0, len0);
+        deferred2_0 = ret[0];
+        deferred2_1 = ret[1];
+        return getStringFromWasm0(ret[0], ret[1]);
+    } finally {
+        wasm.__wbindgen_free(deferred2_0, deferred2_1, 1);
     }
 }
 
@@ -293,7 +368,7 @@ export function tree_root(leaves) {
 /**
  * Verifies a signed checkpoint against a trust policy (`spec/tlog.md` §10): the log's
  * signature and the witnesses' quorum. Returns `{ok, origin, size, root, cosigners, policy}`
- * or `{ok: false, error, policy?}`.
+ * or `{ok: false, error, policy?, log_signed?: {origin, size, root}}`.
  * @param {string} policy_text
  * @param {Uint8Array | number[]} checkpoint
  * @returns {string}

@@ -8,7 +8,8 @@
 // and the measured figures go to artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -248,26 +249,102 @@ test('a tampered hash tile shows failed', async () => {
   assert.equal(await page.locator('#status [data-state]').getAttribute('data-state'), 'verified');
 });
 
-test('a copy of the site on another static host, pointed at the log with ?log=, verifies', async () => {
-  // A plain static file server for web-viewer/site on another port: another origin.
-  const site = path.join(repo, 'web-viewer', 'site');
+// A plain static file server for `root` on another port: another origin, as an observer's host.
+async function staticHost(root) {
   const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm' };
   const server = http.createServer((req, res) => {
-    const file = path.join(site, decodeURIComponent(new URL(req.url, 'http://x').pathname));
-    if (!file.startsWith(site) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) { res.writeHead(404).end(); return; }
-    res.writeHead(200, { 'Content-Type': types[path.extname(file)] || 'application/octet-stream' }).end(fs.readFileSync(file));
+    const file = path.join(root, decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    if (!file.startsWith(root) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) { res.writeHead(404).end(); return; }
+    res.writeHead(200, { 'Content-Type': types[path.extname(file)] || 'text/plain' }).end(fs.readFileSync(file));
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { server, url: `http://127.0.0.1:${server.address().port}` };
+}
+
+// A fresh Ed25519 note verifier key for `name` (name+keyid+base64(0x01 || public key)).
+function anotherLogVkey(name) {
+  const { publicKey } = crypto.generateKeyPairSync('ed25519');
+  const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x, 'base64url');
+  const typed = Buffer.concat([Buffer.from([1]), raw]);
+  const id = crypto.createHash('sha256').update(Buffer.concat([Buffer.from(`${name}\n`), typed])).digest('hex').slice(0, 8);
+  return `${name}+${id}+${typed.toString('base64')}`;
+}
+
+const fingerprint = (text) => crypto.createHash('sha256').update(text).digest('hex').slice(0, 16);
+const trustSource = (page) => page.locator('#trust-source').getAttribute('data-use');
+
+test('the home page says which log, which policy and from where; the log\'s own copy says it is the operator\'s', async () => {
+  const page = await newContext();
+  await open(page);
+  const policy = fs.readFileSync(path.join(dir, 'policy'), 'utf8');
+  assert.equal(await page.locator('#trust-log').textContent(), `${base}/`);
+  assert.equal(await page.locator('#trust-fingerprint').textContent(), fingerprint(policy));
+  assert.equal(await trustSource(page), 'site');
+  // Served by the ledger, the policy comes from the log's own server: said, with the
+  // observers' copies the policy lists.
+  assert.equal(await page.locator('#operator-copy').count(), 1);
+  await shot(page, 'home-operator-copy');
+});
+
+test('the observers\' copy (bundle.sh) trusts the policy built into it and reads the log that policy names', async () => {
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'shailoo-observers-copy-'));
+  fs.rmSync(copy, { recursive: true });
+  const bundled = spawnSync(path.join(repo, 'web-viewer', 'bundle.sh'), [path.join(dir, 'policy'), copy], { encoding: 'utf8' });
+  assert.equal(bundled.status, 0, bundled.stderr);
+  const { server, url } = await staticHost(copy);
   try {
     const p = await aProtocol();
     const page = await newContext();
-    await page.goto(`http://127.0.0.1:${server.address().port}/index.html?log=${encodeURIComponent(base)}#/precinct/${p.precinct}`);
+    // No ?log=: the log is where the policy's `log` line says.
+    await page.goto(`${url}/index.html`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+    assert.equal(await page.locator('#checkpoint-status [data-state]').getAttribute('data-state'), 'verified');
+    assert.equal(await page.locator('#operator-copy').count(), 0, 'not the operator\'s copy');
+    assert.equal(await trustSource(page), 'site');
+    assert.equal(await page.locator('#trust-source code').textContent(), `${url}/policy`);
+    await page.goto(`${url}/index.html#/precinct/${p.precinct}`);
     await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
     assert.equal(await page.locator('#status [data-state]').getAttribute('data-state'), 'verified');
-    await shot(page, 'static-host-precinct');
+    await shot(page, 'observers-copy-precinct');
+    // ?log= says where to read (a mirror), never what to trust: a fake log elsewhere is read
+    // under this copy's own policy, and fails.
+    const fake = await newContext();
+    await fake.goto(`${url}/index.html?log=${encodeURIComponent('http://127.0.0.1:9/')}`);
+    await fake.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+    assert.equal(await fake.locator('#trust-fingerprint').textContent(), fingerprint(fs.readFileSync(path.join(copy, 'policy'), 'utf8')));
+    assert.equal(await fake.locator('#checkpoint-status [data-state]').getAttribute('data-state'), 'failed');
   } finally {
     server.close();
+    fs.rmSync(copy, { recursive: true, force: true });
   }
+});
+
+test('a policy from a link is not used until the person trusts it, and never replaces what the site\'s policy remembered', async () => {
+  const page = await newContext();
+  await open(page);
+  const seenKey = await page.evaluate(() => window.shailoo.seenKey);
+  const remembered = await page.evaluate((k) => localStorage.getItem(k), seenKey);
+  assert.ok(remembered, 'the site\'s policy remembered the checkpoint');
+  // Another log's key under the same origin: a policy that would show a fake election.
+  const policy = fs.readFileSync(path.join(dir, 'policy'), 'utf8');
+  const other = policy.replace(/^log (\S+)\+[0-9a-f]{8}\+\S+/m, (_, name) => `log ${anotherLogVkey(name)}`);
+  assert.notEqual(other, policy);
+  const link = `data:text/plain,${encodeURIComponent(other)}`;
+  await page.goto(`${base}/?policy=${encodeURIComponent(link)}`);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+  // Offered, shown with its fingerprint, not used: the site's policy still verifies.
+  assert.equal(await trustSource(page), 'site');
+  assert.equal(await page.locator('#offered-policy').count(), 1);
+  assert.equal(await page.locator('#checkpoint-status [data-state]').getAttribute('data-state'), 'verified');
+  await shot(page, 'home-offered-policy');
+  const offeredFingerprint = fingerprint(other);
+  assert.ok((await page.locator('#offered-policy').textContent()).includes(offeredFingerprint));
+  // Chosen: used, and the page says it is not this site's.
+  await page.click('#trust-offered');
+  await page.waitForSelector('#trust-source[data-use="offered"]', { timeout: 30_000 });
+  assert.equal(await page.locator('#trust-fingerprint').textContent(), offeredFingerprint);
+  // What the site's own policy remembered is untouched.
+  assert.equal(await page.evaluate((k) => localStorage.getItem(k), seenKey), remembered);
 });
 
 test('a checkpoint that does not extend the one this browser saw before (a fork) shows failed', async () => {

@@ -1,0 +1,133 @@
+//! The page's trust root (`spec/tlog.md` §11.1): which policy it verifies with, where the log
+//! is read, and what the person is told about both. The page only fetches the candidates; this
+//! decides.
+
+use election::policy::TrustPolicy;
+use serde_json::{Value, json};
+use wasm_bindgen::prelude::*;
+
+/// The scheme, host and port of a URL (`https://a.example:8443`), or the URL if it has none.
+fn origin(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let end = url[after_scheme..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| after_scheme + i);
+    &url[..end]
+}
+
+/// The directory of a URL, with its trailing slash (`http://a/b/index.html` → `http://a/b/`).
+fn directory(url: &str) -> String {
+    let path_start = url.find("://").map_or(0, |i| i + 3);
+    let cut = url.find(['?', '#']).unwrap_or(url.len());
+    match url[path_start..cut].rfind('/') {
+        Some(i) => url[..path_start + i + 1].to_string(),
+        None => format!("{}/", &url[..cut]),
+    }
+}
+
+/// A policy's fingerprint (`spec/tlog.md` §10), which the page shows and keys trust by.
+#[wasm_bindgen]
+pub fn policy_fingerprint(text: &str) -> String {
+    TrustPolicy::fingerprint(text)
+}
+
+/// Chooses the page's policy and log (`spec/tlog.md` §11.1).
+///
+/// - `site_policy`, `page_url`: the text of the `policy` file beside the page (empty if there
+///   is none) and the page's own URL;
+/// - `offered_policy`, `offered_source`, `offered_trusted`: a policy from a `?policy=` link or
+///   pasted by the person (empty if none), where it came from, and whether the person chose
+///   to trust it;
+/// - `log_param`: the `?log=` URL (empty if none): where to read the log, never what to trust.
+///
+/// Returns JSON `{ok, use: "site"|"offered", policy, fingerprint, source, log, operator_copy,
+/// viewers, offered: {fingerprint, source, trusted, error?}|null}`, or `{ok: false, error,
+/// offered}` when there is no policy to use.
+#[wasm_bindgen]
+pub fn choose_policy(
+    site_policy: &str,
+    page_url: &str,
+    offered_policy: &str,
+    offered_source: &str,
+    offered_trusted: bool,
+    log_param: &str,
+) -> String {
+    let site_url = format!("{}policy", directory(page_url));
+    let offered = (!offered_policy.is_empty()).then(|| {
+        let parsed = TrustPolicy::parse(offered_policy);
+        let mut info = json!({
+            "fingerprint": TrustPolicy::fingerprint(offered_policy),
+            "source": offered_source,
+            "trusted": offered_trusted,
+        });
+        if let Err(e) = &parsed {
+            info["error"] = e.to_string().into();
+        }
+        (parsed, info)
+    });
+    let offered_info = offered
+        .as_ref()
+        .map_or(Value::Null, |(_, info)| info.clone());
+    let site = (!site_policy.is_empty()).then(|| TrustPolicy::parse(site_policy));
+    // The offered policy only once the person chose it; otherwise the site's own.
+    let chosen = match (&offered, &site) {
+        (Some((Ok(policy), _)), _) if offered_trusted => Ok((
+            "offered",
+            policy,
+            offered_policy,
+            offered_source.to_string(),
+        )),
+        (_, Some(Ok(policy))) => Ok(("site", policy, site_policy, site_url.clone())),
+        (_, Some(Err(e))) => Err(format!("this site's policy ({site_url}) is malformed: {e}")),
+        (_, None) => Err(format!(
+            "this site has no trust policy of its own ({site_url} is missing): it cannot verify anything"
+        )),
+    };
+    let (used, policy, text, source) = match chosen {
+        Ok(chosen) => chosen,
+        Err(error) => {
+            return json!({"ok": false, "error": error, "offered": offered_info}).to_string();
+        }
+    };
+    let log = if log_param.is_empty() {
+        policy
+            .policy
+            .logs
+            .iter()
+            .find_map(|l| l.url.clone())
+            .unwrap_or_else(|| directory(page_url))
+    } else {
+        log_param.to_string()
+    };
+    // The policy came from the very server whose log it checks: the operator's own copy.
+    let operator_copy = used == "site" && origin(&site_url) == origin(&log);
+    json!({
+        "ok": true,
+        "use": used,
+        "policy": text,
+        "fingerprint": TrustPolicy::fingerprint(text),
+        "source": source,
+        "log": format!("{}/", log.trim_end_matches('/')),
+        "operator_copy": operator_copy,
+        "viewers": policy.viewers,
+        "offered": offered_info,
+    })
+    .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_cut_to_their_origin_and_directory() {
+        assert_eq!(
+            origin("http://a.example:8080/x/y?z"),
+            "http://a.example:8080"
+        );
+        assert_eq!(origin("https://a.example"), "https://a.example");
+        assert_eq!(directory("http://a/b/index.html?log=x#/p"), "http://a/b/");
+        assert_eq!(directory("http://a/b/"), "http://a/b/");
+        assert_eq!(directory("http://a"), "http://a/");
+    }
+}
