@@ -10,7 +10,7 @@
 //! changes nothing.
 
 use crate::db;
-use crate::sequencer::{Refusal, Sequenced, Submission, read_bundle};
+use crate::sequencer::{Refusal, Sequenced, Submission, read_entry};
 use crate::storage::{CachedTiles, Storage, UpperTiles};
 use crate::witnessing::Published;
 use axum::body::Bytes;
@@ -453,9 +453,8 @@ async fn proof_bundle(s: &AppState, index: u64, wait: Duration) -> ApiResult<Vec
     let published = published_covering(s, index, wait).await?;
     let (storage, upper) = (s.storage.clone(), s.upper_tiles.clone());
     tokio::task::spawn_blocking(move || -> ApiResult<Vec<u8>> {
-        let entries = read_bundle(storage.as_ref(), index / 256, published.size)
-            .map_err(ApiError::internal)?;
-        let entry = entries[(index % 256) as usize].clone();
+        let entry =
+            read_entry(storage.as_ref(), index, published.size).map_err(ApiError::internal)?;
         let tiles = upper.reader(storage.as_ref(), published.size);
         let proof = tlog::proof::prove_inclusion(index, published.size, &tiles)
             .map_err(ApiError::internal)?;

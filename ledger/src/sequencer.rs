@@ -21,11 +21,10 @@ use election::{Kind, Record};
 use rusqlite::Connection;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tlog::appender::TileAppender;
 use tlog::checkpoint::Checkpoint;
-use tlog::entries::push_entry;
 use tlog::keys::SignerKey;
 use tlog::tile::{TILE_WIDTH, Tile, TileHashReader};
+use tlog::writer::LogWriter;
 use tlog::{Hash, leaf_hash};
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -66,9 +65,7 @@ pub struct Sequencer {
     storage: Arc<dyn Storage>,
     conn: Connection,
     gate: Gate,
-    appender: TileAppender,
-    /// Entries of the current partial entry bundle.
-    bundle: Vec<Vec<u8>>,
+    writer: LogWriter,
     signed: SignedTree,
     batch_interval: Duration,
     max_batch: usize,
@@ -101,28 +98,15 @@ impl Sequencer {
         let signed = db::load_tree(&conn)?.ok_or(RecoveryError::NoTree)?;
         let size = signed.size;
         let inconsistent = |why: String| RecoveryError::Inconsistent { size, why };
-        let appender = TileAppender::restore(signed.size, &StorageTiles(storage.as_ref()))
+        let bundle = read_partial_bundle(storage.as_ref(), signed.size).map_err(inconsistent)?;
+        let writer = LogWriter::restore(signed.size, &StorageTiles(storage.as_ref()), bundle)
             .map_err(|e| inconsistent(e.to_string()))?;
-        if appender.root() != signed.root {
+        if writer.root() != signed.root {
             return Err(inconsistent(format!(
                 "the tiles hash to {}, the checkpoint says {}",
-                appender.root(),
+                writer.root(),
                 signed.root
             )));
-        }
-        let bundle = read_partial_bundle(storage.as_ref(), signed.size).map_err(inconsistent)?;
-        // The partial entry bundle must be the entries whose hashes the level-0 tile holds.
-        let level0 = appender
-            .partial_tiles()
-            .into_iter()
-            .find(|(t, _)| t.level == 0)
-            .map(|(_, data)| data)
-            .unwrap_or_default();
-        let hashed: Vec<u8> = bundle.iter().flat_map(|e| leaf_hash(e).0).collect();
-        if hashed != level0 {
-            return Err(inconsistent(
-                "the partial entry bundle does not hash to the level-0 tile".into(),
-            ));
         }
         let mut seq = Sequencer {
             origin,
@@ -130,8 +114,7 @@ impl Sequencer {
             storage,
             conn,
             gate,
-            appender,
-            bundle,
+            writer,
             signed,
             batch_interval,
             max_batch,
@@ -264,19 +247,7 @@ impl Sequencer {
         for (i, (s, leaf)) in accepted.iter().enumerate() {
             let record = &s.record;
             let index = old.size + i as u64;
-            for (tile, data) in self.appender.append(*leaf) {
-                files.push((tile.path(), data));
-            }
-            self.bundle.push(s.entry.clone());
-            if self.bundle.len() == usize::from(TILE_WIDTH) {
-                let tile = Tile {
-                    level: 0,
-                    index: index / u64::from(TILE_WIDTH),
-                    width: TILE_WIDTH,
-                };
-                files.push((tile.entries_path(), bundle_bytes(&self.bundle)?));
-                self.bundle.clear();
-            }
+            files.extend(self.writer.append(&s.entry).map_err(|e| e.to_string())?);
             rows.push(IndexRow {
                 index,
                 leaf_hash: *leaf,
@@ -287,24 +258,14 @@ impl Sequencer {
                 documents: record.body.documents().into_iter().cloned().collect(),
             });
         }
-        let size = self.appender.size();
-        if !self.bundle.is_empty() {
-            let tile = Tile {
-                level: 0,
-                index: size / u64::from(TILE_WIDTH),
-                width: self.bundle.len() as u16,
-            };
-            files.push((tile.entries_path(), bundle_bytes(&self.bundle)?));
-        }
-        for (tile, data) in self.appender.partial_tiles() {
-            files.push((tile.path(), data));
-        }
+        let size = self.writer.size();
+        files.extend(self.writer.partial_files());
         self.storage
             .write_all(&files)
             .map_err(|e| format!("writing tiles: {e}"))?;
 
         // Never sign a tree that does not extend the last one: prove it from the tiles.
-        let root = self.appender.root();
+        let root = self.writer.root();
         if old.size > 0 {
             let tiles = TileHashReader {
                 size,
@@ -340,39 +301,26 @@ pub fn sign_checkpoint(origin: &str, size: u64, root: Hash, key: &SignerKey) -> 
         .to_bytes()
 }
 
-fn bundle_bytes(entries: &[Vec<u8>]) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    for e in entries {
-        push_entry(&mut out, e).map_err(|e| e.to_string())?;
-    }
-    Ok(out)
+/// Entry `index` of a tree of `size` leaves, from its entry bundle.
+pub fn read_entry(storage: &dyn Storage, index: u64, size: u64) -> Result<Vec<u8>, String> {
+    let (tile, offset) = tlog::writer::entry_position(index, size)
+        .ok_or_else(|| format!("entry {index} is beyond size {size}"))?;
+    Ok(read_bundle(storage, tile.index, size)?.swap_remove(offset))
 }
 
 /// The entries of entry bundle `index` in a tree of `size` leaves.
 pub fn read_bundle(storage: &dyn Storage, index: u64, size: u64) -> Result<Vec<Vec<u8>>, String> {
     let tile = Tile::at_tree_size(0, index, size)
         .ok_or_else(|| format!("entry bundle {index} is beyond size {size}"))?;
-    let data = storage
-        .read(&tile.entries_path())
-        .map_err(|e| e.to_string())?
-        .or_else(|| {
-            (!tile.is_full())
-                .then(|| {
-                    storage
-                        .read(
-                            &Tile {
-                                width: TILE_WIDTH,
-                                ..tile
-                            }
-                            .entries_path(),
-                        )
-                        .ok()
-                        .flatten()
-                })
-                .flatten()
-        })
-        .ok_or_else(|| format!("{} is missing", tile.entries_path()))?;
-    let entries = tlog::entries::parse_entry_bundle(&data, usize::from(tile.width))
+    let mut data = None;
+    for path in tile.paths_to_read(true) {
+        data = storage.read(&path).map_err(|e| e.to_string())?;
+        if data.is_some() {
+            break;
+        }
+    }
+    let data = data.ok_or_else(|| format!("{} is missing", tile.entries_path()))?;
+    let entries = tlog::writer::entries_of(&tile, &data)
         .map_err(|e| format!("{}: {e}", tile.entries_path()))?;
     Ok(entries.into_iter().map(<[u8]>::to_vec).collect())
 }

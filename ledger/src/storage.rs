@@ -109,21 +109,16 @@ impl tlog::tile::TileReader for StorageTiles<'_> {
     fn read_tiles(&self, tiles: &[tlog::tile::Tile]) -> Result<Vec<Vec<u8>>, tlog::ReadError> {
         tiles
             .iter()
-            .map(|t| match self.0.read(&t.path()) {
-                Ok(Some(data)) => Ok(data),
+            .map(|t| {
                 // A partial tile may have been superseded by the full one.
-                Ok(None) => {
-                    let full = tlog::tile::Tile {
-                        width: tlog::tile::TILE_WIDTH,
-                        ..*t
-                    };
-                    self.0
-                        .read(&full.path())
-                        .ok()
-                        .flatten()
-                        .ok_or_else(|| tlog::ReadError::BadTile(format!("{t} is missing")))
+                for path in t.paths_to_read(false) {
+                    match self.0.read(&path) {
+                        Ok(Some(data)) => return Ok(data),
+                        Ok(None) => {}
+                        Err(e) => return Err(tlog::ReadError::Backend(e.to_string())),
+                    }
                 }
-                Err(e) => Err(tlog::ReadError::Backend(e.to_string())),
+                Err(tlog::ReadError::BadTile(format!("{t} is missing")))
             })
             .collect()
     }

@@ -296,10 +296,8 @@ impl LogCheckpoints {
             let tree = db::load_tree(conn)
                 .map_err(|e| e.to_string())?
                 .ok_or("the log has no signed tree")?;
-            let width = u64::from(tlog::tile::TILE_WIDTH);
-            let bundle = crate::sequencer::read_bundle(storage, index / width, tree.size)?;
-            let entry = &bundle[(index % width) as usize];
-            let record = election::Record::from_bytes(entry)
+            let entry = crate::sequencer::read_entry(storage, index, tree.size)?;
+            let record = election::Record::from_bytes(&entry)
                 .map_err(|e| format!("checkpoint record {index}: {e}"))?;
             let Body::LogCheckpoint(c) = record.body else {
                 return Err(format!(

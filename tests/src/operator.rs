@@ -58,50 +58,25 @@ pub fn append_directly(
     extra: &[Vec<u8>],
 ) -> Vec<u8> {
     use ledger::storage::{Storage, StorageTiles};
-    use tlog::tile::{TILE_WIDTH, Tile, TileHashReader};
+    use tlog::tile::{TILE_WIDTH, TileHashReader};
     let old = checkpoint(public).size;
     let storage = FsStorage::new(public).expect("the public directory");
-    let mut appender =
-        tlog::appender::TileAppender::restore(old, &StorageTiles(&storage)).expect("the tiles");
     let width = u64::from(TILE_WIDTH);
-    let mut bundle: Vec<Vec<u8>> = if old.is_multiple_of(width) {
+    let partial = if old.is_multiple_of(width) {
         vec![]
     } else {
         ledger::sequencer::read_bundle(&storage, old / width, old).expect("the last bundle")
     };
+    let mut writer = tlog::writer::LogWriter::restore(old, &StorageTiles(&storage), partial)
+        .expect("the log's files");
     let mut files = Vec::new();
     for entry in extra {
-        for (tile, data) in appender.append(tlog::leaf_hash(entry)) {
-            files.push((tile.path(), data));
-        }
-        bundle.push(entry.clone());
-        let size = appender.size();
-        let full = bundle.len() as u64 == width;
-        let tile = Tile {
-            level: 0,
-            index: (size - 1) / width,
-            width: bundle.len() as u16,
-        };
-        if full || size == old + extra.len() as u64 {
-            let mut bytes = Vec::new();
-            for e in &bundle {
-                tlog::entries::push_entry(&mut bytes, e).expect("an entry");
-            }
-            files.push((tile.entries_path(), bytes));
-        }
-        if full {
-            bundle.clear();
-        }
+        files.extend(writer.append(entry).expect("an entry"));
     }
-    files.extend(
-        appender
-            .partial_tiles()
-            .into_iter()
-            .map(|(t, d)| (t.path(), d)),
-    );
+    files.extend(writer.partial_files());
     storage.write_all(&files).expect("writing the tiles");
-    let new = appender.size();
-    let signed = sign(log_dir, new, appender.root());
+    let new = writer.size();
+    let signed = sign(log_dir, new, writer.root());
     let tiles = TileHashReader {
         size: new,
         tiles: StorageTiles(&storage),

@@ -10,8 +10,11 @@
 //! - [`stored`]: the stored-hash layout (about two hashes per leaf) and the [`HashReader`]
 //!   abstraction everything reads through; [`frontier`]: the O(log n) right edge an
 //!   appender keeps; [`appender`]: the right edge of the tiles a log writes as it grows.
-//! - [`proof`]: inclusion and consistency proofs, made from stored hashes and verified.
-//! - [`tile`] and [`entries`]: C2SP tlog-tiles paths, tile contents and entry bundles.
+//! - [`proof`]: inclusion and consistency proofs, made from stored hashes and verified;
+//!   [`relation`]: how a new checkpoint relates to one accepted before (grew, fork, rollback,
+//!   or damaged tiles that prove nothing).
+//! - [`tile`] and [`entries`]: C2SP tlog-tiles paths, tile contents and entry bundles;
+//!   [`writer`]: the one log writer (entries in, tiles and bundles out) and the reading rule.
 //! - [`note`], [`keys`], [`checkpoint`]: signed notes, Ed25519 keys and cosignatures,
 //!   checkpoints.
 //! - [`witness`]: the tlog-witness messages and the rule a witness cosigns by.
@@ -33,6 +36,7 @@ pub mod stored;
 pub mod tile;
 pub mod time;
 pub mod witness;
+pub mod writer;
 
 pub use checkpoint::Checkpoint;
 pub use frontier::Frontier;

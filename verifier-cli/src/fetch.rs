@@ -226,31 +226,18 @@ impl Source {
     /// A tile's contents (an entry bundle if `entries`), taking the full tile when the
     /// partial one is gone, as tlog-tiles allows; the caller uses the first `width` items.
     async fn tile_async(&self, tile: Tile, entries: bool) -> Result<Vec<u8>, FetchError> {
-        let (path, limit) = if entries {
-            (tile.entries_path(), MAX_BUNDLE)
-        } else {
-            (tile.path(), MAX_TILE)
-        };
-        match self.get_async(&path, limit).await {
-            Err(FetchError::Missing(url)) if !tile.is_full() => {
-                let full = Tile {
-                    width: TILE_WIDTH,
-                    ..tile
-                };
-                let full_path = if entries {
-                    full.entries_path()
-                } else {
-                    full.path()
-                };
-                self.get_async(&full_path, limit)
-                    .await
-                    .map_err(|e| match e {
-                        FetchError::Missing(_) => FetchError::Missing(url),
-                        other => other,
-                    })
+        let limit = if entries { MAX_BUNDLE } else { MAX_TILE };
+        let mut missing = None;
+        for path in tile.paths_to_read(entries) {
+            match self.get_async(&path, limit).await {
+                // The first path's URL is the one reported missing.
+                Err(FetchError::Missing(url)) => {
+                    missing.get_or_insert(url);
+                }
+                other => return other,
             }
-            other => other,
         }
+        Err(FetchError::Missing(missing.expect("at least one path")))
     }
 
     /// Several tiles at once, in order.

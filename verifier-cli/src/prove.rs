@@ -9,50 +9,37 @@ use crate::outcome::Failure;
 use election::Record;
 use std::path::Path;
 use tlog::Checkpoint;
-use tlog::entries::parse_entry_bundle;
 use tlog::proof::{prove_inclusion, verify_inclusion};
-use tlog::tile::{TILE_WIDTH, Tile, TileHashReader};
+use tlog::tile::{Tile, TileHashReader};
 
 /// Fetches entry `index` of a tree of `size` leaves from its entry bundle.
 pub fn fetch_entry(source: &Source, size: u64, index: u64) -> Result<Vec<u8>, Failure> {
-    let tile = Tile::at_tree_size(0, index / u64::from(TILE_WIDTH), size)
-        .filter(|_| index < size)
-        .ok_or_else(|| {
-            Failure::Usage(match size {
-                0 => format!("entry {index} is not in the log: its checkpoint says it is empty"),
-                _ => format!(
-                    "entry {index} is not in the log yet: its checkpoint covers entries 0 to {}",
-                    size - 1
-                ),
-            })
-        })?;
+    let (tile, offset) = tlog::writer::entry_position(index, size).ok_or_else(|| {
+        Failure::Usage(match size {
+            0 => format!("entry {index} is not in the log: its checkpoint says it is empty"),
+            _ => format!(
+                "entry {index} is not in the log yet: its checkpoint covers entries 0 to {}",
+                size - 1
+            ),
+        })
+    })?;
     let data = source
         .tiles(&[tile], true)
         .map_err(|(t, e)| e.committed(&format!("entry bundle {}", t.entries_path())))?
         .remove(0);
     let entries = bundle_entries(&tile, &data)?;
-    Ok(entries[(index % u64::from(TILE_WIDTH)) as usize].to_vec())
+    Ok(entries[offset].to_vec())
 }
 
 /// The entries of a fetched bundle, `tile.width` of them (a full bundle may stand in for a
 /// partial one). A malformed bundle is the log's failure.
 pub fn bundle_entries<'a>(tile: &Tile, data: &'a [u8]) -> Result<Vec<&'a [u8]>, Failure> {
-    let malformed = |e: tlog::entries::BundleError| {
+    tlog::writer::entries_of(tile, data).map_err(|e| {
         Failure::Log(format!(
             "entry bundle {} is malformed: {e}",
             tile.entries_path()
         ))
-    };
-    match parse_entry_bundle(data, usize::from(tile.width)) {
-        Ok(entries) => Ok(entries),
-        Err(e) if !tile.is_full() => {
-            let mut full =
-                parse_entry_bundle(data, usize::from(TILE_WIDTH)).map_err(|_| malformed(e))?;
-            full.truncate(usize::from(tile.width));
-            Ok(full)
-        }
-        Err(e) => Err(malformed(e)),
-    }
+    })
 }
 
 /// Proves that `entry` is leaf `index` of the checkpoint's tree; returns the verified proof.

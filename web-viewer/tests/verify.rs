@@ -6,7 +6,6 @@ use election::generate::{Config, generate};
 use serde_json::Value;
 use std::collections::HashMap;
 use tlog::checkpoint::Checkpoint;
-use tlog::entries::push_entry;
 use tlog::keys::{SignerKey, VerifierKey};
 use tlog::tile::Tile;
 use web_viewer::*;
@@ -38,36 +37,20 @@ fn build_log() -> Log {
     );
     let entries: Vec<Vec<u8>> = election.records.iter().map(|r| r.to_bytes()).collect();
     let mut files = HashMap::new();
-    let mut appender = tlog::appender::TileAppender::new();
+    let mut writer = tlog::writer::LogWriter::new();
     let mut half_root = String::new();
     for (i, e) in entries.iter().enumerate() {
         if i == entries.len() / 2 {
-            half_root = appender.root().to_base64();
+            half_root = writer.root().to_base64();
         }
-        for (tile, data) in appender.append(tlog::leaf_hash(e)) {
-            files.insert(tile.path(), data);
-        }
+        files.extend(writer.append(e).unwrap());
     }
-    for (tile, data) in appender.partial_tiles() {
-        files.insert(tile.path(), data);
-    }
-    for (n, chunk) in entries.chunks(256).enumerate() {
-        let mut bundle = Vec::new();
-        for e in chunk {
-            push_entry(&mut bundle, e).unwrap();
-        }
-        let tile = Tile {
-            level: 0,
-            index: n as u64,
-            width: chunk.len() as u16,
-        };
-        files.insert(tile.entries_path(), bundle);
-    }
+    files.extend(writer.partial_files());
     let size = entries.len() as u64;
     let text = Checkpoint {
         origin: ORIGIN.into(),
         size,
-        root: appender.root(),
+        root: writer.root(),
         extensions: vec![],
     }
     .to_text();
@@ -94,7 +77,7 @@ fn build_log() -> Log {
         entries,
         checkpoint: note.to_bytes(),
         policy,
-        root: appender.root().to_base64(),
+        root: writer.root().to_base64(),
         size,
         half_root,
         cosigned_at,

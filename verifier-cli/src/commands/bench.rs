@@ -22,11 +22,9 @@ use std::hint::black_box;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use tlog::entries::push_entry;
 use tlog::keys::{ALG_ED25519, SignerKey};
 use tlog::note::NoteVerifier;
-use tlog::tile::{TILE_WIDTH, Tile};
-use tlog::{Checkpoint, appender::TileAppender};
+use tlog::{Checkpoint, writer::LogWriter};
 
 pub struct BenchArgs {
     /// At least this many records in the large log; 0 skips it.
@@ -57,36 +55,24 @@ pub fn write_log(
     key: &SignerKey,
     entries: impl Iterator<Item = Vec<u8>>,
 ) -> Result<(Checkpoint, u64), Failure> {
-    let mut appender = TileAppender::new();
-    let mut bundle = Vec::new();
-    let mut in_bundle = 0u16;
+    let mut writer = LogWriter::new();
     let mut bytes = 0u64;
     for entry in entries {
         bytes += entry.len() as u64;
-        push_entry(&mut bundle, &entry).map_err(|e| Failure::Usage(e.to_string()))?;
-        in_bundle += 1;
-        for (tile, data) in appender.append(tlog::leaf_hash(&entry)) {
-            write_file(&dir.join(tile.path()), &data)?;
-        }
-        if in_bundle == TILE_WIDTH {
-            let tile = Tile::at_tree_size(0, (appender.size() - 1) / 256, appender.size())
-                .expect("a full bundle");
-            write_file(&dir.join(tile.entries_path()), &bundle)?;
-            bundle.clear();
-            in_bundle = 0;
+        for (path, data) in writer
+            .append(&entry)
+            .map_err(|e| Failure::Usage(e.to_string()))?
+        {
+            write_file(&dir.join(path), &data)?;
         }
     }
-    for (tile, data) in appender.partial_tiles() {
-        write_file(&dir.join(tile.path()), &data)?;
-    }
-    if in_bundle > 0 {
-        let tile = Tile::at_tree_size(0, appender.size() / 256, appender.size()).expect("partial");
-        write_file(&dir.join(tile.entries_path()), &bundle)?;
+    for (path, data) in writer.partial_files() {
+        write_file(&dir.join(path), &data)?;
     }
     let checkpoint = Checkpoint {
         origin: key.verifier().name().to_string(),
-        size: appender.size(),
-        root: appender.root(),
+        size: writer.size(),
+        root: writer.root(),
         extensions: vec![],
     };
     let note = tlog::note::sign(&checkpoint.to_text(), &[key])

@@ -14,10 +14,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tlog::appender::TileAppender;
-use tlog::entries::push_entry;
 use tlog::keys::SignerKey;
-use tlog::tile::{TILE_WIDTH, Tile};
+use tlog::writer::LogWriter;
 use tlog::{Checkpoint, Hash};
 
 pub const ORIGIN: &str = "shailoo.gov.kg/ledger/2026-11-29-parliamentary";
@@ -264,35 +262,16 @@ pub fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
 /// Writes `entries` as a C2SP tiled log under `public` with `FsStorage`, signed by `key`.
 pub fn write_log(public: &Path, key: &SignerKey, entries: &[Vec<u8>]) -> Checkpoint {
     let storage = FsStorage::new(public).unwrap();
-    let mut appender = TileAppender::new();
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut bundle = Vec::new();
-    for (i, e) in entries.iter().enumerate() {
-        push_entry(&mut bundle, e).unwrap();
-        for (tile, data) in appender.append(tlog::leaf_hash(e)) {
-            files.push((tile.path(), data));
-        }
-        if (i + 1) % usize::from(TILE_WIDTH) == 0 {
-            let t = Tile::at_tree_size(0, i as u64 / 256, i as u64 + 1).unwrap();
-            files.push((t.entries_path(), std::mem::take(&mut bundle)));
-        }
-    }
-    for (tile, data) in appender.partial_tiles() {
-        files.push((tile.path(), data));
-    }
-    let size = appender.size();
-    if !bundle.is_empty() {
-        let t = Tile::at_tree_size(0, size / 256, size).unwrap();
-        files.push((t.entries_path(), bundle));
-    }
+    let (writer, mut files) = LogWriter::write_all(entries.iter().map(Vec::as_slice)).unwrap();
+    let size = writer.size();
     let origin = tlog::note::NoteSigner::name(key).to_string();
-    let note = ledger::sequencer::sign_checkpoint(&origin, size, appender.root(), key);
+    let note = ledger::sequencer::sign_checkpoint(&origin, size, writer.root(), key);
     files.push(("checkpoint".into(), note));
     storage.write_all(&files).unwrap();
     Checkpoint {
         origin,
         size,
-        root: appender.root(),
+        root: writer.root(),
         extensions: vec![],
     }
 }
