@@ -231,3 +231,47 @@ fn a_live_election_is_signed_now_with_one_precinct_offline() {
     let report = run(&e);
     assert!(report.findings.is_empty(), "{:#?}", report.findings);
 }
+
+/// The browser's precinct page (`precinct_findings` over one precinct's records) and the full
+/// audit judge every precinct alike, on the rules a precinct's own records decide.
+#[test]
+fn a_precinct_alone_is_judged_as_the_full_audit_judges_it() {
+    use election::audit::precinct_findings;
+    let e = election(60, &[Anomaly::UrnMismatch, Anomaly::BallotStuffing]);
+    let report = run(&e);
+    let local = [
+        Rule::ProtocolArithmetic,
+        Rule::ProtocolSingle,
+        Rule::UrnMatchesProtocol,
+        Rule::BallotsWithinIdentified,
+    ];
+    let entries: Vec<(u64, Vec<u8>, Option<u32>)> = e
+        .records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (i as u64, r.to_bytes(), r.body.precinct()))
+        .collect();
+    let mut precincts: Vec<u32> = entries.iter().filter_map(|(_, _, p)| *p).collect();
+    precincts.sort_unstable();
+    precincts.dedup();
+    let mut found = 0;
+    for precinct in precincts {
+        let own = entries
+            .iter()
+            .filter(|(_, _, p)| *p == Some(precinct))
+            .map(|(i, bytes, _)| (*i, bytes.as_slice()));
+        let mut alone = precinct_findings(own);
+        let mut audited: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.precinct == Some(precinct) && local.contains(&f.rule))
+            .cloned()
+            .collect();
+        let key = |f: &election::audit::Finding| (f.index, f.rule.id(), f.message.clone());
+        alone.sort_by_key(key);
+        audited.sort_by_key(key);
+        assert_eq!(alone, audited, "precinct {precinct}");
+        found += alone.len();
+    }
+    assert!(found >= 2, "the injected anomalies are found: {found}");
+}

@@ -6,7 +6,7 @@
 //! Build: `web-viewer/build.sh` (wasm32-unknown-unknown, then `wasm-bindgen --target web`).
 #![forbid(unsafe_code)]
 
-use election::audit::{AuditConfig, Auditor, Finding, Rule, checks};
+use election::audit::{AuditConfig, Auditor, Finding, Rule};
 use election::policy::{ROOT_KEYWORD, TrustPolicy};
 use election::records::{Body, DocumentRef, ElectionDefinition, Names};
 use election::{Kind, Record};
@@ -358,11 +358,10 @@ fn finding_json(f: &Finding, lang: &str) -> Value {
     })
 }
 
-/// The checks that need only one precinct's records (`protocol.arithmetic`,
-/// `urn.matches-protocol`, `ballots.within-identified`, `record.signature`): the findings of
-/// the records given as a JSON array of `[index, kind]` pairs and the entries concatenated
-/// (`data`, `lens`). The rules that need the whole log (authority, uniqueness, tally) are the
-/// full audit's ([`Audit`]).
+/// The checks that need only one precinct's records, judged as the full audit judges them
+/// (`election::audit::precinct_findings`): the records given as a JSON array of their log
+/// indexes, in log order, and the entries concatenated (`data`, `lens`). The rules that need
+/// the whole log (authority, references, corrections, tally) are the full audit's ([`Audit`]).
 #[wasm_bindgen]
 pub fn precinct_findings(indexes: &str, data: &[u8], lens: &[u32], lang: &str) -> String {
     let run = || -> Result<Value, String> {
@@ -371,69 +370,7 @@ pub fn precinct_findings(indexes: &str, data: &[u8], lens: &[u32], lang: &str) -
         if entries.len() != indexes.len() {
             return Err("as many indexes as entries are needed".into());
         }
-        let mut findings = Vec::new();
-        let mut add = |rule: Rule, index: u64, precinct: Option<u32>, messages: Vec<String>| {
-            for message in messages {
-                findings.push(Finding {
-                    rule,
-                    index: Some(index),
-                    precinct,
-                    message,
-                });
-            }
-        };
-        let mut protocols = Vec::new();
-        let mut urns = Vec::new();
-        let mut ids = Vec::new();
-        for (&index, entry) in indexes.iter().zip(entries) {
-            let record = match Record::from_bytes(entry) {
-                Ok(r) => r,
-                Err(e) => {
-                    add(Rule::RecordMalformed, index, None, vec![e.to_string()]);
-                    continue;
-                }
-            };
-            if let Err(e) = record.verify_signature() {
-                add(
-                    Rule::RecordSignature,
-                    index,
-                    record.body.precinct(),
-                    vec![e.to_string()],
-                );
-            }
-            match record.body {
-                Body::PrecinctProtocol(p) => {
-                    add(
-                        Rule::ProtocolArithmetic,
-                        index,
-                        Some(p.precinct),
-                        checks::protocol_arithmetic(&p),
-                    );
-                    protocols.push((index, p));
-                }
-                Body::UrnResult(u) => urns.push((index, u)),
-                Body::IdentificationReport(r) => ids.push((index, r)),
-                _ => {}
-            }
-        }
-        for (index, p) in &protocols {
-            for (urn_index, u) in urns.iter().filter(|(_, u)| u.contest == p.contest) {
-                add(
-                    Rule::UrnMatchesProtocol,
-                    *urn_index,
-                    Some(p.precinct),
-                    checks::urn_matches_protocol(u, p),
-                );
-            }
-            for (_, r) in &ids {
-                add(
-                    Rule::BallotsWithinIdentified,
-                    *index,
-                    Some(p.precinct),
-                    checks::ballots_within_identified(p, r),
-                );
-            }
-        }
+        let findings = election::audit::precinct_findings(indexes.into_iter().zip(entries));
         Ok(json!({
             "ok": true,
             "findings": findings.iter().map(|f| finding_json(f, lang)).collect::<Vec<_>>(),

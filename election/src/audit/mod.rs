@@ -13,17 +13,16 @@
 mod authority;
 pub mod checks;
 mod gate;
+mod precinct;
 mod rules;
 
 pub use authority::{Authority, KeyRegistry, roles_for};
 pub use gate::Gate;
+pub use precinct::{Counted, precinct_findings};
 pub use rules::{Finding, Rule};
 
 use crate::record::Record;
-use crate::records::{
-    Body, ContestId, ElectionDefinition, FinalResult, IdentificationReport, Kind, PrecinctId,
-    PrecinctProtocol, UrnResult,
-};
+use crate::records::{Body, ContestId, ElectionDefinition, FinalResult, Kind, PrecinctId};
 use crate::tally::{Tally, compute};
 use crate::time::{
     LoggedCheckpoint, LoggedInterval, TimeWindow, WitnessedCheckpoint, WitnessedCheckpoints,
@@ -117,9 +116,7 @@ pub struct Auditor {
     config: AuditConfig,
     gate: Gate,
     definition: Option<ElectionDefinition>,
-    protocols: HashMap<(PrecinctId, ContestId), (u64, PrecinctProtocol)>,
-    urns: HashMap<(PrecinctId, ContestId), (u64, UrnResult)>,
-    identification: HashMap<PrecinctId, (u64, IdentificationReport)>,
+    counted: Counted,
     turnout: HashMap<PrecinctId, (u8, u32)>,
     complaints: BTreeMap<String, Complaint>,
     annulled: BTreeSet<PrecinctId>,
@@ -143,9 +140,7 @@ impl Auditor {
             gate: Gate::new(config.root_key, config.election.clone()).with_log_keys(log_keys),
             config,
             definition: None,
-            protocols: HashMap::new(),
-            urns: HashMap::new(),
-            identification: HashMap::new(),
+            counted: Counted::default(),
             turnout: HashMap::new(),
             complaints: BTreeMap::new(),
             annulled: BTreeSet::new(),
@@ -284,14 +279,11 @@ impl Auditor {
                     Some(precinct),
                     checks::protocol_arithmetic(&p),
                 );
-                if let Some((earlier, _)) = self.protocols.get(&(precinct, contest)) {
-                    let msg = format!(
-                        "a protocol for this precinct and contest is already logged at entry {earlier}, and no correction supersedes it"
-                    );
-                    self.note(Rule::ProtocolSingle, index, Some(precinct), vec![msg]);
+                let single = self.counted.protocol(index, p);
+                if !single.is_empty() {
+                    self.note(Rule::ProtocolSingle, index, Some(precinct), single);
                     return;
                 }
-                self.protocols.insert((precinct, contest), (index, p));
                 key = Some((precinct, contest));
             }
             Body::UrnResult(u) => {
@@ -299,7 +291,7 @@ impl Auditor {
                 if !self.references_hold(index, precinct, Some((contest, u.votes.len()))) {
                     return;
                 }
-                self.urns.entry((precinct, contest)).or_insert((index, u));
+                self.counted.urn(index, u);
                 key = Some((precinct, contest));
             }
             Body::Turnout(t) => {
@@ -326,7 +318,7 @@ impl Auditor {
                     u64::from(r.identified) + u64::from(r.identified_mobile),
                 );
                 self.note(Rule::TurnoutMonotonic, index, Some(r.precinct), problems);
-                self.identification.entry(r.precinct).or_insert((index, r));
+                self.counted.identification(index, r);
             }
             Body::LogCheckpoint(c) => self.log_checkpoint(index, &c.note),
             Body::ComplaintFiled(c) => {
@@ -573,17 +565,7 @@ impl Auditor {
             }
             return;
         };
-        match logged.kind {
-            Kind::PrecinctProtocol
-                if self.protocols.get(&key).is_some_and(|(i, _)| *i == target) =>
-            {
-                self.protocols.remove(&key);
-            }
-            Kind::UrnResult if self.urns.get(&key).is_some_and(|(i, _)| *i == target) => {
-                self.urns.remove(&key);
-            }
-            _ => {}
-        }
+        self.counted.supersede(key, target);
     }
 
     fn complaint_deadline(&self) -> u64 {
@@ -598,11 +580,7 @@ impl Auditor {
         let Some(definition) = &self.definition else {
             return Tally::default();
         };
-        let protocols = self
-            .protocols
-            .iter()
-            .map(|(k, (_, p))| (*k, p.clone()))
-            .collect();
+        let protocols = self.counted.protocols();
         compute(
             definition,
             self.gate.precincts(),
@@ -619,31 +597,7 @@ impl Auditor {
     pub fn report(&self, at: Option<&WitnessedCheckpoint>) -> AuditReport {
         let mut findings = self.findings.clone();
         findings.extend(self.time_findings(&self.unjudged, at));
-        let mut keys: Vec<&(PrecinctId, ContestId)> = self.protocols.keys().collect();
-        keys.sort_unstable();
-        for key in keys {
-            let (index, p) = &self.protocols[key];
-            if let Some((urn_index, urn)) = self.urns.get(key) {
-                for message in checks::urn_matches_protocol(urn, p) {
-                    findings.push(finding(
-                        Rule::UrnMatchesProtocol,
-                        Some(*urn_index),
-                        Some(key.0),
-                        message,
-                    ));
-                }
-            }
-            if let Some((_, id)) = self.identification.get(&key.0) {
-                for message in checks::ballots_within_identified(p, id) {
-                    findings.push(finding(
-                        Rule::BallotsWithinIdentified,
-                        Some(*index),
-                        Some(key.0),
-                        message,
-                    ));
-                }
-            }
-        }
+        findings.extend(self.counted.pairing_findings());
         findings.extend(self.complaint_deadlines(at));
         let tally = self.tally();
         let finals: Vec<(u64, FinalResult)> = self

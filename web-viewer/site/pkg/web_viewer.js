@@ -256,11 +256,10 @@ export function policy_fingerprint(text) {
 }
 
 /**
- * The checks that need only one precinct's records (`protocol.arithmetic`,
- * `urn.matches-protocol`, `ballots.within-identified`, `record.signature`): the findings of
- * the records given as a JSON array of `[index, kind]` pairs and the entries concatenated
- * (`data`, `lens`). The rules that need the whole log (authority, uniqueness, tally) are the
- * full audit's ([`Audit`]).
+ * The checks that need only one precinct's records, judged as the full audit judges them
+ * (`election::audit::precinct_findings`): the records given as a JSON array of their log
+ * indexes, in log order, and the entries concatenated (`data`, `lens`). The rules that need
+ * the whole log (authority, references, corrections, tally) are the full audit's ([`Audit`]).
  * @param {string} indexes
  * @param {Uint8Array | number[]} data
  * @param {Uint32Array | number[]} lens
