@@ -11,6 +11,7 @@ use crate::state::State;
 use crate::trust::{Trust, explain_rejection};
 use std::path::PathBuf;
 use tlog::bundle::{BundleVerifyError, ProofBundle};
+use tlog::relation::{NotExtended, SignedTree};
 
 pub struct BundleArgs {
     pub file: PathBuf,
@@ -59,8 +60,20 @@ pub fn run(trust: &Trust, state: &State, args: BundleArgs) -> Outcome {
         "  signatures: {}",
         crate::accept::signatures_line(&verified, trust)
     );
+    // Offline, only a tree of the same size can be related (`tlog::relation`): no tiles.
+    let same_size_fork = |old: &tlog::Checkpoint| {
+        let tree = |c: &tlog::Checkpoint| SignedTree {
+            size: c.size,
+            root: c.root,
+        };
+        let no_tiles: Vec<tlog::Hash> = vec![];
+        matches!(
+            tlog::relation::relate(tree(old), tree(cp), &no_tiles),
+            Err(NotExtended::SameSizeFork { .. })
+        )
+    };
     match state.load(&trust.log_id(&cp.origin))? {
-        Some(old) if old.checkpoint.size == cp.size && old.checkpoint.root != cp.root => {
+        Some(old) if same_size_fork(&old.checkpoint) => {
             return Err(Failure::Log(format!(
                 "FORK: this bundle's checkpoint and the one this verifier accepted earlier have the same size {} but different roots: the log signed two different histories. Both are signed by the log; keep them as evidence.\n\n--- accepted earlier{} ---\n{}--- in {name} ---\n{}--- end ---",
                 cp.size,
