@@ -135,7 +135,7 @@ function trustBox() {
       h('dt', {}, t('policy_source')), h('dd', { id: 'trust-source', 'data-use': tr.use }, h('code', {}, shortSource(tr.source)), ' ',
         tr.use === 'site' ? t('policy_is_sites') : t('policy_not_sites'))) : h('p', { class: 'bad', role: 'alert' }, tr.error),
     tr.operator_copy && h('p', { id: 'operator-copy', role: 'note' }, t('operator_copy'), ' ',
-      tr.viewers.length ? h('span', {}, t('observer_copies'), ' ', tr.viewers.map((v, i) => [i ? ', ' : '', h('a', { href: v, rel: 'noopener' }, v)])) : t('no_observer_copies')),
+      tr.viewers.length ? h('span', {}, t('observer_copies'), ' ', tr.viewers.flatMap((v, i) => [i ? ', ' : '', h('a', { href: v, rel: 'noopener' }, v)])) : t('no_observer_copies')),
     offered && offered.source && !offered.trusted && h('div', { id: 'offered-policy', role: 'alert' },
       h('p', {}, t('offered_policy'), ' ', h('code', {}, shortSource(offered.source)), ` (${t('policy_fingerprint')} `, h('code', { class: 'mono' }, offered.fingerprint), ')',
         offered.error ? ` — ${offered.error}` : ''),

@@ -274,6 +274,8 @@ const fingerprint = (text) => crypto.createHash('sha256').update(text).digest('h
 const trustSource = (page) => page.locator('#trust-source').getAttribute('data-use');
 
 test('the home page says which log, which policy and from where; the log\'s own copy says it is the operator\'s', async () => {
+  // The observers tell the CEC where their own copies are (a `viewer` line in the policy).
+  fs.appendFileSync(path.join(dir, 'policy'), 'viewer https://observers.example.kg/viewer/\n');
   const page = await newContext();
   await open(page);
   const policy = fs.readFileSync(path.join(dir, 'policy'), 'utf8');
@@ -283,6 +285,7 @@ test('the home page says which log, which policy and from where; the log\'s own 
   // Served by the ledger, the policy comes from the log's own server: said, with the
   // observers' copies the policy lists.
   assert.equal(await page.locator('#operator-copy').count(), 1);
+  assert.equal(await page.locator('#operator-copy a').getAttribute('href'), 'https://observers.example.kg/viewer/');
   await shot(page, 'home-operator-copy');
 });
 
