@@ -168,10 +168,8 @@ async function checkConsistency() {
   const cp = state.cp;
   const tree = cp.ok ? cp : cp.log_signed;
   if (!tree) return;
-  // Remembered per log — its origin and its key(s) — and per policy: two logs may share an
-  // origin, and a pasted policy must not overwrite what this site's own policy remembered.
-  const keys = (cp.policy && cp.policy.logs ? cp.policy.logs : []).filter((l) => l.name === tree.origin).map((l) => l.vkey).sort();
-  const key = `shailoo.seen.${wv.sha256_hex(new TextEncoder().encode(`${tree.origin}\n${keys.join(' ')}\n${state.policy}`))}`;
+  // Remembered per log — its origin and its key(s) — and per policy (the wasm says where).
+  const key = wv.remembered_key(state.policy, tree.origin);
   state.seenKey = key;
   let seen = null;
   try { seen = JSON.parse(localStorage.getItem(key)); } catch { seen = null; }
@@ -194,18 +192,12 @@ async function checkConsistency() {
   if (cp.ok && (!seen || cp.size >= seen.size)) localStorage.setItem(key, JSON.stringify({ size: cp.size, root: cp.root, checkpoint: state.checkpointText }));
 }
 
-// What an earlier version of this page remembered under the origin alone: kept only if its
-// checkpoint still verifies under this policy (then it is this log's), so that an upgrade does
-// not forget what this browser saw.
+// What an earlier version of this page remembered under the origin alone: kept only if the
+// wasm finds its checkpoint still verifies under this policy (then it is this log's), so that
+// an upgrade does not forget what this browser saw.
 function rememberedByOriginOnly(origin) {
-  try {
-    const old = JSON.parse(localStorage.getItem(`shailoo.seen.${origin}`));
-    if (!old || !old.checkpoint) return null;
-    const v = JSON.parse(wv.verify_checkpoint(state.policy, new TextEncoder().encode(old.checkpoint)));
-    return v.ok && v.origin === origin && v.size === old.size && v.root === old.root ? old : null;
-  } catch {
-    return null;
-  }
+  const old = localStorage.getItem(`shailoo.seen.${origin}`);
+  return old && wv.adopt_remembered(state.policy, origin, old) ? JSON.parse(old) : null;
 }
 
 // Proves entry `index` under the verified checkpoint: fetches its entry bundle and the hash
@@ -377,11 +369,12 @@ async function pagePrecinct(id) {
   const docs = new Map();
   await Promise.all(proved.flatMap((p) => (p.record && p.record.ok ? p.record.body.documents || [] : []))
     .map(async (d) => docs.set(d.sha256, await checkDocument(d))));
-  // The index is untrusted: a record it lists must really be this precinct's.
-  for (const p of proved) if (p.ok && p.record.body.precinct !== id) { p.ok = false; p.error = `entry ${p.index} is not precinct ${id}'s`; }
+  // The index is untrusted: the wasm judges the precinct's own records, and says which listed
+  // entries are not this precinct's.
   const okRecords = proved.filter((p) => p.ok);
-  const findings = JSON.parse(wv.precinct_findings(JSON.stringify(okRecords.map((p) => p.index)),
+  const findings = JSON.parse(wv.precinct_findings(id, JSON.stringify(okRecords.map((p) => p.index)),
     concat(okRecords.map((p) => p.entry)), Uint32Array.from(okRecords.map((p) => p.entry.length)), state.lang));
+  for (const p of proved) if ((findings.not_this_precinct || []).includes(p.index)) { p.ok = false; p.error = `entry ${p.index} is not precinct ${id}'s`; }
   const fullAudit = state.audit && state.audit.done ? state.audit.report.findings.filter((f) => f.precinct === id) : null;
   const shownFindings = fullAudit || findings.findings || [];
   const allOk = state.cp.ok && proved.length > 0 && proved.every((p) => p.ok) && [...docs.values()].every((d) => d.ok);

@@ -20,7 +20,7 @@ use tlog::{Hash, ReadError};
 use wasm_bindgen::prelude::*;
 
 mod trust;
-pub use trust::{choose_policy, policy_fingerprint};
+pub use trust::{adopt_remembered, choose_policy, policy_fingerprint, remembered_key};
 
 fn index_arg(value: f64, what: &str) -> Result<u64, String> {
     if value.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&value) {
@@ -362,18 +362,33 @@ fn finding_json(f: &Finding, lang: &str) -> Value {
 /// (`election::audit::precinct_findings`): the records given as a JSON array of their log
 /// indexes, in log order, and the entries concatenated (`data`, `lens`). The rules that need
 /// the whole log (authority, references, corrections, tally) are the full audit's ([`Audit`]).
+///
+/// The records come from the log's lookup index, which is not trusted: `not_this_precinct`
+/// lists the entries that are not precinct `precinct`'s records, and they are left out.
 #[wasm_bindgen]
-pub fn precinct_findings(indexes: &str, data: &[u8], lens: &[u32], lang: &str) -> String {
+pub fn precinct_findings(
+    precinct: u32,
+    indexes: &str,
+    data: &[u8],
+    lens: &[u32],
+    lang: &str,
+) -> String {
     let run = || -> Result<Value, String> {
         let indexes: Vec<u64> = serde_json::from_str(indexes).map_err(|e| e.to_string())?;
         let entries = split(data, lens)?;
         if entries.len() != indexes.len() {
             return Err("as many indexes as entries are needed".into());
         }
-        let findings = election::audit::precinct_findings(indexes.into_iter().zip(entries));
+        type Listed<'a> = Vec<(u64, &'a [u8])>;
+        let (own, others): (Listed, Listed) =
+            indexes.into_iter().zip(entries).partition(|(_, entry)| {
+                Record::from_bytes(entry).is_ok_and(|r| r.body.precinct() == Some(precinct))
+            });
+        let findings = election::audit::precinct_findings(own);
         Ok(json!({
             "ok": true,
             "findings": findings.iter().map(|f| finding_json(f, lang)).collect::<Vec<_>>(),
+            "not_this_precinct": others.iter().map(|(i, _)| i).collect::<Vec<_>>(),
         }))
     };
     run().map_or_else(err_json, |v| v.to_string())

@@ -115,6 +115,54 @@ pub fn choose_policy(
     .to_string()
 }
 
+/// Where this browser remembers the checkpoint it accepted for the log `origin` under this
+/// policy: per origin, per the policy's keys for it, and per policy text (`spec/tlog.md` §11:
+/// two logs may share an origin; a linked policy must never overwrite what the site's own
+/// remembered). Empty if the policy does not parse.
+#[wasm_bindgen]
+pub fn remembered_key(policy_text: &str, origin: &str) -> String {
+    let Ok(trust) = TrustPolicy::parse(policy_text) else {
+        return String::new();
+    };
+    let mut keys: Vec<String> = trust
+        .policy
+        .logs
+        .iter()
+        .filter(|l| tlog::note::NoteVerifier::name(&l.key) == origin)
+        .map(|l| l.key.to_string())
+        .collect();
+    keys.sort();
+    let id = format!("{origin}\n{}\n{policy_text}", keys.join(" "));
+    format!(
+        "shailoo.seen.{}",
+        tlog::hash::sha256(id.as_bytes()).to_hex()
+    )
+}
+
+/// Whether what an earlier version of the page remembered under the origin alone (`{size,
+/// root, checkpoint}` as JSON) is this log's: its checkpoint must verify under this policy and
+/// say the same size and root. Then it is taken, so that an upgrade does not forget.
+#[wasm_bindgen]
+pub fn adopt_remembered(policy_text: &str, origin: &str, remembered: &str) -> bool {
+    let Ok(trust) = TrustPolicy::parse(policy_text) else {
+        return false;
+    };
+    let Ok(old) = serde_json::from_str::<Value>(remembered) else {
+        return false;
+    };
+    let Some(note) = old["checkpoint"].as_str() else {
+        return false;
+    };
+    trust
+        .policy
+        .verify_checkpoint(note.as_bytes())
+        .is_ok_and(|v| {
+            v.checkpoint.origin == origin
+                && old["size"].as_u64() == Some(v.checkpoint.size)
+                && old["root"].as_str() == Some(v.checkpoint.root.to_base64().as_str())
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

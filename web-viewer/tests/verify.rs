@@ -209,6 +209,7 @@ fn records_decode_and_a_precinct_is_checked_on_its_own() {
         .map(|&i| log.entries[i as usize].len() as u32)
         .collect();
     let f = parse(precinct_findings(
+        *precinct as u32,
         &serde_json::to_string(&indexes).unwrap(),
         &data,
         &lens,
@@ -216,6 +217,28 @@ fn records_decode_and_a_precinct_is_checked_on_its_own() {
     ));
     assert_eq!(f["ok"], true);
     assert_eq!(f["findings"].as_array().unwrap().len(), 0, "{f}");
+    assert_eq!(f["not_this_precinct"], serde_json::json!([]));
+    // The lookup index is not trusted: an entry of another precinct listed here is named, and
+    // not judged as this precinct's.
+    let (other_index, _) = by_precinct
+        .iter()
+        .find(|(p, _)| *p != precinct)
+        .map(|(_, r)| r[0].clone())
+        .unwrap();
+    let mut with_other = indexes.clone();
+    with_other.push(other_index);
+    let mut data = data.clone();
+    data.extend(&log.entries[other_index as usize]);
+    let mut lens = lens.clone();
+    lens.push(log.entries[other_index as usize].len() as u32);
+    let f = parse(precinct_findings(
+        *precinct as u32,
+        &serde_json::to_string(&with_other).unwrap(),
+        &data,
+        &lens,
+        "en",
+    ));
+    assert_eq!(f["not_this_precinct"], serde_json::json!([other_index]));
     assert_eq!(parse(decode_record(b"not cbor"))["ok"], false);
     let titles = parse(rule_titles("ru"));
     assert!(titles["protocol.arithmetic"].as_str().unwrap().len() > 3);

@@ -80,6 +80,34 @@ export class Audit {
 if (Symbol.dispose) Audit.prototype[Symbol.dispose] = Audit.prototype.free;
 
 /**
+ * Whether what an earlier version of the page remembered under the origin alone (`{size,
+ * root, checkpoint}` as JSON) is this log's: its checkpoint must verify under this policy and
+ * say the same size and root. Then it is taken, so that an upgrade does not forget.
+ * @param {string} policy_text
+ * @param {string} origin
+ * @param {string} remembered
+ * @returns {boolean}
+ */
+export function adopt_remembered(policy_text, origin, remembered) {
+    let ptr0, len0, ptr1, len1, ptr2, len2;
+    try {
+        ptr0 = passStringToWasm0(policy_text, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passStringToWasm0(origin, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passStringToWasm0(remembered, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        len2 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+        throw e;
+    }
+    const ret = wasm.adopt_remembered(ptr0, len0, ptr1, len1, ptr2, len2);
+    return ret !== 0;
+}
+
+/**
  * Chooses the page's policy and log (`spec/tlog.md` §11.1).
  *
  * - `site_policy`, `page_url`: the text of the `policy` file beside the page (empty if there
@@ -260,16 +288,21 @@ export function policy_fingerprint(text) {
  * (`election::audit::precinct_findings`): the records given as a JSON array of their log
  * indexes, in log order, and the entries concatenated (`data`, `lens`). The rules that need
  * the whole log (authority, references, corrections, tally) are the full audit's ([`Audit`]).
+ *
+ * The records come from the log's lookup index, which is not trusted: `not_this_precinct`
+ * lists the entries that are not precinct `precinct`'s records, and they are left out.
+ * @param {number} precinct
  * @param {string} indexes
  * @param {Uint8Array | number[]} data
  * @param {Uint32Array | number[]} lens
  * @param {string} lang
  * @returns {string}
  */
-export function precinct_findings(indexes, data, lens, lang) {
-    let deferred5_0;
-    let deferred5_1;
+export function precinct_findings(precinct, indexes, data, lens, lang) {
+    let deferred6_0;
+    let deferred6_1;
     try {
+        const val5 = +precinct;
         let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
         try {
             ptr0 = passStringToWasm0(indexes, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
@@ -287,12 +320,45 @@ export function precinct_findings(indexes, data, lens, lang) {
             if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
             throw e;
         }
-        const ret = wasm.precinct_findings(ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3);
-        deferred5_0 = ret[0];
-        deferred5_1 = ret[1];
+        const ret = wasm.precinct_findings(val5, ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3);
+        deferred6_0 = ret[0];
+        deferred6_1 = ret[1];
         return getStringFromWasm0(ret[0], ret[1]);
     } finally {
-        wasm.__wbindgen_free(deferred5_0, deferred5_1, 1);
+        wasm.__wbindgen_free(deferred6_0, deferred6_1, 1);
+    }
+}
+
+/**
+ * Where this browser remembers the checkpoint it accepted for the log `origin` under this
+ * policy: per origin, per the policy's keys for it, and per policy text (`spec/tlog.md` §11:
+ * two logs may share an origin; a linked policy must never overwrite what the site's own
+ * remembered). Empty if the policy does not parse.
+ * @param {string} policy_text
+ * @param {string} origin
+ * @returns {string}
+ */
+export function remembered_key(policy_text, origin) {
+    let deferred3_0;
+    let deferred3_1;
+    try {
+        let ptr0, len0, ptr1, len1;
+        try {
+            ptr0 = passStringToWasm0(policy_text, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passStringToWasm0(origin, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len1 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+            throw e;
+        }
+        const ret = wasm.remembered_key(ptr0, len0, ptr1, len1);
+        deferred3_0 = ret[0];
+        deferred3_1 = ret[1];
+        return getStringFromWasm0(ret[0], ret[1]);
+    } finally {
+        wasm.__wbindgen_free(deferred3_0, deferred3_1, 1);
     }
 }
 
