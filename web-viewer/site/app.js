@@ -63,9 +63,11 @@ const table = (caption, rows, head) => h('table', {}, caption && h('caption', {}
 // ---- fetching ------------------------------------------------------------------------------
 // Fetched files are kept (as promises, so that records sharing a tile fetch it once). None is
 // trusted: each is checked against the verified checkpoint or a record's hash before use.
-function getBytes(path, { fresh = false } = {}) {
+// `full`: the full tile to read instead if a partial one is gone (the wasm names it).
+function getBytes(path, { fresh = false, full = null } = {}) {
   if (!fresh && state.bytes.has(path)) return state.bytes.get(path);
   const p = fetch(url(path), { cache: fresh ? 'no-store' : 'default' }).then(async (r) => {
+    if (r.status === 404 && full) return getBytes(full);
     if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
     return new Uint8Array(await r.arrayBuffer());
   });
@@ -179,7 +181,7 @@ async function checkConsistency() {
     try {
       const need = JSON.parse(wv.consistency_tiles_needed(Math.min(seen.size, tree.size), tree.size));
       if (!need.ok) throw new Error(need.error);
-      const tiles = await Promise.all(need.tiles.map((p) => getBytes(p)));
+      const tiles = await Promise.all(need.tiles.map((p) => getBytes(p, { full: need.full[p] })));
       r = JSON.parse(wv.verify_consistency_from_tiles(seen.size, seen.root, tree.size, tree.root, JSON.stringify(need.tiles),
         concat(tiles), Uint32Array.from(tiles.map((x) => x.length))));
     } catch (e) {
@@ -209,7 +211,7 @@ async function prove(index) {
   try {
     const need = JSON.parse(wv.inclusion_tiles_needed(index, cp.size));
     if (!need.ok) throw new Error(need.error);
-    const [bundle, ...tiles] = await Promise.all([getBytes(need.bundle), ...need.tiles.map((p) => getBytes(p))]);
+    const [bundle, ...tiles] = await Promise.all([getBytes(need.bundle, { full: need.full[need.bundle] }), ...need.tiles.map((p) => getBytes(p, { full: need.full[p] }))]);
     const t0 = performance.now();
     const entry = wv.entry_from_bundle(bundle, need.bundle_width, need.offset);
     const proof = JSON.parse(wv.verify_inclusion_from_tiles(index, cp.size, cp.root, JSON.stringify(need.tiles),
@@ -432,7 +434,7 @@ async function runAudit() {
   const bundles = Math.ceil(size / 256);
   const fetchBundle = (n) => {
     const need = JSON.parse(wv.inclusion_tiles_needed(n * 256, size));
-    return getBytes(need.bundle).then((b) => ({ b, w: need.bundle_width, path: need.bundle }));
+    return getBytes(need.bundle, { full: need.full[need.bundle] }).then((b) => ({ b, w: need.bundle_width, path: need.bundle }));
   };
   let next = fetchBundle(0);
   for (let n = 0; n < bundles; n++) {

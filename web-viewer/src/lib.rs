@@ -82,6 +82,21 @@ pub fn verify_checkpoint(policy_text: &str, checkpoint: &[u8]) -> String {
     }
 }
 
+/// For each partial tile (and entry bundle) to fetch, the full one to read instead if the
+/// partial one is gone, as tlog-tiles allows once the log has grown (`Tile::paths_to_read`).
+fn full_paths(tiles: &[Tile], bundle: Option<&Tile>) -> Value {
+    let hashes = tiles.iter().map(|t| t.paths_to_read(false));
+    let entries = bundle.into_iter().map(|t| t.paths_to_read(true));
+    hashes
+        .chain(entries)
+        .filter_map(|paths| match &paths[..] {
+            [partial, full] => Some((partial.clone(), Value::from(full.clone()))),
+            _ => None,
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
 /// The tile paths (relative to the log's URL) a browser fetches to prove entry `index` in the
 /// tree of `size`: JSON `{ok, tiles: [path], bundle: path}` where `bundle` is the entry bundle
 /// holding the entry.
@@ -94,13 +109,15 @@ pub fn inclusion_tiles_needed(index: f64, size: f64) -> String {
         }
         let indexes = tlog::proof::inclusion_proof_indexes(index, size);
         let tiles = tiles_for_indexes(size, &indexes).map_err(|e| e.to_string())?;
-        let bundle = Tile::at_tree_size(0, index >> 8, size).ok_or("no entry bundle")?;
+        let (bundle, offset) =
+            tlog::writer::entry_position(index, size).ok_or("no entry bundle")?;
         Ok(json!({
             "ok": true,
             "tiles": tiles.iter().map(Tile::path).collect::<Vec<_>>(),
             "bundle": bundle.entries_path(),
             "bundle_width": bundle.width,
-            "offset": index & 255,
+            "offset": offset,
+            "full": full_paths(&tiles, Some(&bundle)),
         }))
     };
     run().map_or_else(err_json, |v| v.to_string())
@@ -184,7 +201,11 @@ pub fn consistency_tiles_needed(old: f64, new: f64) -> String {
         indexes.sort_unstable();
         indexes.dedup();
         let tiles = tiles_for_indexes(new, &indexes).map_err(|e| e.to_string())?;
-        Ok(json!({"ok": true, "tiles": tiles.iter().map(Tile::path).collect::<Vec<_>>()}))
+        Ok(json!({
+            "ok": true,
+            "tiles": tiles.iter().map(Tile::path).collect::<Vec<_>>(),
+            "full": full_paths(&tiles, None),
+        }))
     };
     run().map_or_else(err_json, |v| v.to_string())
 }
@@ -248,10 +269,22 @@ pub fn verify_consistency_from_tiles(
     run().map_or_else(err_json, |v| v.to_string())
 }
 
+/// An entry bundle of `width` entries (1 to 256), for reading a bundle's bytes.
+fn bundle_tile(width: u32) -> Result<Tile, JsError> {
+    match u16::try_from(width) {
+        Ok(width @ 1..=tlog::tile::TILE_WIDTH) => Ok(Tile {
+            level: 0,
+            index: 0,
+            width,
+        }),
+        _ => Err(JsError::new("an entry bundle holds 1 to 256 entries")),
+    }
+}
+
 /// The entry at `offset` in an entry bundle of `width` entries (untrusted until proved).
 #[wasm_bindgen]
 pub fn entry_from_bundle(bundle: &[u8], width: u32, offset: u32) -> Result<Vec<u8>, JsError> {
-    let entries = tlog::entries::parse_entry_bundle(bundle, width as usize)
+    let entries = tlog::writer::entries_of(&bundle_tile(width)?, bundle)
         .map_err(|e| JsError::new(&e.to_string()))?;
     entries
         .get(offset as usize)
@@ -449,7 +482,7 @@ impl Audit {
     /// Audits the next entry bundle (`width` entries, in log order) and returns the leaf hash
     /// of each entry concatenated (32 bytes each), for the page to recompute the tree root.
     pub fn push_bundle(&mut self, bundle: &[u8], width: u32) -> Result<Vec<u8>, JsError> {
-        let entries = tlog::entries::parse_entry_bundle(bundle, width as usize)
+        let entries = tlog::writer::entries_of(&bundle_tile(width)?, bundle)
             .map_err(|e| JsError::new(&e.to_string()))?;
         let mut leaves = Vec::with_capacity(entries.len() * 32);
         for entry in entries {

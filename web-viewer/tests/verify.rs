@@ -174,6 +174,23 @@ fn every_entry_is_proved_from_tiles_and_a_tampered_tile_fails() {
         let v = prove(&log, index, false);
         assert_eq!(v["ok"], true, "entry {index}: {v}");
     }
+    // A partial tile or bundle gone once the log grew: the page is told the full one to read,
+    // and a full bundle standing in for a partial one gives the same entry.
+    let small = 100.min(log.size - 1);
+    let need = parse(inclusion_tiles_needed((small - 1) as f64, small as f64));
+    let bundle = need["bundle"].as_str().unwrap();
+    assert_eq!(bundle, format!("tile/entries/000.p/{small}"));
+    assert_eq!(need["full"][bundle], "tile/entries/000");
+    // A full bundle: the log's entries, cycled to 256 (its first `small` are the partial's).
+    let mut whole = Vec::new();
+    for i in 0..256 {
+        tlog::entries::push_entry(&mut whole, &log.entries[i % log.entries.len()]).unwrap();
+    }
+    assert_eq!(
+        entry_from_bundle(&whole, small as u32, (small - 1) as u32)
+            .unwrap_or_else(|_| panic!("read")),
+        log.entries[small as usize - 1]
+    );
     let v = prove(&log, log.size - 1, true);
     assert_eq!(v["ok"], false, "{v}");
     assert_eq!(
