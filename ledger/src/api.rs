@@ -566,6 +566,8 @@ async fn consistency(State(s): Shared, Query(q): Query<ConsistencyQuery>) -> Api
 struct FindQuery {
     precinct: Option<u32>,
     kind: Option<String>,
+    /// A key (64 hex digits): the records that enroll or revoke it.
+    key: Option<String>,
     limit: Option<u32>,
 }
 
@@ -584,11 +586,30 @@ async fn find_records(State(s): Shared, Query(q): Query<FindQuery>) -> ApiResult
                 .code(),
         ),
     };
+    let key = match &q.key {
+        None => None,
+        Some(text) => Some(
+            hex::decode(text)
+                .ok()
+                .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "bad-key",
+                        "key must be 64 hex digits (an Ed25519 public key)",
+                    )
+                })?,
+        ),
+    };
     let limit = q.limit.unwrap_or(1000).min(10_000);
     let conn = s.conn.clone();
     let precinct = q.precinct;
     let rows = tokio::task::spawn_blocking(move || {
-        db::find_records(&conn.lock().expect("db lock"), precinct, kind, limit)
+        let conn = conn.lock().expect("db lock");
+        match key {
+            Some(key) => db::find_records_about(&conn, &key, kind, limit),
+            None => db::find_records(&conn, precinct, kind, limit),
+        }
     })
     .await
     .map_err(ApiError::internal)?

@@ -51,6 +51,15 @@ pub fn open(path: &Path) -> DbResult<Connection> {
             size INTEGER NOT NULL,
             idx INTEGER NOT NULL);",
     )?;
+    // The key a record enrolls or revokes, for finding a signer's enrollment. Added in place
+    // to databases made before it (their earlier rows have none: the index is a convenience).
+    let has_subject = conn
+        .prepare("SELECT 1 FROM pragma_table_info('records') WHERE name = 'subject'")?
+        .exists([])?;
+    if !has_subject {
+        conn.execute_batch("ALTER TABLE records ADD COLUMN subject BLOB")?;
+    }
+    conn.execute_batch("CREATE INDEX IF NOT EXISTS records_by_subject ON records (subject)")?;
     Ok(conn)
 }
 
@@ -101,6 +110,8 @@ pub struct IndexRow {
     pub signer: [u8; 32],
     pub time: u64,
     pub documents: Vec<election::records::DocumentRef>,
+    /// The key the record enrolls or revokes.
+    pub subject: Option<[u8; 32]>,
 }
 
 /// Why a batch could not be committed.
@@ -135,7 +146,7 @@ pub fn commit_batch(
     }
     {
         let mut insert = tx.prepare_cached(
-            "INSERT INTO records (idx, leaf_hash, kind, precinct, signer, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO records (idx, leaf_hash, kind, precinct, signer, time, subject) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         let mut document = tx.prepare_cached("INSERT OR IGNORE INTO documents (sha256, media_type, size, idx) VALUES (?1, ?2, ?3, ?4)")?;
         for r in rows {
@@ -145,7 +156,8 @@ pub fn commit_batch(
                 r.kind,
                 r.precinct,
                 r.signer.to_vec(),
-                r.time as i64
+                r.time as i64,
+                r.subject.map(|k| k.to_vec())
             ])?;
             for d in &r.documents {
                 document.execute(params![
@@ -208,17 +220,34 @@ pub fn find_records(
         "SELECT idx, kind, precinct, time, signer, leaf_hash FROM records
          WHERE (?1 IS NULL OR precinct = ?1) AND (?2 IS NULL OR kind = ?2) ORDER BY idx LIMIT ?3",
     )?;
-    let rows = stmt.query_map(params![precinct, kind, limit], |row| {
-        Ok(Found {
-            index: row.get::<_, i64>(0)? as u64,
-            kind: election::Kind::from_code(row.get(1)?).map_or("unknown", election::Kind::name),
-            precinct: row.get(2)?,
-            time: row.get::<_, i64>(3)? as u64,
-            signer: hex::encode(row.get::<_, Vec<u8>>(4)?),
-            leaf_hash: hex::encode(row.get::<_, Vec<u8>>(5)?),
-        })
-    })?;
+    let rows = stmt.query_map(params![precinct, kind, limit], found)?;
     rows.collect()
+}
+
+/// The records that enroll or revoke `key` (of `kind`, if given), in log order, at most `limit`.
+pub fn find_records_about(
+    conn: &Connection,
+    key: &[u8; 32],
+    kind: Option<u16>,
+    limit: u32,
+) -> DbResult<Vec<Found>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT idx, kind, precinct, time, signer, leaf_hash FROM records
+         WHERE subject = ?1 AND (?2 IS NULL OR kind = ?2) ORDER BY idx LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(params![key.to_vec(), kind, limit], found)?;
+    rows.collect()
+}
+
+fn found(row: &rusqlite::Row) -> rusqlite::Result<Found> {
+    Ok(Found {
+        index: row.get::<_, i64>(0)? as u64,
+        kind: election::Kind::from_code(row.get(1)?).map_or("unknown", election::Kind::name),
+        precinct: row.get(2)?,
+        time: row.get::<_, i64>(3)? as u64,
+        signer: hex::encode(row.get::<_, Vec<u8>>(4)?),
+        leaf_hash: hex::encode(row.get::<_, Vec<u8>>(5)?),
+    })
 }
 
 /// A referenced document: its media type and size, if a logged record references it.

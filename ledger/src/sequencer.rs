@@ -256,6 +256,11 @@ impl Sequencer {
                 signer: record.signer,
                 time: record.time,
                 documents: record.body.documents().into_iter().cloned().collect(),
+                subject: match &record.body {
+                    election::Body::KeyEnrollment(k) => Some(k.key),
+                    election::Body::KeyRevocation(k) => Some(k.key),
+                    _ => None,
+                },
             });
         }
         let size = self.writer.size();

@@ -49,7 +49,7 @@ fn list<T: ToString>(items: &[T]) -> String {
         .join(", ")
 }
 
-fn scope(s: &Scope) -> String {
+pub fn scope(s: &Scope) -> String {
     if s.all {
         return "every precinct".into();
     }

@@ -166,6 +166,10 @@ fn inclusion_by_index_by_precinct_and_with_a_document() {
             &format!("precinct {precinct}, contest 1"),
             "votes per option in ballot order",
             "matches document 1",
+            // Who signed it: the commission its enrollment names, proven, not a bare key.
+            "the signer is \"",
+            "precinct-commission",
+            "enrolled at entry",
         ],
     );
     let mut wrong = scan.clone();

@@ -24,8 +24,22 @@ pub struct InclusionArgs {
     pub save_bundle: Option<PathBuf>,
 }
 
-/// Indexes the log's lookup index gives for a precinct and kind. Untrusted.
-fn lookup(online: &Online, precinct: Option<u32>, kind: Option<Kind>) -> Result<Vec<u64>, Failure> {
+/// What to ask the log's lookup index.
+#[derive(Default)]
+struct Search {
+    precinct: Option<u32>,
+    kind: Option<Kind>,
+    /// The records that enroll or revoke this key.
+    key: Option<[u8; 32]>,
+}
+
+/// Indexes the log's lookup index gives for a search. Untrusted.
+fn lookup(online: &Online, search: Search) -> Result<Vec<u64>, Failure> {
+    let Search {
+        precinct,
+        kind,
+        key,
+    } = search;
     if !online.source.is_http() {
         return Err(Failure::Usage(
             "finding records by precinct needs the log's lookup API over HTTP; with a local copy, give --index N".into(),
@@ -37,6 +51,9 @@ fn lookup(online: &Online, precinct: Option<u32>, kind: Option<Kind>) -> Result<
     }
     if let Some(k) = kind {
         query.push(format!("kind={}", k.name()));
+    }
+    if let Some(key) = key {
+        query.push(format!("key={}", hex::encode(key)));
     }
     let path = format!("api/v1/records?{}", query.join("&"));
     let body = online.source.get(&path, 16 << 20).map_err(|e| match e {
@@ -89,7 +106,12 @@ pub fn run(online: &Online, args: InclusionArgs) -> Outcome {
     let indexes = match args.index {
         Some(i) => vec![i],
         None => {
-            let found = lookup(online, args.precinct, kind)?;
+            let search = Search {
+                precinct: args.precinct,
+                kind,
+                key: None,
+            };
+            let found = lookup(online, search)?;
             let (under, later): (Vec<u64>, Vec<u64>) =
                 found.into_iter().partition(|&i| i < cp.size);
             if !later.is_empty() {
@@ -138,6 +160,12 @@ pub fn run(online: &Online, args: InclusionArgs) -> Outcome {
         if searching {
             check_found(index, view.record.as_ref(), args.precinct, kind)?;
         }
+        if let Some(record) = &view.record
+            && online.source.is_http()
+            && root.as_ref() != Some(&record.signer)
+        {
+            println!("  {}", signer_line(online, &cp, index, record)?);
+        }
         if let Some(path) = &args.save_bundle {
             save_bundle(path, index, proof, &accepted.note, &entry)?;
         }
@@ -154,6 +182,47 @@ pub fn run(online: &Online, args: InclusionArgs) -> Outcome {
     }
     let records: Vec<(u64, &Record)> = proven.iter().map(|(i, r)| (*i, r)).collect();
     conclude(args.document.as_deref(), &records, problems, "OK: verified")
+}
+
+/// Who signed the record at `index`: its signer's enrollment, found through the lookup index
+/// and proven like any entry, its signature checked — never taken on trust. Whether the
+/// enroller had the authority is `verifier audit`'s to check, through the chain from the root.
+fn signer_line(
+    online: &Online,
+    cp: &tlog::Checkpoint,
+    index: u64,
+    record: &Record,
+) -> Result<String, Failure> {
+    let search = Search {
+        kind: Some(Kind::KeyEnrollment),
+        key: Some(record.signer),
+        ..Search::default()
+    };
+    let earlier = lookup(online, search)?.into_iter().filter(|&i| i < index);
+    for at in earlier.take(MAX_PROVEN) {
+        let entry = fetch_entry(&online.source, cp.size, at)?;
+        prove_entry(&online.source, cp, at, &entry)?;
+        let Ok(enrollment) = Record::from_bytes(&entry) else {
+            continue;
+        };
+        if enrollment.verify_signature().is_err() {
+            continue;
+        }
+        if let election::Body::KeyEnrollment(k) = &enrollment.body
+            && k.key == record.signer
+        {
+            return Ok(format!(
+                "the signer is {:?}, {} for {}: enrolled at entry {at} (proven the same way; `verifier audit` checks that its enroller could enroll it)",
+                k.holder,
+                k.role.name(),
+                crate::display::scope(&k.scope)
+            ));
+        }
+    }
+    Ok(
+        "the log's lookup index shows no enrollment of this signer before this entry; `verifier audit` checks every signer through the enrollment chain"
+            .into(),
+    )
 }
 
 /// Writes the proof just verified as a tlog-proof bundle carrying its entry, which
@@ -202,7 +271,11 @@ fn named_votes(
     cp: &tlog::Checkpoint,
     proven: &[(u64, Record)],
 ) -> Result<(), Failure> {
-    let Some(index) = lookup(online, None, Some(Kind::ElectionDefinition))?
+    let definitions = Search {
+        kind: Some(Kind::ElectionDefinition),
+        ..Search::default()
+    };
+    let Some(index) = lookup(online, definitions)?
         .into_iter()
         .filter(|&i| i < cp.size)
         .min()
