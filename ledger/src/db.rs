@@ -224,6 +224,32 @@ pub fn find_records(
     rows.collect()
 }
 
+/// Sets the key each record at these indexes enrolls or revokes, where the index lacks it (a
+/// database made before it kept them), in one transaction.
+pub fn fill_subjects(conn: &mut Connection, subjects: &[(u64, [u8; 32])]) -> DbResult<()> {
+    let missing: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM records WHERE kind IN (?1, ?2) AND subject IS NULL)",
+        params![
+            election::Kind::KeyEnrollment.code(),
+            election::Kind::KeyRevocation.code()
+        ],
+        |row| row.get(0),
+    )?;
+    if !missing {
+        return Ok(());
+    }
+    let tx = conn.transaction()?;
+    {
+        let mut update = tx.prepare_cached(
+            "UPDATE records SET subject = ?2 WHERE idx = ?1 AND subject IS NULL",
+        )?;
+        for (index, key) in subjects {
+            update.execute(params![*index as i64, key.to_vec()])?;
+        }
+    }
+    tx.commit()
+}
+
 /// The records that enroll or revoke `key` (of `kind`, if given), in log order, at most `limit`.
 pub fn find_records_about(
     conn: &Connection,

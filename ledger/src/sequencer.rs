@@ -134,6 +134,8 @@ impl Sequencer {
         .map(Kind::code);
         let indexes = db::indexes_of_kinds(&self.conn, &kinds).map_err(|e| e.to_string())?;
         let mut cached: Option<(u64, Vec<Vec<u8>>)> = None;
+        // The keys enrollments and revocations are about, for an index made before it kept them.
+        let mut subjects = Vec::new();
         for index in indexes {
             let bundle_index = index / u64::from(TILE_WIDTH);
             if cached.as_ref().is_none_or(|(b, _)| *b != bundle_index) {
@@ -146,8 +148,14 @@ impl Sequencer {
             let entry = &entries[(index % u64::from(TILE_WIDTH)) as usize];
             let record =
                 Record::from_bytes(entry).map_err(|e| format!("logged entry {index}: {e}"))?;
+            match &record.body {
+                election::Body::KeyEnrollment(k) => subjects.push((index, k.key)),
+                election::Body::KeyRevocation(k) => subjects.push((index, k.key)),
+                _ => {}
+            }
             self.gate.apply(&record);
         }
+        db::fill_subjects(&mut self.conn, &subjects).map_err(|e| e.to_string())?;
         Ok(())
     }
 

@@ -119,6 +119,23 @@ impl Witnessing {
         }
         let mut note = Note::parse(&tree.checkpoint).expect("the log's own checkpoint parses");
         note.signatures.extend(cosignatures);
+        // Republishing the same tree (a catch-up at start) adds cosignatures, never drops one
+        // that a witness down now gave before.
+        let published = self.published.borrow().clone();
+        if published.size == tree.size
+            && let Ok(before) = Note::parse(&published.checkpoint)
+            && before.text == note.text
+        {
+            for earlier in before.signatures {
+                let known = note
+                    .signatures
+                    .iter()
+                    .any(|s| s.name == earlier.name && s.key_id == earlier.key_id);
+                if !known {
+                    note.signatures.push(earlier);
+                }
+            }
+        }
         let bytes = note.to_bytes();
         if let Err(e) = self.publish(tree.size, &bytes) {
             tracing::error!("publishing checkpoint {}: {e}", tree.size);

@@ -30,12 +30,14 @@ pub enum Extends {
     Grew { proof: Vec<Hash> },
 }
 
-/// Why the new tree is not shown to extend the old one.
+/// Why the new tree is not shown to extend the old one. Only a fork is evidence against the
+/// log ([`NotExtended::is_evidence`]); a rollback is an older view, which a stale mirror or
+/// cache serves as well as a log that removed entries.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum NotExtended {
-    /// The new tree is smaller: the log removed entries or replays an old view of itself.
-    /// Both checkpoints are signed: evidence.
-    #[error("rollback: a tree of {new} entries after one of {old}")]
+    /// The new tree is smaller: an older view. Not accepted, but not evidence either — the
+    /// older checkpoint may be genuine, replayed by a stale mirror or cache.
+    #[error("rollback: a tree of {new} entries after one of {old}: an older view, not accepted")]
     Rollback { old: u64, new: u64 },
     /// Two different trees of one size, both signed: evidence of a fork.
     #[error("fork: two different trees of {size} entries")]
@@ -56,14 +58,23 @@ pub enum NotExtended {
 }
 
 impl NotExtended {
-    /// Whether the two signed checkpoints prove the log misbehaved (keep them as evidence).
+    /// Whether the two signed checkpoints prove the log misbehaved (keep them as evidence):
+    /// only two different trees where one must contain the other.
     pub fn is_evidence(&self) -> bool {
         matches!(
             self,
-            NotExtended::Rollback { .. }
-                | NotExtended::SameSizeFork { .. }
-                | NotExtended::Fork { .. }
+            NotExtended::SameSizeFork { .. } | NotExtended::Fork { .. }
         )
+    }
+
+    /// A word for the relation, for clients that report it as data.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            NotExtended::Rollback { .. } => "rollback",
+            NotExtended::SameSizeFork { .. } | NotExtended::Fork { .. } => "fork",
+            NotExtended::Damaged => "damaged",
+            NotExtended::Unreadable(_) => "unreadable",
+        }
     }
 }
 
@@ -150,7 +161,7 @@ mod tests {
     }
 
     #[test]
-    fn signed_contradictions_are_evidence() {
+    fn only_a_fork_is_evidence() {
         let log = tree(20, 1);
         let other = tree(20, 2);
         let rollback = relate(signed(&log, 20), signed(&log, 7), &log).unwrap_err();
@@ -166,7 +177,10 @@ mod tests {
                 old_in_tiles: tree_hash(7, &other).unwrap()
             }
         );
-        assert!(rollback.is_evidence() && same.is_evidence() && fork.is_evidence());
+        assert!(same.is_evidence() && fork.is_evidence());
+        // An older view proves nothing: a stale mirror serves one too.
+        assert!(!rollback.is_evidence());
+        assert_eq!((rollback.kind(), fork.kind()), ("rollback", "fork"));
     }
 
     #[test]

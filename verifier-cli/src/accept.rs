@@ -177,15 +177,22 @@ fn relate(
     log: &LogId,
 ) -> Result<Relation, Unrelated> {
     let (o, n) = (&old.checkpoint, &verified.checkpoint);
-    let evidence = |headline: String| {
-        Unrelated::Contradiction(format!(
-            "{headline}\n\nBoth checkpoints are signed by the log; together they are evidence that it misbehaved. Keep them.\n\n--- accepted earlier{} (kept in {}) ---\n{}--- served now by {from} ---\n{}--- end ---",
+    // Both notes in full, after what they show.
+    let both = |headline: String, meaning: &str| {
+        format!(
+            "{headline}\n\n{meaning}\n\n--- accepted earlier{} (kept in {}) ---\n{}--- served now by {from} ---\n{}--- end ---",
             old.saved
                 .map(|t| format!(", on {}", format_system_time(t)))
                 .unwrap_or_default(),
             state.path_for(log).display(),
             String::from_utf8_lossy(&old.note),
             String::from_utf8_lossy(note),
+        )
+    };
+    let evidence = |headline: String| {
+        Unrelated::Contradiction(both(
+            headline,
+            "Both checkpoints are signed by the log; together they are evidence that it misbehaved. Keep them.",
         ))
     };
     let fetcher = TileFetcher::new(source);
@@ -207,10 +214,14 @@ fn relate(
             from: o.size,
             proof_len: proof.len(),
         }),
-        Err(NotExtended::Rollback { .. }) => Err(evidence(format!(
-            "ROLLBACK: the log now serves a checkpoint of size {}, smaller than the checkpoint of size {} this verifier accepted earlier. A transparency log only grows: it has removed entries, or it is showing you an old view of itself.",
-            n.size, o.size
-        ))),
+        // An older view: refused, but no evidence — the older checkpoint may be genuine.
+        Err(NotExtended::Rollback { .. }) => Err(Unrelated::Unchecked(Failure::Log(both(
+            format!(
+                "ROLLBACK: {from} serves a checkpoint of size {}, smaller than the checkpoint of size {} this verifier accepted earlier. A transparency log only grows: this is an older view of it, not accepted.",
+                n.size, o.size
+            ),
+            "A stale mirror or cache serves older views, and so does a log that removed entries: the older checkpoint may be genuine, so the two do not by themselves prove the log misbehaved. Ask the log's own URL and other mirrors.",
+        )))),
         Err(NotExtended::SameSizeFork { .. }) => Err(evidence(format!(
             "FORK: the log signed two different trees of the same size {}: root {} earlier, root {} now. It is showing different histories to different people.",
             n.size, o.root, n.root

@@ -18,7 +18,8 @@ enum Verdict {
     Clean,
     /// The election records' findings, as (rule, index).
     Problems(Vec<(String, u64)>),
-    /// The log failed: a rollback or fork proved by two signed checkpoints ("evidence"),
+    /// The log failed: a fork proved by two signed checkpoints ("evidence"), an older view
+    /// ("rollback"),
     /// "damaged" tiles, entries that do not match the checkpoint ("entries"), a checkpoint not
     /// signed by the trusted key ("not-this-log"), too few cosignatures ("quorum").
     LogFailed(&'static str),
@@ -34,8 +35,10 @@ fn cli_verdict(run: &Run) -> Verdict {
         }
         2 => {
             let said = run.text();
-            let kind = if said.contains("FORK") || said.contains("ROLLBACK") {
+            let kind = if said.contains("FORK") {
                 "evidence"
+            } else if said.contains("ROLLBACK") {
+                "rollback"
             } else if said.contains("damaged or tampered") {
                 "damaged"
             } else if said.contains("quorum is not met") {
@@ -99,9 +102,10 @@ fn page_verdict(public: &Path, policy: &str, seen: Option<(u64, String)>) -> Ver
             &contents.iter().map(|c| c.len() as u32).collect::<Vec<_>>(),
         ));
         if r["ok"] != true {
-            return Verdict::LogFailed(match (r["evidence"] == true, r["damaged"] == true) {
-                (true, _) => "evidence",
-                (_, true) => "damaged",
+            return Verdict::LogFailed(match r["kind"].as_str().unwrap() {
+                "fork" if r["evidence"] == true => "evidence",
+                "rollback" if r["evidence"] == false => "rollback",
+                "damaged" if r["evidence"] == false => "damaged",
                 _ => panic!("an unclassified consistency failure: {r}"),
             });
         }
@@ -283,7 +287,7 @@ fn the_cli_and_the_browser_give_the_same_verdict_on_every_row() {
         "entries",
         "damaged",
         "evidence",
-        "evidence",
+        "rollback",
         "not-this-log",
         "quorum",
     ];

@@ -64,16 +64,19 @@ const table = (caption, rows, head) => h('table', {}, caption && h('caption', {}
 // Fetched files are kept (as promises, so that records sharing a tile fetch it once). None is
 // trusted: each is checked against the verified checkpoint or a record's hash before use.
 // `full`: the full tile to read instead if a partial one is gone (the wasm names it).
+// Kept by full URL: the log read can change (a policy chosen, or reset).
 function getBytes(path, { fresh = false, full = null } = {}) {
-  if (!fresh && state.bytes.has(path)) return state.bytes.get(path);
-  const p = fetch(url(path), { cache: fresh ? 'no-store' : 'default' }).then(async (r) => {
-    if (r.status === 404 && full) return getBytes(full);
+  const u = url(path);
+  if (!fresh && state.bytes.has(u)) return state.bytes.get(u);
+  const p = fetch(u, { cache: fresh ? 'no-store' : 'default' }).then(async (r) => {
+    // A missing object: 404, or 403 on hosts that do not say whether it exists.
+    if ((r.status === 404 || r.status === 403) && full) return getBytes(full);
     if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
     return new Uint8Array(await r.arrayBuffer());
   });
   if (!fresh) {
-    state.bytes.set(path, p);
-    p.catch(() => state.bytes.delete(path));
+    state.bytes.set(u, p);
+    p.catch(() => state.bytes.delete(u));
   }
   return p;
 }
@@ -101,6 +104,9 @@ async function fetchText(u) {
     return '';
   }
 }
+// What the person chose to trust is kept by the policy's whole SHA-256, not its short
+// fingerprint (which people compare by eye, and which a forger could match).
+const trustId = (text) => wv.sha256_hex(new TextEncoder().encode(text));
 async function loadPolicy() {
   const site = await fetchText(new URL('policy', location.href));
   let offered = '';
@@ -109,13 +115,15 @@ async function loadPolicy() {
   if (params.get('policy')) {
     offered = await fetchText(new URL(params.get('policy'), location.href));
     source = params.get('policy');
-    trusted = sessionStorage.getItem(`shailoo.trust.${wv.policy_fingerprint(offered)}`) === '1';
+    trusted = sessionStorage.getItem(`shailoo.trust.${trustId(offered)}`) === '1';
   } else if (localStorage.getItem('shailoo.policy')) {
     offered = localStorage.getItem('shailoo.policy');
     source = t('pasted');
     trusted = true;
   }
-  const choice = JSON.parse(wv.choose_policy(site, location.href, offered, source, trusted, params.get('log') || ''));
+  const log = params.get('log') ? new URL(params.get('log'), location.href).href : '';
+  const choice = JSON.parse(wv.choose_policy(site, location.href, offered, source, trusted, log));
+  state.offeredText = offered;
   state.trust = choice;
   state.policy = choice.ok ? choice.policy : '';
   state.policySource = choice.ok ? choice.source : '';
@@ -142,7 +150,7 @@ function trustBox() {
       h('p', {}, t('offered_policy'), ' ', h('code', {}, shortSource(offered.source)), ` (${t('policy_fingerprint')} `, h('code', { class: 'mono' }, offered.fingerprint), ')',
         offered.error ? ` — ${offered.error}` : ''),
       !offered.error && h('button', { type: 'button', id: 'trust-offered', onclick: async () => {
-        sessionStorage.setItem(`shailoo.trust.${offered.fingerprint}`, '1');
+        sessionStorage.setItem(`shailoo.trust.${trustId(state.offeredText)}`, '1');
         await reloadTrust();
         route();
       } }, t('trust_offered'))));
@@ -171,15 +179,20 @@ async function checkConsistency() {
   const tree = cp.ok ? cp : cp.log_signed;
   if (!tree) return;
   // Remembered per log — its origin and its key(s) — and per policy (the wasm says where).
-  const key = wv.remembered_key(state.policy, tree.origin);
+  const places = JSON.parse(wv.remembered_keys(state.policy, tree.origin, state.trust.use === 'site'));
+  const key = places.key;
   state.seenKey = key;
+  // Taken only if its checkpoint still verifies under this policy (anything on this origin can
+  // write here); an older version's place is read when the current one holds nothing.
   let seen = null;
-  try { seen = JSON.parse(localStorage.getItem(key)); } catch { seen = null; }
-  if (!seen) seen = rememberedByOriginOnly(tree.origin);
+  for (const place of [key, ...places.earlier]) {
+    const stored = localStorage.getItem(place);
+    if (stored && wv.adopt_remembered(state.policy, tree.origin, stored)) { seen = JSON.parse(stored); break; }
+  }
   if (seen && seen.size > 0) {
     let r;
     try {
-      const need = JSON.parse(wv.consistency_tiles_needed(Math.min(seen.size, tree.size), tree.size));
+      const need = JSON.parse(wv.consistency_tiles_needed(seen.size, tree.size));
       if (!need.ok) throw new Error(need.error);
       const tiles = await Promise.all(need.tiles.map((p) => getBytes(p, { full: need.full[p] })));
       r = JSON.parse(wv.verify_consistency_from_tiles(seen.size, seen.root, tree.size, tree.root, JSON.stringify(need.tiles),
@@ -187,19 +200,11 @@ async function checkConsistency() {
     } catch (e) {
       r = { ok: false, error: String(e.message || e) };
     }
-    if (!cp.ok && r.ok) return; // nothing to add to the quorum's failure
+    if (!cp.ok && !r.evidence) return; // only a fork adds to the quorum's failure
     cp.consistency = { ok: r.ok, error: r.error, size: seen.size, damaged: !!r.damaged, evidence: !!r.evidence };
     if (!r.ok) { cp.ok = false; cp.error = r.error; return; }
   }
   if (cp.ok && (!seen || cp.size >= seen.size)) localStorage.setItem(key, JSON.stringify({ size: cp.size, root: cp.root, checkpoint: state.checkpointText }));
-}
-
-// What an earlier version of this page remembered under the origin alone: kept only if the
-// wasm finds its checkpoint still verifies under this policy (then it is this log's), so that
-// an upgrade does not forget what this browser saw.
-function rememberedByOriginOnly(origin) {
-  const old = localStorage.getItem(`shailoo.seen.${origin}`);
-  return old && wv.adopt_remembered(state.policy, origin, old) ? JSON.parse(old) : null;
 }
 
 // Proves entry `index` under the verified checkpoint: fetches its entry bundle and the hash
@@ -241,7 +246,9 @@ async function loadElection() {
 const main = () => document.getElementById('main');
 function show(...children) {
   const m = main();
-  m.replaceChildren(...children.flat());
+  const foreign = state.trust && state.trust.ok && state.trust.use !== 'site';
+  m.replaceChildren(foreign ? h('p', { class: 'warncard card', id: 'foreign-policy', role: 'note' }, t('policy_not_sites'), ' ',
+    h('code', { class: 'mono' }, state.trust.fingerprint)) : '', ...children.flat());
   // After a navigation the focus moves to the new content; on first load it stays at the top.
   if (state.navigated) m.focus({ preventScroll: true });
 }
@@ -376,7 +383,8 @@ async function pagePrecinct(id) {
   const okRecords = proved.filter((p) => p.ok);
   const findings = JSON.parse(wv.precinct_findings(id, JSON.stringify(okRecords.map((p) => p.index)),
     concat(okRecords.map((p) => p.entry)), Uint32Array.from(okRecords.map((p) => p.entry.length)), state.lang));
-  for (const p of proved) if ((findings.not_this_precinct || []).includes(p.index)) { p.ok = false; p.error = `entry ${p.index} is not precinct ${id}'s`; }
+  if (!findings.ok) throw new Error(findings.error);
+  for (const p of proved) if (findings.not_this_precinct.includes(p.index)) { p.ok = false; p.error = `entry ${p.index} is not precinct ${id}'s`; }
   const fullAudit = state.audit && state.audit.done ? state.audit.report.findings.filter((f) => f.precinct === id) : null;
   const shownFindings = fullAudit || findings.findings || [];
   const allOk = state.cp.ok && proved.length > 0 && proved.every((p) => p.ok) && [...docs.values()].every((d) => d.ok);

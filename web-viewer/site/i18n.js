@@ -53,7 +53,7 @@ export const STRINGS = {
     not_found: 'No such precinct in the registry.', error: 'Error',
     perf: 'Verified in',
     consistency: 'Consistent with the checkpoint this browser accepted before',
-    checkpoint_fork: 'This log showed your browser another history before: it forked or went back. Do not trust it; the earlier checkpoint is kept in this browser as evidence.', skip: 'Skip to the content',
+    checkpoint_fork: 'This log showed your browser another history before: it forked. Do not trust it; the earlier checkpoint is kept in this browser as evidence.', skip: 'Skip to the content',
   },
   ru: {
     trust_root: 'Чему доверяет эта страница', log_url: 'Журнал читается с', policy_fingerprint: 'Отпечаток политики',

@@ -20,7 +20,7 @@ use tlog::{Hash, ReadError};
 use wasm_bindgen::prelude::*;
 
 mod trust;
-pub use trust::{adopt_remembered, choose_policy, policy_fingerprint, remembered_key};
+pub use trust::{adopt_remembered, choose_policy, policy_fingerprint, remembered_keys};
 
 fn index_arg(value: f64, what: &str) -> Result<u64, String> {
     if value.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&value) {
@@ -192,6 +192,11 @@ pub fn verify_inclusion_from_tiles(
 pub fn consistency_tiles_needed(old: f64, new: f64) -> String {
     let run = || -> Result<Value, String> {
         let (old, new) = (index_arg(old, "old size")?, index_arg(new, "new size")?);
+        if old >= new {
+            // Same size or an older view: decided from the two roots alone, so no tile a
+            // server could withhold stands in the way of a same-size fork being seen.
+            return Ok(json!({"ok": true, "tiles": [], "full": {}}));
+        }
         let mut indexes = tlog::proof::consistency_proof_indexes(old, new);
         // The old tree's right edge too: the tiles' own view of the old tree, to tell a fork
         // (tiles that agree with the new root but hold another old tree) from damage.
@@ -254,15 +259,15 @@ pub fn verify_consistency_from_tiles(
                 root: new_root,
             },
         );
-        // `evidence`: the two signed checkpoints prove a rollback or fork. Damaged or
-        // unreadable tiles prove nothing about the log (`spec/tlog.md` §11).
+        // `evidence`: the two signed checkpoints prove a fork. An older view (a rollback) and
+        // damaged or unreadable tiles prove nothing about the log (`spec/tlog.md` §11).
         Ok(match tlog::relation::relate(trees.0, trees.1, &reader) {
             Ok(_) => json!({"ok": true}),
             Err(e @ NotExtended::Damaged) => {
-                json!({"ok": false, "evidence": false, "damaged": true, "error": format!("the log's files are damaged or tampered: {e}; no fork is claimed")})
+                json!({"ok": false, "kind": e.kind(), "evidence": false, "damaged": true, "error": format!("the log's files are damaged or tampered: {e}; no fork is claimed")})
             }
             Err(e) => {
-                json!({"ok": false, "evidence": e.is_evidence(), "damaged": false, "error": e.to_string()})
+                json!({"ok": false, "kind": e.kind(), "evidence": e.is_evidence(), "damaged": false, "error": e.to_string()})
             }
         })
     };

@@ -99,8 +99,12 @@ pub fn choose_policy(
     } else {
         log_param.to_string()
     };
-    // The policy came from the very server whose log it checks: the operator's own copy.
-    let operator_copy = used == "site" && origin(&site_url) == origin(&log);
+    // The policy came from the very server whose log it checks: the operator's own copy —
+    // whatever `?log=` says, if that server is where the policy's `log` line points.
+    let served_here = |url: &str| origin(url).eq_ignore_ascii_case(origin(&site_url));
+    let operator_copy = used == "site"
+        && (served_here(&log)
+            || policy.policy.logs.iter().filter_map(|l| l.url.as_deref()).any(served_here));
     json!({
         "ok": true,
         "use": used,
@@ -115,14 +119,16 @@ pub fn choose_policy(
     .to_string()
 }
 
-/// Where this browser remembers the checkpoint it accepted for the log `origin` under this
-/// policy: per origin, per the policy's keys for it, and per policy text (`spec/tlog.md` §11:
-/// two logs may share an origin; a linked policy must never overwrite what the site's own
-/// remembered). Empty if the policy does not parse.
+/// Where this browser remembers the checkpoint it accepted for the log `origin`: per origin and
+/// the policy's keys for it (`spec/tlog.md` §11: two logs may share an origin), and apart for a
+/// policy that is not the site's own (`site` false: keyed by its hash), so that a linked
+/// policy never overwrites what the site's remembered — while an edit of the site's policy (a
+/// witness added) keeps the memory. JSON `{key, earlier: [..]}`: `earlier` are the places older
+/// versions of the page used, to be adopted (`adopt_remembered`) when `key` holds nothing.
 #[wasm_bindgen]
-pub fn remembered_key(policy_text: &str, origin: &str) -> String {
+pub fn remembered_keys(policy_text: &str, origin: &str, site: bool) -> String {
     let Ok(trust) = TrustPolicy::parse(policy_text) else {
-        return String::new();
+        return json!({"key": "", "earlier": []}).to_string();
     };
     let mut keys: Vec<String> = trust
         .policy
@@ -132,16 +138,24 @@ pub fn remembered_key(policy_text: &str, origin: &str) -> String {
         .map(|l| l.key.to_string())
         .collect();
     keys.sort();
-    let id = format!("{origin}\n{}\n{policy_text}", keys.join(" "));
-    format!(
-        "shailoo.seen.{}",
-        tlog::hash::sha256(id.as_bytes()).to_hex()
-    )
+    let keys = keys.join(" ");
+    let place = |id: String| format!("shailoo.seen.{}", tlog::hash::sha256(id.as_bytes()).to_hex());
+    let whose = match site {
+        true => "site".to_string(),
+        false => tlog::hash::sha256(policy_text.as_bytes()).to_hex(),
+    };
+    json!({
+        "key": place(format!("{origin}\n{keys}\n{whose}")),
+        // Keyed by the whole policy text, then by the origin alone.
+        "earlier": [place(format!("{origin}\n{keys}\n{policy_text}")), format!("shailoo.seen.{origin}")],
+    })
+    .to_string()
 }
 
-/// Whether what an earlier version of the page remembered under the origin alone (`{size,
-/// root, checkpoint}` as JSON) is this log's: its checkpoint must verify under this policy and
-/// say the same size and root. Then it is taken, so that an upgrade does not forget.
+/// Whether a remembered checkpoint (`{size, root, checkpoint}` as JSON) is this log's: its
+/// checkpoint must carry the log's signature under this policy and say the same size and root. Every memory is
+/// checked so each time — anything on the page's origin can write to its storage — and an
+/// older version's memory is taken only so, that an upgrade does not forget.
 #[wasm_bindgen]
 pub fn adopt_remembered(policy_text: &str, origin: &str, remembered: &str) -> bool {
     let Ok(trust) = TrustPolicy::parse(policy_text) else {
@@ -153,9 +167,11 @@ pub fn adopt_remembered(policy_text: &str, origin: &str, remembered: &str) -> bo
     let Some(note) = old["checkpoint"].as_str() else {
         return false;
     };
+    // The log's signature is what makes it evidence (`spec/tlog.md` §11 step 2); nothing else
+    // on this origin can forge it.
     trust
         .policy
-        .verify_checkpoint(note.as_bytes())
+        .verify_log_signature(note.as_bytes())
         .is_ok_and(|v| {
             v.checkpoint.origin == origin
                 && old["size"].as_u64() == Some(v.checkpoint.size)

@@ -270,6 +270,16 @@ function anotherLogVkey(name) {
   return `${name}+${id}+${typed.toString('base64')}`;
 }
 
+// A note signed with the demo log's own key (DIR/log.key: PRIVATE+KEY+name+id+base64(0x01 ||
+// seed)), as only the log can sign: a forked checkpoint for the tests.
+function signByLog(text) {
+  const [, , name, id, typed] = fs.readFileSync(path.join(dir, 'log.key'), 'utf8').trim().split('+');
+  const seed = Buffer.from(typed, 'base64').subarray(1);
+  const key = crypto.createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]), format: 'der', type: 'pkcs8' });
+  const signature = Buffer.concat([Buffer.from(id, 'hex'), crypto.sign(null, Buffer.from(text), key)]);
+  return `${text}\n\u2014 ${name} ${signature.toString('base64')}\n`;
+}
+
 const fingerprint = (text) => crypto.createHash('sha256').update(text).digest('hex').slice(0, 16);
 const trustSource = (page) => page.locator('#trust-source').getAttribute('data-use');
 
@@ -355,9 +365,17 @@ test('a checkpoint that does not extend the one this browser saw before (a fork)
   await open(page);
   await open(page); // the second visit checks consistency with the first
   assert.equal(await page.locator('#consistency [data-state]').getAttribute('data-state'), 'verified');
-  // As if the log had shown this browser, earlier, a tree of 5 entries with another root.
+  // A memory nothing signed (anything on this origin can write the storage) is ignored.
   await page.evaluate(() => localStorage.setItem(window.shailoo.seenKey,
     JSON.stringify({ size: 5, root: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' })));
+  await open(page);
+  assert.equal(await page.locator('#checkpoint-status [data-state]').getAttribute('data-state'), 'verified');
+  // As if the log had shown this browser, earlier, a tree of 5 entries with another root —
+  // signed by the log (its key is in the demo's directory), as a fork would be.
+  const root = Buffer.alloc(32, 7).toString('base64');
+  const forked = signByLog(`${await page.evaluate(() => window.shailoo.cp.origin)}\n5\n${root}\n`);
+  await page.evaluate(([r, note]) => localStorage.setItem(window.shailoo.seenKey,
+    JSON.stringify({ size: 5, root: r, checkpoint: note })), [root, forked]);
   await open(page);
   assert.equal(await page.locator('#checkpoint-status [data-state]').getAttribute('data-state'), 'failed');
   assert.equal(await page.locator('#consistency [data-state]').getAttribute('data-state'), 'failed');
