@@ -240,9 +240,8 @@ pub fn fill_subjects(conn: &mut Connection, subjects: &[(u64, [u8; 32])]) -> DbR
     }
     let tx = conn.transaction()?;
     {
-        let mut update = tx.prepare_cached(
-            "UPDATE records SET subject = ?2 WHERE idx = ?1 AND subject IS NULL",
-        )?;
+        let mut update = tx
+            .prepare_cached("UPDATE records SET subject = ?2 WHERE idx = ?1 AND subject IS NULL")?;
         for (index, key) in subjects {
             update.execute(params![*index as i64, key.to_vec()])?;
         }

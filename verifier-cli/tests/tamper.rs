@@ -158,7 +158,11 @@ fn a_rollback_is_reported_with_both_checkpoints_and_the_old_one_kept() {
         "the old state is kept"
     );
     // An older view is not evidence: a stale mirror serves older, genuine checkpoints too.
-    assert!(!run.text().contains("evidence that it misbehaved"), "{}", run.text());
+    assert!(
+        !run.text().contains("evidence that it misbehaved"),
+        "{}",
+        run.text()
+    );
     // Every online command checks the same way.
     v.with_policy(&policy, &["inclusion", "--index", "0"])
         .expect(2, &["ROLLBACK"]);

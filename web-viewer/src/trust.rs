@@ -104,7 +104,12 @@ pub fn choose_policy(
     let served_here = |url: &str| origin(url).eq_ignore_ascii_case(origin(&site_url));
     let operator_copy = used == "site"
         && (served_here(&log)
-            || policy.policy.logs.iter().filter_map(|l| l.url.as_deref()).any(served_here));
+            || policy
+                .policy
+                .logs
+                .iter()
+                .filter_map(|l| l.url.as_deref())
+                .any(served_here));
     json!({
         "ok": true,
         "use": used,
@@ -139,7 +144,12 @@ pub fn remembered_keys(policy_text: &str, origin: &str, site: bool) -> String {
         .collect();
     keys.sort();
     let keys = keys.join(" ");
-    let place = |id: String| format!("shailoo.seen.{}", tlog::hash::sha256(id.as_bytes()).to_hex());
+    let place = |id: String| {
+        format!(
+            "shailoo.seen.{}",
+            tlog::hash::sha256(id.as_bytes()).to_hex()
+        )
+    };
     let whose = match site {
         true => "site".to_string(),
         false => tlog::hash::sha256(policy_text.as_bytes()).to_hex(),

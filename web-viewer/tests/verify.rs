@@ -390,5 +390,8 @@ fn an_earlier_checkpoint_is_proved_consistent_and_a_fork_or_rollback_fails() {
     ));
     assert!(rollback["error"].as_str().unwrap().starts_with("rollback"));
     // An older view is refused, but proves nothing: a stale mirror serves one too.
-    assert_eq!((&rollback["kind"], &rollback["evidence"]), (&"rollback".into(), &false.into()));
+    assert_eq!(
+        (&rollback["kind"], &rollback["evidence"]),
+        (&"rollback".into(), &false.into())
+    );
 }

@@ -165,9 +165,8 @@ pub fn run(online: &Online, args: InclusionArgs) -> Outcome {
             && root.as_ref() != Some(&record.signer)
         {
             // Best effort: a mirror without the lookup API still proves the entry.
-            let line = signer_line(online, &cp, index, record).unwrap_or_else(|e| {
-                format!("who signed it is not shown: {}", e.message())
-            });
+            let line = signer_line(online, &cp, index, record)
+                .unwrap_or_else(|e| format!("who signed it is not shown: {}", e.message()));
             println!("  {line}");
         }
         if let Some(path) = &args.save_bundle {

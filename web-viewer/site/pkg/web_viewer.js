@@ -80,9 +80,10 @@ export class Audit {
 if (Symbol.dispose) Audit.prototype[Symbol.dispose] = Audit.prototype.free;
 
 /**
- * Whether what an earlier version of the page remembered under the origin alone (`{size,
- * root, checkpoint}` as JSON) is this log's: its checkpoint must verify under this policy and
- * say the same size and root. Then it is taken, so that an upgrade does not forget.
+ * Whether a remembered checkpoint (`{size, root, checkpoint}` as JSON) is this log's: its
+ * checkpoint must carry the log's signature under this policy and say the same size and root. Every memory is
+ * checked so each time — anything on the page's origin can write to its storage — and an
+ * older version's memory is taken only so, that an upgrade does not forget.
  * @param {string} policy_text
  * @param {string} origin
  * @param {string} remembered
@@ -330,18 +331,22 @@ export function precinct_findings(precinct, indexes, data, lens, lang) {
 }
 
 /**
- * Where this browser remembers the checkpoint it accepted for the log `origin` under this
- * policy: per origin, per the policy's keys for it, and per policy text (`spec/tlog.md` §11:
- * two logs may share an origin; a linked policy must never overwrite what the site's own
- * remembered). Empty if the policy does not parse.
+ * Where this browser remembers the checkpoint it accepted for the log `origin`: per origin and
+ * the policy's keys for it (`spec/tlog.md` §11: two logs may share an origin), and apart for a
+ * policy that is not the site's own (`site` false: keyed by its hash), so that a linked
+ * policy never overwrites what the site's remembered — while an edit of the site's policy (a
+ * witness added) keeps the memory. JSON `{key, earlier: [..]}`: `earlier` are the places older
+ * versions of the page used, to be adopted (`adopt_remembered`) when `key` holds nothing.
  * @param {string} policy_text
  * @param {string} origin
+ * @param {boolean} site
  * @returns {string}
  */
-export function remembered_key(policy_text, origin) {
-    let deferred3_0;
-    let deferred3_1;
+export function remembered_keys(policy_text, origin, site) {
+    let deferred4_0;
+    let deferred4_1;
     try {
+        const val3 = +site;
         let ptr0, len0, ptr1, len1;
         try {
             ptr0 = passStringToWasm0(policy_text, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
@@ -353,12 +358,12 @@ export function remembered_key(policy_text, origin) {
             if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
             throw e;
         }
-        const ret = wasm.remembered_key(ptr0, len0, ptr1, len1);
-        deferred3_0 = ret[0];
-        deferred3_1 = ret[1];
+        const ret = wasm.remembered_keys(ptr0, len0, ptr1, len1, val3);
+        deferred4_0 = ret[0];
+        deferred4_1 = ret[1];
         return getStringFromWasm0(ret[0], ret[1]);
     } finally {
-        wasm.__wbindgen_free(deferred3_0, deferred3_1, 1);
+        wasm.__wbindgen_free(deferred4_0, deferred4_1, 1);
     }
 }
 
