@@ -103,7 +103,8 @@ fn adopt_origin_only_state(state: &State, trust: &Trust, log: &LogId) -> Result<
 
 /// A checkpoint the policy refuses (too few cosignatures) may still be signed by the log. If
 /// it contradicts the checkpoint accepted before, that is the bigger news: the log signed two
-/// histories, and the two notes prove it — whatever the witnesses did.
+/// histories, and the two notes prove it — whatever the witnesses did. If it is an older view,
+/// that is said too, with both notes (as a rollback, not as evidence).
 fn contradiction(
     source: &Source,
     trust: &Trust,
@@ -117,10 +118,12 @@ fn contradiction(
     adopt_origin_only_state(state, trust, &log).ok()?;
     let old = state.load(&log).ok()??;
     match relate(source, &old, &signed, note, from, state, &log) {
-        Err(Unrelated::Contradiction(evidence)) => Some(Failure::Log(format!(
-            "{evidence}\n\nThe checkpoint served now is also refused on its own: {}",
-            refusal.message()
-        ))),
+        Err(Unrelated::Contradiction(evidence) | Unrelated::OlderView(evidence)) => {
+            Some(Failure::Log(format!(
+                "{evidence}\n\nThe checkpoint served now is also refused on its own: {}",
+                refusal.message()
+            )))
+        }
         _ => None,
     }
 }
@@ -154,6 +157,8 @@ pub fn accept_verified(
 enum Unrelated {
     /// The log signed both, and they contradict each other: the message is the evidence.
     Contradiction(String),
+    /// An older view than the one accepted: refused, both notes shown, no evidence claimed.
+    OlderView(String),
     /// The relation could not be checked (the hash tiles for the proof).
     Unchecked(Failure),
 }
@@ -161,7 +166,9 @@ enum Unrelated {
 impl Unrelated {
     fn into_failure(self) -> Failure {
         match self {
-            Unrelated::Contradiction(evidence) => Failure::Log(evidence),
+            Unrelated::Contradiction(message) | Unrelated::OlderView(message) => {
+                Failure::Log(message)
+            }
             Unrelated::Unchecked(failure) => failure,
         }
     }
@@ -215,13 +222,13 @@ fn relate(
             proof_len: proof.len(),
         }),
         // An older view: refused, but no evidence — the older checkpoint may be genuine.
-        Err(NotExtended::Rollback { .. }) => Err(Unrelated::Unchecked(Failure::Log(both(
+        Err(NotExtended::Rollback { .. }) => Err(Unrelated::OlderView(both(
             format!(
                 "ROLLBACK: {from} serves a checkpoint of size {}, smaller than the checkpoint of size {} this verifier accepted earlier. A transparency log only grows: this is an older view of it, not accepted.",
                 n.size, o.size
             ),
             "A stale mirror or cache serves older views, and so does a log that removed entries: the older checkpoint may be genuine, so the two do not by themselves prove the log misbehaved. Ask the log's own URL and other mirrors.",
-        )))),
+        ))),
         Err(NotExtended::SameSizeFork { .. }) => Err(evidence(format!(
             "FORK: the log signed two different trees of the same size {}: root {} earlier, root {} now. It is showing different histories to different people.",
             n.size, o.root, n.root
