@@ -418,6 +418,20 @@ impl Policy {
         })
     }
 
+    /// The policy's keys for the log of `origin`, as vkeys, sorted and space-separated: with the
+    /// origin, what identifies a log to a client that remembers it (two logs may share an
+    /// origin; `spec/tlog.md` §11).
+    pub fn log_keys_for(&self, origin: &str) -> String {
+        let mut keys: Vec<String> = self
+            .logs
+            .iter()
+            .filter(|l| l.key.name() == origin)
+            .map(|l| l.key.to_string())
+            .collect();
+        keys.sort();
+        keys.join(" ")
+    }
+
     /// The policy as text: logs, witnesses, groups, quorum, then the extension lines.
     pub fn to_text(&self) -> String {
         let mut out = String::new();

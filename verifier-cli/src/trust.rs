@@ -75,17 +75,9 @@ impl Trust {
     /// The log with this origin as the policy knows it: the origin and the policy's keys
     /// for it (what the remembered checkpoint is kept under).
     pub fn log_id(&self, origin: &str) -> crate::state::LogId {
-        let mut keys: Vec<String> = self
-            .policy
-            .logs
-            .iter()
-            .filter(|l| tlog::note::NoteVerifier::name(&l.key) == origin)
-            .map(|l| l.key.to_string())
-            .collect();
-        keys.sort();
         crate::state::LogId {
             origin: origin.to_string(),
-            keys: keys.join(" "),
+            keys: self.policy.log_keys_for(origin),
         }
     }
 

@@ -135,15 +135,7 @@ pub fn remembered_keys(policy_text: &str, origin: &str, site: bool) -> String {
     let Ok(trust) = TrustPolicy::parse(policy_text) else {
         return json!({"key": "", "earlier": []}).to_string();
     };
-    let mut keys: Vec<String> = trust
-        .policy
-        .logs
-        .iter()
-        .filter(|l| tlog::note::NoteVerifier::name(&l.key) == origin)
-        .map(|l| l.key.to_string())
-        .collect();
-    keys.sort();
-    let keys = keys.join(" ");
+    let keys = trust.policy.log_keys_for(origin);
     let place = |id: String| {
         format!(
             "shailoo.seen.{}",
