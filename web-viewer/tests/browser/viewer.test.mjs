@@ -273,7 +273,10 @@ function anotherLogVkey(name) {
 // A note signed with the demo log's own key (DIR/log.key: PRIVATE+KEY+name+id+base64(0x01 ||
 // seed)), as only the log can sign: a forked checkpoint for the tests.
 function signByLog(text) {
-  const [, , name, id, typed] = fs.readFileSync(path.join(dir, 'log.key'), 'utf8').trim().split('+');
+  // The base64 may hold '+' too: everything after the fourth '+' is the key.
+  const parts = fs.readFileSync(path.join(dir, 'log.key'), 'utf8').trim().split('+');
+  const [, , name, id] = parts;
+  const typed = parts.slice(4).join('+');
   const seed = Buffer.from(typed, 'base64').subarray(1);
   const key = crypto.createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]), format: 'der', type: 'pkcs8' });
   const signature = Buffer.concat([Buffer.from(id, 'hex'), crypto.sign(null, Buffer.from(text), key)]);
