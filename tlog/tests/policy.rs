@@ -250,3 +250,25 @@ fn malformed_policies_are_rejected() {
         );
     }
 }
+
+/// A log is known by its origin and the policy's keys for it: two logs may share an origin.
+#[test]
+fn the_keys_for_a_log_are_its_origins_keys_sorted() {
+    let other = SignerKey::from_seed(ORIGIN, ALG_ED25519, &[2; 32]).unwrap();
+    let elsewhere = SignerKey::from_seed("example.org/log", ALG_ED25519, &[3; 32]).unwrap();
+    let text = format!(
+        "log {}\nlog {}\nlog {}\nquorum none\n",
+        log().verifier(),
+        elsewhere.verifier(),
+        other.verifier()
+    );
+    let policy = Policy::parse(&text).unwrap();
+    let mut expected = [log().verifier().to_string(), other.verifier().to_string()];
+    expected.sort();
+    assert_eq!(policy.log_keys_for(ORIGIN), expected.join(" "));
+    assert_eq!(
+        policy.log_keys_for("example.org/log"),
+        elsewhere.verifier().to_string()
+    );
+    assert_eq!(policy.log_keys_for("example.net/none"), "");
+}
