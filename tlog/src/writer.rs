@@ -173,28 +173,42 @@ impl Tile {
     }
 }
 
+/// A log's files kept in memory by path (those a writer handed out, those a page fetched),
+/// read by the same rule as a directory: a partial tile may stand in for a full one.
+impl<S: std::hash::BuildHasher> TileReader for std::collections::HashMap<String, Vec<u8>, S> {
+    fn read_tiles(&self, tiles: &[Tile]) -> Result<Vec<Vec<u8>>, ReadError> {
+        read_by_path(tiles, |path| self.get(path))
+    }
+}
+
+impl TileReader for std::collections::BTreeMap<String, Vec<u8>> {
+    fn read_tiles(&self, tiles: &[Tile]) -> Result<Vec<Vec<u8>>, ReadError> {
+        read_by_path(tiles, |path| self.get(path))
+    }
+}
+
+fn read_by_path<'a>(
+    tiles: &[Tile],
+    get: impl Fn(&str) -> Option<&'a Vec<u8>>,
+) -> Result<Vec<Vec<u8>>, ReadError> {
+    tiles
+        .iter()
+        .map(|t| {
+            t.paths_to_read(false)
+                .iter()
+                .find_map(|p| get(p).cloned())
+                .ok_or_else(|| ReadError::BadTile(format!("{t} is missing")))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::tile::TileHashReader;
     use std::collections::BTreeMap;
 
-    /// Files kept in a map, read as a log's directory would be.
-    struct Files(BTreeMap<String, Vec<u8>>);
-
-    impl TileReader for Files {
-        fn read_tiles(&self, tiles: &[Tile]) -> Result<Vec<Vec<u8>>, ReadError> {
-            tiles
-                .iter()
-                .map(|t| {
-                    t.paths_to_read(false)
-                        .iter()
-                        .find_map(|p| self.0.get(p).cloned())
-                        .ok_or_else(|| ReadError::BadTile(format!("{t} is missing")))
-                })
-                .collect()
-        }
-    }
+    type Files = BTreeMap<String, Vec<u8>>;
 
     fn entry(i: u64) -> Vec<u8> {
         format!("entry {i}").into_bytes()
@@ -204,15 +218,15 @@ mod tests {
     fn every_file_of_a_log_and_a_restored_writer_agree() {
         let entries: Vec<Vec<u8>> = (0..700).map(entry).collect();
         let (whole, files) = LogWriter::write_all(entries.iter().map(Vec::as_slice)).unwrap();
-        let files = Files(files.into_iter().collect());
-        assert!(files.0.contains_key("tile/entries/001"));
-        assert!(files.0.contains_key("tile/entries/002.p/188"));
+        let files = files.into_iter().collect::<Files>();
+        assert!(files.contains_key("tile/entries/001"));
+        assert!(files.contains_key("tile/entries/002.p/188"));
         // Stop at 300 and resume from the files, as the ledger does after a restart.
         let (first, at_300) =
             LogWriter::write_all(entries[..300].iter().map(Vec::as_slice)).unwrap();
-        let at_300 = Files(at_300.into_iter().collect());
+        let at_300 = at_300.into_iter().collect::<Files>();
         let (tile, _) = entry_position(299, 300).unwrap();
-        let data = &at_300.0[&tile.entries_path()];
+        let data = &at_300[&tile.entries_path()];
         let partial = entries_of(&tile, data)
             .unwrap()
             .into_iter()
@@ -234,7 +248,7 @@ mod tests {
             let data = tile
                 .paths_to_read(true)
                 .iter()
-                .find_map(|p| files.0.get(p))
+                .find_map(|p| files.get(p))
                 .unwrap();
             assert_eq!(
                 entries_of(&tile, data).unwrap()[offset],
@@ -246,7 +260,7 @@ mod tests {
             older.paths_to_read(true),
             ["tile/entries/000.p/20", "tile/entries/000"]
         );
-        let full = &files.0["tile/entries/000"];
+        let full = &files["tile/entries/000"];
         assert_eq!(entries_of(&older, full).unwrap()[offset], entries[10]);
         assert_eq!(entry_position(700, 700), None);
         // The hash tiles give back the root.
@@ -263,7 +277,7 @@ mod tests {
     #[test]
     fn a_wrong_partial_bundle_or_an_oversized_entry_is_refused() {
         let (_, files) = LogWriter::write_all([b"a".as_slice(), b"b"]).unwrap();
-        let files = Files(files.into_iter().collect());
+        let files = files.into_iter().collect::<Files>();
         assert!(LogWriter::restore(2, &files, vec![b"a".to_vec()]).is_err());
         let swapped = vec![b"b".to_vec(), b"a".to_vec()];
         assert!(

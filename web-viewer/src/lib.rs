@@ -12,11 +12,11 @@ use election::records::{Body, DocumentRef, ElectionDefinition, Names};
 use election::{Kind, Record};
 use serde_json::{Value, json};
 use std::collections::HashMap;
+use tlog::Hash;
 use tlog::note::NoteVerifier;
 use tlog::policy::Policy;
 use tlog::relation::{NotExtended, SignedTree};
-use tlog::tile::{Tile, TileHashReader, TileReader, tiles_for_indexes};
-use tlog::{Hash, ReadError};
+use tlog::tile::{Tile, TileHashReader, tiles_for_indexes};
 use wasm_bindgen::prelude::*;
 
 mod trust;
@@ -123,23 +123,6 @@ pub fn inclusion_tiles_needed(index: f64, size: f64) -> String {
     run().map_or_else(err_json, |v| v.to_string())
 }
 
-/// Tiles fetched by the page, by path.
-struct FetchedTiles(HashMap<String, Vec<u8>>);
-
-impl TileReader for FetchedTiles {
-    fn read_tiles(&self, tiles: &[Tile]) -> Result<Vec<Vec<u8>>, ReadError> {
-        tiles
-            .iter()
-            .map(|t| {
-                self.0
-                    .get(&t.path())
-                    .cloned()
-                    .ok_or_else(|| ReadError::BadTile(format!("tile {} was not fetched", t.path())))
-            })
-            .collect()
-    }
-}
-
 /// Proves that `entry` is at `index` in the tree of `size` whose root (base64) a verified
 /// checkpoint gave: computes the inclusion proof from the fetched (untrusted) tiles and checks
 /// it. `paths` is a JSON array of tile paths; `data` their contents concatenated, `lens` their
@@ -171,10 +154,7 @@ pub fn verify_inclusion_from_tiles(
             tiles.insert(path, data[at..end].to_vec());
             at = end;
         }
-        let reader = TileHashReader {
-            size,
-            tiles: FetchedTiles(tiles),
-        };
+        let reader = TileHashReader { size, tiles };
         let proof =
             tlog::proof::prove_inclusion(index, size, &reader).map_err(|e| e.to_string())?;
         let leaf = tlog::leaf_hash(entry);
@@ -240,15 +220,12 @@ pub fn verify_consistency_from_tiles(
         if contents.len() != paths.len() {
             return Err("as many tile lengths as paths are needed".into());
         }
-        let tiles = paths
+        let tiles: HashMap<String, Vec<u8>> = paths
             .into_iter()
             .zip(contents)
             .map(|(p, c)| (p, c.to_vec()))
             .collect();
-        let reader = TileHashReader {
-            size: new,
-            tiles: FetchedTiles(tiles),
-        };
+        let reader = TileHashReader { size: new, tiles };
         let trees = (
             SignedTree {
                 size: old,

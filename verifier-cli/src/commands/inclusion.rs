@@ -164,9 +164,13 @@ pub fn run(online: &Online, args: InclusionArgs) -> Outcome {
             && online.source.is_http()
             && root.as_ref() != Some(&record.signer)
         {
-            // Best effort: a mirror without the lookup API still proves the entry.
-            let line = signer_line(online, &cp, index, record)
-                .unwrap_or_else(|e| format!("who signed it is not shown: {}", e.message()));
+            // Best effort: a mirror without the lookup API (or out of reach) still proves the
+            // entry; an enrollment entry that fails its proof is the log's failure, though.
+            let line = match signer_line(online, &cp, index, record) {
+                Err(e @ Failure::Log(_)) => return Err(e),
+                Err(_) => "who signed it is not shown: this copy of the log answers no lookup by key (`verifier audit` checks every signer through the enrollment chain)".into(),
+                Ok(line) => line,
+            };
             println!("  {line}");
         }
         if let Some(path) = &args.save_bundle {
