@@ -240,8 +240,10 @@ fn a_precinct_alone_is_judged_as_the_full_audit_judges_it() {
     let e = election(60, &[Anomaly::UrnMismatch, Anomaly::BallotStuffing]);
     let report = run(&e);
     let local = [
+        Rule::RecordReference,
         Rule::ProtocolArithmetic,
         Rule::ProtocolSingle,
+        Rule::TurnoutMonotonic,
         Rule::UrnMatchesProtocol,
         Rule::BallotsWithinIdentified,
     ];
@@ -251,6 +253,16 @@ fn a_precinct_alone_is_judged_as_the_full_audit_judges_it() {
         .enumerate()
         .map(|(i, r)| (i as u64, r.to_bytes(), r.body.precinct()))
         .collect();
+    // The definition and the registry, which the page proves and hands over as context.
+    let context: Vec<&[u8]> = entries
+        .iter()
+        .filter(|(i, _, _)| {
+            let kind = e.records[*i as usize].kind();
+            kind == election::Kind::ElectionDefinition || kind == election::Kind::PrecinctRegistry
+        })
+        .map(|(_, bytes, _)| bytes.as_slice())
+        .collect();
+    assert!(context.len() >= 2, "a definition and a registry");
     let mut precincts: Vec<u32> = entries.iter().filter_map(|(_, _, p)| *p).collect();
     precincts.sort_unstable();
     precincts.dedup();
@@ -260,7 +272,7 @@ fn a_precinct_alone_is_judged_as_the_full_audit_judges_it() {
             .iter()
             .filter(|(_, _, p)| *p == Some(precinct))
             .map(|(i, bytes, _)| (*i, bytes.as_slice()));
-        let mut alone = precinct_findings(own);
+        let mut alone = precinct_findings(context.iter().copied(), own);
         let mut audited: Vec<_> = report
             .findings
             .iter()
@@ -274,4 +286,59 @@ fn a_precinct_alone_is_judged_as_the_full_audit_judges_it() {
         found += alone.len();
     }
     assert!(found >= 2, "the injected anomalies are found: {found}");
+}
+
+/// The precinct page sees a precinct's corrections (the index lists them under the corrected
+/// entry's precinct) and checks references against the definition and registry it is given.
+#[test]
+fn a_precinct_alone_applies_its_corrections_and_checks_its_references() {
+    use election::audit::precinct_findings;
+    use election::records::Correction;
+    let e = election(5, &[]);
+    let bytes: Vec<Vec<u8>> = e.records.iter().map(|r| r.to_bytes()).collect();
+    let is = |i: usize, kinds: &[Kind]| kinds.contains(&e.records[i].kind());
+    let context: Vec<&[u8]> = (0..bytes.len())
+        .filter(|&i| is(i, &[Kind::ElectionDefinition, Kind::PrecinctRegistry]))
+        .map(|i| bytes[i].as_slice())
+        .collect();
+    let first = (0..bytes.len())
+        .find(|&i| is(i, &[Kind::PrecinctProtocol]))
+        .unwrap();
+    let Body::PrecinctProtocol(protocol) = &e.records[first].body else {
+        unreachable!()
+    };
+    let (n, time) = (bytes.len() as u64, e.records[first].time + 60);
+    let sign = |body| election::Record::sign(&e.election, time, body, &root()).to_bytes();
+    let correction = sign(Body::Correction(Correction {
+        supersedes: first as u64,
+        reason: "a page was misread".into(),
+        document: None,
+    }));
+    let again = sign(Body::PrecinctProtocol(protocol.clone()));
+    let rules = |entries: &[(u64, &[u8])]| -> Vec<Rule> {
+        let found = precinct_findings(context.iter().copied(), entries.iter().copied());
+        found.iter().map(|f| f.rule).collect()
+    };
+    // Without its correction, the second protocol is one too many; with it, it counts.
+    let old = (first as u64, bytes[first].as_slice());
+    assert_eq!(rules(&[old, (n + 1, &again)]), vec![Rule::ProtocolSingle]);
+    assert_eq!(
+        rules(&[old, (n, &correction), (n + 1, &again)]),
+        Vec::<Rule>::new()
+    );
+    // A contest the definition does not have, or a precinct the registry does not.
+    let mut unknown = protocol.clone();
+    unknown.contest = 99;
+    let unknown = sign(Body::PrecinctProtocol(unknown));
+    let found = precinct_findings(context.iter().copied(), [(n, unknown.as_slice())]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].rule, Rule::RecordReference);
+    assert!(found[0].message.contains("contest 99 is not defined"));
+    let alone = precinct_findings([], [old]);
+    assert!(
+        alone
+            .iter()
+            .any(|f| f.message.contains("is not in the registry")),
+        "{alone:?}"
+    );
 }

@@ -112,6 +112,9 @@ pub struct IndexRow {
     pub documents: Vec<election::records::DocumentRef>,
     /// The key the record enrolls or revokes.
     pub subject: Option<[u8; 32]>,
+    /// The entry a correction supersedes: the correction is listed under that entry's
+    /// precinct, so that a precinct's page sees its corrections.
+    pub corrects: Option<u64>,
 }
 
 /// Why a batch could not be committed.
@@ -146,7 +149,7 @@ pub fn commit_batch(
     }
     {
         let mut insert = tx.prepare_cached(
-            "INSERT INTO records (idx, leaf_hash, kind, precinct, signer, time, subject) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO records (idx, leaf_hash, kind, precinct, signer, time, subject) VALUES (?1, ?2, ?3, COALESCE(?4, (SELECT precinct FROM records WHERE idx = ?8)), ?5, ?6, ?7)",
         )?;
         let mut document = tx.prepare_cached("INSERT OR IGNORE INTO documents (sha256, media_type, size, idx) VALUES (?1, ?2, ?3, ?4)")?;
         for r in rows {
@@ -157,7 +160,8 @@ pub fn commit_batch(
                 r.precinct,
                 r.signer.to_vec(),
                 r.time as i64,
-                r.subject.map(|k| k.to_vec())
+                r.subject.map(|k| k.to_vec()),
+                r.corrects.map(|i| i as i64)
             ])?;
             for d in &r.documents {
                 document.execute(params![

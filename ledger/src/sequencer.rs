@@ -269,6 +269,10 @@ impl Sequencer {
                     election::Body::KeyRevocation(k) => Some(k.key),
                     _ => None,
                 },
+                corrects: match &record.body {
+                    election::Body::Correction(c) => Some(c.supersedes),
+                    _ => None,
+                },
             });
         }
         let size = self.writer.size();

@@ -2,18 +2,21 @@
 //!
 //! Every test here drives the **release binaries** (`ledger`, `witness`, `verifier`), built
 //! once per test binary by [`binaries`], as separate processes on 127.0.0.1 with ports the
-//! OS picks, and stops them itself. Nothing runs in-process: what a test sees is what an
+//! OS picks, and stops them itself. Nothing runs in-process (but the web viewer's exports, which
+//! [`two_clients`] calls natively as the page calls them): what a test sees is what an
 //! operator, an observer organization or a citizen would see on their terminal.
 //!
 //! - [`process`]: a server process and a finished command, with their output.
 //! - [`system`]: election night — a ledger, three witnesses (quorum 2 of 3), the trust policy
 //!   the observers publish, and verifiers with their own memory.
 //! - [`operator`]: what a dishonest log operator can do with its own key and files.
+//! - [`two_clients`]: the `verifier`'s verdict and the web viewer's, read alike.
 
 pub mod binaries;
 pub mod operator;
 pub mod process;
 pub mod system;
+pub mod two_clients;
 
 pub use binaries::binaries;
 pub use process::{Daemon, Run};

@@ -36,6 +36,7 @@ use shailoo_e2e::operator;
 use shailoo_e2e::system::{
     ElectionNight, WitnessNode, copy_tree, is_log_checkpoint, path, scan_hash, witness,
 };
+use shailoo_e2e::two_clients::{Judged, Page};
 use std::path::{Path, PathBuf};
 
 const ELECTION: &str = "2026-11-29-parliamentary";
@@ -84,6 +85,45 @@ fn assert_proves(run: &Run, phrases: &[&str], note: &[u8]) {
     run.expect(2, &["--- accepted earlier", "--- served now by"]);
     let quoted = String::from_utf8_lossy(note);
     assert!(run.text().contains(quoted.as_ref()), "{}", run.text());
+}
+
+/// The web viewer's verdict on the log in `public` is the `verifier`'s (`audit --json`, with
+/// `--documents` and `--complaint-deadline` as asked): every row of the table gives one
+/// verdict whichever client a citizen uses. Returns it.
+#[track_caller]
+fn the_browser_agrees(
+    night: &ElectionNight,
+    public: &Path,
+    complaint_deadline: Option<u64>,
+    documents: bool,
+) -> Judged {
+    let policy = std::fs::read_to_string(&night.policy).unwrap();
+    let deadline = complaint_deadline.map(|s| s.to_string());
+    let mut args = vec!["audit", "--json", "-q", "--log", path(public)];
+    args.extend(
+        deadline
+            .iter()
+            .flat_map(|s| ["--complaint-deadline", s.as_str()]),
+    );
+    if documents {
+        args.push("--documents");
+    }
+    let cli = night.verifier().run(&args);
+    let page = Page {
+        policy: &policy,
+        remembered: String::new(),
+        complaint_deadline,
+        documents,
+    };
+    shailoo_e2e::two_clients::assert_same(&args.join(" "), &cli, &page, public)
+}
+
+/// The rules a verdict's findings fall under, in order (none unless it found problems).
+fn rules_of(judged: &Judged) -> Vec<&str> {
+    match judged {
+        Judged::Problems(found) => found.iter().map(|(rule, _)| rule.as_str()).collect(),
+        _ => vec![],
+    }
 }
 
 fn flip_last_byte(file: &Path) {
@@ -305,6 +345,8 @@ fn m_a_revoked_key_backdating_is_refused_and_if_logged_anyway_the_audit_reports_
                 "was revoked earlier in the log; nothing it signs is admitted after its revocation",
             ],
         );
+    let judged = the_browser_agrees(&night, &night.public(), None, false);
+    assert_eq!(rules_of(&judged), ["signer.authorized"]);
 }
 
 #[test]
@@ -451,6 +493,11 @@ fn l_q_late_decisions_are_found_on_witnessed_time_even_when_backdated() {
             "complaint Q-1 was decided no earlier than",
         ],
     );
+    let judged = the_browser_agrees(&night, &night.public(), Some(3), false);
+    assert_eq!(
+        rules_of(&judged),
+        ["complaint.deadline", "complaint.deadline"]
+    );
     // Under the law's three days, both are in time.
     night
         .verifier()
@@ -498,6 +545,8 @@ fn r_a_far_future_time_makes_no_complaint_overdue() {
         "{}",
         audit.text()
     );
+    let judged = the_browser_agrees(&night, &night.public(), None, false);
+    assert_eq!(rules_of(&judged), ["record.time"]);
 }
 
 #[test]
@@ -655,6 +704,8 @@ fn e_a_scan_replaced_after_it_was_logged_no_longer_matches() {
             "does not match any document the record references",
         ],
     );
+    let judged = the_browser_agrees(&night, &night.public(), None, true);
+    assert_eq!(rules_of(&judged), ["document"]);
 }
 
 #[test]
@@ -693,6 +744,12 @@ fn d_f_g_h_i_election_anomalies_are_refused_or_found_by_the_audit() {
     assert!(
         !audit.text().contains("[annulment.by-cec]"),
         "refused, so never logged"
+    );
+    let judged = the_browser_agrees(&night, &night.public(), None, false);
+    assert_eq!(
+        rules_of(&judged).len(),
+        4,
+        "the browser finds the same four: {judged:?}"
     );
 }
 
@@ -743,6 +800,8 @@ fn k_with_a_witness_down_the_log_publishes_with_the_quorum_left() {
             &format!("consistent with the checkpoint of size {size}"),
         ],
     );
+    let judged = the_browser_agrees(&night, &night.public(), None, false);
+    assert_eq!(judged, Judged::Clean, "2 of 3 is the quorum");
 
     // Two down: the record is sequenced, but nothing below the quorum is published…
     night.kill_witness(1);
@@ -769,6 +828,8 @@ fn k_with_a_witness_down_the_log_publishes_with_the_quorum_left() {
             2,
             &["the witness quorum is not met", "but only 1 cosigned it"],
         );
+    let judged = the_browser_agrees(&night, &served, None, false);
+    assert_eq!(judged, Judged::LogFailed("quorum"));
 
     // A witness comes back: publication resumes by itself.
     night.restart_witness(1);

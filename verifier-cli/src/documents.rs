@@ -86,13 +86,7 @@ pub fn check(source: &Source, refs: &[Referenced], quiet: bool) -> Result<Docume
     source.for_each(paths, |i, data| {
         let r = distinct[i];
         let problem = match data {
-            Ok(bytes) if r.document.matches(&bytes) => None,
-            Ok(bytes) => Some(format!(
-                "does not match: the log serves {} bytes with SHA-256 {}, the record references {} bytes",
-                bytes.len(),
-                tlog::hash::sha256(&bytes).to_hex(),
-                r.document.size
-            )),
+            Ok(bytes) => r.document.check(&bytes).err().map(|e| e.to_string()),
             Err(FetchError::Missing(url)) => Some(format!("is missing: {url} does not exist")),
             Err(FetchError::TooLarge(_)) => Some(format!(
                 "does not match: the log serves more than the {} bytes the record references",

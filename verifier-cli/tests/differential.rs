@@ -7,137 +7,9 @@
 mod common;
 use common::*;
 use election::generate::Anomaly;
-use serde_json::Value;
+use shailoo_e2e::two_clients::{Judged, Page};
 use std::path::Path;
 use tlog::keys::SignerKey;
-use tlog::tile::Tile;
-
-/// A verdict, in terms both clients can be read in.
-#[derive(Debug, PartialEq, Eq)]
-enum Verdict {
-    Clean,
-    /// The election records' findings, as (rule, index).
-    Problems(Vec<(String, u64)>),
-    /// The log failed: a fork proved by two signed checkpoints ("evidence"), an older view
-    /// ("rollback"),
-    /// "damaged" tiles, entries that do not match the checkpoint ("entries"), a checkpoint not
-    /// signed by the trusted key ("not-this-log"), too few cosignatures ("quorum").
-    LogFailed(&'static str),
-}
-
-/// Classifies the `verifier`'s answer: its exit code, its JSON findings, its message.
-fn cli_verdict(run: &Run) -> Verdict {
-    match run.code {
-        0 => Verdict::Clean,
-        1 => {
-            let report: Value = serde_json::from_str(&run.stdout).expect("the --json report");
-            Verdict::Problems(findings(&report["findings"]))
-        }
-        2 => {
-            let said = run.text();
-            let kind = if said.contains("FORK") {
-                "evidence"
-            } else if said.contains("ROLLBACK") {
-                "rollback"
-            } else if said.contains("damaged or tampered") {
-                "damaged"
-            } else if said.contains("quorum is not met") {
-                "quorum"
-            } else if said.contains("no valid signature by the key") {
-                "not-this-log"
-            } else if said.contains("do not match its signed checkpoint") {
-                "entries"
-            } else {
-                panic!("an unclassified log failure: {said}")
-            };
-            Verdict::LogFailed(kind)
-        }
-        other => panic!("exit {other}: {}", run.text()),
-    }
-}
-
-fn findings(list: &Value) -> Vec<(String, u64)> {
-    let mut found: Vec<(String, u64)> = list
-        .as_array()
-        .expect("a list of findings")
-        .iter()
-        .map(|f| {
-            let rule = f["rule"].as_str().unwrap().to_string();
-            (rule, f["index"].as_u64().unwrap_or(u64::MAX))
-        })
-        .collect();
-    found.sort();
-    found
-}
-
-fn parse(text: String) -> Value {
-    serde_json::from_str(&text).unwrap()
-}
-
-/// The page's path through the wasm exports, on the log files in `public`: the checkpoint
-/// against the policy, consistency with what the browser saw before (`seen`), then every
-/// entry bundle audited and the root recomputed.
-fn page_verdict(public: &Path, policy: &str, seen: Option<(u64, String)>) -> Verdict {
-    use web_viewer::*;
-    let read = |path: &str| std::fs::read(public.join(path)).unwrap();
-    let checkpoint = read("checkpoint");
-    let v = parse(verify_checkpoint(policy, &checkpoint));
-    let tree = if v["ok"] == true {
-        Some(&v)
-    } else {
-        v.get("log_signed").filter(|t| !t.is_null())
-    };
-    if let (Some(tree), Some((old, old_root))) = (tree, seen) {
-        let size = tree["size"].as_u64().unwrap();
-        let need = parse(consistency_tiles_needed(old.min(size) as f64, size as f64));
-        let paths: Vec<String> = serde_json::from_value(need["tiles"].clone()).unwrap();
-        let contents: Vec<Vec<u8>> = paths.iter().map(|p| read(p)).collect();
-        let r = parse(verify_consistency_from_tiles(
-            old as f64,
-            &old_root,
-            size as f64,
-            tree["root"].as_str().unwrap(),
-            &serde_json::to_string(&paths).unwrap(),
-            &contents.concat(),
-            &contents.iter().map(|c| c.len() as u32).collect::<Vec<_>>(),
-        ));
-        if r["ok"] != true {
-            return Verdict::LogFailed(match r["kind"].as_str().unwrap() {
-                "fork" if r["evidence"] == true => "evidence",
-                "rollback" if r["evidence"] == false => "rollback",
-                "damaged" if r["evidence"] == false => "damaged",
-                _ => panic!("an unclassified consistency failure: {r}"),
-            });
-        }
-    }
-    if v["ok"] != true {
-        let error = v["error"].as_str().unwrap();
-        return Verdict::LogFailed(if error.contains("quorum") {
-            "quorum"
-        } else {
-            "not-this-log"
-        });
-    }
-    let size = v["size"].as_u64().unwrap();
-    let mut audit = Audit::new(policy).unwrap_or_else(|_| panic!("the policy audits"));
-    let mut leaves = Vec::new();
-    for n in 0..size.div_ceil(256) {
-        let tile = Tile::at_tree_size(0, n, size).unwrap();
-        let bundle = read(&tile.entries_path());
-        match audit.push_bundle(&bundle, u32::from(tile.width)) {
-            Ok(l) => leaves.extend(l),
-            Err(_) => return Verdict::LogFailed("entries"),
-        }
-    }
-    if tree_root(&leaves).unwrap_or_else(|_| panic!("leaves")) != v["root"].as_str().unwrap() {
-        return Verdict::LogFailed("entries");
-    }
-    let report = parse(audit.report("en", &checkpoint));
-    match findings(&report["findings"]) {
-        f if f.is_empty() => Verdict::Clean,
-        f => Verdict::Problems(f),
-    }
-}
 
 /// One row: a log (its public files), the policy, and what both clients saw before (the
 /// public files of an earlier view), if anything.
@@ -148,31 +20,33 @@ struct Row<'a> {
     before: Option<&'a Path>,
 }
 
-fn judge(row: &Row) -> (Verdict, Verdict) {
+/// The `verifier`'s verdict and the page's, each after seeing the earlier view if any.
+fn judge(row: &Row) -> (Judged, Judged) {
     let verifier = Verifier::new();
-    let mut seen = None;
+    let mut page = Page {
+        policy: &row.policy,
+        remembered: String::new(),
+        complaint_deadline: None,
+        documents: false,
+    };
     if let Some(before) = row.before {
-        let first = verifier.with_policy(
-            &row.policy,
-            &["checkpoint", "--log", before.to_str().unwrap()],
-        );
+        let args = ["checkpoint", "--log", before.to_str().unwrap()];
+        let first = verifier.with_policy(&row.policy, &args);
         assert_eq!(
             first.code,
             0,
-            "{}: the earlier view is accepted: {}",
+            "{}: the earlier view: {}",
             row.name,
             first.text()
         );
-        let note =
-            tlog::note::Note::parse(&std::fs::read(before.join("checkpoint")).unwrap()).unwrap();
-        let cp = tlog::Checkpoint::parse(&note.text).unwrap();
-        seen = Some((cp.size, cp.root.to_base64()));
+        let seen = page.checkpoint(before);
+        assert_eq!(seen["ok"], true, "{}: the earlier view: {seen}", row.name);
+        page.remembered = seen["remember"].as_str().unwrap().to_string();
     }
     let public = row.public.to_str().unwrap();
-    let cli = cli_verdict(
-        &verifier.with_policy(&row.policy, &["audit", "--log", public, "--json", "-q"]),
-    );
-    (cli, page_verdict(row.public, &row.policy, seen))
+    let args = ["audit", "--log", public, "--json", "-q"];
+    let cli = shailoo_e2e::two_clients::of_cli(&verifier.with_policy(&row.policy, &args));
+    (cli, page.verdict(row.public))
 }
 
 #[test]
@@ -209,6 +83,19 @@ fn the_cli_and_the_browser_give_the_same_verdict_on_every_row() {
     // (t) another key for the same origin.
     let impostor = SignerKey::from_seed(common::ORIGIN, 0x01, &[9; 32]).unwrap();
     write_log(&dir("impostor"), &impostor, &entries);
+    // (d) and (i), logged past the gate by an insider (the ledger refuses both at the door):
+    // records signed by a key nobody enrolled, an annulment signed by a commission.
+    let insider = election::generate::generate(
+        &election::generate::Config {
+            precincts: 8,
+            anomalies: vec![Anomaly::UnenrolledSigner, Anomaly::UnauthorizedAnnulment],
+            turnout_updates: false,
+            ..Default::default()
+        },
+        clean.root_key().signing_key(),
+    );
+    let logged: Vec<Vec<u8>> = insider.records.iter().map(|r| r.to_bytes()).collect();
+    write_log(&dir("insider"), &key, &logged);
     // (j) a policy that needs a witness's cosignature.
     let witness = SignerKey::from_seed("witness.example.kg/w", 0x04, &[8; 32]).unwrap();
     let stricter = format!(
@@ -240,6 +127,12 @@ fn the_cli_and_the_browser_give_the_same_verdict_on_every_row() {
             name: "(f)(l) urn, annulled, overdue",
             public: &more.public(),
             policy: more.policy("http://127.0.0.1:9", true),
+            before: None,
+        },
+        Row {
+            name: "(d)(i) unenrolled signer, annulment by a commission, logged by an insider",
+            public: &dir("insider"),
+            policy: policy.clone(),
             before: None,
         },
         Row {
@@ -284,6 +177,7 @@ fn the_cli_and_the_browser_give_the_same_verdict_on_every_row() {
         "clean",
         "problems",
         "problems",
+        "problems",
         "entries",
         "damaged",
         "evidence",
@@ -291,14 +185,18 @@ fn the_cli_and_the_browser_give_the_same_verdict_on_every_row() {
         "not-this-log",
         "quorum",
     ];
+    let mut judged = Vec::new();
     for (row, expected) in rows.iter().zip(expected) {
         let (cli, page) = judge(row);
         assert_eq!(cli, page, "{}: the CLI and the browser disagree", row.name);
-        let class = match &cli {
-            Verdict::Clean => "clean",
-            Verdict::Problems(_) => "problems",
-            Verdict::LogFailed(kind) => kind,
-        };
-        assert_eq!(class, expected, "{}: {cli:?}", row.name);
+        assert_eq!(cli.class(), expected, "{}: {cli:?}", row.name);
+        judged.push(cli);
+    }
+    // The insider's records are found under the rules meant for them.
+    let Judged::Problems(found) = &judged[4] else {
+        unreachable!("classified above")
+    };
+    for rule in ["signer.authorized", "annulment.by-cec"] {
+        assert!(found.iter().any(|(r, _)| r == rule), "{rule}: {found:?}");
     }
 }

@@ -160,51 +160,41 @@ async function loadCheckpoint() {
   try {
     const bytes = await getBytes('checkpoint', { fresh: true });
     state.checkpointText = new TextDecoder().decode(bytes);
-    state.cp = JSON.parse(wv.verify_checkpoint(state.policy, bytes));
-    await checkConsistency();
+    state.cp = await acceptCheckpoint(bytes);
   } catch (e) {
     state.cp = { ok: false, error: String(e) };
   }
 }
 
 // The log must never show this browser a tree that does not extend the one it showed before
-// (spec/tlog.md §11 step 2): the last checkpoint accepted is kept, and the new one is proved
-// consistent with it from the tiles. A failure (a fork or a rollback) fails the checkpoint, and
-// the old checkpoint stays stored as evidence.
-// A checkpoint that fails the quorum but carries the log's valid signature (`log_signed`) is
-// related too: the log's signature on two contradicting trees is the evidence, whoever
-// cosigned them (spec/tlog.md §11 step 2). Only an accepted checkpoint is remembered.
-async function checkConsistency() {
-  const cp = state.cp;
-  const tree = cp.ok ? cp : cp.log_signed;
-  if (!tree) return;
+// (spec/tlog.md §11 step 2). The wasm verifies the checkpoint, names the tree to relate and the
+// tiles to fetch, relates the two trees (consistent, an older view, a fork, damaged tiles),
+// and says what to remember; this only fetches and stores.
+async function acceptCheckpoint(bytes) {
+  const first = JSON.parse(wv.verify_checkpoint(state.policy, bytes));
+  if (!first.relate) return first;
   // Remembered per log — its origin and its key(s) — and per policy (the wasm says where).
-  const places = JSON.parse(wv.remembered_keys(state.policy, tree.origin, state.trust.use === 'site'));
-  const key = places.key;
-  state.seenKey = key;
+  const places = JSON.parse(wv.remembered_keys(state.policy, first.relate.origin, state.trust.use === 'site'));
+  state.seenKey = places.key;
   // Taken only if its checkpoint still verifies under this policy (anything on this origin can
   // write here); an older version's place is read when the current one holds nothing.
-  let seen = null;
-  for (const place of [key, ...places.earlier]) {
+  let seen = '';
+  for (const place of [places.key, ...places.earlier]) {
     const stored = localStorage.getItem(place);
-    if (stored && wv.adopt_remembered(state.policy, tree.origin, stored)) { seen = JSON.parse(stored); break; }
+    if (stored && wv.adopt_remembered(state.policy, first.relate.origin, stored)) { seen = stored; break; }
   }
-  if (seen && seen.size > 0) {
-    let r;
-    try {
-      const need = JSON.parse(wv.consistency_tiles_needed(seen.size, tree.size));
-      if (!need.ok) throw new Error(need.error);
-      const tiles = await Promise.all(need.tiles.map((p) => getBytes(p, { full: need.full[p] })));
-      r = JSON.parse(wv.verify_consistency_from_tiles(seen.size, seen.root, tree.size, tree.root, JSON.stringify(need.tiles),
-        concat(tiles), Uint32Array.from(tiles.map((x) => x.length))));
-    } catch (e) {
-      r = { ok: false, error: String(e.message || e) };
-    }
-    if (!cp.ok && !r.evidence) return; // only a fork adds to the quorum's failure
-    cp.consistency = { ok: r.ok, error: r.error, size: seen.size, damaged: !!r.damaged, evidence: !!r.evidence };
-    if (!r.ok) { cp.ok = false; cp.error = r.error; return; }
+  let paths = [];
+  let tiles = [];
+  if (seen) {
+    const need = JSON.parse(wv.consistency_tiles_needed(JSON.parse(seen).size, first.relate.size));
+    // A tile that cannot be fetched is left out: the wasm then says the tiles cannot be read.
+    const fetched = await Promise.all((need.tiles || []).map((p) => getBytes(p, { full: need.full[p] }).then((b) => [p, b], () => null)));
+    paths = fetched.filter(Boolean).map(([p]) => p);
+    tiles = fetched.filter(Boolean).map(([, b]) => b);
   }
-  if (cp.ok && (!seen || cp.size >= seen.size)) localStorage.setItem(key, JSON.stringify({ size: cp.size, root: cp.root, checkpoint: state.checkpointText }));
+  const cp = JSON.parse(wv.accept_checkpoint(state.policy, bytes, seen, JSON.stringify(paths), concat(tiles), Uint32Array.from(tiles.map((x) => x.length))));
+  if (cp.remember) localStorage.setItem(places.key, cp.remember);
+  return cp;
 }
 
 // Proves entry `index` under the verified checkpoint: fetches its entry bundle and the hash
@@ -238,7 +228,9 @@ async function loadElection() {
   const def = proved.find((p) => p.ok && p.record.kind === 'election-definition');
   const precincts = new Map();
   for (const p of proved) if (p.ok && p.record.kind === 'precinct-registry') for (const [id, territory, registered] of p.record.body.precincts) precincts.set(id, { id, territory, registered });
-  state.election = { def: def && def.record.body, precincts, ok: proved.every((p) => p.ok) };
+  // The proved entries themselves go to a precinct's page, to check its records' references.
+  const context = proved.filter((p) => p.proof && p.proof.ok).map((p) => p.entry);
+  state.election = { def: def && def.record.body, precincts, context, ok: proved.every((p) => p.ok) };
   return state.election;
 }
 
@@ -312,16 +304,18 @@ async function pageTerritory(id) {
   h('ul', { class: 'links grid' }, ps.map((p) => h('li', {}, h('a', { href: `#/precinct/${p.id}` }, `№ ${p.id}`)))));
 }
 
-async function checkDocument(doc) {
-  const path = `blob/${doc.sha256}`;
+// Fetches a document a proved record references; the page's wasm checks it.
+async function fetchDocument(page, p, doc) {
+  let bytes = new Uint8Array();
+  let error = '';
   try {
-    const bytes = await getBytes(path);
-    const ok = wv.sha256_hex(bytes) === doc.sha256;
-    const src = URL.createObjectURL(new Blob([bytes], { type: doc.media_type }));
-    return { ok, src };
+    bytes = await getBytes(`blob/${doc.sha256}`);
   } catch (e) {
-    return { ok: false, error: String(e.message || e) };
+    error = String(e.message || e) || 'fetch failed';
   }
+  const c = JSON.parse(page.document(p.entry, doc.sha256, bytes, error));
+  if (c.ok) c.src = URL.createObjectURL(new Blob([bytes], { type: doc.media_type }));
+  return c;
 }
 
 function recordSection(p, def, docs) {
@@ -375,19 +369,24 @@ async function pagePrecinct(id) {
     terr ? h('a', { href: `#/territory/${terr.id}` }, nm(terr.name)) : '', ' › ', `№ ${id}`);
   const listed = await getJSON(`api/v1/records?precinct=${id}&limit=1000`);
   const proved = await Promise.all(listed.records.map((r) => prove(r.index)));
+  // The index is untrusted and the page decides nothing: the wasm takes the proved definition
+  // and registry, each listed record with its proof's outcome, and each document, and judges.
+  const page = new wv.PrecinctPage(id);
+  for (const e of (state.election && state.election.context) || []) page.context(e);
+  for (const p of proved) page.record(p.index, p.entry || new Uint8Array(), !!(p.proof && p.proof.ok), p.error || '');
   const docs = new Map();
-  await Promise.all(proved.flatMap((p) => (p.record && p.record.ok ? p.record.body.documents || [] : []))
-    .map(async (d) => docs.set(d.sha256, await checkDocument(d))));
-  // The index is untrusted: the wasm judges the precinct's own records, and says which listed
-  // entries are not this precinct's.
-  const okRecords = proved.filter((p) => p.ok);
-  const findings = JSON.parse(wv.precinct_findings(id, JSON.stringify(okRecords.map((p) => p.index)),
-    concat(okRecords.map((p) => p.entry)), Uint32Array.from(okRecords.map((p) => p.entry.length)), state.lang));
-  if (!findings.ok) throw new Error(findings.error);
-  for (const p of proved) if (findings.not_this_precinct.includes(p.index)) { p.ok = false; p.error = `entry ${p.index} is not precinct ${id}'s`; }
+  await Promise.all(proved.flatMap((p) => (p.record && p.record.ok ? (p.record.body.documents || []).map((d) => [p, d]) : []))
+    .map(async ([p, d]) => docs.set(d.sha256, await fetchDocument(page, p, d))));
+  const verdict = JSON.parse(page.verdict(!!state.cp.ok, state.lang));
+  page.free();
+  for (const r of verdict.records) {
+    const p = proved.find((x) => x.index === r.index);
+    p.ok = r.ok;
+    if (!r.ok) p.error = r.error;
+  }
   const fullAudit = state.audit && state.audit.done ? state.audit.report.findings.filter((f) => f.precinct === id) : null;
-  const shownFindings = fullAudit || findings.findings || [];
-  const allOk = state.cp.ok && proved.length > 0 && proved.every((p) => p.ok) && [...docs.values()].every((d) => d.ok);
+  const shownFindings = fullAudit || verdict.findings;
+  const allOk = verdict.ok;
   const order = ['protocol', 'urn-result', 'identification-report', 'turnout'];
   proved.sort((a, b) => (order.indexOf(a.record?.kind) + 10) % 14 - (order.indexOf(b.record?.kind) + 10) % 14 || a.index - b.index);
   show(crumbs,
@@ -414,15 +413,15 @@ async function pageTally() {
   const out = [checkpointBox(), h('h2', {}, t('nav_tally')), h('p', {}, t('tally_intro')), h('p', {}, start, ' ', progress, ' ', label)];
   if (a && a.done) {
     const rep = a.report;
-    out.push(h('p', {}, `${t('root_recomputed')}: `, h('span', { id: 'root-status' }, badge(a.rootOk))));
+    out.push(h('p', {}, `${t('root_recomputed')}: `, h('span', { id: 'root-status' }, badge(rep.root_ok, rep.root_error))));
     for (const c of rep.tally) {
       const contest = def.contests.find((x) => x.id === c.contest);
       const fin = rep.final_results.find((f) => f.contest === c.contest);
       out.push(h('section', { class: 'card' }, h('h3', {}, nm(contest.name), ` (${contest.seats} ${t('seats')})`),
         table(null, contest.options.map((o, i) => [nm(o), fmt(c.national[i])]).concat([[t('total'), fmt(c.valid)], [t('invalid'), fmt(c.invalid)]]), [t('option'), t('votes')]),
         h('p', {}, `${t('included')}: ${fmt(c.included)} · ${t('missing')}: ${c.missing.length} · ${t('annulled')}: ${c.annulled.join(', ') || '—'}`),
-        fin && h('p', {}, `${t('final_result')}: `, badge(JSON.stringify(fin.totals) === JSON.stringify(c.national), JSON.stringify(fin.totals) === JSON.stringify(c.national) ? t('matches') : t('differs'))),
-        table(t('regions'), def.regions.map((r) => [h('a', { href: `#/region/${r.id}` }, nm(r.name)), fmt((c.by_region[r.id] || []).reduce((x, y) => x + y, 0))]), [t('region'), t('valid')])));
+        fin && h('p', {}, `${t('final_result')}: `, badge(fin.matches, fin.matches ? t('matches') : t('differs'))),
+        table(t('regions'), def.regions.map((r) => [h('a', { href: `#/region/${r.id}` }, nm(r.name)), fmt(c.valid_by_region[r.id] || 0)]), [t('region'), t('valid')])));
     }
     out.push(h('section', { class: 'card' }, h('h3', {}, t('findings'), ` (${rep.findings.length})`),
       rep.findings.length ? h('ul', { id: 'findings' }, rep.findings.slice(0, 300).map((f) => h('li', {}, h('strong', {}, state.rules[f.rule] || f.rule),
@@ -431,14 +430,13 @@ async function pageTally() {
   show(out);
 }
 
-// Reads every entry bundle up to the checkpoint, audits each entry in log order, and
-// recomputes the root from all the leaves.
+// Reads every entry bundle up to the checkpoint; the wasm audits each entry in log order and
+// recomputes the root from them.
 async function runAudit() {
   const size = state.cp.size;
   const audit = new wv.Audit(state.policy);
   const a = (state.audit = { read: 0, done: false });
   pageTally();
-  const leaves = [];
   const bundles = Math.ceil(size / 256);
   const fetchBundle = (n) => {
     const need = JSON.parse(wv.inclusion_tiles_needed(n * 256, size));
@@ -448,13 +446,12 @@ async function runAudit() {
   for (let n = 0; n < bundles; n++) {
     const cur = await next;
     if (n + 1 < bundles) next = fetchBundle(n + 1);
-    leaves.push(audit.push_bundle(cur.b, cur.w));
+    audit.push_bundle(cur.b, cur.w);
     state.bytes.delete(cur.path); // do not keep the whole log in memory
     a.read += cur.w;
     const p = document.querySelector('progress');
     if (p) { p.value = a.read; p.nextElementSibling.textContent = `${t('progress')}: ${fmt(a.read)} / ${fmt(size)}`; }
   }
-  a.rootOk = wv.tree_root(concat(leaves)) === state.cp.root;
   a.report = JSON.parse(audit.report(state.lang, new TextEncoder().encode(state.checkpointText)));
   audit.free();
   a.done = true;

@@ -149,8 +149,8 @@ fn checkpoint_verifies_under_the_policy_and_fails_without_quorum() {
     assert_eq!(v["ok"], false);
     assert!(v["error"].as_str().unwrap().contains("quorum"), "{v}");
     // Refused for its quorum, but signed by the log: the page still relates it to what it saw.
-    assert_eq!(v["log_signed"]["size"], log.size, "{v}");
-    assert_eq!(v["log_signed"]["root"], log.root.as_str());
+    assert_eq!(v["relate"]["size"], log.size, "{v}");
+    assert_eq!(v["relate"]["root"], log.root.as_str());
 
     let mut forged = log.checkpoint.clone();
     let at = ORIGIN.len() + 1;
@@ -158,7 +158,7 @@ fn checkpoint_verifies_under_the_policy_and_fails_without_quorum() {
     let forged = parse(verify_checkpoint(&log.policy, &forged));
     assert_eq!(forged["ok"], false);
     assert!(
-        forged["log_signed"].is_null(),
+        forged["relate"].is_null(),
         "not signed by the log: {forged}"
     );
     assert_eq!(
@@ -203,59 +203,104 @@ fn every_entry_is_proved_from_tiles_and_a_tampered_tile_fails() {
 fn records_decode_and_a_precinct_is_checked_on_its_own() {
     let log = build_log();
     let mut by_precinct: HashMap<u64, Vec<(u64, Value)>> = HashMap::new();
+    let mut context = Vec::new();
     for (i, e) in log.entries.iter().enumerate() {
         let r = parse(decode_record(e));
         assert_eq!(r["ok"], true);
         assert_eq!(r["signature_ok"], true, "{r}");
         if let Some(p) = r["body"]["precinct"].as_u64() {
             by_precinct.entry(p).or_default().push((i as u64, r));
+        } else if ["election-definition", "precinct-registry"]
+            .contains(&r["kind"].as_str().unwrap())
+        {
+            context.push(e.clone());
         }
     }
-    let (precinct, records) = by_precinct.iter().next().unwrap();
+    let mut precincts: Vec<_> = by_precinct.keys().copied().collect();
+    precincts.sort_unstable();
+    let (precinct, other) = (precincts[0], precincts[1]);
+    let records = &by_precinct[&precinct];
     assert!(
         records.iter().any(|(_, r)| r["kind"] == "protocol"),
         "precinct {precinct} has a protocol"
     );
-    let indexes: Vec<u64> = records.iter().map(|(i, _)| *i).collect();
-    let data: Vec<u8> = indexes
-        .iter()
-        .flat_map(|&i| log.entries[i as usize].clone())
-        .collect();
-    let lens: Vec<u32> = indexes
-        .iter()
-        .map(|&i| log.entries[i as usize].len() as u32)
-        .collect();
-    let f = parse(precinct_findings(
-        *precinct as u32,
-        &serde_json::to_string(&indexes).unwrap(),
-        &data,
-        &lens,
-        "ky",
-    ));
-    assert_eq!(f["ok"], true);
-    assert_eq!(f["findings"].as_array().unwrap().len(), 0, "{f}");
-    assert_eq!(f["not_this_precinct"], serde_json::json!([]));
+    // What the page does: the context, each listed record with its proof's outcome, each
+    // document fetched.
+    let page = |listed: &[u64], failed: Option<u64>, document: Option<&[u8]>| -> Value {
+        let mut page = PrecinctPage::new(precinct as u32);
+        context.iter().for_each(|e| page.context(e));
+        for &i in listed {
+            let proved = Some(i) != failed;
+            let error = if proved { "" } else { "inclusion proof failed" };
+            page.record(i as f64, &log.entries[i as usize], proved, error)
+                .unwrap_or_else(|_| panic!("record"));
+        }
+        if let Some(bytes) = document {
+            let (i, r) = records
+                .iter()
+                .find(|(_, r)| r["body"]["documents"][0].is_object())
+                .unwrap();
+            let sha = r["body"]["documents"][0]["sha256"].as_str().unwrap();
+            page.document(&log.entries[*i as usize], sha, bytes, "");
+        }
+        parse(page.verdict(true, "ky"))
+    };
+    let own: Vec<u64> = records.iter().map(|(i, _)| *i).collect();
+    let v = page(&own, None, None);
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(v["findings"].as_array().unwrap().len(), 0, "{v}");
     // The lookup index is not trusted: an entry of another precinct listed here is named, and
-    // not judged as this precinct's.
-    let (other_index, _) = by_precinct
+    // not judged as this precinct's; an entry whose proof failed fails the page.
+    let stranger = by_precinct[&other][0].0;
+    let v = page(&[own.clone(), vec![stranger]].concat(), None, None);
+    assert_eq!(v["ok"], false);
+    let named = v["records"]
+        .as_array()
+        .unwrap()
         .iter()
-        .find(|(p, _)| *p != precinct)
-        .map(|(_, r)| r[0].clone())
+        .find(|r| r["index"] == stranger)
         .unwrap();
-    let mut with_other = indexes.clone();
-    with_other.push(other_index);
-    let mut data = data.clone();
-    data.extend(&log.entries[other_index as usize]);
-    let mut lens = lens.clone();
-    lens.push(log.entries[other_index as usize].len() as u32);
-    let f = parse(precinct_findings(
-        *precinct as u32,
-        &serde_json::to_string(&with_other).unwrap(),
-        &data,
-        &lens,
-        "en",
-    ));
-    assert_eq!(f["not_this_precinct"], serde_json::json!([other_index]));
+    assert!(
+        named["error"].as_str().unwrap().contains("is not precinct"),
+        "{v}"
+    );
+    let v = page(&own, Some(own[0]), None);
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["records"][0]["error"], "inclusion proof failed");
+    // A document: checked against the record's reference, size and hash.
+    let (_, r) = records
+        .iter()
+        .find(|(_, r)| r["body"]["documents"][0].is_object())
+        .unwrap();
+    let sha = r["body"]["documents"][0]["sha256"].as_str().unwrap();
+    let size = r["body"]["documents"][0]["size"].as_u64().unwrap();
+    let wrong = vec![b'x'; size as usize];
+    let v = page(&own, None, Some(&wrong));
+    assert_eq!(
+        v["ok"], false,
+        "a document that does not match fails the page"
+    );
+    let mut p = PrecinctPage::new(precinct as u32);
+    let (i, _) = records
+        .iter()
+        .find(|(_, r)| r["body"]["documents"][0].is_object())
+        .unwrap();
+    let checked = parse(p.document(&log.entries[*i as usize], sha, &wrong, ""));
+    assert!(
+        checked["error"]
+            .as_str()
+            .unwrap()
+            .contains("does not match"),
+        "{checked}"
+    );
+    let missing = parse(p.document(&log.entries[*i as usize], sha, b"", "404"));
+    assert_eq!(missing["error"], "404");
+    assert!(
+        parse(p.document(&log.entries[*i as usize], &"0".repeat(64), b"", ""))["error"]
+            .as_str()
+            .unwrap()
+            .contains("references no document")
+    );
     assert_eq!(parse(decode_record(b"not cbor"))["ok"], false);
     let titles = parse(rule_titles("ru"));
     assert!(titles["protocol.arithmetic"].as_str().unwrap().len() > 3);
@@ -264,30 +309,64 @@ fn records_decode_and_a_precinct_is_checked_on_its_own() {
 #[test]
 fn the_whole_log_is_audited_and_its_root_recomputed() {
     let log = build_log();
-    let mut audit = Audit::new(&log.policy).unwrap_or_else(|_| panic!("audit"));
-    let mut leaves = Vec::new();
-    for n in 0..log.size.div_ceil(256) {
-        let width = (log.size - n * 256).min(256) as u32;
-        let tile = Tile {
-            level: 0,
-            index: n,
-            width: width as u16,
-        };
-        leaves.extend(
-            audit
-                .push_bundle(&log.files[&tile.entries_path()], width)
-                .unwrap(),
-        );
-    }
-    assert_eq!(tree_root(&leaves).unwrap(), log.root);
-    let report = parse(audit.report("en", &log.checkpoint));
+    let audit_with = |files: &HashMap<String, Vec<u8>>| -> Value {
+        let mut audit = Audit::new(&log.policy).unwrap_or_else(|_| panic!("audit"));
+        for n in 0..log.size.div_ceil(256) {
+            let width = (log.size - n * 256).min(256) as u32;
+            let tile = Tile {
+                level: 0,
+                index: n,
+                width: width as u16,
+            };
+            let read = audit
+                .push_bundle(&files[&tile.entries_path()], width)
+                .unwrap_or_else(|_| panic!("bundle"));
+            assert_eq!(read, width);
+        }
+        parse(audit.report("en", &log.checkpoint))
+    };
+    let report = audit_with(&log.files);
+    assert_eq!(report["root_ok"], true, "{report}");
     assert_eq!(report["entries"], log.size);
     assert_eq!(report["findings"].as_array().unwrap().len(), 0, "{report}");
     let tally = &report["tally"][0];
     assert!(tally["national"].as_array().unwrap().len() > 1);
     assert_eq!(tally["included"], 4);
+    let valid: u64 = tally["valid_by_region"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    let national: u64 = tally["national"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(valid, national, "the regions add up to the nation");
     assert_eq!(report["registry"].as_array().unwrap().len(), 4);
-    assert_eq!(sha256_hex(b""), tlog::Hash::empty_tree().to_hex());
+    // An entry changed in its bundle (and still a well-formed record or not): the tree the
+    // entries make is not the one signed.
+    let mut edited = log.files.clone();
+    let path = Tile {
+        level: 0,
+        index: 0,
+        width: log.size.min(256) as u16,
+    }
+    .entries_path();
+    let bytes = edited.get_mut(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    let report = audit_with(&edited);
+    assert_eq!(report["root_ok"], false);
+    assert!(
+        report["root_error"]
+            .as_str()
+            .unwrap()
+            .contains("do not match its signed checkpoint"),
+        "{report}"
+    );
 }
 
 /// The committed `site/pkg/` is what `build.sh` makes from this source — checked only where
@@ -394,4 +473,107 @@ fn an_earlier_checkpoint_is_proved_consistent_and_a_fork_or_rollback_fails() {
         (&rollback["kind"], &rollback["evidence"]),
         (&"rollback".into(), &false.into())
     );
+}
+
+/// A checkpoint of `size` leaves with `root`, signed by the log and (if `cosigned`) its witness.
+fn signed(log: &Log, size: u64, root: &str, cosigned: bool) -> Vec<u8> {
+    let text = Checkpoint {
+        origin: ORIGIN.into(),
+        size,
+        root: tlog::Hash::from_base64(root).unwrap(),
+        extensions: vec![],
+    }
+    .to_text();
+    let key = SignerKey::from_seed(ORIGIN, 0x01, &[1; 32]).unwrap();
+    let mut note = tlog::note::sign(&text, &[&key]).unwrap();
+    if cosigned {
+        let witness = SignerKey::from_seed("witness.example.kg/w1", 0x04, &[2; 32]).unwrap();
+        note.signatures
+            .push(witness.cosign(&text, log.cosigned_at).unwrap());
+    }
+    note.to_bytes()
+}
+
+/// The page's whole checkpoint step: verify, fetch the tiles named (`drop` one of them to see a
+/// fetch fail), relate to what was remembered, and what to remember next.
+fn accept(log: &Log, checkpoint: &[u8], remembered: &str, drop: bool) -> Value {
+    let first = parse(verify_checkpoint(&log.policy, checkpoint));
+    let mut paths: Vec<String> = Vec::new();
+    if let (Some(new), Ok(old)) = (
+        first["relate"]["size"].as_u64(),
+        serde_json::from_str::<Value>(remembered),
+    ) {
+        let need = parse(consistency_tiles_needed(
+            old["size"].as_f64().unwrap(),
+            new as f64,
+        ));
+        paths = serde_json::from_value(need["tiles"].clone()).unwrap();
+        if drop {
+            paths.pop();
+        }
+    }
+    let data: Vec<u8> = paths.iter().flat_map(|p| log.files[p].clone()).collect();
+    let lens: Vec<u32> = paths.iter().map(|p| log.files[p].len() as u32).collect();
+    let paths = serde_json::to_string(&paths).unwrap();
+    parse(accept_checkpoint(
+        &log.policy,
+        checkpoint,
+        remembered,
+        &paths,
+        &data,
+        &lens,
+    ))
+}
+
+#[test]
+fn the_page_accepts_relates_and_remembers_checkpoints_as_the_wasm_decides() {
+    let log = build_log();
+    let half = log.size / 2;
+    let full = signed(&log, log.size, &log.root, true);
+    // Nothing remembered: accepted, and remembered.
+    let first = accept(&log, &full, "", false);
+    assert_eq!(first["ok"], true, "{first}");
+    assert!(first["consistency"].is_null());
+    let remembered = first["remember"].as_str().unwrap().to_string();
+    assert!(adopt_remembered(&log.policy, ORIGIN, &remembered));
+    // An earlier tree remembered: proved consistent, and the newer one remembered.
+    let earlier = accept(&log, &signed(&log, half, &log.half_root, true), "", false);
+    let earlier = earlier["remember"].as_str().unwrap();
+    let grown = accept(&log, &full, earlier, false);
+    assert_eq!(grown["ok"], true, "{grown}");
+    assert_eq!(grown["consistency"]["ok"], true);
+    assert_eq!(grown["remember"], remembered.as_str());
+    // A tile that could not be fetched: nothing concluded, nothing remembered.
+    let unread = accept(&log, &full, earlier, true);
+    assert_eq!(unread["ok"], false);
+    assert_eq!(unread["consistency"]["evidence"], false);
+    assert!(unread["remember"].is_null());
+    // An older view after the newer one: refused, not evidence, the newer one kept.
+    let older = accept(
+        &log,
+        &signed(&log, half, &log.half_root, true),
+        &remembered,
+        false,
+    );
+    assert_eq!(older["ok"], false);
+    assert_eq!(older["consistency"]["evidence"], false);
+    assert!(older["error"].as_str().unwrap().starts_with("rollback"));
+    assert!(older["remember"].is_null());
+    // A fork: another tree of the remembered size, signed by the log — evidence, even when the
+    // fork misses the quorum.
+    let fork = signed(&log, log.size, &log.half_root, false);
+    let forked = accept(&log, &fork, &remembered, false);
+    assert_eq!(forked["ok"], false);
+    assert_eq!(forked["consistency"]["evidence"], true, "{forked}");
+    assert!(forked["remember"].is_null());
+    // Below the quorum but consistent: refused for the quorum alone, with no relation claimed.
+    let thin = accept(
+        &log,
+        &signed(&log, log.size, &log.root, false),
+        earlier,
+        false,
+    );
+    assert_eq!(thin["ok"], false);
+    assert!(thin["consistency"].is_null(), "{thin}");
+    assert!(thin["error"].as_str().unwrap().contains("quorum"), "{thin}");
 }

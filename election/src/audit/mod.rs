@@ -18,7 +18,7 @@ mod rules;
 
 pub use authority::{Authority, KeyRegistry, roles_for};
 pub use gate::Gate;
-pub use precinct::{Counted, precinct_findings};
+pub use precinct::{Applied, Counted, PrecinctRules, References, precinct_findings};
 pub use rules::{Finding, Rule};
 
 use crate::record::Record;
@@ -116,8 +116,7 @@ pub struct Auditor {
     config: AuditConfig,
     gate: Gate,
     definition: Option<ElectionDefinition>,
-    counted: Counted,
-    turnout: HashMap<PrecinctId, (u8, u32)>,
+    precinct_rules: PrecinctRules,
     complaints: BTreeMap<String, Complaint>,
     annulled: BTreeSet<PrecinctId>,
     finals: Vec<(u64, FinalResult)>,
@@ -140,8 +139,7 @@ impl Auditor {
             gate: Gate::new(config.root_key, config.election.clone()).with_log_keys(log_keys),
             config,
             definition: None,
-            counted: Counted::default(),
-            turnout: HashMap::new(),
+            precinct_rules: PrecinctRules::default(),
             complaints: BTreeMap::new(),
             annulled: BTreeSet::new(),
             finals: Vec::new(),
@@ -209,32 +207,13 @@ impl Auditor {
         }
     }
 
-    /// Checks a record's references: a registered precinct, a defined contest, and as many
-    /// vote counts as the contest has options. Returns whether they hold.
-    fn references_hold(
-        &mut self,
-        index: u64,
-        precinct: PrecinctId,
-        contest: Option<(ContestId, usize)>,
-    ) -> bool {
-        let mut problems = Vec::new();
-        if !self.gate.precincts().contains_key(&precinct) {
-            problems.push(format!("precinct {precinct} is not in the registry"));
-        }
-        if let Some((id, votes)) = contest {
-            match self
-                .definition
-                .as_ref()
-                .and_then(|d| d.contests.iter().find(|c| c.id == id))
-            {
-                None => problems.push(format!("contest {id} is not defined")),
-                Some(c) if c.options.len() != votes => problems.push(format!(
-                    "{votes} vote counts for contest {id}, which has {} options",
-                    c.options.len()
-                )),
-                Some(_) => {}
-            }
-        }
+    /// Checks that an annulled precinct is registered (`record.reference`).
+    fn references_hold(&mut self, index: u64, precinct: PrecinctId) -> bool {
+        let refs = References {
+            precincts: self.gate.precincts(),
+            definition: self.definition.as_ref(),
+        };
+        let problems = refs.problems(precinct, None);
         let ok = problems.is_empty();
         self.note(Rule::RecordReference, index, Some(precinct), problems);
         ok
@@ -244,8 +223,25 @@ impl Auditor {
         let kind = record.kind();
         let authority = self.gate.authority(&record);
         let duplicates = self.gate.apply(&record);
-        let mut key = None;
+        if PrecinctRules::applies_to(&record.body) {
+            let refs = References {
+                precincts: self.gate.precincts(),
+                definition: self.definition.as_ref(),
+            };
+            let applied = self.precinct_rules.apply(index, record.body, refs);
+            self.findings.extend(applied.findings);
+            if !applied.set_aside {
+                let key = applied.counts_for;
+                self.logged.insert(index, Logged { kind, key });
+            }
+            return;
+        }
         match record.body {
+            // A precinct's own records were applied by the precinct rules above.
+            Body::PrecinctProtocol(_)
+            | Body::UrnResult(_)
+            | Body::Turnout(_)
+            | Body::IdentificationReport(_) => {}
             Body::KeyEnrollment(_) | Body::KeyRevocation(_) => {}
             Body::ElectionDefinition(d) => {
                 if self.definition.is_some() {
@@ -267,58 +263,6 @@ impl Auditor {
                     let msg = format!("precinct {p} is registered twice");
                     self.note(Rule::RecordReference, index, Some(p), vec![msg]);
                 }
-            }
-            Body::PrecinctProtocol(p) => {
-                let (precinct, contest) = (p.precinct, p.contest);
-                if !self.references_hold(index, precinct, Some((contest, p.votes.len()))) {
-                    return;
-                }
-                self.note(
-                    Rule::ProtocolArithmetic,
-                    index,
-                    Some(precinct),
-                    checks::protocol_arithmetic(&p),
-                );
-                let single = self.counted.protocol(index, p);
-                if !single.is_empty() {
-                    self.note(Rule::ProtocolSingle, index, Some(precinct), single);
-                    return;
-                }
-                key = Some((precinct, contest));
-            }
-            Body::UrnResult(u) => {
-                let (precinct, contest) = (u.precinct, u.contest);
-                if !self.references_hold(index, precinct, Some((contest, u.votes.len()))) {
-                    return;
-                }
-                self.counted.urn(index, u);
-                key = Some((precinct, contest));
-            }
-            Body::Turnout(t) => {
-                if !self.references_hold(index, t.precinct, None) {
-                    return;
-                }
-                if let Some(&(hour, count)) = self.turnout.get(&t.precinct)
-                    && (t.hour <= hour || t.identified < count)
-                {
-                    let msg = format!(
-                        "{}:00 shows {} identified after {hour}:00 showed {count}",
-                        t.hour, t.identified
-                    );
-                    self.note(Rule::TurnoutMonotonic, index, Some(t.precinct), vec![msg]);
-                }
-                self.turnout.insert(t.precinct, (t.hour, t.identified));
-            }
-            Body::IdentificationReport(r) => {
-                if !self.references_hold(index, r.precinct, None) {
-                    return;
-                }
-                let problems = checks::hourly_counts_monotonic(
-                    &r.hourly,
-                    u64::from(r.identified) + u64::from(r.identified_mobile),
-                );
-                self.note(Rule::TurnoutMonotonic, index, Some(r.precinct), problems);
-                self.counted.identification(index, r);
             }
             Body::LogCheckpoint(c) => self.log_checkpoint(index, &c.note),
             Body::ComplaintFiled(c) => {
@@ -375,7 +319,7 @@ impl Auditor {
                     return;
                 }
                 for p in a.precincts {
-                    if self.references_hold(index, p, None) {
+                    if self.references_hold(index, p) {
                         self.annulled.insert(p);
                     }
                 }
@@ -383,7 +327,7 @@ impl Auditor {
             Body::Correction(c) => self.correct(index, c.supersedes),
             Body::FinalResult(f) => self.finals.push((index, f)),
         }
-        self.logged.insert(index, Logged { kind, key });
+        self.logged.insert(index, Logged { kind, key: None });
     }
 
     /// A checkpoint the log logged: verified against the policy, it bounds when every entry
@@ -565,7 +509,7 @@ impl Auditor {
             }
             return;
         };
-        self.counted.supersede(key, target);
+        self.precinct_rules.supersede(key, target);
     }
 
     fn complaint_deadline(&self) -> u64 {
@@ -580,7 +524,7 @@ impl Auditor {
         let Some(definition) = &self.definition else {
             return Tally::default();
         };
-        let protocols = self.counted.protocols();
+        let protocols = self.precinct_rules.counted().protocols();
         compute(
             definition,
             self.gate.precincts(),
@@ -597,7 +541,7 @@ impl Auditor {
     pub fn report(&self, at: Option<&WitnessedCheckpoint>) -> AuditReport {
         let mut findings = self.findings.clone();
         findings.extend(self.time_findings(&self.unjudged, at));
-        findings.extend(self.counted.pairing_findings());
+        findings.extend(self.precinct_rules.counted().pairing_findings());
         findings.extend(self.complaint_deadlines(at));
         let tally = self.tally();
         let finals: Vec<(u64, FinalResult)> = self

@@ -1,14 +1,17 @@
-//! What counts for each precinct, and the rules that compare its records: the first protocol
-//! and the first urn result logged for a precinct and contest (until a correction supersedes
-//! it), the first identification report of a precinct. The full audit keeps one [`Counted`]
-//! for the whole log; the browser's precinct page runs [`precinct_findings`] over one
-//! precinct's records — both with this code, so that they judge a precinct alike.
+//! The rules a precinct's own records decide, written once: [`PrecinctRules`] applies each
+//! protocol, urn result, identification report and turnout report (its references, its
+//! arithmetic, what counts), and [`Counted`] keeps what counts for each precinct — the first
+//! protocol and the first urn result logged for a precinct and contest (until a correction
+//! supersedes it), the first identification report of a precinct. The full audit runs them
+//! over the whole log; the browser's precinct page runs [`precinct_findings`] over one
+//! precinct's records — the same code, so that they judge a precinct alike.
 
 use super::checks;
 use super::rules::{Finding, Rule};
 use crate::record::Record;
 use crate::records::{
-    Body, ContestId, IdentificationReport, PrecinctId, PrecinctProtocol, UrnResult,
+    Body, ContestId, ElectionDefinition, IdentificationReport, Precinct, PrecinctId,
+    PrecinctProtocol, UrnResult,
 };
 use std::collections::HashMap;
 
@@ -79,7 +82,7 @@ impl Counted {
                 findings.extend(found(
                     Rule::UrnMatchesProtocol,
                     *urn_index,
-                    key.0,
+                    Some(key.0),
                     checks::urn_matches_protocol(urn, p),
                 ));
             }
@@ -87,7 +90,7 @@ impl Counted {
                 findings.extend(found(
                     Rule::BallotsWithinIdentified,
                     *index,
-                    key.0,
+                    Some(key.0),
                     checks::ballots_within_identified(p, id),
                 ));
             }
@@ -96,80 +99,244 @@ impl Counted {
     }
 }
 
-fn found(rule: Rule, index: u64, precinct: PrecinctId, messages: Vec<String>) -> Vec<Finding> {
+/// What a precinct's records refer to: the registered precincts and the election's definition.
+#[derive(Clone, Copy, Debug)]
+pub struct References<'a> {
+    pub precincts: &'a HashMap<PrecinctId, Precinct>,
+    pub definition: Option<&'a ElectionDefinition>,
+}
+
+impl References<'_> {
+    /// `record.reference`: a registered precinct, a defined contest, and as many vote counts
+    /// as the contest has options.
+    pub fn problems(
+        &self,
+        precinct: PrecinctId,
+        contest: Option<(ContestId, usize)>,
+    ) -> Vec<String> {
+        let mut problems = Vec::new();
+        if !self.precincts.contains_key(&precinct) {
+            problems.push(format!("precinct {precinct} is not in the registry"));
+        }
+        if let Some((id, votes)) = contest {
+            match self
+                .definition
+                .and_then(|d| d.contests.iter().find(|c| c.id == id))
+            {
+                None => problems.push(format!("contest {id} is not defined")),
+                Some(c) if c.options.len() != votes => problems.push(format!(
+                    "{votes} vote counts for contest {id}, which has {} options",
+                    c.options.len()
+                )),
+                Some(_) => {}
+            }
+        }
+        problems
+    }
+}
+
+/// What applying a precinct's record found, and what it counts under (a correction may
+/// supersede it later).
+#[derive(Debug, Default)]
+pub struct Applied {
+    pub findings: Vec<Finding>,
+    pub counts_for: Option<PrecinctContest>,
+    /// The record is set aside (its references do not hold, or a protocol already counts):
+    /// there is nothing in it for a correction to supersede.
+    pub set_aside: bool,
+}
+
+/// The rules over a precinct's records, applied in log order.
+#[derive(Clone, Debug, Default)]
+pub struct PrecinctRules {
+    counted: Counted,
+    /// The latest turnout report of each precinct: its hour and count.
+    turnout: HashMap<PrecinctId, (u8, u32)>,
+}
+
+impl PrecinctRules {
+    /// Whether `body` is one of a precinct's own records: a protocol, an urn result, an
+    /// identification or turnout report — what [`PrecinctRules::apply`] judges.
+    pub fn applies_to(body: &Body) -> bool {
+        matches!(
+            body,
+            Body::PrecinctProtocol(_)
+                | Body::UrnResult(_)
+                | Body::Turnout(_)
+                | Body::IdentificationReport(_)
+        )
+    }
+
+    /// Applies the record at `index`, one of a precinct's own records ([`Self::applies_to`]);
+    /// any other record is not a precinct's, and nothing is applied.
+    pub fn apply(&mut self, index: u64, body: Body, refs: References) -> Applied {
+        // A record whose precinct or contest does not exist is set aside, whatever it says.
+        let unknown = |precinct, contest| {
+            let wrong = refs.problems(precinct, contest);
+            (!wrong.is_empty()).then(|| Applied {
+                findings: found(Rule::RecordReference, index, Some(precinct), wrong),
+                counts_for: None,
+                set_aside: true,
+            })
+        };
+        let note = |rule, precinct, problems| found(rule, index, Some(precinct), problems);
+        let mut applied = Applied::default();
+        match body {
+            Body::PrecinctProtocol(p) => {
+                let (precinct, contest) = (p.precinct, p.contest);
+                if let Some(set_aside) = unknown(precinct, Some((contest, p.votes.len()))) {
+                    return set_aside;
+                }
+                let arithmetic = checks::protocol_arithmetic(&p);
+                applied.findings = note(Rule::ProtocolArithmetic, precinct, arithmetic);
+                let single = self.counted.protocol(index, p);
+                applied.set_aside = !single.is_empty();
+                applied
+                    .findings
+                    .extend(note(Rule::ProtocolSingle, precinct, single));
+                applied.counts_for = (!applied.set_aside).then_some((precinct, contest));
+            }
+            Body::UrnResult(u) => {
+                let (precinct, contest) = (u.precinct, u.contest);
+                if let Some(set_aside) = unknown(precinct, Some((contest, u.votes.len()))) {
+                    return set_aside;
+                }
+                self.counted.urn(index, u);
+                applied.counts_for = Some((precinct, contest));
+            }
+            Body::Turnout(t) => {
+                if let Some(set_aside) = unknown(t.precinct, None) {
+                    return set_aside;
+                }
+                if let Some(&(hour, count)) = self.turnout.get(&t.precinct)
+                    && (t.hour <= hour || t.identified < count)
+                {
+                    let msg = format!(
+                        "{}:00 shows {} identified after {hour}:00 showed {count}",
+                        t.hour, t.identified
+                    );
+                    applied.findings = note(Rule::TurnoutMonotonic, t.precinct, vec![msg]);
+                }
+                self.turnout.insert(t.precinct, (t.hour, t.identified));
+            }
+            Body::IdentificationReport(r) => {
+                if let Some(set_aside) = unknown(r.precinct, None) {
+                    return set_aside;
+                }
+                let total = u64::from(r.identified) + u64::from(r.identified_mobile);
+                let problems = checks::hourly_counts_monotonic(&r.hourly, total);
+                applied.findings = note(Rule::TurnoutMonotonic, r.precinct, problems);
+                self.counted.identification(index, r);
+            }
+            _ => {}
+        }
+        applied
+    }
+
+    /// What counts.
+    pub fn counted(&self) -> &Counted {
+        &self.counted
+    }
+
+    /// A correction superseded entry `target`, which counted for `key`.
+    pub fn supersede(&mut self, key: PrecinctContest, target: u64) {
+        self.counted.supersede(key, target);
+    }
+}
+
+fn found(
+    rule: Rule,
+    index: u64,
+    precinct: Option<PrecinctId>,
+    messages: Vec<String>,
+) -> Vec<Finding> {
     messages
         .into_iter()
         .map(|message| Finding {
             rule,
             index: Some(index),
-            precinct: Some(precinct),
+            precinct,
             message,
         })
         .collect()
 }
 
-/// The rules that need only one precinct's records (given in log order), judged as the full
-/// audit judges them: `record.malformed`, `record.signature`, `protocol.arithmetic`,
-/// `protocol.single`, and the pairing of the records that count. The rules that need the whole
-/// log — the registry and the definition, who may sign, corrections, the tally — are the full
-/// audit's ([`super::Auditor`]).
-pub fn precinct_findings<'a>(entries: impl IntoIterator<Item = (u64, &'a [u8])>) -> Vec<Finding> {
+/// One precinct's records judged as the full audit judges them, on what they decide alone:
+/// `record.malformed`, `record.signature`, `record.reference` (against the definition and the
+/// registry, given as `context` entries), `protocol.arithmetic`, `protocol.single`,
+/// `turnout.monotonic`, corrections of the precinct's own records, and the pairing of the
+/// records that count. Who may sign, and everything that needs the whole log (the tally,
+/// deadlines, witnessed time), are the full audit's ([`super::Auditor`]) — so a correction is
+/// applied here whoever signed it, and the page says its checks are local until the full audit
+/// has run.
+///
+/// `context`: the election definition (the first whose signature holds counts) and the
+/// precinct registry entries. `entries`: the precinct's records with their log indexes, in
+/// log order.
+pub fn precinct_findings<'a>(
+    context: impl IntoIterator<Item = &'a [u8]>,
+    entries: impl IntoIterator<Item = (u64, &'a [u8])>,
+) -> Vec<Finding> {
+    let mut precincts = HashMap::new();
+    let mut definition = None;
+    for record in context
+        .into_iter()
+        .filter_map(|e| Record::from_bytes(e).ok())
+    {
+        if record.verify_signature().is_err() {
+            continue;
+        }
+        match record.body {
+            Body::ElectionDefinition(d) if definition.is_none() => definition = Some(d),
+            Body::PrecinctRegistry(r) => {
+                precincts.extend(r.precincts.into_iter().map(|p| (p.id, p)))
+            }
+            _ => {}
+        }
+    }
+    let refs = References {
+        precincts: &precincts,
+        definition: definition.as_ref(),
+    };
     let mut findings = Vec::new();
-    let mut counted = Counted::default();
+    let mut rules = PrecinctRules::default();
+    let mut counts_for = HashMap::new();
     for (index, entry) in entries {
         let record = match Record::from_bytes(entry) {
             Ok(r) => r,
             Err(e) => {
-                findings.extend(found_anywhere(
+                findings.extend(found(
                     Rule::RecordMalformed,
                     index,
                     None,
-                    e.to_string(),
+                    vec![e.to_string()],
                 ));
                 continue;
             }
         };
-        let precinct = record.body.precinct();
         if let Err(e) = record.verify_signature() {
-            findings.extend(found_anywhere(
+            let precinct = record.body.precinct();
+            findings.extend(found(
                 Rule::RecordSignature,
                 index,
                 precinct,
-                e.to_string(),
+                vec![e.to_string()],
             ));
             continue;
         }
-        match record.body {
-            Body::PrecinctProtocol(p) => {
-                let precinct = p.precinct;
-                findings.extend(found(
-                    Rule::ProtocolArithmetic,
-                    index,
-                    precinct,
-                    checks::protocol_arithmetic(&p),
-                ));
-                let single = counted.protocol(index, p);
-                findings.extend(found(Rule::ProtocolSingle, index, precinct, single));
+        if let Body::Correction(c) = &record.body {
+            let target = c.supersedes;
+            if let Some(&key) = counts_for.get(&target).filter(|_| target < index) {
+                rules.supersede(key, target);
             }
-            Body::UrnResult(u) => counted.urn(index, u),
-            Body::IdentificationReport(r) => counted.identification(index, r),
-            _ => {}
+        } else if PrecinctRules::applies_to(&record.body) {
+            let applied = rules.apply(index, record.body, refs);
+            findings.extend(applied.findings);
+            if let Some(key) = applied.counts_for {
+                counts_for.insert(index, key);
+            }
         }
     }
-    findings.extend(counted.pairing_findings());
+    findings.extend(rules.counted().pairing_findings());
     findings
-}
-
-fn found_anywhere(
-    rule: Rule,
-    index: u64,
-    precinct: Option<PrecinctId>,
-    message: String,
-) -> Vec<Finding> {
-    vec![Finding {
-        rule,
-        index: Some(index),
-        precinct,
-        message,
-    }]
 }

@@ -19,6 +19,26 @@ pub struct DocumentRef {
     pub size: u64,
 }
 
+/// Bytes served as a document that are not the document its record references.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DocumentMismatch {
+    pub served_size: u64,
+    pub served_sha256: String,
+    pub referenced_size: u64,
+}
+
+impl std::fmt::Display for DocumentMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "does not match: the log serves {} bytes with SHA-256 {}, the record references {} bytes",
+            self.served_size, self.served_sha256, self.referenced_size
+        )
+    }
+}
+
+impl std::error::Error for DocumentMismatch {}
+
 impl DocumentRef {
     /// The reference to `bytes` with the given media type.
     pub fn to(bytes: &[u8], media_type: &str) -> DocumentRef {
@@ -31,7 +51,20 @@ impl DocumentRef {
 
     /// Whether `bytes` are the referenced document.
     pub fn matches(&self, bytes: &[u8]) -> bool {
-        bytes.len() as u64 == self.size && tlog::hash::sha256(bytes).0 == self.sha256
+        self.check(bytes).is_ok()
+    }
+
+    /// Checks that `bytes`, served as this document, are it: its size and its SHA-256.
+    pub fn check(&self, bytes: &[u8]) -> Result<(), DocumentMismatch> {
+        let sha256 = tlog::hash::sha256(bytes);
+        if bytes.len() as u64 == self.size && sha256.0 == self.sha256 {
+            return Ok(());
+        }
+        Err(DocumentMismatch {
+            served_size: bytes.len() as u64,
+            served_sha256: sha256.to_hex(),
+            referenced_size: self.size,
+        })
     }
 
     /// The SHA-256 in lower-case hex, as the blob store names documents.

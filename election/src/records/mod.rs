@@ -10,7 +10,7 @@ mod log;
 mod results;
 
 pub use actions::{Annulment, Correction};
-pub use common::{ContestId, DocumentRef, Names, PrecinctId, TerritoryId};
+pub use common::{ContestId, DocumentMismatch, DocumentRef, Names, PrecinctId, TerritoryId};
 pub use definition::{
     Contest, ContestOption, ElectionDefinition, ElectionType, Precinct, PrecinctRegistry, Region,
     Territory,
