@@ -1,7 +1,14 @@
 /**
- * The whole-log audit (`election::audit::Auditor`), fed entry bundle by entry bundle.
+ * The whole-log audit (`election::audit::Auditor`), fed entry bundle by entry bundle, with the
+ * tree recomputed from the same entries.
  */
 export class Audit {
+    static __wrap(ptr) {
+        const obj = Object.create(Audit.prototype);
+        obj.__wbg_ptr = ptr;
+        AuditFinalization.register(obj, obj.__wbg_ptr, obj);
+        return obj;
+    }
     __destroy_into_raw() {
         const ptr = this.__wbg_ptr;
         this.__wbg_ptr = 0;
@@ -28,27 +35,27 @@ export class Audit {
         return this;
     }
     /**
-     * Audits the next entry bundle (`width` entries, in log order) and returns the leaf hash
-     * of each entry concatenated (32 bytes each), for the page to recompute the tree root.
+     * Audits the next entry bundle (`width` entries, in log order) and hashes its entries into
+     * the tree; returns how many entries it held.
      * @param {Uint8Array | number[]} bundle
      * @param {number} width
-     * @returns {Uint8Array}
+     * @returns {number}
      */
     push_bundle(bundle, width) {
         const val2 = +width;
         const ptr0 = passArray8ToWasm0(bundle, wasm.__wbindgen_malloc);
         const len0 = WASM_VECTOR_LEN;
         const ret = wasm.audit_push_bundle(this.__wbg_ptr, ptr0, len0, val2);
-        if (ret[3]) {
-            throw takeFromExternrefTable0(ret[2]);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
         }
-        var v3 = getArrayU8FromWasm0(ret[0], ret[1]).slice();
-        wasm.__wbindgen_free(ret[0], ret[1] * 1, 1);
-        return v3;
+        return ret[0] >>> 0;
     }
     /**
-     * The report so far: `{entries, election, definition, registry, findings, tally}`, as of
-     * `checkpoint` (the signed checkpoint audited: its witnessed time is the audit's "now").
+     * The report so far, as of `checkpoint` (the signed checkpoint audited: its witnessed
+     * time is the audit's "now"): `{entries, root_ok, root_error?, election, definition,
+     * registry, records_by_kind, findings, tally, final_results}`. `root_ok`: the entries read
+     * are the whole tree the checkpoint signs — the log serves the entries it signed.
      * @param {string} lang
      * @param {Uint8Array | number[]} checkpoint
      * @returns {string}
@@ -76,8 +83,212 @@ export class Audit {
             wasm.__wbindgen_free(deferred3_0, deferred3_1, 1);
         }
     }
+    /**
+     * An audit with another complaint deadline (seconds) than the election definition's, as
+     * `verifier audit --complaint-deadline` (a court that extended it, a test's short one).
+     * @param {string} policy_text
+     * @param {number} seconds
+     * @returns {Audit}
+     */
+    static with_complaint_deadline(policy_text, seconds) {
+        const val2 = +seconds;
+        const ptr0 = passStringToWasm0(policy_text, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.audit_with_complaint_deadline(ptr0, len0, val2);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return Audit.__wrap(ret[0]);
+    }
 }
 if (Symbol.dispose) Audit.prototype[Symbol.dispose] = Audit.prototype.free;
+
+/**
+ * The page of one precinct. The page hands over what it fetched and proved — the definition
+ * and registry (`context`), each listed record with its inclusion proof's outcome, each
+ * document — and draws the verdict this returns; it decides nothing itself.
+ */
+export class PrecinctPage {
+    __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        PrecinctPageFinalization.unregister(this);
+        return ptr;
+    }
+    free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_precinctpage_free(ptr, 0);
+    }
+    /**
+     * A proved election definition or precinct registry entry: what the records' precincts
+     * and contests are checked against (`record.reference`).
+     * @param {Uint8Array | number[]} entry
+     */
+    context(entry) {
+        const ptr0 = passArray8ToWasm0(entry, wasm.__wbindgen_malloc);
+        const len0 = WASM_VECTOR_LEN;
+        wasm.precinctpage_context(this.__wbg_ptr, ptr0, len0);
+    }
+    /**
+     * A document fetched for the record in `entry` (proved), named by its SHA-256 `sha256`:
+     * checked against the record's reference, size and hash (`{ok, error?}`); `fetch_error`
+     * if it could not be fetched (then `bytes` are ignored).
+     * @param {Uint8Array | number[]} entry
+     * @param {string} sha256
+     * @param {Uint8Array | number[]} bytes
+     * @param {string} fetch_error
+     * @returns {string}
+     */
+    document(entry, sha256, bytes, fetch_error) {
+        let deferred5_0;
+        let deferred5_1;
+        try {
+            let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
+            try {
+                ptr0 = passArray8ToWasm0(entry, wasm.__wbindgen_malloc);
+                len0 = WASM_VECTOR_LEN;
+                ptr1 = passStringToWasm0(sha256, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+                len1 = WASM_VECTOR_LEN;
+                ptr2 = passArray8ToWasm0(bytes, wasm.__wbindgen_malloc);
+                len2 = WASM_VECTOR_LEN;
+                ptr3 = passStringToWasm0(fetch_error, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+                len3 = WASM_VECTOR_LEN;
+            } catch (e) {
+                if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 1, 1); }
+                if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+                if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+                if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+                throw e;
+            }
+            const ret = wasm.precinctpage_document(this.__wbg_ptr, ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3);
+            deferred5_0 = ret[0];
+            deferred5_1 = ret[1];
+            return getStringFromWasm0(ret[0], ret[1]);
+        } finally {
+            wasm.__wbindgen_free(deferred5_0, deferred5_1, 1);
+        }
+    }
+    /**
+     * @param {number} precinct
+     */
+    constructor(precinct) {
+        const ret = wasm.precinctpage_new(precinct);
+        this.__wbg_ptr = ret;
+        PrecinctPageFinalization.register(this, this.__wbg_ptr, this);
+        return this;
+    }
+    /**
+     * A record the log's index lists for this precinct (in log order): its entry, and the
+     * outcome of its inclusion proof (`verify_inclusion_from_tiles`'s `ok` and `error`).
+     * @param {number} index
+     * @param {Uint8Array | number[]} entry
+     * @param {boolean} proved
+     * @param {string} error
+     */
+    record(index, entry, proved, error) {
+        const val3 = +index;
+        const val4 = +proved;
+        let ptr0, len0, ptr1, len1;
+        try {
+            ptr0 = passArray8ToWasm0(entry, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passStringToWasm0(error, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len1 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+            throw e;
+        }
+        const ret = wasm.precinctpage_record(this.__wbg_ptr, val3, ptr0, len0, val4, ptr1, len1);
+        if (ret[1]) {
+            throw takeFromExternrefTable0(ret[0]);
+        }
+    }
+    /**
+     * The verdict: `{ok, findings, records: [{index, ok, error?}]}` — `ok` when the checkpoint
+     * was accepted (`checkpoint_ok`), the index listed records, each is proved and is this
+     * precinct's, and every document matches. The findings are those of the rules this
+     * precinct's records decide alone (`election::audit::precinct_findings`); who may sign,
+     * and what needs the whole log, are the full audit's ([`crate::Audit`]).
+     *
+     * The index is not trusted: an entry listed here that is not this precinct's record (nor a
+     * correction of one) is named as such and left out.
+     * @param {boolean} checkpoint_ok
+     * @param {string} lang
+     * @returns {string}
+     */
+    verdict(checkpoint_ok, lang) {
+        let deferred3_0;
+        let deferred3_1;
+        try {
+            const val2 = +checkpoint_ok;
+            const ptr0 = passStringToWasm0(lang, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            const len0 = WASM_VECTOR_LEN;
+            const ret = wasm.precinctpage_verdict(this.__wbg_ptr, val2, ptr0, len0);
+            deferred3_0 = ret[0];
+            deferred3_1 = ret[1];
+            return getStringFromWasm0(ret[0], ret[1]);
+        } finally {
+            wasm.__wbindgen_free(deferred3_0, deferred3_1, 1);
+        }
+    }
+}
+if (Symbol.dispose) PrecinctPage.prototype[Symbol.dispose] = PrecinctPage.prototype.free;
+
+/**
+ * The page's verdict on the checkpoint it fetched: [`verify_checkpoint`]'s, then related to
+ * what this browser accepted before (`remembered`, as [`crate::adopt_remembered`] took it, or
+ * empty) with the tiles [`consistency_tiles_needed`] named (`paths`, `data`, `lens`; a tile
+ * that could not be fetched is left out). A checkpoint refused for its quorum is related too,
+ * since the log's signature on two contradicting trees is the evidence (`spec/tlog.md` §11
+ * step 2); only a fork adds to that refusal.
+ *
+ * Returns [`verify_checkpoint`]'s JSON with `consistency: {ok, error, size, damaged,
+ * evidence}` when there was a tree to relate to, and `remember`: the text to store in place
+ * of `remembered` (a checkpoint accepted that does not go back), or null.
+ * @param {string} policy_text
+ * @param {Uint8Array | number[]} checkpoint
+ * @param {string} remembered
+ * @param {string} paths
+ * @param {Uint8Array | number[]} data
+ * @param {Uint32Array | number[]} lens
+ * @returns {string}
+ */
+export function accept_checkpoint(policy_text, checkpoint, remembered, paths, data, lens) {
+    let deferred7_0;
+    let deferred7_1;
+    try {
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5;
+        try {
+            ptr0 = passStringToWasm0(policy_text, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray8ToWasm0(checkpoint, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passStringToWasm0(remembered, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passStringToWasm0(paths, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len3 = WASM_VECTOR_LEN;
+            ptr4 = passArray8ToWasm0(data, wasm.__wbindgen_malloc);
+            len4 = WASM_VECTOR_LEN;
+            ptr5 = passArray32ToWasm0(lens, wasm.__wbindgen_malloc);
+            len5 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
+            if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 1, 1); }
+            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 1, 1); }
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+            throw e;
+        }
+        const ret = wasm.accept_checkpoint(ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5);
+        deferred7_0 = ret[0];
+        deferred7_1 = ret[1];
+        return getStringFromWasm0(ret[0], ret[1]);
+    } finally {
+        wasm.__wbindgen_free(deferred7_0, deferred7_1, 1);
+    }
+}
 
 /**
  * Whether a remembered checkpoint (`{size, root, checkpoint}` as JSON) is this log's: its
@@ -285,52 +496,6 @@ export function policy_fingerprint(text) {
 }
 
 /**
- * The checks that need only one precinct's records, judged as the full audit judges them
- * (`election::audit::precinct_findings`): the records given as a JSON array of their log
- * indexes, in log order, and the entries concatenated (`data`, `lens`). The rules that need
- * the whole log (authority, references, corrections, tally) are the full audit's ([`Audit`]).
- *
- * The records come from the log's lookup index, which is not trusted: `not_this_precinct`
- * lists the entries that are not precinct `precinct`'s records, and they are left out.
- * @param {number} precinct
- * @param {string} indexes
- * @param {Uint8Array | number[]} data
- * @param {Uint32Array | number[]} lens
- * @param {string} lang
- * @returns {string}
- */
-export function precinct_findings(precinct, indexes, data, lens, lang) {
-    let deferred6_0;
-    let deferred6_1;
-    try {
-        const val5 = +precinct;
-        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
-        try {
-            ptr0 = passStringToWasm0(indexes, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-            len0 = WASM_VECTOR_LEN;
-            ptr1 = passArray8ToWasm0(data, wasm.__wbindgen_malloc);
-            len1 = WASM_VECTOR_LEN;
-            ptr2 = passArray32ToWasm0(lens, wasm.__wbindgen_malloc);
-            len2 = WASM_VECTOR_LEN;
-            ptr3 = passStringToWasm0(lang, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-            len3 = WASM_VECTOR_LEN;
-        } catch (e) {
-            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 1, 1); }
-            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
-            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
-            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
-            throw e;
-        }
-        const ret = wasm.precinct_findings(val5, ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3);
-        deferred6_0 = ret[0];
-        deferred6_1 = ret[1];
-        return getStringFromWasm0(ret[0], ret[1]);
-    } finally {
-        wasm.__wbindgen_free(deferred6_0, deferred6_1, 1);
-    }
-}
-
-/**
  * Where this browser remembers the checkpoint it accepted for the log `origin`: per origin and
  * the policy's keys for it (`spec/tlog.md` §11: two logs may share an origin), and apart for a
  * policy that is not the site's own (`site` false: keyed by its hash), so that a linked
@@ -388,8 +553,8 @@ export function rule_titles(lang) {
 }
 
 /**
- * SHA-256 of `data`, lower-case hex: the page checks each fetched document against the hash
- * its record carries.
+ * SHA-256 of `data`, lower-case hex: the page names what a person chose to trust by the
+ * policy's hash.
  * @param {Uint8Array | number[]} data
  * @returns {string}
  */
@@ -409,36 +574,11 @@ export function sha256_hex(data) {
 }
 
 /**
- * The Merkle tree hash of the leaf hashes (32 bytes each, concatenated), base64: the page
- * compares it with the verified checkpoint's root after reading every entry.
- * @param {Uint8Array | number[]} leaves
- * @returns {string}
- */
-export function tree_root(leaves) {
-    let deferred3_0;
-    let deferred3_1;
-    try {
-        const ptr0 = passArray8ToWasm0(leaves, wasm.__wbindgen_malloc);
-        const len0 = WASM_VECTOR_LEN;
-        const ret = wasm.tree_root(ptr0, len0);
-        var ptr2 = ret[0];
-        var len2 = ret[1];
-        if (ret[3]) {
-            ptr2 = 0; len2 = 0;
-            throw takeFromExternrefTable0(ret[2]);
-        }
-        deferred3_0 = ptr2;
-        deferred3_1 = len2;
-        return getStringFromWasm0(ptr2, len2);
-    } finally {
-        wasm.__wbindgen_free(deferred3_0, deferred3_1, 1);
-    }
-}
-
-/**
  * Verifies a signed checkpoint against a trust policy (`spec/tlog.md` §10): the log's
- * signature and the witnesses' quorum. Returns `{ok, origin, size, root, cosigners, policy}`
- * or `{ok: false, error, policy?, log_signed?: {origin, size, root}}`.
+ * signature and the witnesses' quorum. Returns `{ok, origin, size, root, cosigners, policy,
+ * relate}` or `{ok: false, error, policy?, relate}`, where `relate` (`{origin, size, root}` or
+ * null) is the tree to relate to the one accepted before ([`accept_checkpoint`]): this one's,
+ * or, for a checkpoint refused for its quorum, the tree the log signed.
  * @param {string} policy_text
  * @param {Uint8Array | number[]} checkpoint
  * @returns {string}
@@ -470,10 +610,10 @@ export function verify_checkpoint(policy_text, checkpoint) {
 /**
  * Checks that a checkpoint this browser accepted before (`old` leaves, root `old_root`) and the
  * current one (`new`, `new_root`) are consistent, with the proof computed from the fetched
- * tiles (`paths`, `data`, `lens` as for [`verify_inclusion_from_tiles`]). A smaller new size is
- * a rollback; a failed proof is a fork only if the same tiles hash to the new signed root —
- * otherwise they are damaged (`{ok: false, damaged: true, error}`: nothing is proved about the
- * log, as `spec/tlog.md` §11 says); `{ok: false, error}` otherwise.
+ * tiles (`paths`, `data`, `lens` as for [`crate::verify_inclusion_from_tiles`]). A smaller new
+ * size is a rollback; a failed proof is a fork only if the same tiles hash to the new signed
+ * root — otherwise they are damaged (`{ok: false, damaged: true, error}`: nothing is proved
+ * about the log, as `spec/tlog.md` §11 says); `{ok: false, kind, evidence, error}` otherwise.
  * @param {number} old
  * @param {string} old_root
  * @param {number} _new
@@ -594,6 +734,9 @@ function __wbg_get_imports() {
 const AuditFinalization = (typeof FinalizationRegistry === 'undefined')
     ? { register: () => {}, unregister: () => {} }
     : new FinalizationRegistry(ptr => wasm.__wbg_audit_free(ptr, 1));
+const PrecinctPageFinalization = (typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(ptr => wasm.__wbg_precinctpage_free(ptr, 1));
 
 function getArrayU8FromWasm0(ptr, len) {
     ptr = ptr >>> 0;
