@@ -10,13 +10,15 @@
 //! changes nothing.
 
 use crate::db;
+use crate::rejections::{ApiPath, ApiQuery, declared_size_at_most};
 use crate::sequencer::{Refusal, Sequenced, Submission, read_entry};
 use crate::storage::{CachedTiles, Storage, UpperTiles};
 use crate::witnessing::Published;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -71,7 +73,11 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    pub(crate) fn new(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> ApiError {
         ApiError {
             status,
             code,
@@ -108,6 +114,8 @@ impl IntoResponse for ApiError {
 type ApiResult<T> = Result<T, ApiError>;
 
 pub fn router(state: Arc<AppState>) -> Router {
+    // Bodies declared larger than a route takes are refused before they are read.
+    let at_most = |limit: usize| middleware::from_fn_with_state(limit, declared_size_at_most);
     Router::new()
         .route("/checkpoint", get(checkpoint))
         .route("/tile/{*path}", get(tile))
@@ -115,12 +123,15 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(
             "/api/v1/records",
             post(submit)
-                .get(find_records)
-                .layer(DefaultBodyLimit::max(128 * 1024)),
+                .route_layer(at_most(MAX_RECORD_BODY))
+                .layer(DefaultBodyLimit::max(MAX_RECORD_BODY))
+                .get(find_records),
         )
         .route(
             "/api/v1/blobs/{hash}",
-            put(upload).layer(DefaultBodyLimit::max(MAX_BLOB_SIZE + 1024)),
+            put(upload)
+                .route_layer(at_most(MAX_BLOB_BODY))
+                .layer(DefaultBodyLimit::max(MAX_BLOB_BODY)),
         )
         .route("/api/v1/proof/inclusion/{index}", get(inclusion))
         .route("/api/v1/proof/consistency", get(consistency))
@@ -128,6 +139,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/readyz", get(readyz))
         .with_state(state)
 }
+
+/// The largest body `POST /api/v1/records` reads (a record is at most 65,535 bytes).
+const MAX_RECORD_BODY: usize = 128 * 1024;
+/// The largest body `PUT /api/v1/blobs/…` reads (a document is at most 16 MiB).
+const MAX_BLOB_BODY: usize = MAX_BLOB_SIZE + 1024;
 
 /// Ready to serve and accept records, with the witnessing state and its warnings.
 async fn readyz(State(s): Shared) -> Response {
@@ -167,7 +183,7 @@ async fn read(storage: &Arc<dyn Storage>, path: String) -> ApiResult<Option<Vec<
         .map_err(ApiError::internal)
 }
 
-async fn tile(State(s): Shared, Path(path): Path<String>) -> ApiResult<Response> {
+async fn tile(State(s): Shared, ApiPath(path): ApiPath<String>) -> ApiResult<Response> {
     let full_path = format!("tile/{path}");
     let parsed = parse_tile_path(&full_path)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad-tile-path", e.to_string()))?;
@@ -217,7 +233,7 @@ async fn document_info(s: &AppState, sha: [u8; 32]) -> ApiResult<Option<(String,
         .map_err(ApiError::internal)
 }
 
-async fn blob(State(s): Shared, Path(hash): Path<String>) -> ApiResult<Response> {
+async fn blob(State(s): Shared, ApiPath(hash): ApiPath<String>) -> ApiResult<Response> {
     let sha = parse_sha256(&hash)?;
     let not_found = || {
         ApiError::new(
@@ -254,7 +270,7 @@ async fn blob(State(s): Shared, Path(hash): Path<String>) -> ApiResult<Response>
 
 async fn upload(
     State(s): Shared,
-    Path(hash): Path<String>,
+    ApiPath(hash): ApiPath<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
     let sha = parse_sha256(&hash)?;
@@ -304,7 +320,7 @@ struct SubmitQuery {
 
 async fn submit(
     State(s): Shared,
-    Query(q): Query<SubmitQuery>,
+    ApiQuery(q): ApiQuery<SubmitQuery>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
     let body = body.map_err(|_| {
@@ -478,8 +494,8 @@ struct WaitQuery {
 
 async fn bundle(
     State(s): Shared,
-    Path(index): Path<u64>,
-    Query(q): Query<WaitQuery>,
+    ApiPath(index): ApiPath<u64>,
+    ApiQuery(q): ApiQuery<WaitQuery>,
 ) -> ApiResult<Response> {
     let wait = Duration::from_secs(q.wait.unwrap_or(0)).min(MAX_WAIT);
     let text = proof_bundle(&s, index, wait).await?;
@@ -514,8 +530,8 @@ struct SizeQuery {
 
 async fn inclusion(
     State(s): Shared,
-    Path(index): Path<u64>,
-    Query(q): Query<SizeQuery>,
+    ApiPath(index): ApiPath<u64>,
+    ApiQuery(q): ApiQuery<SizeQuery>,
 ) -> ApiResult<Response> {
     let published = s.published.borrow().clone();
     let size = q.size.unwrap_or(published.size);
@@ -544,7 +560,10 @@ struct ConsistencyQuery {
     new: Option<u64>,
 }
 
-async fn consistency(State(s): Shared, Query(q): Query<ConsistencyQuery>) -> ApiResult<Response> {
+async fn consistency(
+    State(s): Shared,
+    ApiQuery(q): ApiQuery<ConsistencyQuery>,
+) -> ApiResult<Response> {
     let published = s.published.borrow().size;
     let new = q.new.unwrap_or(published);
     if q.old == 0 || q.old > new || new > published {
@@ -571,7 +590,7 @@ struct FindQuery {
     limit: Option<u32>,
 }
 
-async fn find_records(State(s): Shared, Query(q): Query<FindQuery>) -> ApiResult<Response> {
+async fn find_records(State(s): Shared, ApiQuery(q): ApiQuery<FindQuery>) -> ApiResult<Response> {
     let kind = match &q.kind {
         None => None,
         Some(name) => Some(

@@ -8,7 +8,8 @@
 //! - [`db`]: SQLite for the small transactional state and the lookup index.
 //! - [`sequencer`]: the one writer; batches, tiles, checks, signs, commits.
 //! - [`witnessing`]: cosignatures from witnesses, and publication.
-//! - [`api`]: the HTTP API; [`server`]: init, recovery and a clean stop.
+//! - [`api`]: the HTTP API, [`rejections`]: its malformed requests answered in JSON;
+//!   [`server`]: init, recovery and a clean stop.
 //! - [`logdir`]: the log directory, its configuration and keys.
 //! - [`demo`]: a log, three witnesses and an election on one machine; [`viewer`]: the page at `/`.
 //! - [`client`], [`simulate`] and [`bench`]: driving a log from outside through its API;
@@ -22,6 +23,7 @@ pub mod db;
 pub mod demo;
 pub mod logdir;
 pub mod progress;
+pub mod rejections;
 pub mod sequencer;
 pub mod server;
 pub mod simulate;

@@ -220,6 +220,8 @@ pub async fn serve(
     // The browser viewer at `/`, and the log's trust policy at `/policy` when it has one.
     let app = router(state)
         .merge(crate::viewer::router(Some(dir.to_path_buf())))
+        .fallback(crate::rejections::no_such_route)
+        .method_not_allowed_fallback(crate::rejections::method_not_allowed)
         .layer(axum::middleware::map_response(
             crate::viewer::allow_any_origin,
         ))
