@@ -254,13 +254,13 @@ fn a_precinct_alone_is_judged_as_the_full_audit_judges_it() {
         .map(|(i, r)| (i as u64, r.to_bytes(), r.body.precinct()))
         .collect();
     // The definition and the registry, which the page proves and hands over as context.
-    let context: Vec<&[u8]> = entries
+    let context: Vec<(u64, &[u8])> = entries
         .iter()
         .filter(|(i, _, _)| {
             let kind = e.records[*i as usize].kind();
             kind == election::Kind::ElectionDefinition || kind == election::Kind::PrecinctRegistry
         })
-        .map(|(_, bytes, _)| bytes.as_slice())
+        .map(|(i, bytes, _)| (*i, bytes.as_slice()))
         .collect();
     assert!(context.len() >= 2, "a definition and a registry");
     let mut precincts: Vec<u32> = entries.iter().filter_map(|(_, _, p)| *p).collect();
@@ -297,9 +297,9 @@ fn a_precinct_alone_applies_its_corrections_and_checks_its_references() {
     let e = election(5, &[]);
     let bytes: Vec<Vec<u8>> = e.records.iter().map(|r| r.to_bytes()).collect();
     let is = |i: usize, kinds: &[Kind]| kinds.contains(&e.records[i].kind());
-    let context: Vec<&[u8]> = (0..bytes.len())
+    let context: Vec<(u64, &[u8])> = (0..bytes.len())
         .filter(|&i| is(i, &[Kind::ElectionDefinition, Kind::PrecinctRegistry]))
-        .map(|i| bytes[i].as_slice())
+        .map(|i| (i as u64, bytes[i].as_slice()))
         .collect();
     let first = (0..bytes.len())
         .find(|&i| is(i, &[Kind::PrecinctProtocol]))
@@ -334,11 +334,19 @@ fn a_precinct_alone_applies_its_corrections_and_checks_its_references() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].rule, Rule::RecordReference);
     assert!(found[0].message.contains("contest 99 is not defined"));
-    let alone = precinct_findings([], [old]);
+    // Judged against what was registered when it was logged: not a registry logged later.
+    let registry = context
+        .iter()
+        .find(|(i, _)| is(*i as usize, &[Kind::PrecinctRegistry]));
+    let alone = precinct_findings([(n + 2, registry.unwrap().1)], [old]);
     assert!(
         alone
             .iter()
             .any(|f| f.message.contains("is not in the registry")),
         "{alone:?}"
     );
+    // A correction of nothing this precinct logged is a reference problem, as in the audit.
+    let stray = precinct_findings(context.iter().copied(), [(n, correction.as_slice())]);
+    assert_eq!(stray.len(), 1, "{stray:?}");
+    assert!(stray[0].message.contains("not an earlier valid record"));
 }

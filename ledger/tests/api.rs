@@ -406,3 +406,72 @@ fn submit_read_verify_restart() {
     assert!(server.stop());
     let _ = VerifierKey::parse(&vkey).unwrap().key_id();
 }
+
+/// A correction has no precinct of its own: the index lists it under the precinct of the entry
+/// it supersedes, so that the precinct's page sees it.
+#[test]
+fn a_correction_is_listed_under_the_precinct_it_corrects() {
+    use election::records::Correction;
+    let dir = temp_dir("correction");
+    let log = dir.path().join("log");
+    init(&log);
+    let root = root_key(&log);
+    let e = generate(
+        &Config {
+            seed: 5,
+            precincts: 2,
+            turnout_updates: false,
+            signed_at: Some(ledger::simulate::unix_now()),
+            ..Config::default()
+        },
+        root.signing_key(),
+    );
+    let server = Server::start(&log, 10);
+    let client = LedgerClient::new(&server.url);
+    let listed = |path: String| -> Vec<u64> {
+        let body = runtime().block_on(client.get(&path)).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let records = json["records"].as_array().unwrap();
+        records
+            .iter()
+            .map(|r| r["index"].as_u64().unwrap())
+            .collect()
+    };
+    runtime().block_on(async {
+        for r in &e.records {
+            client.submit(r.to_bytes(), false).await.unwrap();
+        }
+    });
+    let (protocol, precinct) = e
+        .records
+        .iter()
+        .enumerate()
+        .find_map(|(i, r)| match &r.body {
+            election::Body::PrecinctProtocol(p) => Some((i as u64, p.precinct)),
+            _ => None,
+        })
+        .unwrap();
+    let correction = Record::sign(
+        &e.election,
+        ledger::simulate::unix_now(),
+        election::Body::Correction(Correction {
+            supersedes: protocol,
+            reason: "page 2 was misread".into(),
+            document: None,
+        }),
+        root.signing_key(),
+    );
+    let logged = runtime()
+        .block_on(client.submit(correction.to_bytes(), true))
+        .unwrap();
+    let under = listed(format!("api/v1/records?precinct={precinct}"));
+    assert!(
+        under.contains(&protocol) && under.contains(&logged.index),
+        "{under:?}"
+    );
+    let corrections = listed(format!(
+        "api/v1/records?precinct={precinct}&kind=correction"
+    ));
+    assert_eq!(corrections, vec![logged.index]);
+    assert!(server.stop());
+}

@@ -197,9 +197,12 @@ impl Page<'_> {
     fn document_problems(&self, public: &Path, entries: &[Option<Vec<u8>>]) -> Vec<(String, u64)> {
         let mut seen = std::collections::HashSet::new();
         let mut problems = Vec::new();
-        let mut page = web_viewer::PrecinctPage::new(0);
-        for entry in entries.iter().flatten() {
+        for (index, entry) in entries.iter().enumerate() {
+            let Some(entry) = entry else { continue };
             let record = parse(web_viewer::decode_record(entry));
+            let mut page = web_viewer::PrecinctPage::new(0);
+            page.record(index as f64, entry, true, "")
+                .unwrap_or_else(|_| panic!("entry {index}"));
             for d in record["body"]["documents"].as_array().into_iter().flatten() {
                 let sha = d["sha256"].as_str().unwrap();
                 if !seen.insert(sha.to_string()) {
@@ -209,7 +212,7 @@ impl Page<'_> {
                     Ok(b) => (b, String::new()),
                     Err(e) => (Vec::new(), e.to_string()),
                 };
-                let checked = parse(page.document(entry, sha, &bytes, &error));
+                let checked = parse(page.document(index as f64, sha, &bytes, &error));
                 if checked["ok"] != true {
                     problems.push(("document".to_string(), 0));
                 }

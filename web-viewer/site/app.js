@@ -228,8 +228,8 @@ async function loadElection() {
   const def = proved.find((p) => p.ok && p.record.kind === 'election-definition');
   const precincts = new Map();
   for (const p of proved) if (p.ok && p.record.kind === 'precinct-registry') for (const [id, territory, registered] of p.record.body.precincts) precincts.set(id, { id, territory, registered });
-  // The proved entries themselves go to a precinct's page, to check its records' references.
-  const context = proved.filter((p) => p.proof && p.proof.ok).map((p) => p.entry);
+  // Each with its proof's outcome goes to a precinct's page, to check its records' references.
+  const context = proved.map((p) => ({ index: p.index, entry: p.entry || new Uint8Array(), proved: !!(p.proof && p.proof.ok), error: p.error || '' })).sort((a, b) => a.index - b.index);
   state.election = { def: def && def.record.body, precincts, context, ok: proved.every((p) => p.ok) };
   return state.election;
 }
@@ -313,7 +313,7 @@ async function fetchDocument(page, p, doc) {
   } catch (e) {
     error = String(e.message || e) || 'fetch failed';
   }
-  const c = JSON.parse(page.document(p.entry, doc.sha256, bytes, error));
+  const c = JSON.parse(page.document(p.index, doc.sha256, bytes, error));
   if (c.ok) c.src = URL.createObjectURL(new Blob([bytes], { type: doc.media_type }));
   return c;
 }
@@ -372,13 +372,17 @@ async function pagePrecinct(id) {
   // The index is untrusted and the page decides nothing: the wasm takes the proved definition
   // and registry, each listed record with its proof's outcome, and each document, and judges.
   const page = new wv.PrecinctPage(id);
-  for (const e of (state.election && state.election.context) || []) page.context(e);
-  for (const p of proved) page.record(p.index, p.entry || new Uint8Array(), !!(p.proof && p.proof.ok), p.error || '');
   const docs = new Map();
-  await Promise.all(proved.flatMap((p) => (p.record && p.record.ok ? (p.record.body.documents || []).map((d) => [p, d]) : []))
-    .map(async ([p, d]) => docs.set(d.sha256, await fetchDocument(page, p, d))));
-  const verdict = JSON.parse(page.verdict(!!state.cp.ok, state.lang));
-  page.free();
+  let verdict;
+  try {
+    for (const c of (state.election && state.election.context) || []) page.context(c.index, c.entry, c.proved, c.error);
+    for (const p of proved) page.record(p.index, p.entry || new Uint8Array(), !!(p.proof && p.proof.ok), p.error || '');
+    await Promise.all(proved.flatMap((p) => (p.record && p.record.ok ? (p.record.body.documents || []).map((d) => [p, d]) : []))
+      .map(async ([p, d]) => docs.set(d.sha256, await fetchDocument(page, p, d))));
+    verdict = JSON.parse(page.verdict(!!state.cp.ok, state.lang));
+  } finally {
+    page.free();
+  }
   for (const r of verdict.records) {
     const p = proved.find((x) => x.index === r.index);
     p.ok = r.ok;

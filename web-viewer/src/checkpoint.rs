@@ -150,8 +150,9 @@ fn remembered_tree(remembered: &str) -> Option<SignedTree> {
 /// step 2); only a fork adds to that refusal.
 ///
 /// Returns [`verify_checkpoint`]'s JSON with `consistency: {ok, error, size, damaged,
-/// evidence}` when there was a tree to relate to, and `remember`: the text to store in place
-/// of `remembered` (a checkpoint accepted that does not go back), or null.
+/// evidence}` when there was a tree to relate to, `remembered_ignored` when `remembered` is
+/// not a checkpoint this log signed (`adopt_remembered`), and `remember`: the text to store in
+/// place of `remembered` (a checkpoint accepted that does not go back), or null.
 #[wasm_bindgen]
 pub fn accept_checkpoint(
     policy_text: &str,
@@ -162,10 +163,22 @@ pub fn accept_checkpoint(
     lens: &[u32],
 ) -> String {
     let mut verdict = verify(policy_text, checkpoint);
-    let seen = remembered_tree(remembered).filter(|t| t.size > 0);
+    // Only a memory this log signed is related to (anything on the page's origin can write
+    // the browser's storage): another is ignored, and said to be.
+    let origin = verdict["relate"]["origin"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let adopted = crate::adopt_remembered(policy_text, &origin, remembered);
+    if !remembered.is_empty() && !adopted && verdict["relate"].is_object() {
+        verdict["remembered_ignored"] = json!(true);
+    }
+    let seen = remembered_tree(remembered).filter(|t| adopted && t.size > 0);
     if let (Some(new), Some(old)) = (related_tree(&verdict), seen) {
-        let tiles = tile_map(paths, data, lens).unwrap_or_default();
-        let r = relation(old, new, tiles);
+        let r = match tile_map(paths, data, lens) {
+            Ok(tiles) => relation(old, new, tiles),
+            Err(e) => json!({"ok": false, "evidence": false, "damaged": false, "error": e}),
+        };
         let accepted = verdict["ok"] == true;
         if accepted || r["evidence"] == true {
             verdict["consistency"] = json!({

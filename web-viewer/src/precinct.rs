@@ -6,10 +6,21 @@ use election::Record;
 use serde_json::json;
 use wasm_bindgen::prelude::*;
 
-/// A listed record: its entry once proved, or why it could not be.
-struct Listed {
+/// An entry the page was given: its bytes once proved, or why it could not be.
+struct Given {
     index: u64,
     entry: Result<Vec<u8>, String>,
+}
+
+impl Given {
+    fn new(index: f64, entry: &[u8], proved: bool, error: &str) -> Result<Given, JsError> {
+        let index = crate::index_arg(index, "index").map_err(|e| JsError::new(&e))?;
+        let entry = match proved {
+            true => Ok(entry.to_vec()),
+            false => Err(error.to_string()),
+        };
+        Ok(Given { index, entry })
+    }
 }
 
 /// The page of one precinct. The page hands over what it fetched and proved — the definition
@@ -18,8 +29,8 @@ struct Listed {
 #[wasm_bindgen]
 pub struct PrecinctPage {
     precinct: u32,
-    context: Vec<Vec<u8>>,
-    listed: Vec<Listed>,
+    context: Vec<Given>,
+    listed: Vec<Given>,
     documents: Vec<(String, Result<(), String>)>,
 }
 
@@ -35,10 +46,19 @@ impl PrecinctPage {
         }
     }
 
-    /// A proved election definition or precinct registry entry: what the records' precincts
-    /// and contests are checked against (`record.reference`).
-    pub fn context(&mut self, entry: &[u8]) {
-        self.context.push(entry.to_vec());
+    /// An election definition or precinct registry entry (in log order), with the outcome of
+    /// its inclusion proof: what the records' precincts and contests are checked against
+    /// (`record.reference`). One that could not be proved fails the page, as a record would:
+    /// without it, the page could only claim that precincts are not registered.
+    pub fn context(
+        &mut self,
+        index: f64,
+        entry: &[u8],
+        proved: bool,
+        error: &str,
+    ) -> Result<(), JsError> {
+        self.context.push(Given::new(index, entry, proved, error)?);
+        Ok(())
     }
 
     /// A record the log's index lists for this precinct (in log order): its entry, and the
@@ -50,34 +70,38 @@ impl PrecinctPage {
         proved: bool,
         error: &str,
     ) -> Result<(), JsError> {
-        let index = crate::index_arg(index, "index").map_err(|e| JsError::new(&e))?;
-        let entry = match proved {
-            true => Ok(entry.to_vec()),
-            false => Err(error.to_string()),
-        };
-        self.listed.push(Listed { index, entry });
+        self.listed.push(Given::new(index, entry, proved, error)?);
         Ok(())
     }
 
-    /// A document fetched for the record in `entry` (proved), named by its SHA-256 `sha256`:
-    /// checked against the record's reference, size and hash (`{ok, error?}`); `fetch_error`
+    /// A document fetched for the listed record at `index`, named by its SHA-256 `sha256`:
+    /// checked against that record's reference, size and hash (`{ok, error?}`); `fetch_error`
     /// if it could not be fetched (then `bytes` are ignored).
     pub fn document(
         &mut self,
-        entry: &[u8],
+        index: f64,
         sha256: &str,
         bytes: &[u8],
         fetch_error: &str,
     ) -> String {
-        let referenced = Record::from_bytes(entry).ok().and_then(|r| {
-            r.body
-                .documents()
-                .into_iter()
-                .find(|d| d.hex() == sha256)
-                .cloned()
-        });
+        let proved = self
+            .listed
+            .iter()
+            .find(|g| index_arg_eq(g.index, index))
+            .and_then(|g| g.entry.as_ref().ok());
+        let referenced = proved
+            .and_then(|entry| Record::from_bytes(entry).ok())
+            .and_then(|r| {
+                r.body
+                    .documents()
+                    .into_iter()
+                    .find(|d| d.hex() == sha256)
+                    .cloned()
+            });
         let checked = match referenced {
-            None => Err(format!("the record references no document {sha256}")),
+            None => Err(format!(
+                "no proved record listed at entry {index} references a document {sha256}"
+            )),
             Some(_) if !fetch_error.is_empty() => Err(fetch_error.to_string()),
             Some(d) => d.check(bytes).map_err(|e| e.to_string()),
         };
@@ -89,34 +113,51 @@ impl PrecinctPage {
         answer.to_string()
     }
 
-    /// The verdict: `{ok, findings, records: [{index, ok, error?}]}` — `ok` when the checkpoint
-    /// was accepted (`checkpoint_ok`), the index listed records, each is proved and is this
-    /// precinct's, and every document matches. The findings are those of the rules this
-    /// precinct's records decide alone (`election::audit::precinct_findings`); who may sign,
-    /// and what needs the whole log, are the full audit's ([`crate::Audit`]).
+    /// The verdict: `{ok, findings, records: [{index, ok, error?}], context_error?}` — `ok`
+    /// when the checkpoint was accepted (`checkpoint_ok`), every context entry is proved, the
+    /// index listed records, each is proved, signed (its signature holds) and this precinct's,
+    /// and every document matches. The findings are those of the rules this precinct's records
+    /// decide alone (`election::audit::precinct_findings`); who may sign, and what needs the
+    /// whole log, are the full audit's ([`crate::Audit`]).
     ///
     /// The index is not trusted: an entry listed here that is not this precinct's record (nor a
-    /// correction of one) is named as such and left out.
+    /// correction of one listed before it) is named as such and left out.
     pub fn verdict(&self, checkpoint_ok: bool, lang: &str) -> String {
         let mut own: Vec<(u64, &[u8])> = Vec::new();
         let mut records = Vec::new();
         for listed in &self.listed {
             let problem = match &listed.entry {
                 Err(e) => Some(e.clone()),
-                Ok(entry) if self.is_own(entry, &own) => {
-                    own.push((listed.index, entry));
-                    None
-                }
-                Ok(_) => Some(format!(
-                    "entry {} is not precinct {}'s",
-                    listed.index, self.precinct
-                )),
-            };
+                Ok(entry) => match self.whose(entry, &own) {
+                    // Judged with the precinct's records (`record.signature` if it is not
+                    // signed), and the page fails unless it is signed.
+                    Ok(record) => {
+                        own.push((listed.index, entry));
+                        let signed = record.verify_signature();
+                        signed
+                            .err()
+                            .map(|e| format!("its signature does not verify: {e}"))
+                    }
+                    Err(problem) => Some(problem),
+                },
+            }
+            .map(|problem| format!("entry {}: {problem}", listed.index));
             records.push(json!({"index": listed.index, "ok": problem.is_none(), "error": problem}));
         }
-        let context = self.context.iter().map(Vec::as_slice);
+        let unproved = self.context.iter().find_map(|g| {
+            let e = g.entry.as_ref().err()?;
+            Some(format!(
+                "the election's entry {} could not be proved: {e}",
+                g.index
+            ))
+        });
+        let context = self
+            .context
+            .iter()
+            .filter_map(|g| Some((g.index, g.entry.as_deref().ok()?)));
         let findings = election::audit::precinct_findings(context, own.iter().copied());
         let ok = checkpoint_ok
+            && unproved.is_none()
             && !records.is_empty()
             && records.iter().all(|r| r["ok"] == true)
             && self.documents.iter().all(|(_, d)| d.is_ok());
@@ -124,18 +165,27 @@ impl PrecinctPage {
             "ok": ok,
             "findings": findings.iter().map(|f| finding_json(f, lang)).collect::<Vec<_>>(),
             "records": records,
+            "context_error": unproved,
         })
         .to_string()
     }
 
-    /// Whether `entry` is this precinct's record, or a correction of one listed before.
-    fn is_own(&self, entry: &[u8], earlier: &[(u64, &[u8])]) -> bool {
-        match Record::from_bytes(entry) {
-            Ok(r) => match r.body {
-                election::Body::Correction(c) => earlier.iter().any(|(i, _)| *i == c.supersedes),
-                body => body.precinct() == Some(self.precinct),
-            },
-            Err(_) => false,
+    /// `entry` as a record of this precinct (or a correction of one listed before it), or why
+    /// it is not.
+    fn whose(&self, entry: &[u8], earlier: &[(u64, &[u8])]) -> Result<Record, String> {
+        let record = Record::from_bytes(entry).map_err(|e| format!("not a record: {e}"))?;
+        let own = match &record.body {
+            election::Body::Correction(c) => earlier.iter().any(|(i, _)| *i == c.supersedes),
+            body => body.precinct() == Some(self.precinct),
+        };
+        match own {
+            true => Ok(record),
+            false => Err(format!("not precinct {}'s", self.precinct)),
         }
     }
+}
+
+/// Whether the page's `index` (a JavaScript number) names entry `at`.
+fn index_arg_eq(at: u64, index: f64) -> bool {
+    crate::index_arg(index, "index").is_ok_and(|i| i == at)
 }

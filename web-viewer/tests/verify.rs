@@ -213,7 +213,7 @@ fn records_decode_and_a_precinct_is_checked_on_its_own() {
         } else if ["election-definition", "precinct-registry"]
             .contains(&r["kind"].as_str().unwrap())
         {
-            context.push(e.clone());
+            context.push((i as u64, e.clone()));
         }
     }
     let mut precincts: Vec<_> = by_precinct.keys().copied().collect();
@@ -228,7 +228,10 @@ fn records_decode_and_a_precinct_is_checked_on_its_own() {
     // document fetched.
     let page = |listed: &[u64], failed: Option<u64>, document: Option<&[u8]>| -> Value {
         let mut page = PrecinctPage::new(precinct as u32);
-        context.iter().for_each(|e| page.context(e));
+        for (i, e) in &context {
+            page.context(*i as f64, e, true, "")
+                .unwrap_or_else(|_| panic!("context"));
+        }
         for &i in listed {
             let proved = Some(i) != failed;
             let error = if proved { "" } else { "inclusion proof failed" };
@@ -241,7 +244,7 @@ fn records_decode_and_a_precinct_is_checked_on_its_own() {
                 .find(|(_, r)| r["body"]["documents"][0].is_object())
                 .unwrap();
             let sha = r["body"]["documents"][0]["sha256"].as_str().unwrap();
-            page.document(&log.entries[*i as usize], sha, bytes, "");
+            page.document(*i as f64, sha, bytes, "");
         }
         parse(page.verdict(true, "ky"))
     };
@@ -261,12 +264,13 @@ fn records_decode_and_a_precinct_is_checked_on_its_own() {
         .find(|r| r["index"] == stranger)
         .unwrap();
     assert!(
-        named["error"].as_str().unwrap().contains("is not precinct"),
+        named["error"].as_str().unwrap().contains("not precinct"),
         "{v}"
     );
     let v = page(&own, Some(own[0]), None);
     assert_eq!(v["ok"], false);
-    assert_eq!(v["records"][0]["error"], "inclusion proof failed");
+    let error = v["records"][0]["error"].as_str().unwrap();
+    assert!(error.ends_with("inclusion proof failed"), "{error}");
     // A document: checked against the record's reference, size and hash.
     let (_, r) = records
         .iter()
@@ -285,7 +289,9 @@ fn records_decode_and_a_precinct_is_checked_on_its_own() {
         .iter()
         .find(|(_, r)| r["body"]["documents"][0].is_object())
         .unwrap();
-    let checked = parse(p.document(&log.entries[*i as usize], sha, &wrong, ""));
+    p.record(*i as f64, &log.entries[*i as usize], true, "")
+        .unwrap_or_else(|_| panic!("record"));
+    let checked = parse(p.document(*i as f64, sha, &wrong, ""));
     assert!(
         checked["error"]
             .as_str()
@@ -293,14 +299,45 @@ fn records_decode_and_a_precinct_is_checked_on_its_own() {
             .contains("does not match"),
         "{checked}"
     );
-    let missing = parse(p.document(&log.entries[*i as usize], sha, b"", "404"));
+    let missing = parse(p.document(*i as f64, sha, b"", "404"));
     assert_eq!(missing["error"], "404");
+    let unlisted = parse(p.document(0.0, sha, b"", ""));
     assert!(
-        parse(p.document(&log.entries[*i as usize], &"0".repeat(64), b"", ""))["error"]
+        unlisted["error"]
             .as_str()
             .unwrap()
-            .contains("references no document")
+            .contains("references a document"),
+        "{unlisted}"
     );
+    // A proved record whose signature does not hold fails the page (and is a finding).
+    let mut forged = log.entries[own[0] as usize].clone();
+    let last = forged.len() - 1;
+    forged[last] ^= 1;
+    let mut p = PrecinctPage::new(precinct as u32);
+    p.record(own[0] as f64, &forged, true, "")
+        .unwrap_or_else(|_| panic!("record"));
+    let v = parse(p.verdict(true, "en"));
+    assert_eq!(v["ok"], false);
+    assert!(
+        v["records"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("signature"),
+        "{v}"
+    );
+    assert_eq!(v["findings"][0]["rule"], "record.signature", "{v}");
+    // The election's definition or registry not proved: the page fails, never claims that
+    // precincts are unregistered.
+    let mut p = PrecinctPage::new(precinct as u32);
+    p.context(0.0, b"", false, "404")
+        .unwrap_or_else(|_| panic!("context"));
+    for &i in &own {
+        p.record(i as f64, &log.entries[i as usize], true, "")
+            .unwrap_or_else(|_| panic!("record"));
+    }
+    let v = parse(p.verdict(true, "en"));
+    assert_eq!(v["ok"], false);
+    assert!(v["context_error"].as_str().unwrap().contains("404"), "{v}");
     assert_eq!(parse(decode_record(b"not cbor"))["ok"], false);
     let titles = parse(rule_titles("ru"));
     assert!(titles["protocol.arithmetic"].as_str().unwrap().len() > 3);
@@ -536,6 +573,16 @@ fn the_page_accepts_relates_and_remembers_checkpoints_as_the_wasm_decides() {
     assert!(first["consistency"].is_null());
     let remembered = first["remember"].as_str().unwrap().to_string();
     assert!(adopt_remembered(&log.policy, ORIGIN, &remembered));
+    // A memory this log did not sign (anything on the page's origin can write the storage)
+    // is ignored, and said to be: never related to, so never a false fork.
+    let forged = format!(
+        r#"{{"size": {}, "root": "{}", "checkpoint": "forged"}}"#,
+        log.size, log.half_root
+    );
+    let ignored = accept(&log, &full, &forged, false);
+    assert_eq!(ignored["ok"], true, "{ignored}");
+    assert_eq!(ignored["remembered_ignored"], true);
+    assert!(ignored["consistency"].is_null());
     // An earlier tree remembered: proved consistent, and the newer one remembered.
     let earlier = accept(&log, &signed(&log, half, &log.half_root, true), "", false);
     let earlier = earlier["remember"].as_str().unwrap();

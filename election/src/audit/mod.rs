@@ -223,25 +223,23 @@ impl Auditor {
         let kind = record.kind();
         let authority = self.gate.authority(&record);
         let duplicates = self.gate.apply(&record);
-        if PrecinctRules::applies_to(&record.body) {
-            let refs = References {
-                precincts: self.gate.precincts(),
-                definition: self.definition.as_ref(),
-            };
-            let applied = self.precinct_rules.apply(index, record.body, refs);
-            self.findings.extend(applied.findings);
-            if !applied.set_aside {
-                let key = applied.counts_for;
-                self.logged.insert(index, Logged { kind, key });
-            }
-            return;
-        }
         match record.body {
-            // A precinct's own records were applied by the precinct rules above.
-            Body::PrecinctProtocol(_)
+            body @ (Body::PrecinctProtocol(_)
             | Body::UrnResult(_)
             | Body::Turnout(_)
-            | Body::IdentificationReport(_) => {}
+            | Body::IdentificationReport(_)) => {
+                let refs = References {
+                    precincts: self.gate.precincts(),
+                    definition: self.definition.as_ref(),
+                };
+                let applied = self.precinct_rules.apply(index, body, refs);
+                self.findings.extend(applied.findings);
+                if !applied.set_aside {
+                    let key = applied.counts_for;
+                    self.logged.insert(index, Logged { kind, key });
+                }
+                return;
+            }
             Body::KeyEnrollment(_) | Body::KeyRevocation(_) => {}
             Body::ElectionDefinition(d) => {
                 if self.definition.is_some() {
@@ -496,9 +494,7 @@ impl Auditor {
                 Rule::RecordReference,
                 index,
                 None,
-                vec![format!(
-                    "the correction supersedes entry {target}, which is not an earlier valid record"
-                )],
+                vec![precinct::not_correctable(target)],
             );
             return;
         };

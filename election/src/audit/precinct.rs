@@ -155,20 +155,9 @@ pub struct PrecinctRules {
 }
 
 impl PrecinctRules {
-    /// Whether `body` is one of a precinct's own records: a protocol, an urn result, an
-    /// identification or turnout report — what [`PrecinctRules::apply`] judges.
-    pub fn applies_to(body: &Body) -> bool {
-        matches!(
-            body,
-            Body::PrecinctProtocol(_)
-                | Body::UrnResult(_)
-                | Body::Turnout(_)
-                | Body::IdentificationReport(_)
-        )
-    }
-
-    /// Applies the record at `index`, one of a precinct's own records ([`Self::applies_to`]);
-    /// any other record is not a precinct's, and nothing is applied.
+    /// Applies the record at `index` if it is one of a precinct's own records — a protocol,
+    /// an urn result, an identification or turnout report; any other record is not a
+    /// precinct's, and nothing is applied.
     pub fn apply(&mut self, index: u64, body: Body, refs: References) -> Applied {
         // A record whose precinct or contest does not exist is set aside, whatever it says.
         let unknown = |precinct, contest| {
@@ -244,6 +233,11 @@ impl PrecinctRules {
     }
 }
 
+/// The problem with a correction of `target`, which is not a record that stands.
+pub(super) fn not_correctable(target: u64) -> String {
+    format!("the correction supersedes entry {target}, which is not an earlier valid record")
+}
+
 fn found(
     rule: Rule,
     index: u64,
@@ -263,77 +257,78 @@ fn found(
 
 /// One precinct's records judged as the full audit judges them, on what they decide alone:
 /// `record.malformed`, `record.signature`, `record.reference` (against the definition and the
-/// registry, given as `context` entries), `protocol.arithmetic`, `protocol.single`,
+/// registry as logged before each record), `protocol.arithmetic`, `protocol.single`,
 /// `turnout.monotonic`, corrections of the precinct's own records, and the pairing of the
-/// records that count. Who may sign, and everything that needs the whole log (the tally,
-/// deadlines, witnessed time), are the full audit's ([`super::Auditor`]) — so a correction is
-/// applied here whoever signed it, and the page says its checks are local until the full audit
-/// has run.
+/// records that count. Who may sign (the definition and the registry included), and everything
+/// that needs the whole log (the tally, deadlines, witnessed time), are the full audit's
+/// ([`super::Auditor`]) — so a correction is applied here whoever signed it, and the page says
+/// its checks are local until the full audit has run.
 ///
-/// `context`: the election definition (the first whose signature holds counts) and the
-/// precinct registry entries. `entries`: the precinct's records with their log indexes, in
-/// log order.
+/// `context`: the election definition (the first counts) and the precinct registry entries;
+/// `entries`: the precinct's records; each with its log index, in log order.
 pub fn precinct_findings<'a>(
-    context: impl IntoIterator<Item = &'a [u8]>,
+    context: impl IntoIterator<Item = (u64, &'a [u8])>,
     entries: impl IntoIterator<Item = (u64, &'a [u8])>,
 ) -> Vec<Finding> {
+    let mut context = context.into_iter().peekable();
     let mut precincts = HashMap::new();
     let mut definition = None;
-    for record in context
-        .into_iter()
-        .filter_map(|e| Record::from_bytes(e).ok())
-    {
-        if record.verify_signature().is_err() {
-            continue;
-        }
-        match record.body {
-            Body::ElectionDefinition(d) if definition.is_none() => definition = Some(d),
-            Body::PrecinctRegistry(r) => {
-                precincts.extend(r.precincts.into_iter().map(|p| (p.id, p)))
-            }
-            _ => {}
-        }
-    }
-    let refs = References {
-        precincts: &precincts,
-        definition: definition.as_ref(),
-    };
     let mut findings = Vec::new();
     let mut rules = PrecinctRules::default();
-    let mut counts_for = HashMap::new();
+    // The records that stand, by index, with what each counts for: what a correction may
+    // supersede.
+    let mut applied_at: HashMap<u64, Option<PrecinctContest>> = HashMap::new();
     for (index, entry) in entries {
+        // What the log had defined and registered when this record was logged.
+        while let Some((_, logged)) = context.next_if(|(at, _)| *at < index) {
+            let Some(record) = Record::from_bytes(logged)
+                .ok()
+                .filter(|r| r.verify_signature().is_ok())
+            else {
+                continue;
+            };
+            match record.body {
+                Body::ElectionDefinition(d) if definition.is_none() => definition = Some(d),
+                Body::PrecinctRegistry(r) => {
+                    precincts.extend(r.precincts.into_iter().map(|p| (p.id, p)))
+                }
+                _ => {}
+            }
+        }
         let record = match Record::from_bytes(entry) {
             Ok(r) => r,
             Err(e) => {
-                findings.extend(found(
-                    Rule::RecordMalformed,
-                    index,
-                    None,
-                    vec![e.to_string()],
-                ));
+                let problem = vec![e.to_string()];
+                findings.extend(found(Rule::RecordMalformed, index, None, problem));
                 continue;
             }
         };
         if let Err(e) = record.verify_signature() {
             let precinct = record.body.precinct();
-            findings.extend(found(
-                Rule::RecordSignature,
-                index,
-                precinct,
-                vec![e.to_string()],
-            ));
+            let problem = vec![e.to_string()];
+            findings.extend(found(Rule::RecordSignature, index, precinct, problem));
             continue;
         }
-        if let Body::Correction(c) = &record.body {
-            let target = c.supersedes;
-            if let Some(&key) = counts_for.get(&target).filter(|_| target < index) {
-                rules.supersede(key, target);
+        let refs = References {
+            precincts: &precincts,
+            definition: definition.as_ref(),
+        };
+        match record.body {
+            Body::Correction(c) => {
+                let target = c.supersedes;
+                if !applied_at.contains_key(&target) {
+                    let problem = vec![not_correctable(target)];
+                    findings.extend(found(Rule::RecordReference, index, None, problem));
+                } else if let Some(Some(key)) = applied_at.get(&target) {
+                    rules.supersede(*key, target);
+                }
             }
-        } else if PrecinctRules::applies_to(&record.body) {
-            let applied = rules.apply(index, record.body, refs);
-            findings.extend(applied.findings);
-            if let Some(key) = applied.counts_for {
-                counts_for.insert(index, key);
+            body => {
+                let applied = rules.apply(index, body, refs);
+                findings.extend(applied.findings);
+                if !applied.set_aside {
+                    applied_at.insert(index, applied.counts_for);
+                }
             }
         }
     }
