@@ -226,9 +226,10 @@ pub async fn serve(
             crate::viewer::allow_any_origin,
         ))
         .layer(tower_http::trace::TraceLayer::new_for_http());
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    // The front door: connections capped to what the raised open-files limit leaves, headers
+    // and idle connections timed out, accept errors waited out (`http_front`).
+    let limits = http_front::Limits::for_open_files(http_front::raise_open_files_limit());
+    http_front::serve(listener, app, limits, shutdown).await?;
     // The router (and with it the last submission sender) is gone: the sequencer drains its
     // inbox, commits, and stops; then the witnessing task ends with it.
     tokio::task::spawn_blocking(move || sequencer_thread.join())

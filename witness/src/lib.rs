@@ -83,23 +83,13 @@ impl Witness {
         let name = self.name.clone();
         info!(witness = %name, %addr, vkey = %self.vkey, "serving");
         let app = http::router(Arc::new(self));
-        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-        let signal = async move {
-            shutdown.await;
-            let _ = stopping_tx.send(());
+        let limits = http_front::Limits {
+            shutdown_grace: SHUTDOWN_GRACE,
+            ..http_front::Limits::for_open_files(http_front::raise_open_files_limit())
         };
-        let server = axum::serve(listener, app).with_graceful_shutdown(signal);
-        let grace = async move {
-            match stopping_rx.await {
-                Ok(()) => tokio::time::sleep(SHUTDOWN_GRACE).await,
-                // The server ended on its own; let its branch report how.
-                Err(_) => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            served = server.into_future() => served.map_err(Error::io("the HTTP server failed"))?,
-            () = grace => warn!(witness = %name, "requests still in flight after {SHUTDOWN_GRACE:?}; stopping anyway"),
-        }
+        http_front::serve(listener, app, limits, shutdown)
+            .await
+            .map_err(Error::io("the HTTP server failed"))?;
         info!(witness = %name, "stopped");
         Ok(())
     }

@@ -1,0 +1,142 @@
+//! The servers' front door: the ledger's and the witness's routers served with the limits a
+//! public server needs when someone tries to take it down on election night.
+//!
+//! - **Connections** are capped ([`Limits::max_connections`]); past the cap, new ones wait in
+//!   the kernel's backlog instead of taking descriptors the server needs for its own files.
+//! - **Headers** must arrive within [`Limits::header_timeout`], and a kept-alive connection
+//!   may idle no longer than that between requests: a client that opens connections and
+//!   never finishes a request (slowloris) holds each for seconds, not forever.
+//! - **Open files**: [`raise_open_files_limit`] lifts the soft limit to the hard one at start
+//!   (a server started with the usual soft limit of 1,024 runs out at about 1,000 clients).
+//! - **Accept errors** never stop the server: a full descriptor table is waited out.
+//!
+//! Bodies are the routes' own business: each route limits its size (and refuses a declared
+//! size over it before reading) and the time it waits for it.
+#![forbid(unsafe_code)]
+
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+/// What one server allows its clients.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Connections held at once.
+    pub max_connections: usize,
+    /// How long a client may take to send a request's headers, and how long a kept-alive
+    /// connection may wait for its next request.
+    pub header_timeout: Duration,
+    /// How long connections in flight may take to finish once the server is told to stop.
+    pub shutdown_grace: Duration,
+}
+
+/// Descriptors kept for the server's own files (tiles, the database, documents) whatever the
+/// clients do.
+const RESERVED_FILES: u64 = 512;
+
+impl Limits {
+    /// The limits for a process allowed `open_files` descriptors: connections take what the
+    /// server's own files leave, up to 16,384.
+    pub fn for_open_files(open_files: u64) -> Limits {
+        let spare = open_files.saturating_sub(RESERVED_FILES).max(64);
+        Limits {
+            max_connections: spare.min(16_384) as usize,
+            header_timeout: Duration::from_secs(10),
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Raises this process's soft limit on open files to its hard limit (bounded by what the
+/// kernel takes), and returns the soft limit now in force.
+pub fn raise_open_files_limit() -> u64 {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    // No hard limit: ask for a million, the kernel's usual ceiling (`fs.nr_open`).
+    let wanted = limit.maximum.unwrap_or(1 << 20);
+    if limit.current.is_some_and(|current| current < wanted) {
+        let raised = Rlimit {
+            current: Some(wanted),
+            maximum: limit.maximum,
+        };
+        if let Err(e) = setrlimit(Resource::Nofile, raised) {
+            tracing::warn!("could not raise the open-files limit to {wanted}: {e}");
+        }
+    }
+    getrlimit(Resource::Nofile).current.unwrap_or(u64::MAX)
+}
+
+/// Serves `router` on `listener` within `limits` until `shutdown` completes; then stops
+/// accepting and lets the connections in flight finish (for at most the grace period). The
+/// router, and every clone of it, is dropped before this returns.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send,
+) -> io::Result<()> {
+    let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let graceful = GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
+    tokio::pin!(shutdown);
+    loop {
+        // A connection is accepted only once it can be held: past the cap, clients wait in
+        // the backlog rather than the server running out of descriptors.
+        let permit = tokio::select! {
+            permit = permits.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
+            () = &mut shutdown => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    wait_out(e).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = TowerToHyperService::new(router.clone());
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            // A client that breaks off or times out is the client's affair.
+            if let Err(e) = connection.await {
+                tracing::debug!("connection closed: {e}");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    drop(router);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(limits.shutdown_grace) => {
+            tracing::warn!("connections still open after {:?}: closed", limits.shutdown_grace);
+        }
+    }
+    Ok(())
+}
+
+/// An accept that failed. A client that hung up before it was accepted is nothing; a full
+/// descriptor table (ours or the system's) or memory pressure is waited out briefly, so that
+/// connections closing free what the next accept needs — the server never stops for it.
+async fn wait_out(e: io::Error) {
+    use io::ErrorKind::*;
+    if matches!(
+        e.kind(),
+        ConnectionAborted | ConnectionReset | ConnectionRefused | Interrupted
+    ) {
+        return;
+    }
+    tracing::warn!("accepting a connection failed: {e}; retrying shortly");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+}
