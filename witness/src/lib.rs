@@ -35,7 +35,7 @@ use std::time::Duration;
 use store::Store;
 use tlog::keys::{SignerKey, VerifierKey};
 use tokio::net::TcpListener;
-use tracing::{info, warn};
+use tracing::info;
 
 /// How long a stopping server waits for requests in flight before it stops anyway. Their
 /// state is committed or not either way; only their answers are lost.

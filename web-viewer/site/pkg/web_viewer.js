@@ -120,47 +120,64 @@ export class PrecinctPage {
         wasm.__wbg_precinctpage_free(ptr, 0);
     }
     /**
-     * A proved election definition or precinct registry entry: what the records' precincts
-     * and contests are checked against (`record.reference`).
+     * An election definition or precinct registry entry (in log order), with the outcome of
+     * its inclusion proof: what the records' precincts and contests are checked against
+     * (`record.reference`). One that could not be proved fails the page, as a record would:
+     * without it, the page could only claim that precincts are not registered.
+     * @param {number} index
      * @param {Uint8Array | number[]} entry
+     * @param {boolean} proved
+     * @param {string} error
      */
-    context(entry) {
-        const ptr0 = passArray8ToWasm0(entry, wasm.__wbindgen_malloc);
-        const len0 = WASM_VECTOR_LEN;
-        wasm.precinctpage_context(this.__wbg_ptr, ptr0, len0);
+    context(index, entry, proved, error) {
+        const val3 = +index;
+        const val4 = +proved;
+        let ptr0, len0, ptr1, len1;
+        try {
+            ptr0 = passArray8ToWasm0(entry, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passStringToWasm0(error, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len1 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+            throw e;
+        }
+        const ret = wasm.precinctpage_context(this.__wbg_ptr, val3, ptr0, len0, val4, ptr1, len1);
+        if (ret[1]) {
+            throw takeFromExternrefTable0(ret[0]);
+        }
     }
     /**
-     * A document fetched for the record in `entry` (proved), named by its SHA-256 `sha256`:
-     * checked against the record's reference, size and hash (`{ok, error?}`); `fetch_error`
+     * A document fetched for the listed record at `index`, named by its SHA-256 `sha256`:
+     * checked against that record's reference, size and hash (`{ok, error?}`); `fetch_error`
      * if it could not be fetched (then `bytes` are ignored).
-     * @param {Uint8Array | number[]} entry
+     * @param {number} index
      * @param {string} sha256
      * @param {Uint8Array | number[]} bytes
      * @param {string} fetch_error
      * @returns {string}
      */
-    document(entry, sha256, bytes, fetch_error) {
+    document(index, sha256, bytes, fetch_error) {
         let deferred5_0;
         let deferred5_1;
         try {
-            let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
+            const val4 = +index;
+            let ptr0, len0, ptr1, len1, ptr2, len2;
             try {
-                ptr0 = passArray8ToWasm0(entry, wasm.__wbindgen_malloc);
+                ptr0 = passStringToWasm0(sha256, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
                 len0 = WASM_VECTOR_LEN;
-                ptr1 = passStringToWasm0(sha256, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+                ptr1 = passArray8ToWasm0(bytes, wasm.__wbindgen_malloc);
                 len1 = WASM_VECTOR_LEN;
-                ptr2 = passArray8ToWasm0(bytes, wasm.__wbindgen_malloc);
+                ptr2 = passStringToWasm0(fetch_error, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
                 len2 = WASM_VECTOR_LEN;
-                ptr3 = passStringToWasm0(fetch_error, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-                len3 = WASM_VECTOR_LEN;
             } catch (e) {
-                if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 1, 1); }
                 if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
                 if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
                 if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
                 throw e;
             }
-            const ret = wasm.precinctpage_document(this.__wbg_ptr, ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3);
+            const ret = wasm.precinctpage_document(this.__wbg_ptr, val4, ptr0, len0, ptr1, len1, ptr2, len2);
             deferred5_0 = ret[0];
             deferred5_1 = ret[1];
             return getStringFromWasm0(ret[0], ret[1]);
@@ -205,14 +222,15 @@ export class PrecinctPage {
         }
     }
     /**
-     * The verdict: `{ok, findings, records: [{index, ok, error?}]}` — `ok` when the checkpoint
-     * was accepted (`checkpoint_ok`), the index listed records, each is proved and is this
-     * precinct's, and every document matches. The findings are those of the rules this
-     * precinct's records decide alone (`election::audit::precinct_findings`); who may sign,
-     * and what needs the whole log, are the full audit's ([`crate::Audit`]).
+     * The verdict: `{ok, findings, records: [{index, ok, error?}], context_error?}` — `ok`
+     * when the checkpoint was accepted (`checkpoint_ok`), every context entry is proved, the
+     * index listed records, each is proved, signed (its signature holds) and this precinct's,
+     * and every document matches. The findings are those of the rules this precinct's records
+     * decide alone (`election::audit::precinct_findings`); who may sign, and what needs the
+     * whole log, are the full audit's ([`crate::Audit`]).
      *
      * The index is not trusted: an entry listed here that is not this precinct's record (nor a
-     * correction of one) is named as such and left out.
+     * correction of one listed before it) is named as such and left out.
      * @param {boolean} checkpoint_ok
      * @param {string} lang
      * @returns {string}
@@ -244,8 +262,9 @@ if (Symbol.dispose) PrecinctPage.prototype[Symbol.dispose] = PrecinctPage.protot
  * step 2); only a fork adds to that refusal.
  *
  * Returns [`verify_checkpoint`]'s JSON with `consistency: {ok, error, size, damaged,
- * evidence}` when there was a tree to relate to, and `remember`: the text to store in place
- * of `remembered` (a checkpoint accepted that does not go back), or null.
+ * evidence}` when there was a tree to relate to, `remembered_ignored` when `remembered` is
+ * not a checkpoint this log signed (`adopt_remembered`), and `remember`: the text to store in
+ * place of `remembered` (a checkpoint accepted that does not go back), or null.
  * @param {string} policy_text
  * @param {Uint8Array | number[]} checkpoint
  * @param {string} remembered
