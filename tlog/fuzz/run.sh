@@ -12,7 +12,8 @@ seconds=${1:-300}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(note checkpoint tile_path witness_request proof_bundle policy merkle_verify)
+  targets=(note checkpoint tile_path witness_request proof_bundle policy merkle_verify
+    record entry_bundle witness_response keys tile_proof wasm_exports)
 fi
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 # cargo fuzz passes nightly-only flags (-Zsanitizer); this lets the stable toolchain take them.
@@ -30,6 +31,12 @@ seed() { # target: copy the spec's example files in as starting points
     proof_bundle) cp "$vectors"/*.tlog-proof "$dir"/ ;;
     policy) cp "$vectors"/policy.txt "$dir"/ ;;
     merkle_verify) head -c 208 /dev/zero > "$dir"/zeros ;;
+    record) python3 -c 'import json,sys; [open(f"'"$dir"'/r{i}","wb").write(bytes.fromhex(v["entry_hex"])) for i,v in enumerate(json.load(open(sys.argv[1]))["records"])]' "$vectors"/records.json 2>/dev/null || printf '\xa0' > "$dir"/empty ;;
+    entry_bundle) printf '\x01\x00\x03abc' > "$dir"/one ;;
+    witness_response) printf '\x00\xe2\x80\x94 w AAAA\n' > "$dir"/cosigned ;;
+    keys) grep -o '[^ ]*+[0-9a-f]\{8\}+[A-Za-z0-9+/=]*' "$vectors"/policy.txt | head -n 3 | while read -r k; do printf '%s' "$k" > "$dir/$(echo "$k" | cut -c1-8)"; done ;;
+    tile_proof) head -c 300 /dev/urandom > "$dir"/random ;;
+    wasm_exports) { printf '\x00'; cat "$vectors"/checkpoint-cosigned.txt; } > "$dir"/checkpoint ;;
   esac
 }
 

@@ -22,21 +22,21 @@ pub struct Audit {
 impl Audit {
     /// An audit under the policy's pinned root key (its `root` line).
     #[wasm_bindgen(constructor)]
-    pub fn new(policy_text: &str) -> Result<Audit, JsError> {
+    pub fn new(policy_text: &str) -> Result<Audit, String> {
         Audit::configured(policy_text, None)
     }
 
     /// An audit with another complaint deadline (seconds) than the election definition's, as
     /// `verifier audit --complaint-deadline` (a court that extended it, a test's short one).
-    pub fn with_complaint_deadline(policy_text: &str, seconds: f64) -> Result<Audit, JsError> {
-        let seconds = crate::index_arg(seconds, "deadline").map_err(|e| JsError::new(&e))?;
+    pub fn with_complaint_deadline(policy_text: &str, seconds: f64) -> Result<Audit, String> {
+        let seconds = crate::index_arg(seconds, "deadline")?;
         Audit::configured(policy_text, Some(seconds))
     }
 
-    fn configured(policy_text: &str, complaint_deadline: Option<u64>) -> Result<Audit, JsError> {
-        let trust = TrustPolicy::parse(policy_text).map_err(|e| JsError::new(&e.to_string()))?;
+    fn configured(policy_text: &str, complaint_deadline: Option<u64>) -> Result<Audit, String> {
+        let trust = TrustPolicy::parse(policy_text).map_err(|e| e.to_string())?;
         let root_key = trust.root_public_key().ok_or_else(|| {
-            JsError::new("the policy has no root line: records cannot be audited")
+            "the policy has no root line: records cannot be audited".to_string()
         })?;
         let policy = std::sync::Arc::new(trust.policy);
         Ok(Audit {
@@ -53,9 +53,9 @@ impl Audit {
 
     /// Audits the next entry bundle (`width` entries, in log order) and hashes its entries into
     /// the tree; returns how many entries it held.
-    pub fn push_bundle(&mut self, bundle: &[u8], width: u32) -> Result<u32, JsError> {
+    pub fn push_bundle(&mut self, bundle: &[u8], width: u32) -> Result<u32, String> {
         let entries = tlog::writer::entries_of(&bundle_tile(width)?, bundle)
-            .map_err(|e| JsError::new(&e.to_string()))?;
+            .map_err(|e| e.to_string())?;
         for entry in &entries {
             self.auditor.push(self.next, entry);
             self.tree.append(tlog::leaf_hash(entry), |_, _| {});

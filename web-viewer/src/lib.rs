@@ -1,7 +1,9 @@
 //! The browser viewer of Shailoo Ledger: the `tlog` and `election` verification code compiled
 //! to WebAssembly, so that a citizen's own browser checks every proof with the same code as the
 //! command-line verifier. Every export returns JSON text (or bytes), so the page's JavaScript
-//! only fetches files and draws what this code decided.
+//! only fetches files and draws what this code decided. Errors are plain strings (thrown to the
+//! page as such), never `JsError`, so that every export also runs natively: in the tests and
+//! under the fuzzer.
 //!
 //! Build: `web-viewer/build.sh` (wasm32-unknown-unknown, then `wasm-bindgen --target web`).
 #![forbid(unsafe_code)]
@@ -60,26 +62,26 @@ fn policy_json(policy: &Policy) -> Value {
 }
 
 /// An entry bundle of `width` entries (1 to 256), for reading a bundle's bytes.
-fn bundle_tile(width: u32) -> Result<Tile, JsError> {
+fn bundle_tile(width: u32) -> Result<Tile, String> {
     match u16::try_from(width) {
         Ok(width @ 1..=tlog::tile::TILE_WIDTH) => Ok(Tile {
             level: 0,
             index: 0,
             width,
         }),
-        _ => Err(JsError::new("an entry bundle holds 1 to 256 entries")),
+        _ => Err("an entry bundle holds 1 to 256 entries".into()),
     }
 }
 
 /// The entry at `offset` in an entry bundle of `width` entries (untrusted until proved).
 #[wasm_bindgen]
-pub fn entry_from_bundle(bundle: &[u8], width: u32, offset: u32) -> Result<Vec<u8>, JsError> {
+pub fn entry_from_bundle(bundle: &[u8], width: u32, offset: u32) -> Result<Vec<u8>, String> {
     let entries = tlog::writer::entries_of(&bundle_tile(width)?, bundle)
-        .map_err(|e| JsError::new(&e.to_string()))?;
+        .map_err(|e| e.to_string())?;
     entries
         .get(offset as usize)
         .map(|e| e.to_vec())
-        .ok_or_else(|| JsError::new("no such entry in the bundle"))
+        .ok_or_else(|| "no such entry in the bundle".to_string())
 }
 
 /// SHA-256 of `data`, lower-case hex: the page names what a person chose to trust by the

@@ -13,8 +13,8 @@ struct Given {
 }
 
 impl Given {
-    fn new(index: f64, entry: &[u8], proved: bool, error: &str) -> Result<Given, JsError> {
-        let index = crate::index_arg(index, "index").map_err(|e| JsError::new(&e))?;
+    fn new(index: f64, entry: &[u8], proved: bool, error: &str) -> Result<Given, String> {
+        let index = crate::index_arg(index, "index")?;
         let entry = match proved {
             true => Ok(entry.to_vec()),
             false => Err(error.to_string()),
@@ -56,7 +56,7 @@ impl PrecinctPage {
         entry: &[u8],
         proved: bool,
         error: &str,
-    ) -> Result<(), JsError> {
+    ) -> Result<(), String> {
         self.context.push(Given::new(index, entry, proved, error)?);
         Ok(())
     }
@@ -69,7 +69,7 @@ impl PrecinctPage {
         entry: &[u8],
         proved: bool,
         error: &str,
-    ) -> Result<(), JsError> {
+    ) -> Result<(), String> {
         self.listed.push(Given::new(index, entry, proved, error)?);
         Ok(())
     }
