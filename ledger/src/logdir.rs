@@ -5,13 +5,14 @@
 //! DIR/log.key       the log's signing key (mode 0600)
 //! DIR/root.key      the CEC root key, created by `init` for tests and demos only (mode 0600)
 //! DIR/ledger.db     SQLite: signed and published checkpoints, witness state, lookup index
+//! DIR/lock          held (flock) by the one `ledger serve` of this log
 //! DIR/public/       what clients read: checkpoint, tile/…, blob/…
 //! ```
 
 use serde::{Deserialize, Serialize};
 use std::fs::{self, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 use tlog::keys::{ALG_ED25519, SignerKey, VerifierKey};
@@ -151,10 +152,55 @@ pub fn write_secret(path: &Path, text: &str) -> Result<(), DirError> {
     f.sync_all().map_err(io(path))
 }
 
+/// Reads a private key, refusing a file that other users can read: whoever read it can sign
+/// as its owner, and the operator must know.
 pub fn load_key(path: &Path) -> Result<SignerKey, DirError> {
-    let text = fs::read_to_string(path).map_err(io(path))?;
+    let mut file = fs::File::open(path).map_err(io(path))?;
+    let mode = file.metadata().map_err(io(path))?.permissions().mode();
+    if mode & 0o077 != 0 {
+        return Err(DirError::Invalid(format!(
+            "{} can be read by other users (mode {:o}); anyone who read it can sign as its owner. Run `chmod 600 {}`, and if others may have read it, replace the key",
+            path.display(),
+            mode & 0o777,
+            path.display()
+        )));
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut file, &mut text).map_err(io(path))?;
+    // The parse error says nothing about the key's bytes, so it is safe to show.
     SignerKey::parse(text.trim_end())
         .map_err(|e| DirError::Invalid(format!("{}: {e}", path.display())))
+}
+
+/// The lock that keeps a second server off a log directory, held while it lives.
+#[derive(Debug)]
+pub struct DirLock {
+    _file: fs::File,
+}
+
+impl LogDir {
+    /// Takes the directory's lock (`DIR/lock`), or says that another server holds it: two
+    /// sequencers on one directory would each sign their own trees.
+    pub fn lock(&self) -> Result<DirLock, DirError> {
+        use rustix::fs::{FlockOperation, flock};
+        let path = self.root.join("lock");
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(io(&path))?;
+        match flock(&file, FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => Ok(DirLock { _file: file }),
+            Err(rustix::io::Errno::WOULDBLOCK) => Err(DirError::Invalid(format!(
+                "{} is in use: another `ledger serve` holds {}; stop it first (two servers on one log would sign different trees)",
+                self.root.display(),
+                path.display()
+            ))),
+            Err(e) => Err(io(&path)(e.into())),
+        }
+    }
 }
 
 /// A new Ed25519 note key from the operating system's random source.

@@ -328,8 +328,8 @@ fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                 let listener = tokio::net::TcpListener::bind(&listen)
                     .await
                     .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-                println!("listening on http://{}", listener.local_addr()?);
                 let stop = ledger::server::shutdown_signal();
+                println!("listening on http://{}", listener.local_addr()?);
                 ledger::server::serve(&dir, listener, &options, stop).await?;
                 Ok::<(), Box<dyn std::error::Error>>(())
             })?;
@@ -380,12 +380,13 @@ fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                 anomalies,
             };
             let runtime = tokio::runtime::Runtime::new()?;
+            // The signal handlers need the runtime to be registered in.
+            let stop = {
+                let _inside = runtime.enter();
+                ledger::server::shutdown_signal()
+            };
             runtime
-                .block_on(ledger::demo::run(
-                    opts,
-                    ledger::server::shutdown_signal(),
-                    |line| println!("{line}"),
-                ))
+                .block_on(ledger::demo::run(opts, stop, |line| println!("{line}")))
                 .map_err(|e| -> Box<dyn std::error::Error> { e })?;
         }
         Command::Simulate {

@@ -78,8 +78,34 @@ pub enum RecoveryError {
     NoTree,
     #[error("the tiles do not match the signed tree of size {size}: {why}; refusing to start")]
     Inconsistent { size: u64, why: String },
+    /// The stored checkpoint is not this log's: another key, another origin, another tree.
+    #[error(
+        "the stored checkpoint {why}; refusing to start (is log.key or the origin in config.json not this log's?)"
+    )]
+    NotThisLog { why: String },
     #[error(transparent)]
     Db(#[from] rusqlite::Error),
+}
+
+/// A stored checkpoint, read back: it must be signed by `key` for `origin` — what this
+/// server signed, not what a swapped key or configuration would make it claim. Returns it, or
+/// why not.
+pub fn check_stored_checkpoint(
+    checkpoint: &[u8],
+    origin: &str,
+    key: &SignerKey,
+) -> Result<Checkpoint, String> {
+    let verifier = key.verifier();
+    let (note, _) = tlog::note::open(checkpoint, &[&verifier])
+        .map_err(|e| format!("is not signed by log.key ({verifier}): {e}"))?;
+    let stored = Checkpoint::parse(&note.text).map_err(|e| format!("is malformed: {e}"))?;
+    if stored.origin != origin {
+        return Err(format!(
+            "is for origin {:?}, but this log's is {origin:?}",
+            stored.origin
+        ));
+    }
+    Ok(stored)
 }
 
 impl Sequencer {
@@ -97,6 +123,15 @@ impl Sequencer {
     ) -> Result<Sequencer, RecoveryError> {
         let signed = db::load_tree(&conn)?.ok_or(RecoveryError::NoTree)?;
         let size = signed.size;
+        let stored = check_stored_checkpoint(&signed.checkpoint, &origin, &key)
+            .map_err(|why| RecoveryError::NotThisLog { why })?;
+        if (stored.size, stored.root) != (signed.size, signed.root) {
+            let why = format!(
+                "says size {} with root {}, the database size {size} with root {}",
+                stored.size, stored.root, signed.root
+            );
+            return Err(RecoveryError::NotThisLog { why });
+        }
         let inconsistent = |why: String| RecoveryError::Inconsistent { size, why };
         let bundle = read_partial_bundle(storage.as_ref(), signed.size).map_err(inconsistent)?;
         let writer = LogWriter::restore(signed.size, &StorageTiles(storage.as_ref()), bundle)

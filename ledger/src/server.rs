@@ -136,6 +136,8 @@ pub async fn serve(
     let d = LogDir::new(dir);
     let config = d.load_config()?;
     let warnings = witness_warnings(dir, &config, options)?;
+    // One server per log directory, held until this function returns.
+    let _lock = d.lock()?;
     let key = d.load_log_key()?;
     let storage: Arc<dyn Storage> = Arc::new(FsStorage::new(d.public_path())?);
     let gate = Gate::new(
@@ -163,6 +165,21 @@ pub async fn serve(
     )?;
     let read_conn = Arc::new(Mutex::new(db::open(&d.db_path())?));
     let (size, checkpoint) = db::load_published(&read_conn.lock().expect("db lock"))?;
+    if size > 0 {
+        // The published checkpoint too is this log's (its cosignatures are the witnesses').
+        let not_this_log = |why: String| crate::sequencer::RecoveryError::NotThisLog {
+            why: format!("published {why}"),
+        };
+        let key = d.load_log_key()?;
+        let published =
+            crate::sequencer::check_stored_checkpoint(&checkpoint, &config.origin, &key)
+                .map_err(not_this_log)?;
+        if published.size != size {
+            return Err(
+                not_this_log(format!("says size {}, the database {size}", published.size)).into(),
+            );
+        }
+    }
     let (published_tx, published_rx) = watch::channel(Published { size, checkpoint });
     let (signed_tx, signed_rx) = watch::channel(sequencer.signed().clone());
     let (submit_tx, submit_rx) = mpsc::channel(config.max_pending.max(1));
@@ -263,16 +280,21 @@ fn witness_warnings(
     }
 }
 
-/// Resolves on SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("SIGTERM handler");
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = term.recv() => {}
+/// Resolves on SIGINT or SIGTERM; the handlers are installed when it is made (inside a Tokio
+/// runtime).
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    // Registered now, not when first polled: a SIGTERM right after `listening on` is said
+    // must stop the server cleanly, not kill it.
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    let mut interrupt = signal(SignalKind::interrupt()).expect("SIGINT handler");
+    async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = term.recv() => {}
+        }
+        tracing::info!("stopping");
     }
-    tracing::info!("stopping");
 }
 
 /// Starts `exe serve DIR --listen 127.0.0.1:0 --batch-ms BATCH_MS` (with `--no-witnesses` if

@@ -55,7 +55,7 @@ impl FsStorage {
 /// directory.
 fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = path.parent().expect("storage files live in a directory");
-    fs::create_dir_all(dir)?;
+    create_dir_durably(dir)?;
     let tmp = dir.join(format!(
         ".{}.tmp",
         path.file_name().and_then(|n| n.to_str()).unwrap_or("file")
@@ -69,6 +69,24 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     f.sync_all()?;
     drop(f);
     fs::rename(&tmp, path)
+}
+
+/// Creates `dir` and any missing parents, each made durable in its parent (a directory that
+/// exists only in the page cache would take the files renamed into it along in a crash).
+fn create_dir_durably(dir: &Path) -> io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let parent = dir
+        .parent()
+        .expect("storage directories live under the root");
+    create_dir_durably(parent)?;
+    match fs::create_dir(dir) {
+        Ok(()) => File::open(parent)?.sync_all(),
+        // Made meanwhile by another writer, who makes it durable.
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 impl Storage for FsStorage {

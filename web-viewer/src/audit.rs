@@ -35,9 +35,9 @@ impl Audit {
 
     fn configured(policy_text: &str, complaint_deadline: Option<u64>) -> Result<Audit, String> {
         let trust = TrustPolicy::parse(policy_text).map_err(|e| e.to_string())?;
-        let root_key = trust.root_public_key().ok_or_else(|| {
-            "the policy has no root line: records cannot be audited".to_string()
-        })?;
+        let root_key = trust
+            .root_public_key()
+            .ok_or_else(|| "the policy has no root line: records cannot be audited".to_string())?;
         let policy = std::sync::Arc::new(trust.policy);
         Ok(Audit {
             auditor: Auditor::new(AuditConfig {
@@ -54,8 +54,8 @@ impl Audit {
     /// Audits the next entry bundle (`width` entries, in log order) and hashes its entries into
     /// the tree; returns how many entries it held.
     pub fn push_bundle(&mut self, bundle: &[u8], width: u32) -> Result<u32, String> {
-        let entries = tlog::writer::entries_of(&bundle_tile(width)?, bundle)
-            .map_err(|e| e.to_string())?;
+        let entries =
+            tlog::writer::entries_of(&bundle_tile(width)?, bundle).map_err(|e| e.to_string())?;
         for entry in &entries {
             self.auditor.push(self.next, entry);
             self.tree.append(tlog::leaf_hash(entry), |_, _| {});

@@ -76,8 +76,8 @@ fn bundle_tile(width: u32) -> Result<Tile, String> {
 /// The entry at `offset` in an entry bundle of `width` entries (untrusted until proved).
 #[wasm_bindgen]
 pub fn entry_from_bundle(bundle: &[u8], width: u32, offset: u32) -> Result<Vec<u8>, String> {
-    let entries = tlog::writer::entries_of(&bundle_tile(width)?, bundle)
-        .map_err(|e| e.to_string())?;
+    let entries =
+        tlog::writer::entries_of(&bundle_tile(width)?, bundle).map_err(|e| e.to_string())?;
     entries
         .get(offset as usize)
         .map(|e| e.to_vec())
