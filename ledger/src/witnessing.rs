@@ -90,14 +90,36 @@ impl Witnessing {
             .any(|(w, _)| db::witness_size(&conn, &w.name).is_ok_and(|s| s < size))
     }
 
-    /// Asks every witness at once; publishes if a quorum cosigned.
+    /// Asks every witness at once; publishes once a quorum cosigned. A slow or hostile witness
+    /// delays nothing past the others' quorum: once it is met, the rest have
+    /// [`STRAGGLER_GRACE`] to add their cosignatures, and are then left out of this checkpoint
+    /// (they are asked again with the next one).
     async fn round(&self, tree: &SignedTree) {
-        let asks = self
+        use futures::StreamExt;
+        let mut asks: futures::stream::FuturesUnordered<_> = self
             .witnesses
             .iter()
-            .map(|(w, key)| self.cosign(w, key, tree));
-        let answers = futures::future::join_all(asks).await;
-        let cosignatures: Vec<NoteSignature> = answers.into_iter().flatten().collect();
+            .map(|(w, key)| self.cosign(w, key, tree))
+            .collect();
+        let mut cosignatures: Vec<NoteSignature> = Vec::new();
+        while cosignatures.len() < self.quorum.max(1) {
+            match asks.next().await {
+                Some(answer) => cosignatures.extend(answer),
+                None => break,
+            }
+        }
+        let stragglers = async {
+            while let Some(answer) = asks.next().await {
+                cosignatures.extend(answer);
+            }
+        };
+        let _ = tokio::time::timeout(STRAGGLER_GRACE, stragglers).await;
+        // In the configured order, whichever answered first: the same note for the same set.
+        let rank = |s: &NoteSignature| {
+            let by = |(_, key): &(WitnessConfig, VerifierKey)| key.name() == s.name;
+            self.witnesses.iter().position(by)
+        };
+        cosignatures.sort_by_key(rank);
         let witnessed = cosignatures.len();
         if witnessed < self.quorum {
             if tree.size == self.published.borrow().size {
@@ -206,7 +228,13 @@ impl Witnessing {
                 .get("content-type")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
-            let bytes = response.bytes().await.ok()?;
+            let bytes = match read_at_most(response, MAX_WITNESS_ANSWER).await {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    tracing::warn!("witness {} answered {status}: {e}", w.name);
+                    return None;
+                }
+            };
             match AddCheckpointResponse::parse(status, content_type.as_deref(), &bytes) {
                 Ok(AddCheckpointResponse::Cosigned(sigs)) => {
                     let text = Note::parse(&tree.checkpoint).ok()?.text;
@@ -263,6 +291,24 @@ pub const RETRY_INTERVAL: Duration = Duration::from_secs(2);
 
 /// How long a witness may take to answer.
 pub const WITNESS_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long, once a quorum has cosigned, the other witnesses may still add theirs.
+pub const STRAGGLER_GRACE: Duration = Duration::from_millis(250);
+
+/// The largest answer read from a witness: a few cosignature lines (C2SP tlog-witness).
+pub const MAX_WITNESS_ANSWER: usize = 64 * 1024;
+
+/// A response's body, refused past `limit` bytes without reading the rest.
+async fn read_at_most(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
+        if body.len() + chunk.len() > limit {
+            return Err(format!("an answer over {limit} bytes, not read"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
 
 /// The log's own checkpoint records: each published checkpoint is appended as a
 /// `log-checkpoint` record signed by the log's key, if it contains a record that no checkpoint

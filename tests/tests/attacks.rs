@@ -22,6 +22,7 @@
 //! | (q) a complaint decision backdated by its signer to meet the deadline | `verifier audit`, on witnessed time | exit 1, `[complaint.deadline]` "decided no earlier than" |
 //! | (r) one device's far-future time, logged by an insider | `verifier audit` reports that record alone; no complaint becomes overdue | exit 1, `[record.time]`, no `[complaint.deadline]` |
 //! | (s) a mirror or proxy serves one tampered hash tile of an honest log | `verifier` | exit 2, "the log's files are damaged or tampered", naming the tile; never "FORK", nothing kept |
+//! | (w) a witness that answers slowly, never, or endlessly | nobody needs to: the log publishes once the others' quorum cosigned | each record published within seconds while the hostile witness holds its connection |
 //! | (t) a checkpoint signed by another key for the same origin | `verifier` | exit 2, "no valid signature by the key your policy trusts", never "FORK"; a verifier trusting that other log keeps its memory apart |
 
 use election::Body;
@@ -878,4 +879,71 @@ fn assert_refused<T: std::fmt::Debug>(
         }
         other => panic!("expected a {status} {code} refusal, got {other:?}"),
     }
+}
+
+/// A hostile witness on `address` (a witness's, freed by killing it), serving until the test
+/// ends. What it does with each request is the returned switch: [`SILENT`] reads the request
+/// and never answers; [`ENDLESS`] answers 200 and sends bytes without end.
+fn hostile_witness(address: &str) -> std::sync::Arc<std::sync::atomic::AtomicU8> {
+    use std::io::{Read, Write};
+    use std::sync::atomic::Ordering;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let listener = loop {
+        match std::net::TcpListener::bind(address) {
+            Ok(l) => break l,
+            Err(e) if std::time::Instant::now() > deadline => panic!("{address}: {e}"),
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(100)),
+        }
+    };
+    let behaviour = std::sync::Arc::new(std::sync::atomic::AtomicU8::new(SILENT));
+    let switch = behaviour.clone();
+    std::thread::spawn(move || {
+        for mut socket in listener.incoming().flatten() {
+            let endless = behaviour.load(Ordering::SeqCst) == ENDLESS;
+            std::thread::spawn(move || {
+                let _ = socket.read(&mut [0u8; 4096]);
+                if endless {
+                    let head = b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\n";
+                    let _ = socket.write_all(head);
+                    while socket.write_all(&[b'x'; 4096]).is_ok() {}
+                } else {
+                    // Held open, unanswered, until the ledger gives up on it.
+                    let _ = socket.read_to_end(&mut Vec::new());
+                }
+            });
+        }
+    });
+    switch
+}
+
+const SILENT: u8 = 0;
+const ENDLESS: u8 = 1;
+
+#[test]
+fn w_a_slow_or_hostile_witness_delays_no_publication_past_the_others_quorum() {
+    use std::sync::atomic::Ordering;
+    use std::time::{Duration, Instant};
+    let (mut night, _) = logged_election();
+    let root = night.root_key();
+    night.kill_witness(2);
+    let hostile = hostile_witness(&night.witnesses[2].address.clone());
+    for (n, behaviour) in [(1, SILENT), (2, ENDLESS), (3, SILENT)] {
+        hostile.store(behaviour, Ordering::SeqCst);
+        let record = enrollment(root.signing_key(), n, Role::FinanceOffice, unix_now());
+        let started = Instant::now();
+        night
+            .submit(&record, true)
+            .expect("published with the two honest witnesses");
+        // Published before the ledger's 10 s timeout for the hostile witness could fire: the
+        // quorum did not wait for it.
+        let took = started.elapsed();
+        assert!(
+            took < Duration::from_secs(8),
+            "record {n}: published after {took:?}"
+        );
+    }
+    night
+        .verifier()
+        .run(&["checkpoint"])
+        .expect(0, &["cosigned by 2 witness(es) (observer-1, observer-2)"]);
 }
