@@ -10,6 +10,7 @@
 //! changes nothing.
 
 use crate::db;
+use crate::documents;
 use crate::rejections::{ApiPath, ApiQuery, declared_size_at_most};
 use crate::sequencer::{Refusal, Sequenced, Submission, read_entry};
 use crate::storage::{CachedTiles, Storage, UpperTiles};
@@ -17,7 +18,7 @@ use crate::witnessing::Published;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -51,6 +52,8 @@ pub struct AppState {
     pub time_window: election::time::TimeWindow,
     /// What `/readyz` says of the witnessing.
     pub readiness: Readiness,
+    /// Uploads read at once (each holds up to a document's size in memory).
+    pub uploads: Arc<tokio::sync::Semaphore>,
 }
 
 /// What `GET /readyz` reports besides the published size: the witness quorum, and the
@@ -62,7 +65,7 @@ pub struct Readiness {
     pub warnings: Vec<String>,
 }
 
-type Shared = State<Arc<AppState>>;
+pub(crate) type Shared = State<Arc<AppState>>;
 
 /// An error answer.
 pub struct ApiError {
@@ -85,7 +88,7 @@ impl ApiError {
             extra: json!({}),
         }
     }
-    fn internal(e: impl std::fmt::Display) -> ApiError {
+    pub(crate) fn internal(e: impl std::fmt::Display) -> ApiError {
         tracing::error!("internal error: {e}");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -111,7 +114,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
 pub fn router(state: Arc<AppState>) -> Router {
     // Bodies declared larger than a route takes are refused before they are read.
@@ -119,7 +122,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/checkpoint", get(checkpoint))
         .route("/tile/{*path}", get(tile))
-        .route("/blob/{hash}", get(blob))
+        .route("/blob/{hash}", get(documents::serve))
         .route(
             "/api/v1/records",
             post(submit)
@@ -129,7 +132,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route(
             "/api/v1/blobs/{hash}",
-            put(upload)
+            put(documents::upload)
                 .route_layer(at_most(MAX_BLOB_BODY))
                 .layer(DefaultBodyLimit::max(MAX_BLOB_BODY)),
         )
@@ -175,7 +178,7 @@ async fn checkpoint(State(s): Shared) -> Response {
 }
 
 /// Reads a storage file on a blocking thread.
-async fn read(storage: &Arc<dyn Storage>, path: String) -> ApiResult<Option<Vec<u8>>> {
+pub(crate) async fn read(storage: &Arc<dyn Storage>, path: String) -> ApiResult<Option<Vec<u8>>> {
     let storage = storage.clone();
     tokio::task::spawn_blocking(move || storage.read(&path))
         .await
@@ -211,102 +214,6 @@ async fn tile(State(s): Shared, ApiPath(path): ApiPath<String>) -> ApiResult<Res
             (header::CACHE_CONTROL, cache),
         ],
         data,
-    )
-        .into_response())
-}
-
-fn parse_sha256(hex_text: &str) -> ApiResult<[u8; 32]> {
-    tlog::Hash::from_hex(hex_text).map(|h| h.0).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad-hash",
-            "a document is named by 64 lower-case hex digits of its SHA-256",
-        )
-    })
-}
-
-async fn document_info(s: &AppState, sha: [u8; 32]) -> ApiResult<Option<(String, u64)>> {
-    let conn = s.conn.clone();
-    tokio::task::spawn_blocking(move || db::document(&conn.lock().expect("db lock"), &sha))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)
-}
-
-async fn blob(State(s): Shared, ApiPath(hash): ApiPath<String>) -> ApiResult<Response> {
-    let sha = parse_sha256(&hash)?;
-    let not_found = || {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "no-such-document",
-            format!("document {hash} is not stored here"),
-        )
-    };
-    let (media_type, _) = document_info(&s, sha).await?.ok_or_else(not_found)?;
-    let data = read(&s.storage, format!("blob/{hash}"))
-        .await?
-        .ok_or_else(not_found)?;
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&media_type)
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=31536000, immutable"),
-    );
-    // Documents are data, never pages: a script inside an SVG must not run on this origin.
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("sandbox; default-src 'none'; style-src 'unsafe-inline'"),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    Ok((headers, data).into_response())
-}
-
-async fn upload(
-    State(s): Shared,
-    ApiPath(hash): ApiPath<String>,
-    body: Result<Bytes, BytesRejection>,
-) -> ApiResult<Response> {
-    let sha = parse_sha256(&hash)?;
-    let body = body.map_err(|_| {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too-large",
-            format!("documents are at most {MAX_BLOB_SIZE} bytes"),
-        )
-    })?;
-    let (_, size) = document_info(&s, sha).await?.ok_or_else(|| {
-        ApiError::new(StatusCode::NOT_FOUND, "unreferenced", "no logged record references this document: submit the record first, then its documents")
-    })?;
-    if body.len() as u64 != size || tlog::hash::sha256(&body).0 != sha {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "hash-mismatch",
-            "the body's SHA-256 and size are not those the record references",
-        ));
-    }
-    let path = format!("blob/{hash}");
-    if s.storage.exists(&path) {
-        return Ok((
-            StatusCode::OK,
-            Json(json!({"stored": false, "sha256": hash})),
-        )
-            .into_response());
-    }
-    let storage = s.storage.clone();
-    tokio::task::spawn_blocking(move || storage.write_all(&[(path, body.to_vec())]))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({"stored": true, "sha256": hash})),
     )
         .into_response())
 }

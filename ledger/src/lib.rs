@@ -8,7 +8,8 @@
 //! - [`db`]: SQLite for the small transactional state and the lookup index.
 //! - [`sequencer`]: the one writer; batches, tiles, checks, signs, commits.
 //! - [`witnessing`]: cosignatures from witnesses, and publication.
-//! - [`api`]: the HTTP API, [`rejections`]: its malformed requests answered in JSON;
+//! - [`api`]: the HTTP API, [`documents`]: the scans and filings records reference,
+//!   [`rejections`]: malformed requests answered in JSON;
 //!   [`server`]: init, recovery and a clean stop.
 //! - [`logdir`]: the log directory, its configuration and keys.
 //! - [`demo`]: a log, three witnesses and an election on one machine; [`viewer`]: the page at `/`.
@@ -21,6 +22,7 @@ pub mod bench;
 pub mod client;
 pub mod db;
 pub mod demo;
+pub mod documents;
 pub mod logdir;
 pub mod progress;
 pub mod rejections;

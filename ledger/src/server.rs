@@ -228,6 +228,7 @@ pub async fn serve(
         upper_tiles: Default::default(),
         signers,
         time_window: config.time_window(),
+        uploads: Arc::new(tokio::sync::Semaphore::new(crate::documents::MAX_UPLOADS)),
         readiness: crate::api::Readiness {
             quorum: config.quorum,
             witnesses: config.witnesses.len(),

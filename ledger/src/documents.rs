@@ -1,0 +1,170 @@
+//! The documents records reference (protocol scans, urn printouts, filings): uploaded after
+//! their record is logged, checked against it, served as data.
+//!
+//! An upload is judged before its body is read: the document must be referenced by a logged
+//! record, and a declared `Content-Length` must be the referenced size. The body is then read
+//! up to that size only (no further byte is taken), hashed, and stored only if it is the
+//! document; a few are read at once ([`MAX_UPLOADS`]), each in memory of at most its
+//! referenced size, and each stored through its own temporary file. A stored
+//! document is hashed again before it is served: bytes that are not the document (a damaged
+//! disk, an insider's edit) are never served as it.
+
+use crate::api::{ApiError, ApiResult, AppState, Shared, read};
+use crate::db;
+use crate::rejections::ApiPath;
+use axum::Json;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use serde_json::json;
+
+/// Uploads read at once.
+pub const MAX_UPLOADS: usize = 16;
+
+fn parse_sha256(hex_text: &str) -> ApiResult<[u8; 32]> {
+    tlog::Hash::from_hex(hex_text).map(|h| h.0).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad-hash",
+            "a document is named by 64 lower-case hex digits of its SHA-256",
+        )
+    })
+}
+
+/// The media type and size a logged record gives the document `sha`, if one references it.
+async fn referenced(s: &AppState, sha: [u8; 32]) -> ApiResult<Option<(String, u64)>> {
+    let conn = s.conn.clone();
+    tokio::task::spawn_blocking(move || db::document(&conn.lock().expect("db lock"), &sha))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
+}
+
+/// `GET /blob/<sha256>`: a stored document, hashed again before it is served.
+pub async fn serve(State(s): Shared, ApiPath(hash): ApiPath<String>) -> ApiResult<Response> {
+    let sha = parse_sha256(&hash)?;
+    let not_found = || {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no-such-document",
+            format!("document {hash} is not stored here"),
+        )
+    };
+    let (media_type, size) = referenced(&s, sha).await?.ok_or_else(not_found)?;
+    let data = read(&s.storage, format!("blob/{hash}"))
+        .await?
+        .ok_or_else(not_found)?;
+    let reference = election::records::DocumentRef {
+        sha256: sha,
+        media_type: media_type.clone(),
+        size,
+    };
+    if let Err(e) = reference.check(&data) {
+        return Err(ApiError::internal(format!(
+            "the stored document {hash} {e}: it is not served"
+        )));
+    }
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&media_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    // Documents are data, never pages: a script inside an SVG must not run on this origin.
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'; style-src 'unsafe-inline'"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    Ok((headers, data).into_response())
+}
+
+/// `PUT /api/v1/blobs/<sha256>`: a document a logged record references.
+pub async fn upload(
+    State(s): Shared,
+    ApiPath(hash): ApiPath<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let sha = parse_sha256(&hash)?;
+    let (_, size) = referenced(&s, sha).await?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unreferenced",
+            "no logged record references this document: submit the record first, then its documents",
+        )
+    })?;
+    let mismatch = |what: String| ApiError::new(StatusCode::BAD_REQUEST, "hash-mismatch", what);
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|d| d != size) {
+        return Err(mismatch(format!(
+            "the body is declared as {} bytes; the record references {size}",
+            declared.unwrap_or_default()
+        )));
+    }
+    let path = format!("blob/{hash}");
+    if s.storage.exists(&path) {
+        return Ok((
+            StatusCode::OK,
+            Json(json!({"stored": false, "sha256": hash})),
+        )
+            .into_response());
+    }
+    let _reading = s.uploads.clone().try_acquire_owned().map_err(|_| {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "overloaded",
+            "too many documents are being uploaded; try again in a moment",
+        )
+    })?;
+    let bytes = read_document(body, size).await.map_err(mismatch)?;
+    if tlog::hash::sha256(&bytes).0 != sha {
+        return Err(mismatch(
+            "the body's SHA-256 is not the one the record references".into(),
+        ));
+    }
+    let storage = s.storage.clone();
+    tokio::task::spawn_blocking(move || storage.write_all(&[(path, bytes)]))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"stored": true, "sha256": hash})),
+    )
+        .into_response())
+}
+
+/// Reads a body of exactly `size` bytes, refusing it as soon as it is longer, or if it ends
+/// shorter.
+async fn read_document(body: Body, size: u64) -> Result<Vec<u8>, String> {
+    let mut stream = body.into_data_stream();
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(1 << 20));
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| format!("the body could not be read: {e}"))?;
+        if bytes.len() as u64 + chunk.len() as u64 > size {
+            return Err(format!(
+                "the body is longer than the {size} bytes the record references"
+            ));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    if (bytes.len() as u64) < size {
+        return Err(format!(
+            "the body has {} bytes; the record references {size}",
+            bytes.len()
+        ));
+    }
+    Ok(bytes)
+}
