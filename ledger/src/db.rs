@@ -288,6 +288,17 @@ pub fn document(conn: &Connection, sha256: &[u8; 32]) -> DbResult<Option<(String
         .optional()
 }
 
+/// Every document a logged record references: its SHA-256, media type and size.
+pub fn all_documents(conn: &Connection) -> DbResult<Vec<([u8; 32], String, u64)>> {
+    let mut query = conn.prepare("SELECT sha256, media_type, size FROM documents ORDER BY idx")?;
+    let rows = query.query_map([], |row| {
+        let sha: Vec<u8> = row.get(0)?;
+        let sha: [u8; 32] = sha.try_into().unwrap_or([0; 32]);
+        Ok((sha, row.get(1)?, row.get::<_, i64>(2)? as u64))
+    })?;
+    rows.collect()
+}
+
 /// The published (cosigned) checkpoint.
 pub fn load_published(conn: &Connection) -> DbResult<(u64, Vec<u8>)> {
     conn.query_row(

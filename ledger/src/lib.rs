@@ -11,7 +11,7 @@
 //! - [`api`]: the HTTP API, [`documents`]: the scans and filings records reference,
 //!   [`rejections`]: malformed requests answered in JSON;
 //!   [`server`]: init, recovery and a clean stop.
-//! - [`logdir`]: the log directory, its configuration and keys.
+//! - [`logdir`]: the log directory, its configuration and keys; [`check`]: its fsck.
 //! - [`demo`]: a log, three witnesses and an election on one machine; [`viewer`]: the page at `/`.
 //! - [`client`], [`simulate`] and [`bench`]: driving a log from outside through its API;
 //!   [`progress`]: the bar shown meanwhile.
@@ -19,6 +19,7 @@
 
 pub mod api;
 pub mod bench;
+pub mod check;
 pub mod client;
 pub mod db;
 pub mod demo;

@@ -8,16 +8,20 @@ pub struct Submitted(ProgressBar);
 
 impl Submitted {
     pub fn new() -> Submitted {
+        Submitted::counting("records submitted")
+    }
+
+    /// A bar counting `what` ("entries checked").
+    pub fn counting(what: &str) -> Submitted {
         let bar = ProgressBar::new(0);
-        let style = ProgressStyle::with_template(
-            "  {bar:40} {human_pos}/{human_len} records submitted, {per_sec}, {eta} left",
-        )
-        .expect("a valid template");
+        let template =
+            format!("  {{bar:40}} {{human_pos}}/{{human_len}} {what}, {{per_sec}}, {{eta}} left");
+        let style = ProgressStyle::with_template(&template).expect("a valid template");
         bar.set_style(style);
         Submitted(bar)
     }
 
-    /// `done` of `total` records are answered.
+    /// `done` of `total` are done.
     pub fn update(&self, done: usize, total: usize) {
         self.0.set_length(total as u64);
         self.0.set_position(done as u64);

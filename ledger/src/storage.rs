@@ -65,10 +65,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
         std::process::id()
     ));
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp)?;
+    let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
     f.write_all(bytes)?;
     f.sync_all()?;
     drop(f);

@@ -41,9 +41,13 @@ fn answer_before_the_body(server: &Server, head: &str) -> String {
     socket
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
-    socket.write_all(format!("{head}\r\n\r\nx").as_bytes()).unwrap();
+    socket
+        .write_all(format!("{head}\r\n\r\nx").as_bytes())
+        .unwrap();
     let mut answer = vec![0; 4096];
-    let n = socket.read(&mut answer).expect("an answer, not a held connection");
+    let n = socket
+        .read(&mut answer)
+        .expect("an answer, not a held connection");
     String::from_utf8_lossy(&answer[..n]).into_owned()
 }
 
@@ -104,7 +108,9 @@ fn a_stored_document_that_is_no_longer_itself_is_never_served() {
         .unwrap();
     let fetch = || {
         runtime().block_on(async {
-            let r = reqwest::get(format!("{}/blob/{hex}", server.url)).await.unwrap();
+            let r = reqwest::get(format!("{}/blob/{hex}", server.url))
+                .await
+                .unwrap();
             (r.status().as_u16(), r.bytes().await.unwrap())
         })
     };
