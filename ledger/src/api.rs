@@ -30,7 +30,7 @@ use serde_json::json;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tlog::bundle::ProofBundle;
-use tlog::tile::{TileHashReader, TilePath, parse_tile_path};
+use tlog::tile::{Tile, TileHashReader, TilePath, parse_tile_path};
 use tokio::sync::{mpsc, oneshot, watch};
 
 /// The largest document accepted.
@@ -194,6 +194,19 @@ async fn tile(State(s): Shared, ApiPath(path): ApiPath<String>) -> ApiResult<Res
         TilePath::Hashes(t) => (t, t.path()),
         TilePath::Entries(t) => (t, t.entries_path()),
     };
+    // Only tiles of the published tree (or an earlier one) are served: those of a batch not
+    // yet cosigned — or not yet committed, and rewritten differently after a crash — are not,
+    // so no cache ever holds bytes the log may not stand by (`spec/api.md` §2).
+    let published = s.published.borrow().size;
+    let in_published = Tile::at_tree_size(tile.level, tile.index, published)
+        .is_some_and(|t| t.width >= tile.width);
+    if !in_published {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not-published",
+            format!("{full_path} is not part of the published tree of {published} entries"),
+        ));
+    }
     let data = read(&s.storage, file).await?.ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,

@@ -4,8 +4,9 @@
 //! An upload is judged before its body is read: the document must be referenced by a logged
 //! record, and a declared `Content-Length` must be the referenced size. The body is then read
 //! up to that size only (no further byte is taken), hashed, and stored only if it is the
-//! document; a few are read at once ([`MAX_UPLOADS`]), each in memory of at most its
-//! referenced size, and each stored through its own temporary file. A stored
+//! document; a few are read at once ([`MAX_UPLOADS`]; the others wait their turn, unread, for
+//! a while), each in memory of at most its referenced size, and each stored through its own
+//! temporary file. A stored
 //! document is hashed again before it is served: bytes that are not the document (a damaged
 //! disk, an insider's edit) are never served as it.
 
@@ -22,6 +23,9 @@ use serde_json::json;
 
 /// Uploads read at once.
 pub const MAX_UPLOADS: usize = 16;
+
+/// How long an upload past [`MAX_UPLOADS`] waits for its turn before it is refused (429).
+const UPLOAD_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn parse_sha256(hex_text: &str) -> ApiResult<[u8; 32]> {
     tlog::Hash::from_hex(hex_text).map(|h| h.0).ok_or_else(|| {
@@ -121,13 +125,18 @@ pub async fn upload(
         )
             .into_response());
     }
-    let _reading = s.uploads.clone().try_acquire_owned().map_err(|_| {
-        ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "overloaded",
-            "too many documents are being uploaded; try again in a moment",
-        )
-    })?;
+    // Past the bound, an upload waits its turn (its body unread) for a while, then is refused.
+    let turn = tokio::time::timeout(UPLOAD_QUEUE_WAIT, s.uploads.clone().acquire_owned());
+    let _reading = match turn.await {
+        Ok(Ok(permit)) => permit,
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "overloaded",
+                "too many documents are being uploaded; try again in a moment",
+            ));
+        }
+    };
     let bytes = read_document(body, size).await.map_err(mismatch)?;
     if tlog::hash::sha256(&bytes).0 != sha {
         return Err(mismatch(

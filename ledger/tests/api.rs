@@ -302,9 +302,10 @@ fn submit_read_verify_restart() {
             refusal(client.get("tile/0/00").await),
             (400, "bad-tile-path".into())
         );
+        // Beyond the published tree: not served, whether or not it is on disk.
         assert_eq!(
             refusal(client.get("tile/0/999").await),
-            (404, "no-such-tile".into())
+            (404, "not-published".into())
         );
 
         // The lookup index finds a precinct's records; each is what the log holds there.

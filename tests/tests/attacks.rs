@@ -7,7 +7,7 @@
 //! | (b) the operator truncates the log and re-signs a shorter tree | the witnesses refuse it (409); `verifier` | exit 2, "ROLLBACK" with both checkpoints; "the witness quorum is not met" |
 //! | (c) the operator signs a fork | the witnesses refuse it and keep evidence; `verifier` | 422 and `witness evidence`; exit 2, "FORK" with both checkpoints |
 //! | (d) a record signed by an unenrolled or revoked key | the ledger, at the door | 403 `not-authorized` |
-//! | (e) a scan replaced after it was logged | `verifier audit --documents`, `verifier inclusion --document` | exit 1, "do not match" |
+//! | (e) a scan replaced after it was logged | the ledger refuses to serve it; from a mirror, `verifier audit --documents`, `verifier inclusion --document` | 500; exit 1, "do not match" |
 //! | (f) urn count differs from the protocol | `verifier audit` | exit 1, `[urn.matches-protocol]` |
 //! | (g) more ballots than identified voters | `verifier audit` | exit 1, `[ballots.within-identified]` |
 //! | (h) final result differs from the sum of precincts | `verifier audit` | exit 1, `[final.matches-tally]` |
@@ -689,15 +689,31 @@ fn e_a_scan_replaced_after_it_was_logged_no_longer_matches() {
     let blobs = night.public().join("blob");
     std::fs::copy(blobs.join(&other_hash), blobs.join(&hash)).unwrap();
 
-    citizen.run(&["audit", "--documents", "-q"]).expect(
-        1,
-        &[
-            "1 do not match their records",
-            &format!("document {hash} does not match"),
-        ],
+    // The ledger itself hashes what it serves: it refuses to serve the swapped bytes.
+    let served = shailoo_e2e::system::block_on(async {
+        reqwest::get(format!("{}/blob/{hash}", night.url()))
+            .await
+            .unwrap()
+            .status()
+    });
+    assert_eq!(
+        served, 500,
+        "the swapped scan is not served as the document"
     );
+    // A mirror of the files (or an operator's modified server) serves them: every citizen's
+    // check of the documents finds it.
+    let mirror = night.public();
+    citizen
+        .run(&["audit", "--documents", "-q", "--log", path(&mirror)])
+        .expect(
+            1,
+            &[
+                "1 do not match their records",
+                &format!("document {hash} does not match"),
+            ],
+        );
     let downloaded = night.file("scan.svg");
-    std::fs::write(&downloaded, night.get(&format!("blob/{hash}"))).unwrap();
+    std::fs::copy(blobs.join(&hash), &downloaded).unwrap();
     citizen.protocol(&precinct, Some(&downloaded)).expect(
         1,
         &[
@@ -817,6 +833,13 @@ fn k_with_a_witness_down_the_log_publishes_with_the_quorum_left() {
     citizen
         .run(&["checkpoint"])
         .expect(0, &["the same tree this verifier accepted last time"]);
+    // Its tiles are not served before a checkpoint covers them (they could change in a crash).
+    let unpublished = tlog::tile::Tile::at_tree_size(0, b.index / 256, b.index + 1).unwrap();
+    let tile = shailoo_e2e::system::block_on(refused.get(&unpublished.path()));
+    assert!(
+        matches!(tile, Err(ClientError::Refused(ref r)) if r.code == "not-published"),
+        "{tile:?}"
+    );
     // …and a checkpoint with a single cosignature is refused by every verifier.
     let published = std::fs::read(night.public().join("checkpoint")).unwrap();
     let mut note = tlog::note::Note::parse(&published).unwrap();
