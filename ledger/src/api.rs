@@ -54,6 +54,8 @@ pub struct AppState {
     pub readiness: Readiness,
     /// Uploads read at once (each holds up to a document's size in memory).
     pub uploads: Arc<tokio::sync::Semaphore>,
+    /// Whether the sequencer can write (false while it retries a commit that failed).
+    pub writable: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// What `GET /readyz` reports besides the published size: the witness quorum, and the
@@ -148,14 +150,22 @@ const MAX_RECORD_BODY: usize = 128 * 1024;
 /// The largest body `PUT /api/v1/blobs/…` reads (a document is at most 16 MiB).
 const MAX_BLOB_BODY: usize = MAX_BLOB_SIZE + 1024;
 
-/// Ready to serve and accept records, with the witnessing state and its warnings.
+/// Ready to serve and accept records, with the witnessing state and its warnings; `503` with
+/// `ready: false` while the sequencer cannot write (it retries; nothing acknowledged is lost).
 async fn readyz(State(s): Shared) -> Response {
     let published = s.published.borrow().size;
     let r = &s.readiness;
+    let writable = s.writable.load(std::sync::atomic::Ordering::SeqCst);
+    let status = match writable {
+        true => StatusCode::OK,
+        false => StatusCode::SERVICE_UNAVAILABLE,
+    };
     (
+        status,
         [(header::CACHE_CONTROL, "no-store")],
         axum::Json(serde_json::json!({
-            "ready": true,
+            "ready": writable,
+            "writable": writable,
             "published_size": published,
             "quorum": r.quorum,
             "witnesses": r.witnesses,

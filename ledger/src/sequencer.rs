@@ -20,6 +20,7 @@ use election::audit::{Finding, Gate};
 use election::{Kind, Record};
 use rusqlite::Connection;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tlog::checkpoint::Checkpoint;
 use tlog::keys::SignerKey;
@@ -69,7 +70,20 @@ pub struct Sequencer {
     signed: SignedTree,
     batch_interval: Duration,
     max_batch: usize,
+    /// False while a commit is being retried.
+    health: Arc<AtomicBool>,
 }
+
+/// Why a batch was not committed.
+enum CommitFailure {
+    /// It may pass (the disk, the descriptor table): retried.
+    Transient(String),
+    /// It cannot: the sequencer stops.
+    Fatal(String),
+}
+
+/// The longest wait between two attempts at a commit.
+const MAX_RETRY_DELAY: Duration = Duration::from_secs(2);
 
 /// Why the log's state cannot be trusted to continue from.
 #[derive(Debug, thiserror::Error)]
@@ -153,6 +167,7 @@ impl Sequencer {
             signed,
             batch_interval,
             max_batch,
+            health: Arc::new(AtomicBool::new(true)),
         };
         seq.replay_gate().map_err(inconsistent)?;
         Ok(seq)
@@ -266,9 +281,9 @@ impl Sequencer {
             answers.into_iter().for_each(|(tx, a)| drop(tx.send(a)));
             return Ok(());
         }
-        // On failure the gate already holds this batch's keys: the caller must stop (see
-        // `run`), and a restart rebuilds everything from the last commit.
-        self.commit(&old, &accepted)?;
+        // On a failure that is returned the gate already holds this batch's keys: the caller
+        // must stop (see `run`), and a restart rebuilds everything from the last commit.
+        self.commit_until_done(&old, &accepted)?;
         let new_size = self.signed.size;
         for (i, (s, leaf)) in accepted.into_iter().enumerate() {
             let answer = Sequenced {
@@ -284,13 +299,18 @@ impl Sequencer {
     }
 
     /// Writes, checks, signs and commits the accepted entries.
-    fn commit(&mut self, old: &SignedTree, accepted: &[(Submission, Hash)]) -> Result<(), String> {
+    fn commit(
+        &mut self,
+        old: &SignedTree,
+        accepted: &[(Submission, Hash)],
+    ) -> Result<(), CommitFailure> {
         let mut files: Vec<(String, Vec<u8>)> = Vec::new();
         let mut rows = Vec::with_capacity(accepted.len());
         for (i, (s, leaf)) in accepted.iter().enumerate() {
             let record = &s.record;
             let index = old.size + i as u64;
-            files.extend(self.writer.append(&s.entry).map_err(|e| e.to_string())?);
+            let completed = self.writer.append(&s.entry);
+            files.extend(completed.map_err(|e| CommitFailure::Fatal(e.to_string()))?);
             rows.push(IndexRow {
                 index,
                 leaf_hash: *leaf,
@@ -314,7 +334,7 @@ impl Sequencer {
         files.extend(self.writer.partial_files());
         self.storage
             .write_all(&files)
-            .map_err(|e| format!("writing tiles: {e}"))?;
+            .map_err(|e| CommitFailure::Transient(format!("writing tiles: {e}")))?;
 
         // Never sign a tree that does not extend the last one: prove it from the tiles.
         let root = self.writer.root();
@@ -324,9 +344,13 @@ impl Sequencer {
                 tiles: StorageTiles(self.storage.as_ref()),
             };
             let proof = tlog::proof::prove_consistency(old.size, size, &tiles)
-                .map_err(|e| format!("consistency proof: {e}"))?;
-            tlog::proof::verify_consistency(old.size, size, &old.root, &root, &proof)
-                .map_err(|e| format!("the new tree is not consistent with the signed one: {e}"))?;
+                .map_err(|e| CommitFailure::Transient(format!("consistency proof: {e}")))?;
+            tlog::proof::verify_consistency(old.size, size, &old.root, &root, &proof).map_err(
+                |e| {
+                    let why = format!("the new tree is not consistent with the signed one: {e}");
+                    CommitFailure::Fatal(why)
+                },
+            )?;
         }
         let checkpoint = sign_checkpoint(&self.origin, size, root, &self.key);
         let tree = SignedTree {
@@ -334,9 +358,63 @@ impl Sequencer {
             root,
             checkpoint,
         };
-        db::commit_batch(&mut self.conn, old.size, &tree, &rows).map_err(|e| e.to_string())?;
+        match db::commit_batch(&mut self.conn, old.size, &tree, &rows) {
+            Ok(()) => {}
+            // Committed by an earlier attempt whose answer was lost (it failed after it took
+            // effect): the same tree, so this batch is in.
+            Err(db::CommitError::Lost(_)) if self.stored_tree_is(&tree) => {}
+            Err(e @ db::CommitError::Lost(_)) => return Err(CommitFailure::Fatal(e.to_string())),
+            Err(e) => return Err(CommitFailure::Transient(format!("committing: {e}"))),
+        }
         self.signed = tree;
         Ok(())
+    }
+
+    /// Whether the database's signed tree is `tree`.
+    fn stored_tree_is(&self, tree: &SignedTree) -> bool {
+        db::load_tree(&self.conn)
+            .ok()
+            .flatten()
+            .is_some_and(|t| (t.size, t.root) == (tree.size, tree.root))
+    }
+
+    /// Commits the batch, retrying a failure that may pass (a full descriptor table, a full
+    /// or failing disk) with backoff for as long as it lasts, the server unready meanwhile
+    /// ([`Sequencer::health`]); nothing is answered before the commit. A failure that cannot
+    /// pass (the tree would not extend the signed one; another sequencer took the log) is
+    /// returned, and the caller stops.
+    fn commit_until_done(
+        &mut self,
+        old: &SignedTree,
+        accepted: &[(Submission, Hash)],
+    ) -> Result<(), String> {
+        let writer = self.writer.clone();
+        let mut delay = Duration::from_millis(20);
+        loop {
+            match self.commit(old, accepted) {
+                Ok(()) => {
+                    self.health.store(true, Ordering::SeqCst);
+                    return Ok(());
+                }
+                Err(CommitFailure::Fatal(why)) => return Err(why),
+                Err(CommitFailure::Transient(why)) => {
+                    self.health.store(false, Ordering::SeqCst);
+                    tracing::warn!(
+                        "batch of {} not committed, retrying in {delay:?}: {why}",
+                        accepted.len()
+                    );
+                    // The next attempt starts from the tree before the batch.
+                    self.writer = writer.clone();
+                    std::thread::sleep(delay);
+                    delay = (delay * 2).min(MAX_RETRY_DELAY);
+                }
+            }
+        }
+    }
+
+    /// Whether the sequencer can write: false while a commit is being retried (`/readyz`).
+    pub fn health(&self) -> Arc<AtomicBool> {
+        self.health.clone()
     }
 }
 

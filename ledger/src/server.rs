@@ -191,6 +191,7 @@ pub async fn serve(
         config.origin,
         sequencer.signed().size
     );
+    let writable = sequencer.health();
     let sequencer_thread = std::thread::Builder::new()
         .name("sequencer".into())
         .spawn(move || sequencer.run(submit_rx, signed_tx))?;
@@ -229,6 +230,7 @@ pub async fn serve(
         signers,
         time_window: config.time_window(),
         uploads: Arc::new(tokio::sync::Semaphore::new(crate::documents::MAX_UPLOADS)),
+        writable,
         readiness: crate::api::Readiness {
             quorum: config.quorum,
             witnesses: config.witnesses.len(),
