@@ -3,28 +3,14 @@
 
 mod common;
 use common::*;
-use election::generate::{Config, generate};
 use ledger::client::LedgerClient;
 use std::path::Path;
 
-/// A stopped log with a precinct's records and their documents.
+/// A stopped log with three precincts' records and their documents.
 fn a_log(dir: &Path) -> std::path::PathBuf {
-    let log = dir.join("log");
-    init(&log);
-    let e = generate(
-        &Config {
-            precincts: 3,
-            signed_at: Some(ledger::simulate::unix_now()),
-            ..Config::default()
-        },
-        root_key(&log).signing_key(),
-    );
-    let server = Server::start(&log, 10);
+    let (server, e) = serve_an_election(dir, 3);
     let client = LedgerClient::new(&server.url);
     runtime().block_on(async {
-        for r in &e.records {
-            client.submit(r.to_bytes(), false).await.unwrap();
-        }
         for d in &e.documents {
             client
                 .upload(&d.reference.hex(), d.bytes.clone())
@@ -33,7 +19,7 @@ fn a_log(dir: &Path) -> std::path::PathBuf {
         }
     });
     assert!(server.stop());
-    log
+    dir.join("log")
 }
 
 fn check(log: &Path, json: bool) -> (i32, String) {
@@ -97,7 +83,7 @@ fn an_honest_log_checks_clean_and_each_damage_is_named() {
     let blob = format!("blob/{}", blob.file_name().unwrap().to_string_lossy());
     for path in [tile.path(), tile.entries_path(), blob] {
         let copy = dir.path().join(path.replace('/', "-"));
-        copy_dir(&log, &copy);
+        shailoo_e2e::system::copy_tree(&log, &copy);
         damage(&copy.join("public").join(&path));
         let (code, said) = check(&copy, false);
         assert_eq!(code, 1, "{path}: {said}");
@@ -123,16 +109,4 @@ fn a_log_whose_key_was_swapped_is_named() {
     let (code, said) = check(&log, false);
     assert_eq!(code, 1, "{said}");
     assert!(said.contains("is not signed by log.key"), "{said}");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
 }

@@ -3,32 +3,13 @@
 
 mod common;
 use common::*;
-use election::generate::{Config, generate};
 use ledger::client::LedgerClient;
 use std::io::{Read, Write};
 use std::time::Duration;
 
-/// A log with one precinct's records logged (none of its documents uploaded yet); returns
-/// the server and the documents, with the directory kept alive by the caller.
+/// A log with one precinct's records logged (none of its documents uploaded yet).
 fn logged(dir: &std::path::Path) -> (Server, Vec<election::generate::Document>) {
-    let log = dir.join("log");
-    init(&log);
-    let e = generate(
-        &Config {
-            precincts: 1,
-            turnout_updates: false,
-            signed_at: Some(ledger::simulate::unix_now()),
-            ..Config::default()
-        },
-        root_key(&log).signing_key(),
-    );
-    let server = Server::start(&log, 10);
-    let client = LedgerClient::new(&server.url);
-    runtime().block_on(async {
-        for r in &e.records {
-            client.submit(r.to_bytes(), false).await.unwrap();
-        }
-    });
+    let (server, e) = serve_an_election(dir, 1);
     assert!(!e.documents.is_empty());
     (server, e.documents)
 }

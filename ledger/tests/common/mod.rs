@@ -111,3 +111,28 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .build()
         .unwrap()
 }
+
+/// A new log in `dir/log`, served, with a generated election of `precincts` precincts (signed
+/// now, no hourly turnout) submitted record by record; its documents are not uploaded.
+pub fn serve_an_election(dir: &Path, precincts: u32) -> (Server, election::generate::Election) {
+    use election::generate::{Config, generate};
+    let log = dir.join("log");
+    init(&log);
+    let e = generate(
+        &Config {
+            precincts,
+            turnout_updates: false,
+            signed_at: Some(ledger::simulate::unix_now()),
+            ..Config::default()
+        },
+        root_key(&log).signing_key(),
+    );
+    let server = Server::start(&log, 10);
+    let client = ledger::client::LedgerClient::new(&server.url);
+    runtime().block_on(async {
+        for r in &e.records {
+            client.submit(r.to_bytes(), false).await.unwrap();
+        }
+    });
+    (server, e)
+}
