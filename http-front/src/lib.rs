@@ -8,10 +8,11 @@
 //!   never finishes a request (slowloris) holds each for seconds, not forever.
 //! - **Open files**: [`raise_open_files_limit`] lifts the soft limit to the hard one at start
 //!   (a server started with the usual soft limit of 1,024 runs out at about 1,000 clients).
+//! - **Bodies** must arrive within [`Limits::body_deadline`] (each route limits their size).
 //! - **Accept errors** never stop the server: a full descriptor table is waited out.
-//!
-//! Bodies are the routes' own business: each route limits its size (and refuses a declared
-//! size over it before reading) and the time it waits for it.
+//! - **A stop** lets requests in flight finish for a grace period, then cuts them off, so
+//!   that every clone of the router (and what its state holds open) is gone when
+//!   [`serve`] returns.
 #![forbid(unsafe_code)]
 
 use axum::Router;
@@ -33,6 +34,8 @@ pub struct Limits {
     /// How long a client may take to send a request's headers, and how long a kept-alive
     /// connection may wait for its next request.
     pub header_timeout: Duration,
+    /// How long a request's body may take to arrive, whole.
+    pub body_deadline: Duration,
     /// How long connections in flight may take to finish once the server is told to stop.
     pub shutdown_grace: Duration,
 }
@@ -49,6 +52,8 @@ impl Limits {
         Limits {
             max_connections: spare.min(16_384) as usize,
             header_timeout: Duration::from_secs(10),
+            // A 16 MiB scan over a slow link; a body that takes longer is cut off.
+            body_deadline: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(30),
         }
     }
@@ -82,7 +87,11 @@ pub async fn serve(
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send,
 ) -> io::Result<()> {
+    let router = router.layer(tower_http::timeout::RequestBodyDeadlineLayer::new(
+        limits.body_deadline,
+    ));
     let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let mut connections = tokio::task::JoinSet::new();
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -107,7 +116,8 @@ pub async fn serve(
         };
         let service = TowerToHyperService::new(router.clone());
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
-        tokio::spawn(async move {
+        while connections.try_join_next().is_some() {} // forget the finished ones
+        connections.spawn(async move {
             // A client that breaks off or times out is the client's affair.
             if let Err(e) = connection.await {
                 tracing::debug!("connection closed: {e}");
@@ -123,6 +133,9 @@ pub async fn serve(
             tracing::warn!("connections still open after {:?}: closed", limits.shutdown_grace);
         }
     }
+    // Whatever is still running is cut off, and its clone of the router dropped with it.
+    connections.abort_all();
+    while connections.join_next().await.is_some() {}
     Ok(())
 }
 

@@ -65,6 +65,7 @@ fn limits(max_connections: usize, header_timeout: Duration) -> Limits {
     Limits {
         max_connections,
         header_timeout,
+        body_deadline: Duration::from_secs(10),
         shutdown_grace: Duration::from_secs(10),
     }
 }
@@ -173,4 +174,62 @@ fn a_stop_lets_the_request_in_flight_finish_and_drops_the_router() {
     );
     // Nothing listens any more.
     assert!(TcpStream::connect(address).is_err());
+}
+
+#[test]
+fn a_body_that_never_arrives_is_cut_off() {
+    let router = Router::new().route(
+        "/",
+        axum::routing::post(
+            |body: axum::body::Bytes| async move { format!("{} bytes", body.len()) },
+        ),
+    );
+    let front = Front::start(
+        Limits {
+            body_deadline: Duration::from_millis(300),
+            ..limits(16, Duration::from_secs(60))
+        },
+        router,
+    );
+    let mut slow = front.connect();
+    // Whole headers, then one byte of the ten promised: the body never completes.
+    slow.write_all(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nx")
+        .unwrap();
+    let mut answer = String::new();
+    let read = slow.read_to_string(&mut answer);
+    assert!(read.is_ok(), "closed, not held: {read:?}");
+    assert!(!answer.contains("10 bytes"), "{answer}");
+    front.stop().unwrap();
+}
+
+#[test]
+fn past_the_grace_a_stop_cuts_off_what_still_runs_and_drops_the_router() {
+    let (release, released) = tokio::sync::watch::channel(false);
+    let router = Router::new().route(
+        "/",
+        get(move || {
+            let mut released = released.clone();
+            async move {
+                // Never released: a request that would hold the stop forever.
+                let _ = released.wait_for(|r| *r).await;
+                "never"
+            }
+        }),
+    );
+    let front = Front::start(
+        Limits {
+            shutdown_grace: Duration::from_millis(200),
+            ..limits(16, Duration::from_secs(60))
+        },
+        router,
+    );
+    let mut client = front.connect();
+    client
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    // Give the request time to reach its handler (a bound, not a condition of the result:
+    // stopped before or after, the router must be gone when `serve` returns).
+    std::thread::sleep(Duration::from_millis(100));
+    front.stop().unwrap();
+    assert!(release.is_closed(), "every clone of the router is dropped");
 }

@@ -1,9 +1,10 @@
 //! `ledger check DIR`: the operator's fsck. Every entry bundle is read and every tile rebuilt
 //! from the entries, compared byte for byte with what the log serves, and the tree's root with
 //! the signed checkpoint (itself checked against `log.key` and the origin); every stored
-//! document is hashed and compared with what the records that reference it say. Nothing is
-//! changed: the report says what is wrong and where. (Partial tiles of earlier sizes, which
-//! tlog-tiles lets a log delete once the full tile exists, are not checked.)
+//! document is hashed and compared with what the records that reference it say. No file of the
+//! log is changed (the log's lock is taken, so a running log is refused): the report says what
+//! is wrong and where. (Partial tiles of earlier sizes, which tlog-tiles lets a log delete once
+//! the full tile exists, are not checked.)
 
 use crate::db;
 use crate::logdir::{DirError, LogDir};
@@ -38,6 +39,8 @@ pub fn check(
 ) -> Result<CheckReport, DirError> {
     let d = LogDir::new(dir);
     let config = d.load_config()?;
+    // A running server would change the files under the check: refused, as a second server.
+    let _lock = d.lock()?;
     let key = d.load_log_key()?;
     let conn = db::open(&d.db_path()).map_err(|e| DirError::Invalid(format!("database: {e}")))?;
     let signed = db::load_tree(&conn)
@@ -48,8 +51,13 @@ pub fn check(
         size: signed.size,
         ..CheckReport::default()
     };
-    if let Err(why) = check_stored_checkpoint(&signed.checkpoint, &config.origin, &key) {
-        report.problems.push(format!("the signed checkpoint {why}"));
+    match check_stored_checkpoint(&signed.checkpoint, &config.origin, &key) {
+        Err(why) => report.problems.push(format!("the signed checkpoint {why}")),
+        Ok(c) if (c.size, c.root) != (signed.size, signed.root) => report.problems.push(format!(
+            "the signed checkpoint says size {} with root {}, the database size {} with root {}",
+            c.size, c.root, signed.size, signed.root
+        )),
+        Ok(_) => {}
     }
     let mut writer = LogWriter::new();
     let compare = |report: &mut CheckReport, files: Vec<(String, Vec<u8>)>| {

@@ -65,7 +65,11 @@ pub async fn serve(State(s): Shared, ApiPath(hash): ApiPath<String>) -> ApiResul
         media_type: media_type.clone(),
         size,
     };
-    if let Err(e) = reference.check(&data) {
+    // Hashing takes a while for a large scan: off the async workers.
+    let (checked, data) = tokio::task::spawn_blocking(move || (reference.check(&data), data))
+        .await
+        .map_err(ApiError::internal)?;
+    if let Err(e) = checked {
         return Err(ApiError::internal(format!(
             "the stored document {hash} {e}: it is not served"
         )));
@@ -107,6 +111,16 @@ pub async fn upload(
             "no logged record references this document: submit the record first, then its documents",
         )
     })?;
+    if size > crate::api::MAX_BLOB_SIZE as u64 {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-large",
+            format!(
+                "the record references {size} bytes; documents are at most {} bytes",
+                crate::api::MAX_BLOB_SIZE
+            ),
+        ));
+    }
     let mismatch = |what: String| ApiError::new(StatusCode::BAD_REQUEST, "hash-mismatch", what);
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -138,7 +152,10 @@ pub async fn upload(
         }
     };
     let bytes = read_document(body, size).await.map_err(mismatch)?;
-    if tlog::hash::sha256(&bytes).0 != sha {
+    let (hashed, bytes) = tokio::task::spawn_blocking(move || (tlog::hash::sha256(&bytes), bytes))
+        .await
+        .map_err(ApiError::internal)?;
+    if hashed.0 != sha {
         return Err(mismatch(
             "the body's SHA-256 is not the one the record references".into(),
         ));

@@ -50,8 +50,9 @@ enum Command {
     /// Check a log's files, as an fsck would: every entry bundle and hash tile rebuilt from the
     /// entries and compared with what is stored, the root with the signed checkpoint (itself
     /// checked against log.key and the origin), every stored document with the records that
-    /// reference it. Changes nothing. Exit 0 when all match, 1 when something does not (each
-    /// problem is named). Run it on a stopped log, or a copy.
+    /// reference it. Changes no file of the log. Exit 0 when all match, 1 when something does
+    /// not (each problem is named). Run it on a stopped log (a running one is refused), or a
+    /// copy.
     Check {
         /// The log's directory.
         dir: PathBuf,

@@ -66,10 +66,15 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         std::process::id()
     ));
     let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    drop(f);
-    fs::rename(&tmp, path)
+    let written = f
+        .write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .and_then(|()| fs::rename(&tmp, path));
+    if written.is_err() {
+        // Not left behind to fill the disk a retry waits on.
+        let _ = fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// Creates `dir` and any missing parents, each made durable in its parent (a directory that

@@ -110,3 +110,21 @@ fn a_log_whose_key_was_swapped_is_named() {
     assert_eq!(code, 1, "{said}");
     assert!(said.contains("is not signed by log.key"), "{said}");
 }
+
+#[test]
+fn a_running_log_is_not_checked_under_its_server() {
+    let dir = temp_dir("check-running");
+    let (server, _) = serve_an_election(dir.path(), 1);
+    let out = ledger()
+        .arg("check")
+        .arg(dir.path().join("log"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("another `ledger serve`"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(server.stop());
+}
