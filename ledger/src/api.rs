@@ -206,7 +206,7 @@ async fn tile(State(s): Shared, ApiPath(path): ApiPath<String>) -> ApiResult<Res
     };
     // Only tiles of the published tree (or an earlier one) are served: those of a batch not
     // yet cosigned — or not yet committed, and rewritten differently after a crash — are not,
-    // so no cache ever holds bytes the log may not stand by (`spec/api.md` §2).
+    // so no cache ever holds bytes the log may not stand by (`spec/api.md` §1).
     let published = s.published.borrow().size;
     let in_published = Tile::at_tree_size(tile.level, tile.index, published)
         .is_some_and(|t| t.width >= tile.width);

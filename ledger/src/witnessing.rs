@@ -463,6 +463,15 @@ impl LogCheckpoints {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn a_witness_answer_is_read_only_up_to_the_limit() {
+        let answer = |n: usize| reqwest::Response::from(axum::http::Response::new(vec![b'x'; n]));
+        assert_eq!(read_at_most(answer(10), 64).await.unwrap().len(), 10);
+        assert_eq!(read_at_most(answer(64), 64).await.unwrap().len(), 64);
+        let refused = read_at_most(answer(MAX_WITNESS_ANSWER + 1), MAX_WITNESS_ANSWER).await;
+        assert!(refused.unwrap_err().contains("over"));
+    }
+
     #[test]
     fn a_checkpoint_is_new_when_it_holds_a_record_beyond_the_last_logged_one() {
         let mut logged = Logged::default();

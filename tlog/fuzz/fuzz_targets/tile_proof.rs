@@ -23,11 +23,14 @@ fuzz_target!(|data: &[u8]| {
     let Ok(tiles) = tiles_for_indexes(new, &indexes) else {
         return;
     };
-    // Each tile gets the next run of the input, of a length the input chooses.
+    // Each tile gets the next run of the input, of a width the input chooses (1 to 256
+    // hashes: most often a length the proof code then reads through), or one byte short.
     let tiles: HashMap<String, Vec<u8>> = tiles
         .iter()
         .map(|t: &Tile| {
-            let len = usize::from(content.next().unwrap_or(0)) * 32 / 8;
+            let width = usize::from(content.next().unwrap_or(0)) + 1;
+            let ragged = content.next().unwrap_or(0) % 8 == 0;
+            let len = width * 32 - usize::from(ragged);
             (t.path(), content.by_ref().take(len).collect())
         })
         .collect();
