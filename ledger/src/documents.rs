@@ -132,7 +132,17 @@ pub async fn upload(
         )));
     }
     let path = format!("blob/{hash}");
-    if s.storage.exists(&path) {
+    // Already stored and intact: nothing to do. Stored but damaged: this upload repairs it.
+    let stored = read(&s.storage, path.clone()).await?;
+    let intact = match stored {
+        Some(bytes) => tokio::task::spawn_blocking(move || {
+            tlog::hash::sha256(&bytes).0 == sha && bytes.len() as u64 == size
+        })
+        .await
+        .map_err(ApiError::internal)?,
+        None => false,
+    };
+    if intact {
         return Ok((
             StatusCode::OK,
             Json(json!({"stored": false, "sha256": hash})),

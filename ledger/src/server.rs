@@ -139,6 +139,7 @@ pub async fn serve(
     // One server per log directory, held until this function returns.
     let _lock = d.lock()?;
     let key = d.load_log_key()?;
+    let log_key = key.clone();
     let storage: Arc<dyn Storage> = Arc::new(FsStorage::new(d.public_path())?);
     let gate = Gate::new(
         logdir::root_public_key(&config)?,
@@ -170,9 +171,8 @@ pub async fn serve(
         let not_this_log = |why: String| crate::sequencer::RecoveryError::NotThisLog {
             why: format!("published {why}"),
         };
-        let key = d.load_log_key()?;
         let published =
-            crate::sequencer::check_stored_checkpoint(&checkpoint, &config.origin, &key)
+            crate::sequencer::check_stored_checkpoint(&checkpoint, &config.origin, &log_key)
                 .map_err(not_this_log)?;
         if published.size != size {
             return Err(

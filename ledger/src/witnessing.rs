@@ -114,12 +114,6 @@ impl Witnessing {
             }
         };
         let _ = tokio::time::timeout(STRAGGLER_GRACE, stragglers).await;
-        // In the configured order, whichever answered first: the same note for the same set.
-        let rank = |s: &NoteSignature| {
-            let by = |(_, key): &(WitnessConfig, VerifierKey)| key.name() == s.name;
-            self.witnesses.iter().position(by)
-        };
-        cosignatures.sort_by_key(rank);
         let witnessed = cosignatures.len();
         if witnessed < self.quorum {
             if tree.size == self.published.borrow().size {
@@ -158,6 +152,12 @@ impl Witnessing {
                 }
             }
         }
+        // In the configured order, whichever answered first: the same note for the same set.
+        let rank = |s: &NoteSignature| {
+            let by = |(_, key): &(WitnessConfig, VerifierKey)| key.name() == s.name;
+            self.witnesses.iter().position(by)
+        };
+        note.signatures[1..].sort_by_key(rank);
         let bytes = note.to_bytes();
         if let Err(e) = self.publish(tree.size, &bytes) {
             tracing::error!("publishing checkpoint {}: {e}", tree.size);

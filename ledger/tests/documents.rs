@@ -104,5 +104,10 @@ fn a_stored_document_that_is_no_longer_itself_is_never_served() {
     let (status, body) = fetch();
     assert_eq!(status, 500);
     assert_ne!(&body[..], &bytes[..], "the damaged bytes are not served");
+    // Uploading the document again repairs it (an intact one is left as it is).
+    runtime()
+        .block_on(LedgerClient::new(&server.url).upload(&hex, doc.bytes.clone()))
+        .unwrap();
+    assert_eq!(fetch(), (200, doc.bytes.clone().into()));
     assert!(server.stop());
 }
