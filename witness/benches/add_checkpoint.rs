@@ -6,10 +6,11 @@
 //! its data directory (write 4 KiB in place + fsync, repeated, as a SQLite WAL commit does), then drives add-checkpoint
 //! requests from fake logs that grow their trees by one leaf per request: first one log
 //! alone (each request waits for the previous answer: the latency a log sees), then several
-//! logs at once (the throughput of the single writer). Every cosignature costs at least one
-//! fsync (SQLite WAL, synchronous=FULL, COMMIT before answering), so cosignatures/s ÷
-//! fsyncs/s near 1 means the witness adds little beyond the disk, and p99 ÷ one fsync says how
-//! many fsyncs' worth a slow answer waits. The fsync rate is probed before, between and after
+//! logs at once (the throughput of the single writer). A cosignature is answered only after a
+//! commit (SQLite WAL, synchronous=FULL); writes waiting together share one (group commit).
+//! So cosignatures/s ÷ fsyncs/s says how the witness compares with one fsync per cosignature
+//! (above 1: commits are shared), and p99 ÷ one fsync how many fsyncs' worth a slow answer
+//! waits. The fsync rate is probed before, between and after
 //! the phases, because the machine is shared and its disk's speed drifts.
 //!
 //! Environment: WITNESS_BENCH_SECONDS (per phase, default 15), WITNESS_BENCH_LOGS (the

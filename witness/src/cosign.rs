@@ -22,20 +22,40 @@ use tlog::witness::{
 pub fn add_checkpoint(
     store: &Store,
     signer: &SignerKey,
-    request: &AddCheckpointRequest,
-    body: &[u8],
+    request: AddCheckpointRequest,
+    body: Vec<u8>,
 ) -> Result<AddCheckpointResponse, Error> {
     // The store is keyed by origin, and the rule reads the origin only inside its own parse,
     // so parse it once here too. If it does not parse, the rule answers 400 on its own,
     // before it would ask for keys or state.
     let Some(origin) = origin_of(&request.checkpoint) else {
-        return Ok(match check_add_checkpoint(request, |_| None, None) {
+        return Ok(match check_add_checkpoint(&request, |_| None, None) {
             Verdict::Refuse { response, .. } => response,
             Verdict::Cosign { .. } => unreachable!("a checkpoint that does not parse is refused"),
         });
     };
-    store.compare_and_swap(&origin, |keys, state| {
-        decide(request, body, &origin, keys, state, signer)
+    // Decide before queueing for the writer: verifying the signatures and the proof, and
+    // cosigning, are most of a request's CPU, and here they run on every core at once while
+    // the writer commits. The writer then only confirms that the keys and state decided
+    // against are still those stored; if another request changed them meanwhile, it decides
+    // again there, against what is stored now.
+    let keys = store.log_keys(&origin)?;
+    let state = store.state(&origin)?;
+    let decided = decide(
+        &request,
+        &body,
+        &origin,
+        keys.as_deref(),
+        state.as_ref(),
+        signer,
+    );
+    let signer = signer.clone();
+    store.compare_and_swap(&origin.clone(), move |keys_now, state_now| {
+        if keys_now == keys.as_deref() && state_now == state.as_ref() {
+            decided
+        } else {
+            decide(&request, &body, &origin, keys_now, state_now, &signer)
+        }
     })
 }
 
@@ -44,7 +64,7 @@ fn origin_of(checkpoint: &[u8]) -> Option<String> {
     Some(Checkpoint::parse(&note.text).ok()?.origin)
 }
 
-/// The decision inside the transaction: apply the rule to the stored state, cosign or refuse.
+/// The decision for a stored state: apply the rule to it, cosign or refuse.
 fn decide(
     request: &AddCheckpointRequest,
     body: &[u8],
@@ -69,8 +89,8 @@ fn decide(
         Verdict::Cosign { checkpoint, note } => {
             let now = now_unix();
             // Cannot fail: the key was checked to be type 0x04 when loaded and `now` is at
-            // least 1. Were it to, the panic unwinds through the open transaction, which rolls
-            // back, and the request gets a 500: never a 200 without a cosignature.
+            // least 1. Were it to, the request would get a 500 (the panic is caught, in the
+            // writer too, where the write is undone): never a 200 without a cosignature.
             let cosignature = signer
                 .cosign(&note.text, now)
                 .expect("a cosignature/v1 key cosigns at any time from 1 to 2^63 - 1");

@@ -26,6 +26,10 @@ pub enum Error {
         #[source]
         source: rusqlite::Error,
     },
+    /// A write committed together with others failed with them: their shared transaction
+    /// could not be opened or committed, so none of them was written.
+    #[error("{0}")]
+    Group(std::sync::Arc<Error>),
 }
 
 impl Error {

@@ -73,11 +73,12 @@ async fn add_checkpoint(State(witness): State<Arc<Witness>>, body: Bytes) -> Res
     };
     // For the log line: the checkpoint's origin and size lines, as sent (unchecked).
     let head = checkpoint_head(&request.checkpoint);
-    // SQLite and its fsync block: run them off the async workers. The answer is built only
-    // from what compare_and_swap returns, which is after its COMMIT.
+    // Verification, SQLite and the wait for the group's fsync block: run them off the async
+    // workers. The answer is built only from what compare_and_swap returns, which is after
+    // its COMMIT.
     let w = witness.clone();
     let outcome = tokio::task::spawn_blocking(move || {
-        cosign::add_checkpoint(&w.store, &w.signer, &request, &body)
+        cosign::add_checkpoint(&w.store, &w.signer, request, body.to_vec())
     })
     .await;
     match outcome {

@@ -13,11 +13,13 @@
 //! Modules:
 //! - [`config`]: the directory, the key file, checks on names and keys an operator types;
 //! - [`store`]: the SQLite state and its atomic, durable compare-and-swap;
+//! - `commit`: the one thread that writes, committing the writes waiting together at once;
 //! - [`cosign`]: the tlog-witness rule applied inside that compare-and-swap;
 //! - [`evidence`]: what a piece of evidence holds and how it is shown;
 //! - [`http`]: the HTTP routes.
 #![forbid(unsafe_code)]
 
+mod commit;
 pub mod config;
 pub mod cosign;
 pub mod error;

@@ -130,7 +130,9 @@ fn main() -> ExitCode {
             eprintln!("witness: {e}");
             let code = match e {
                 witness::Error::Invalid(_) => 2,
-                witness::Error::Io { .. } | witness::Error::Database { .. } => 1,
+                witness::Error::Io { .. }
+                | witness::Error::Database { .. }
+                | witness::Error::Group(_) => 1,
             };
             ExitCode::from(code)
         }

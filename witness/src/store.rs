@@ -1,23 +1,25 @@
 //! The witness's durable state in SQLite (`DIR/witness.db`): the logs it witnesses, the last
 //! checkpoint it cosigned for each, and the evidence of log misbehaviour it has kept.
 //!
-//! Every change to a log's state goes through [`Store::compare_and_swap`]: one
-//! `BEGIN IMMEDIATE` transaction reads the log's keys and state, lets the caller decide, writes,
-//! and commits before returning. With WAL and `synchronous=FULL` a commit is on disk when it
+//! Every change to a log's state goes through [`Store::compare_and_swap`]: inside the one
+//! write transaction, it reads the log's keys and state, lets the caller decide, writes, and
+//! returns only after the commit. With WAL and `synchronous=FULL` a commit is on disk when it
 //! returns, so an answer is never sent for a state that a crash could lose; and because the
-//! read and the write are one write transaction behind one connection, two requests for one
-//! origin can never both win (the race tlog-witness warns about).
+//! read and the write happen in one write transaction on the one writing connection, two
+//! requests for one origin can never both win (the race tlog-witness warns about). Writes
+//! waiting together are committed together ([`crate::commit`]): one fsync for many logs.
 //!
 //! Triggers refuse to shrink a state or delete one, or to remove a log: a witness that forgets
 //! what it cosigned could be led to cosign a split view, so no code path, and no stray SQL
 //! typed by an operator, may do it.
 
+use crate::commit::Committer;
 use crate::error::Error;
 use crate::evidence::EvidenceRecord;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tlog::Hash;
 use tlog::keys::VerifierKey;
@@ -107,20 +109,23 @@ pub struct LogInfo {
     pub updated_at: Option<u64>,
 }
 
-/// The open database: one connection for the compare-and-swap, one for readers, so that the
-/// monitoring endpoint never waits behind an fsync.
+/// The open database: one connection, owned by the committing thread, for every write; one
+/// for readers, so that the monitoring endpoint never waits behind an fsync.
 pub struct Store {
     path: PathBuf,
-    writer: Mutex<Connection>,
+    writer: Committer,
     reader: Mutex<Connection>,
-    /// Parsed log keys by their text: parsing decompresses a curve point, which showed up in
-    /// the benchmark's profile. A text always parses to the same key, so it never goes stale.
-    parsed_keys: Mutex<HashMap<String, VerifierKey>>,
+    parsed_keys: Arc<KeyCache>,
 }
 
-/// A lock on a connection. A panic while one was held leaves no half-done transaction (the
-/// transaction rolls back when dropped), so a poisoned lock is safe to take over.
-fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+/// Parsed log keys by their text: parsing decompresses a curve point, which showed up in the
+/// benchmark's profile. A text always parses to the same key, so it never goes stale.
+type KeyCache = Mutex<HashMap<String, VerifierKey>>;
+
+/// A lock on a connection or the key cache. A panic while one was held leaves no half-done
+/// transaction (the transaction rolls back when dropped) and no half-added key, so a poisoned
+/// lock is safe to take over.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
@@ -178,9 +183,9 @@ impl Store {
         let reader = open().map_err(Error::db(&what))?;
         Ok(Store {
             path: path.to_path_buf(),
-            writer: Mutex::new(writer),
+            writer: Committer::start(writer, format!("cannot commit to {}", path.display()))?,
             reader: Mutex::new(reader),
-            parsed_keys: Mutex::default(),
+            parsed_keys: Arc::default(),
         })
     }
 
@@ -190,20 +195,25 @@ impl Store {
 
     /// Adds a log key for an origin. Returns false if that exact key was already there.
     pub fn add_log(&self, origin: &str, vkey: &VerifierKey, now: u64) -> Result<bool, Error> {
-        let conn = lock(&self.writer);
-        let added = conn
-            .execute(
-                "INSERT OR IGNORE INTO logs (origin, origin_hash, vkey, added_at)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    origin,
-                    tlog::witness::origin_hash(origin),
-                    vkey.to_string(),
-                    now
-                ],
-            )
-            .map_err(Error::db(self.what("cannot add the log")))?;
-        Ok(added == 1)
+        let (origin, vkey) = (origin.to_owned(), vkey.to_string());
+        let what = self.what("cannot add the log");
+        self.writer.write(move |conn| {
+            let added = conn
+                .execute(
+                    "INSERT OR IGNORE INTO logs (origin, origin_hash, vkey, added_at)
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![origin, tlog::witness::origin_hash(&origin), vkey, now],
+                )
+                .map_err(Error::db(what))?;
+            Ok(added == 1)
+        })
+    }
+
+    /// The keys of one origin's log (`None` if it is not witnessed), read beside the writer:
+    /// what to verify a checkpoint against before taking a place in the write queue.
+    pub fn log_keys(&self, origin: &str) -> Result<Option<Vec<VerifierKey>>, Error> {
+        let conn = lock(&self.reader);
+        load_keys(&self.parsed_keys, &conn, origin)
     }
 
     /// Every witnessed log with its keys and its state.
@@ -282,83 +292,96 @@ impl Store {
 
     /// The compare-and-swap of one origin's state.
     ///
-    /// In one `BEGIN IMMEDIATE` transaction: reads the origin's log keys (`None` if the origin
-    /// is not witnessed) and its state, calls `decide`, writes what it decided and commits.
-    /// Returns only after the commit is durable; on any error nothing was written and the
-    /// caller must not answer as if it had been.
-    pub fn compare_and_swap<T>(
+    /// In the write transaction: reads the origin's log keys (`None` if the origin is not
+    /// witnessed) and its state, calls `decide`, and writes what it decided. Returns only after
+    /// the commit is durable; on any error nothing was written and the caller must not answer
+    /// as if it had been.
+    pub fn compare_and_swap<T: Send + 'static>(
         &self,
         origin: &str,
-        decide: impl FnOnce(Option<&[VerifierKey]>, Option<&LogState>) -> Decision<T>,
+        decide: impl FnOnce(Option<&[VerifierKey]>, Option<&LogState>) -> Decision<T> + Send + 'static,
     ) -> Result<T, Error> {
-        let mut conn = lock(&self.writer);
+        let origin = origin.to_owned();
         let what = self.what("cannot record the state");
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(Error::db(&what))?;
-        let keys = self.load_keys(&tx, origin)?;
-        let state = load_state(&tx, origin).map_err(Error::db(&what))?;
-        match decide(keys.as_deref(), state.as_ref()) {
-            Decision::Refuse(answer) => Ok(answer), // the transaction rolls back when dropped
-            Decision::Advance { state: new, answer } => {
-                let changed = match &state {
-                    None => tx.prepare_cached(
-                        "INSERT INTO state (origin, origin_hash, size, root, checkpoint, updated_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    )
-                    .and_then(|mut stmt| stmt.execute(params![
-                            origin,
-                            tlog::witness::origin_hash(origin),
-                            new.size,
-                            &new.root.0[..],
-                            new.checkpoint,
-                            new.updated_at
-                        ])),
-                    // The WHERE clause repeats the compare: belt and braces over the lock.
-                    Some(old) => tx.prepare_cached(
-                        "UPDATE state SET size = ?2, root = ?3, checkpoint = ?4, updated_at = ?5
-                         WHERE origin = ?1 AND size = ?6 AND root = ?7",
-                    )
-                    .and_then(|mut stmt| stmt.execute(params![
-                            origin,
-                            new.size,
-                            &new.root.0[..],
-                            new.checkpoint,
-                            new.updated_at,
-                            old.size,
-                            &old.root.0[..]
-                        ])),
+        let evidence_what = self.what("cannot record evidence");
+        let key_cache = self.parsed_keys.clone();
+        self.writer.write(move |tx| {
+            let keys = load_keys(&key_cache, tx, &origin)?;
+            let state = load_state(tx, &origin).map_err(Error::db(&what))?;
+            match decide(keys.as_deref(), state.as_ref()) {
+                Decision::Refuse(answer) => Ok(answer),
+                Decision::Advance { state: new, answer } => {
+                    swap_state(tx, &origin, state.as_ref(), &new).map_err(Error::db(&what))?;
+                    Ok(answer)
                 }
-                .map_err(Error::db(&what))?;
-                if changed != 1 {
-                    return Err(Error::Invalid(format!(
-                        "{what}: the state of {origin} changed under the compare-and-swap"
-                    )));
+                Decision::Evidence { evidence, answer } => {
+                    keep_evidence(tx, &origin, &evidence).map_err(Error::db(evidence_what))?;
+                    Ok(answer)
                 }
-                tx.commit().map_err(Error::db(&what))?;
-                Ok(answer)
             }
-            Decision::Evidence { evidence, answer } => {
-                tx.execute(
-                    "INSERT OR IGNORE INTO evidence
-                     (origin, received_at, request, reason, cosigned_checkpoint, checkpoint_hash)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![
-                        origin,
-                        evidence.received_at,
-                        evidence.request,
-                        evidence.reason,
-                        evidence.cosigned_checkpoint,
-                        &evidence.checkpoint_hash.0[..]
-                    ],
-                )
-                .map_err(Error::db(self.what("cannot record evidence")))?;
-                tx.commit()
-                    .map_err(Error::db(self.what("cannot record evidence")))?;
-                Ok(answer)
-            }
-        }
+        })
     }
+}
+
+/// Replaces `old` by `new`, failing unless exactly the state `old` was replaced.
+fn swap_state(
+    tx: &Connection,
+    origin: &str,
+    old: Option<&LogState>,
+    new: &LogState,
+) -> rusqlite::Result<()> {
+    let changed = match old {
+        None => tx
+            .prepare_cached(
+                "INSERT INTO state (origin, origin_hash, size, root, checkpoint, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                origin,
+                tlog::witness::origin_hash(origin),
+                new.size,
+                &new.root.0[..],
+                new.checkpoint,
+                new.updated_at
+            ])?,
+        // The WHERE clause repeats the compare: belt and braces over the single writer.
+        Some(old) => tx
+            .prepare_cached(
+                "UPDATE state SET size = ?2, root = ?3, checkpoint = ?4, updated_at = ?5
+                 WHERE origin = ?1 AND size = ?6 AND root = ?7",
+            )?
+            .execute(params![
+                origin,
+                new.size,
+                &new.root.0[..],
+                new.checkpoint,
+                new.updated_at,
+                old.size,
+                &old.root.0[..]
+            ])?,
+    };
+    match changed {
+        1 => Ok(()),
+        _ => Err(rusqlite::Error::StatementChangedRows(changed)),
+    }
+}
+
+/// Keeps one piece of evidence (once per refused checkpoint text).
+fn keep_evidence(tx: &Connection, origin: &str, evidence: &NewEvidence) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT OR IGNORE INTO evidence
+         (origin, received_at, request, reason, cosigned_checkpoint, checkpoint_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        origin,
+        evidence.received_at,
+        evidence.request,
+        evidence.reason,
+        evidence.cosigned_checkpoint,
+        &evidence.checkpoint_hash.0[..]
+    ])?;
+    Ok(())
 }
 
 /// Per-connection settings. WAL lets readers run beside the writer; `synchronous=FULL` makes
@@ -375,46 +398,42 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-impl Store {
-    fn load_keys(
-        &self,
-        conn: &Connection,
-        origin: &str,
-    ) -> Result<Option<Vec<VerifierKey>>, Error> {
-        let what = "cannot read the log keys";
-        let mut stmt = conn
-            .prepare_cached("SELECT vkey FROM logs WHERE origin = ?1")
-            .map_err(Error::db(what))?;
-        let vkeys: Vec<String> = stmt
-            .query_map([origin], |r| r.get(0))
-            .and_then(|rows| rows.collect())
-            .map_err(Error::db(what))?;
-        if vkeys.is_empty() {
-            return Ok(None);
-        }
-        // Keys were checked when added; a key that no longer parses means the file was edited.
-        let mut cache = self
-            .parsed_keys
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        vkeys
-            .iter()
-            .map(|v| {
-                if let Some(key) = cache.get(v) {
-                    return Ok(key.clone());
-                }
-                let key = VerifierKey::parse(v).map_err(|e| {
-                    Error::Invalid(format!(
-                        "the stored key {v:?} of {origin} does not parse ({e}): the database was \
-                         altered; restore it from your backup"
-                    ))
-                })?;
-                cache.insert(v.clone(), key.clone());
-                Ok(key)
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some)
+/// The keys of `origin`'s log as stored, parsed through `cache`.
+fn load_keys(
+    cache: &KeyCache,
+    conn: &Connection,
+    origin: &str,
+) -> Result<Option<Vec<VerifierKey>>, Error> {
+    let what = "cannot read the log keys";
+    let mut stmt = conn
+        .prepare_cached("SELECT vkey FROM logs WHERE origin = ?1")
+        .map_err(Error::db(what))?;
+    let vkeys: Vec<String> = stmt
+        .query_map([origin], |r| r.get(0))
+        .and_then(|rows| rows.collect())
+        .map_err(Error::db(what))?;
+    if vkeys.is_empty() {
+        return Ok(None);
     }
+    // Keys were checked when added; a key that no longer parses means the file was edited.
+    let mut cache = lock(cache);
+    vkeys
+        .iter()
+        .map(|v| {
+            if let Some(key) = cache.get(v) {
+                return Ok(key.clone());
+            }
+            let key = VerifierKey::parse(v).map_err(|e| {
+                Error::Invalid(format!(
+                    "the stored key {v:?} of {origin} does not parse ({e}): the database was \
+                     altered; restore it from your backup"
+                ))
+            })?;
+            cache.insert(v.clone(), key.clone());
+            Ok(key)
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
 }
 
 fn load_state(conn: &Connection, origin: &str) -> rusqlite::Result<Option<LogState>> {
@@ -472,7 +491,7 @@ mod tests {
                 answer: (),
             })
             .unwrap();
-        let conn = lock(&store.writer);
+        let conn = Connection::open(&path).unwrap();
         for sql in [
             "UPDATE state SET size = 4",
             "DELETE FROM state",
