@@ -51,7 +51,7 @@ pub fn check(
         size: signed.size,
         ..CheckReport::default()
     };
-    match check_stored_checkpoint(&signed.checkpoint, &config.origin, &key) {
+    match check_stored_checkpoint(&signed.checkpoint, &config.origin, &key.verifier()) {
         Err(why) => report.problems.push(format!("the signed checkpoint {why}")),
         Ok(c) if (c.size, c.root) != (signed.size, signed.root) => report.problems.push(format!(
             "the signed checkpoint says size {} with root {}, the database size {} with root {}",

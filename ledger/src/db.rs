@@ -63,6 +63,50 @@ pub fn open(path: &Path) -> DbResult<Connection> {
     Ok(conn)
 }
 
+/// What the sequencer asks of the database. A trait so that tests can wrap the real
+/// connection and make any step fail, before or after it took effect (ledger/tests/faults.rs);
+/// the server passes its [`Connection`].
+pub trait SequencerDb: Send {
+    /// The last signed tree ([`load_tree`]).
+    fn load_tree(&self) -> DbResult<Option<SignedTree>>;
+    /// An already logged record with this time and leaf hash ([`find_leaf`]).
+    fn find_leaf(&self, time: u64, leaf: &Hash) -> DbResult<Option<u64>>;
+    /// The commit point of a batch ([`commit_batch`]).
+    fn commit_batch(
+        &mut self,
+        old_size: u64,
+        tree: &SignedTree,
+        rows: &[IndexRow],
+    ) -> Result<(), CommitError>;
+    /// The indexes of records of these kinds ([`indexes_of_kinds`]).
+    fn indexes_of_kinds(&self, kinds: &[u16]) -> DbResult<Vec<u64>>;
+    /// Fills in missing enrollment subjects ([`fill_subjects`]).
+    fn fill_subjects(&mut self, subjects: &[(u64, [u8; 32])]) -> DbResult<()>;
+}
+
+impl SequencerDb for Connection {
+    fn load_tree(&self) -> DbResult<Option<SignedTree>> {
+        load_tree(self)
+    }
+    fn find_leaf(&self, time: u64, leaf: &Hash) -> DbResult<Option<u64>> {
+        find_leaf(self, time, leaf)
+    }
+    fn commit_batch(
+        &mut self,
+        old_size: u64,
+        tree: &SignedTree,
+        rows: &[IndexRow],
+    ) -> Result<(), CommitError> {
+        commit_batch(self, old_size, tree, rows)
+    }
+    fn indexes_of_kinds(&self, kinds: &[u16]) -> DbResult<Vec<u64>> {
+        indexes_of_kinds(self, kinds)
+    }
+    fn fill_subjects(&mut self, subjects: &[(u64, [u8; 32])]) -> DbResult<()> {
+        fill_subjects(self, subjects)
+    }
+}
+
 /// The last signed checkpoint: size, root and the log-signed note.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignedTree {
@@ -329,6 +373,17 @@ pub fn witness_size(conn: &Connection, name: &str) -> DbResult<u64> {
         .unwrap_or(0) as u64)
 }
 
+/// Records that a witness cosigned a tree of `size`, unless it is known to have cosigned a
+/// larger one (answers to two asks can arrive out of order).
+pub fn raise_witness_size(conn: &Connection, name: &str, size: u64) -> DbResult<()> {
+    conn.execute(
+        "INSERT INTO witness_state (name, size) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET size = max(size, excluded.size)",
+        params![name, size as i64],
+    )?;
+    Ok(())
+}
+
+/// Records the size a witness says it cosigned last (its 409 answer), whatever was known.
 pub fn set_witness_size(conn: &Connection, name: &str, size: u64) -> DbResult<()> {
     conn.execute(
         "INSERT INTO witness_state (name, size) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET size = excluded.size",

@@ -11,19 +11,22 @@
 //!    swaps in the new tree only if the old one is still there;
 //! 5. only then tell each submitter its index.
 //!
-//! Any storage or database failure stops the process (fail-stop): a restart resumes from the
-//! last commit, and nothing acknowledged is ever lost.
+//! A failure that may pass (a full disk or descriptor table, a busy database, a faulty
+//! signer) is retried with backoff, the server unready meanwhile; one that cannot (the tree
+//! would not extend the signed one, another sequencer took the log) stops the process
+//! (fail-stop). Either way nothing is acknowledged before its commit, and a restart resumes
+//! from the last commit.
 
-use crate::db::{self, IndexRow, SignedTree};
+use crate::db::{self, IndexRow, SequencerDb, SignedTree};
 use crate::storage::{Storage, StorageTiles};
 use election::audit::{Finding, Gate};
 use election::{Kind, Record};
-use rusqlite::Connection;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tlog::checkpoint::Checkpoint;
-use tlog::keys::SignerKey;
+use tlog::keys::{SignerKey, VerifierKey};
+use tlog::note::NoteSigner;
 use tlog::tile::{TILE_WIDTH, Tile, TileHashReader};
 use tlog::writer::LogWriter;
 use tlog::{Hash, leaf_hash};
@@ -62,9 +65,12 @@ pub enum Refusal {
 /// Everything the sequencer owns.
 pub struct Sequencer {
     origin: String,
-    key: SignerKey,
+    /// Signs checkpoints: the log key, unless [`Sequencer::sign_with`] replaced it.
+    signer: Box<dyn NoteSigner + Send>,
+    /// The log key's verifier, which every checkpoint is checked with before its commit.
+    verifier: VerifierKey,
     storage: Arc<dyn Storage>,
-    conn: Connection,
+    db: Box<dyn SequencerDb>,
     gate: Gate,
     writer: LogWriter,
     signed: SignedTree,
@@ -72,9 +78,24 @@ pub struct Sequencer {
     max_batch: usize,
     /// False while a commit is being retried.
     health: Arc<AtomicBool>,
+    /// Set when the server stops: a failure being retried is then given up.
+    stopping: Arc<AtomicBool>,
 }
 
-/// Why a batch was not committed.
+/// Why a batch was not answered. Nothing of it was acknowledged either way; whether it was
+/// committed, a restart tells.
+#[derive(Debug, thiserror::Error)]
+pub enum SequenceError {
+    /// A failure that cannot pass: this sequencer's state is no longer the log's; stop, and
+    /// let a restart recover from the last commit.
+    #[error("{0}")]
+    Fatal(String),
+    /// The server was stopping while a failure that may pass was being retried.
+    #[error("stopped while retrying: {0}")]
+    Stopped(String),
+}
+
+/// Why one attempt at a step failed.
 enum CommitFailure {
     /// It may pass (the disk, the descriptor table): retried.
     Transient(String),
@@ -82,7 +103,8 @@ enum CommitFailure {
     Fatal(String),
 }
 
-/// The longest wait between two attempts at a commit.
+/// The first and the longest wait between two attempts at a step.
+const FIRST_RETRY_DELAY: Duration = Duration::from_millis(20);
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(2);
 
 /// Why the log's state cannot be trusted to continue from.
@@ -101,16 +123,15 @@ pub enum RecoveryError {
     Db(#[from] rusqlite::Error),
 }
 
-/// A stored checkpoint, read back: it must be signed by `key` for `origin` — what this
-/// server signed, not what a swapped key or configuration would make it claim. Returns it, or
-/// why not.
+/// A stored checkpoint, read back: it must be signed by the log key `verifier` for `origin`
+/// — what this server signed, not what a swapped key or configuration would make it claim.
+/// Returns it, or why not.
 pub fn check_stored_checkpoint(
     checkpoint: &[u8],
     origin: &str,
-    key: &SignerKey,
+    verifier: &VerifierKey,
 ) -> Result<Checkpoint, String> {
-    let verifier = key.verifier();
-    let (note, _) = tlog::note::open(checkpoint, &[&verifier])
+    let (note, _) = tlog::note::open(checkpoint, &[verifier])
         .map_err(|e| format!("is not signed by log.key ({verifier}): {e}"))?;
     let stored = Checkpoint::parse(&note.text).map_err(|e| format!("is malformed: {e}"))?;
     if stored.origin != origin {
@@ -130,14 +151,15 @@ impl Sequencer {
         origin: String,
         key: SignerKey,
         storage: Arc<dyn Storage>,
-        conn: Connection,
+        db: Box<dyn SequencerDb>,
         gate: Gate,
         batch_interval: Duration,
         max_batch: usize,
     ) -> Result<Sequencer, RecoveryError> {
-        let signed = db::load_tree(&conn)?.ok_or(RecoveryError::NoTree)?;
+        let signed = db.load_tree()?.ok_or(RecoveryError::NoTree)?;
         let size = signed.size;
-        let stored = check_stored_checkpoint(&signed.checkpoint, &origin, &key)
+        let verifier = key.verifier();
+        let stored = check_stored_checkpoint(&signed.checkpoint, &origin, &verifier)
             .map_err(|why| RecoveryError::NotThisLog { why })?;
         if (stored.size, stored.root) != (signed.size, signed.root) {
             let why = format!(
@@ -159,18 +181,28 @@ impl Sequencer {
         }
         let mut seq = Sequencer {
             origin,
-            key,
+            signer: Box::new(key),
+            verifier,
             storage,
-            conn,
+            db,
             gate,
             writer,
             signed,
             batch_interval,
             max_batch,
             health: Arc::new(AtomicBool::new(true)),
+            stopping: Arc::default(),
         };
         seq.replay_gate().map_err(inconsistent)?;
         Ok(seq)
+    }
+
+    /// Signs checkpoints with `signer` instead of the log key (an HSM's client, or a test's
+    /// faulty signer). Each checkpoint is still checked with the log key before its commit: a
+    /// bad signature committed would leave a log no one can verify and no server would start.
+    pub fn sign_with(mut self, signer: Box<dyn NoteSigner + Send>) -> Sequencer {
+        self.signer = signer;
+        self
     }
 
     /// Re-applies the enrollments, revocations, definition and registry to the gate.
@@ -182,7 +214,10 @@ impl Sequencer {
             Kind::PrecinctRegistry,
         ]
         .map(Kind::code);
-        let indexes = db::indexes_of_kinds(&self.conn, &kinds).map_err(|e| e.to_string())?;
+        let indexes = self
+            .db
+            .indexes_of_kinds(&kinds)
+            .map_err(|e| e.to_string())?;
         let mut cached: Option<(u64, Vec<Vec<u8>>)> = None;
         // The keys enrollments and revocations are about, for an index made before it kept them.
         let mut subjects = Vec::new();
@@ -205,7 +240,9 @@ impl Sequencer {
             }
             self.gate.apply(&record);
         }
-        db::fill_subjects(&mut self.conn, &subjects).map_err(|e| e.to_string())?;
+        self.db
+            .fill_subjects(&subjects)
+            .map_err(|e| e.to_string())?;
         Ok(())
     }
 
@@ -235,36 +272,55 @@ impl Sequencer {
                     Err(mpsc::error::TryRecvError::Disconnected) => break,
                 }
             }
-            if let Err(e) = self.sequence(batch, &signed_tx) {
-                // Fail-stop: nothing of this batch was acknowledged; a restart resumes from
-                // the last commit.
-                tracing::error!("sequencing failed, stopping: {e}");
-                std::process::exit(70);
+            match self.sequence(batch, &signed_tx) {
+                Ok(()) => {}
+                Err(SequenceError::Stopped(why)) => {
+                    tracing::warn!(
+                        "stopping while a batch was being retried; its submitters got no answer, \
+                         and a restart tells whether it was committed: {why}"
+                    );
+                    break;
+                }
+                Err(SequenceError::Fatal(why)) => {
+                    // Fail-stop: nothing of this batch was acknowledged; a restart resumes
+                    // from the last commit.
+                    tracing::error!("sequencing failed, stopping: {why}");
+                    std::process::exit(70);
+                }
             }
         }
         tracing::info!("sequencer stopped at size {}", self.signed.size);
     }
 
-    /// Sequences one batch. An error means the batch was not committed and this sequencer's
-    /// state is no longer the log's: drop it and recover from storage.
+    /// Sequences one batch. After an error nothing of the batch was answered, it may or may
+    /// not have been committed (a step can fail after it took effect), and this sequencer's
+    /// state may no longer be the log's: drop it and recover from storage.
     pub fn sequence(
         &mut self,
         batch: Vec<Submission>,
         signed_tx: &watch::Sender<SignedTree>,
-    ) -> Result<(), String> {
+    ) -> Result<(), SequenceError> {
         let old = self.signed.clone();
+        let leaves: Vec<Hash> = batch.iter().map(|s| leaf_hash(&s.entry)).collect();
+        // Looked up before the gate sees any of the batch, so that a lookup that fails and is
+        // retried cannot apply a record to the gate twice.
+        let logged = self.until_done("looking up duplicates", |seq| {
+            batch
+                .iter()
+                .zip(&leaves)
+                .map(|(s, leaf)| seq.db.find_leaf(s.record.time, leaf))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| CommitFailure::Transient(format!("reading the index: {e}")))
+        })?;
         let mut accepted: Vec<(Submission, Hash)> = Vec::new();
         let mut answers: Vec<(Reply, Answer)> = Vec::new();
-        for s in batch {
-            let leaf = leaf_hash(&s.entry);
-            let duplicate = db::find_leaf(&self.conn, s.record.time, &leaf)
-                .map_err(|e| e.to_string())?
-                .or_else(|| {
-                    accepted
-                        .iter()
-                        .position(|(_, l)| *l == leaf)
-                        .map(|i| old.size + i as u64)
-                });
+        for ((s, leaf), logged) in batch.into_iter().zip(leaves).zip(logged) {
+            let duplicate = logged.or_else(|| {
+                accepted
+                    .iter()
+                    .position(|(_, l)| *l == leaf)
+                    .map(|i| old.size + i as u64)
+            });
             if let Some(index) = duplicate {
                 answers.push((s.reply, Err(Refusal::Duplicate(index))));
                 continue;
@@ -352,13 +408,21 @@ impl Sequencer {
                 },
             )?;
         }
-        let checkpoint = sign_checkpoint(&self.origin, size, root, &self.key);
+        let checkpoint = sign_checkpoint(&self.origin, size, root, self.signer.as_ref());
+        // Checked as a restart would check it: a checkpoint committed with a bad signature
+        // (a faulty signer) would be a log that no verifier accepts and no server starts from.
+        let signed = check_stored_checkpoint(&checkpoint, &self.origin, &self.verifier)
+            .map_err(|why| CommitFailure::Transient(format!("the new checkpoint {why}")))?;
+        if (signed.size, signed.root) != (size, root) {
+            let why = "the signer signed another tree than the one asked".to_string();
+            return Err(CommitFailure::Transient(why));
+        }
         let tree = SignedTree {
             size,
             root,
             checkpoint,
         };
-        match db::commit_batch(&mut self.conn, old.size, &tree, &rows) {
+        match self.db.commit_batch(old.size, &tree, &rows) {
             Ok(()) => {}
             // Committed by an earlier attempt whose answer was lost (it failed after it took
             // effect): the same tree, so this batch is in.
@@ -372,44 +436,67 @@ impl Sequencer {
 
     /// Whether the database's signed tree is `tree`.
     fn stored_tree_is(&self, tree: &SignedTree) -> bool {
-        db::load_tree(&self.conn)
+        self.db
+            .load_tree()
             .ok()
             .flatten()
             .is_some_and(|t| (t.size, t.root) == (tree.size, tree.root))
     }
 
     /// Commits the batch, retrying a failure that may pass (a full descriptor table, a full
-    /// or failing disk) with backoff for as long as it lasts, the server unready meanwhile
-    /// ([`Sequencer::health`]); nothing is answered before the commit. A failure that cannot
-    /// pass (the tree would not extend the signed one; another sequencer took the log) is
-    /// returned, and the caller stops.
+    /// or failing disk) for as long as it lasts ([`Sequencer::until_done`]); nothing is
+    /// answered before the commit. A failure that cannot pass (the tree would not extend the
+    /// signed one; another sequencer took the log) is returned, and the caller stops.
     fn commit_until_done(
         &mut self,
         old: &SignedTree,
         accepted: &[(Submission, Hash)],
-    ) -> Result<(), String> {
-        let writer = self.writer.clone();
-        let mut delay = Duration::from_millis(20);
-        loop {
-            match self.commit(old, accepted) {
-                Ok(()) => {
-                    self.health.store(true, Ordering::SeqCst);
-                    return Ok(());
-                }
-                Err(CommitFailure::Fatal(why)) => return Err(why),
-                Err(CommitFailure::Transient(why)) => {
-                    self.health.store(false, Ordering::SeqCst);
-                    tracing::warn!(
-                        "batch of {} not committed, retrying in {delay:?}: {why}",
-                        accepted.len()
-                    );
-                    // The next attempt starts from the tree before the batch.
-                    self.writer = writer.clone();
-                    std::thread::sleep(delay);
-                    delay = (delay * 2).min(MAX_RETRY_DELAY);
-                }
+    ) -> Result<(), SequenceError> {
+        let before = self.writer.clone();
+        let mut retry = false;
+        self.until_done("committing a batch", |seq| {
+            if std::mem::replace(&mut retry, true) {
+                // Each attempt starts from the tree before the batch.
+                seq.writer = before.clone();
             }
+            seq.commit(old, accepted)
+        })
+    }
+
+    /// Runs `attempt` until it succeeds, retrying a failure that may pass with backoff, the
+    /// server unready meanwhile ([`Sequencer::health`]), unless the server is stopping. A
+    /// failure that cannot pass is returned at once.
+    fn until_done<T>(
+        &mut self,
+        step: &str,
+        mut attempt: impl FnMut(&mut Self) -> Result<T, CommitFailure>,
+    ) -> Result<T, SequenceError> {
+        let mut delay = FIRST_RETRY_DELAY;
+        loop {
+            let why = match attempt(self) {
+                Ok(value) => {
+                    self.health.store(true, Ordering::SeqCst);
+                    return Ok(value);
+                }
+                Err(CommitFailure::Fatal(why)) => return Err(SequenceError::Fatal(why)),
+                Err(CommitFailure::Transient(why)) => why,
+            };
+            self.health.store(false, Ordering::SeqCst);
+            tracing::warn!("{step} failed, retrying in {delay:?}: {why}");
+            let until = Instant::now() + delay;
+            while Instant::now() < until {
+                if self.stopping.load(Ordering::SeqCst) {
+                    return Err(SequenceError::Stopped(format!("{step}: {why}")));
+                }
+                std::thread::sleep(Duration::from_millis(10).min(delay));
+            }
+            delay = (delay * 2).min(MAX_RETRY_DELAY);
         }
+    }
+
+    /// Set it to make a failure being retried give up (the server is stopping).
+    pub fn stopping(&self) -> Arc<AtomicBool> {
+        self.stopping.clone()
     }
 
     /// Whether the sequencer can write: false while a commit is being retried (`/readyz`).
@@ -419,7 +506,7 @@ impl Sequencer {
 }
 
 /// Signs the checkpoint of a tree.
-pub fn sign_checkpoint(origin: &str, size: u64, root: Hash, key: &SignerKey) -> Vec<u8> {
+pub fn sign_checkpoint(origin: &str, size: u64, root: Hash, key: &dyn NoteSigner) -> Vec<u8> {
     let cp = Checkpoint {
         origin: origin.to_string(),
         size,
