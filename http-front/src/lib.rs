@@ -9,6 +9,11 @@
 //! - **Open files**: [`raise_open_files_limit`] lifts the soft limit to the hard one at start
 //!   (a server started with the usual soft limit of 1,024 runs out at about 1,000 clients).
 //! - **Bodies** must arrive within [`Limits::body_deadline`] (each route limits their size).
+//! - **A fair share** for reads and writes: each has its own bound on requests handled at
+//!   once ([`Limits::reads_in_flight`], [`Limits::writes_in_flight`]) and its own queue, so a
+//!   flood of one never takes the other's place — a crowd refreshing results cannot keep a
+//!   commission's submission out, nor a flood of submissions the citizens' reads. A request
+//!   that waits longer than [`Limits::queue_wait`] for a place is answered busy (503).
 //! - **Accept errors** never stop the server: a full descriptor table is waited out.
 //! - **A stop** lets requests in flight finish for a grace period, then cuts them off, so
 //!   that every clone of the router (and what its state holds open) is gone when
@@ -16,6 +21,10 @@
 #![forbid(unsafe_code)]
 
 use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::Response;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -38,6 +47,47 @@ pub struct Limits {
     pub body_deadline: Duration,
     /// How long connections in flight may take to finish once the server is told to stop.
     pub shutdown_grace: Duration,
+    /// Reads (GET, HEAD, OPTIONS) handled at once.
+    pub reads_in_flight: usize,
+    /// Writes (every other method) handled at once.
+    pub writes_in_flight: usize,
+    /// How long a request waits for a place in its share before it is answered busy.
+    pub queue_wait: Duration,
+    /// The busy answer (503), worded as each server words its errors.
+    pub busy: fn(Share) -> Response,
+}
+
+/// The share of the server a request takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Share {
+    Reads,
+    Writes,
+}
+
+impl Share {
+    /// Reads are what a citizen's browser or a mirror sends; writes, what a commission sends.
+    pub fn of(method: &Method) -> Share {
+        if [Method::GET, Method::HEAD, Method::OPTIONS].contains(method) {
+            Share::Reads
+        } else {
+            Share::Writes
+        }
+    }
+}
+
+/// A plain-text busy answer, for servers with no error format of their own.
+pub fn busy_text(share: Share) -> Response {
+    use axum::response::IntoResponse;
+    let what = match share {
+        Share::Reads => "reads",
+        Share::Writes => "writes",
+    };
+    (
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        [(axum::http::header::RETRY_AFTER, "1")],
+        format!("the server is handling as many {what} as it can; try again in a moment\n"),
+    )
+        .into_response()
 }
 
 /// Descriptors kept for the server's own files (tiles, the database, documents) whatever the
@@ -49,12 +99,19 @@ impl Limits {
     /// server's own files leave, up to 16,384.
     pub fn for_open_files(open_files: u64) -> Limits {
         let spare = open_files.saturating_sub(RESERVED_FILES).max(64);
+        let max_connections = spare.min(16_384) as usize;
         Limits {
-            max_connections: spare.min(16_384) as usize,
+            max_connections,
             header_timeout: Duration::from_secs(10),
             // A 16 MiB scan over a slow link; a body that takes longer is cut off.
             body_deadline: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(30),
+            // Half the connections each: far more than two cores serve at once (a submission
+            // in flight mostly waits for its batch), and neither share can take them all.
+            reads_in_flight: (max_connections / 2).max(1),
+            writes_in_flight: (max_connections / 2).max(1),
+            queue_wait: Duration::from_secs(10),
+            busy: busy_text,
         }
     }
 }
@@ -87,9 +144,16 @@ pub async fn serve(
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send,
 ) -> io::Result<()> {
-    let router = router.layer(tower_http::timeout::RequestBodyDeadlineLayer::new(
-        limits.body_deadline,
-    ));
+    let shares = Arc::new(Shares {
+        reads: Semaphore::new(limits.reads_in_flight),
+        writes: Semaphore::new(limits.writes_in_flight),
+        limits,
+    });
+    let router = router
+        .layer(tower_http::timeout::RequestBodyDeadlineLayer::new(
+            limits.body_deadline,
+        ))
+        .layer(axum::middleware::from_fn_with_state(shares, fair_share));
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let mut connections = tokio::task::JoinSet::new();
     let graceful = GracefulShutdown::new();
@@ -137,6 +201,33 @@ pub async fn serve(
     connections.abort_all();
     while connections.join_next().await.is_some() {}
     Ok(())
+}
+
+/// The places of each share.
+struct Shares {
+    reads: Semaphore,
+    writes: Semaphore,
+    limits: Limits,
+}
+
+/// Middleware: a request is handled once its share has a place for it, or answered busy.
+async fn fair_share(State(shares): State<Arc<Shares>>, request: Request, next: Next) -> Response {
+    let share = Share::of(request.method());
+    let places = match share {
+        Share::Reads => &shares.reads,
+        Share::Writes => &shares.writes,
+    };
+    // The usual case, a free place, costs no timer.
+    let place = match places.try_acquire() {
+        Ok(place) => place,
+        Err(_) => match tokio::time::timeout(shares.limits.queue_wait, places.acquire()).await {
+            Ok(Ok(place)) => place,
+            _ => return (shares.limits.busy)(share),
+        },
+    };
+    let response = next.run(request).await;
+    drop(place);
+    response
 }
 
 /// An accept that failed. A client that hung up before it was accepted is nothing; a full

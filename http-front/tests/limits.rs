@@ -67,14 +67,20 @@ fn limits(max_connections: usize, header_timeout: Duration) -> Limits {
         header_timeout,
         body_deadline: Duration::from_secs(10),
         shutdown_grace: Duration::from_secs(10),
+        ..Limits::for_open_files(1024)
     }
 }
 
 /// Sends a whole request and reads the whole answer (the server closes after it).
 fn get_root(socket: &mut TcpStream) -> String {
-    socket
-        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        .unwrap();
+    request(socket, "GET")
+}
+
+/// Sends `METHOD /` without a body and reads the whole answer.
+fn request(socket: &mut TcpStream, method: &str) -> String {
+    let head =
+        format!("{method} / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    socket.write_all(head.as_bytes()).unwrap();
     let mut answer = String::new();
     socket.read_to_string(&mut answer).unwrap();
     answer
@@ -232,4 +238,65 @@ fn past_the_grace_a_stop_cuts_off_what_still_runs_and_drops_the_router() {
     std::thread::sleep(Duration::from_millis(100));
     front.stop().unwrap();
     assert!(release.is_closed(), "every clone of the router is dropped");
+}
+
+#[test]
+fn a_flood_of_reads_never_takes_the_place_of_a_write() {
+    // Reads that hold their place until released: the flood.
+    let (release, released) = tokio::sync::watch::channel(false);
+    let holding = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let held = holding.clone();
+    let router = Router::new().route(
+        "/",
+        get(move || {
+            let mut released = released.clone();
+            held.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async move {
+                let _ = released.wait_for(|r| *r).await;
+                "read"
+            }
+        })
+        .post(|| async { "written" }),
+    );
+    let front = Front::start(
+        Limits {
+            reads_in_flight: 2,
+            writes_in_flight: 1,
+            queue_wait: Duration::from_millis(300),
+            ..limits(16, Duration::from_secs(60))
+        },
+        router,
+    );
+    let mut flood: Vec<TcpStream> = (0..2)
+        .map(|_| {
+            let mut c = front.connect();
+            c.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            c
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while holding.load(std::sync::atomic::Ordering::SeqCst) < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the flood never reached its handler"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // A third read waits its turn, then is told the server is busy, and held no longer.
+    let mut third = front.connect();
+    let answer = get_root(&mut third);
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("retry-after: 1"), "{answer}");
+    // The reads' places are all taken; a write has its own.
+    let answer = request(&mut front.connect(), "POST");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.ends_with("written"), "{answer}");
+    release.send(true).unwrap();
+    for c in &mut flood {
+        let mut answer = String::new();
+        c.read_to_string(&mut answer).unwrap();
+        assert!(answer.ends_with("read"), "{answer}");
+    }
+    front.stop().unwrap();
 }

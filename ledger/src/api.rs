@@ -54,6 +54,8 @@ pub struct AppState {
     pub readiness: Readiness,
     /// Uploads read at once (each holds up to a document's size in memory).
     pub uploads: Arc<tokio::sync::Semaphore>,
+    /// Documents read to be served at once (each held in memory while it is hashed).
+    pub document_reads: Arc<tokio::sync::Semaphore>,
     /// Whether the sequencer can write (false while it retries a commit that failed).
     pub writable: Arc<std::sync::atomic::AtomicBool>,
 }

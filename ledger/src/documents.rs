@@ -8,7 +8,9 @@
 //! a while), each in memory of at most its referenced size, and each stored through its own
 //! temporary file. A stored
 //! document is hashed again before it is served: bytes that are not the document (a damaged
-//! disk, an insider's edit) are never served as it.
+//! disk, an insider's edit) are never served as it. Reads too are bounded
+//! ([`MAX_DOCUMENT_READS`]): each holds the document in memory while hashing it, so a crowd
+//! asking for the biggest scan at once waits its turn instead of exhausting memory and CPU.
 
 use crate::api::{ApiError, ApiResult, AppState, Shared, read};
 use crate::db;
@@ -24,8 +26,26 @@ use serde_json::json;
 /// Uploads read at once.
 pub const MAX_UPLOADS: usize = 16;
 
-/// How long an upload past [`MAX_UPLOADS`] waits for its turn before it is refused (429).
-const UPLOAD_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+/// Documents read (and hashed) at once to be served.
+pub const MAX_DOCUMENT_READS: usize = 32;
+
+/// How long an upload or a read past its bound waits for its turn before it is refused (429).
+const QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A turn among the `places`, waited for up to [`QUEUE_WAIT`]; then `429 overloaded`.
+async fn take_turn(
+    places: &std::sync::Arc<tokio::sync::Semaphore>,
+    what: &str,
+) -> ApiResult<tokio::sync::OwnedSemaphorePermit> {
+    match tokio::time::timeout(QUEUE_WAIT, places.clone().acquire_owned()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "overloaded",
+            format!("too many documents are being {what}; try again in a moment"),
+        )),
+    }
+}
 
 fn parse_sha256(hex_text: &str) -> ApiResult<[u8; 32]> {
     tlog::Hash::from_hex(hex_text).map(|h| h.0).ok_or_else(|| {
@@ -57,6 +77,7 @@ pub async fn serve(State(s): Shared, ApiPath(hash): ApiPath<String>) -> ApiResul
         )
     };
     let (media_type, size) = referenced(&s, sha).await?.ok_or_else(not_found)?;
+    let _reading = take_turn(&s.document_reads, "read").await?;
     let data = read(&s.storage, format!("blob/{hash}"))
         .await?
         .ok_or_else(not_found)?;
@@ -150,17 +171,7 @@ pub async fn upload(
             .into_response());
     }
     // Past the bound, an upload waits its turn (its body unread) for a while, then is refused.
-    let turn = tokio::time::timeout(UPLOAD_QUEUE_WAIT, s.uploads.clone().acquire_owned());
-    let _reading = match turn.await {
-        Ok(Ok(permit)) => permit,
-        _ => {
-            return Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "overloaded",
-                "too many documents are being uploaded; try again in a moment",
-            ));
-        }
-    };
+    let _reading = take_turn(&s.uploads, "uploaded").await?;
     let bytes = read_document(body, size).await.map_err(mismatch)?;
     let (hashed, bytes) = tokio::task::spawn_blocking(move || (tlog::hash::sha256(&bytes), bytes))
         .await

@@ -4,7 +4,7 @@
 //! (`404 no-such-route`), a method the route does not take (`405 method-not-allowed`), and a
 //! body declared larger than the route takes (`413 too-large`, answered from `Content-Length`
 //! before a byte of the body is read, so that a client cannot hold a connection open by
-//! promising a body it never sends).
+//! promising a body it never sends), and the front door's `503 busy`.
 
 use crate::api::ApiError;
 use axum::extract::{FromRequestParts, Path, Query, Request, State};
@@ -64,6 +64,22 @@ pub async fn method_not_allowed(request: Request) -> ApiError {
         "method-not-allowed",
         message,
     )
+}
+
+/// The answer to a request whose share of the server (reads or writes) stayed full for the
+/// front door's whole queue wait: `503 busy`, to be retried in a moment.
+pub fn busy(share: http_front::Share) -> Response {
+    let what = match share {
+        http_front::Share::Reads => "reads",
+        http_front::Share::Writes => "submissions and uploads",
+    };
+    let message = format!("the server is handling as many {what} as it can; try again in a moment");
+    let mut response =
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", message).into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+    response
 }
 
 /// Middleware (`from_fn_with_state(limit, ...)`) refusing a body declared larger than `limit`

@@ -159,7 +159,7 @@ pub async fn serve(
         config.origin.clone(),
         key,
         storage.clone(),
-        db::open(&d.db_path())?,
+        Box::new(db::open(&d.db_path())?),
         gate,
         Duration::from_millis(config.batch_interval_ms),
         config.max_batch,
@@ -171,9 +171,12 @@ pub async fn serve(
         let not_this_log = |why: String| crate::sequencer::RecoveryError::NotThisLog {
             why: format!("published {why}"),
         };
-        let published =
-            crate::sequencer::check_stored_checkpoint(&checkpoint, &config.origin, &log_key)
-                .map_err(not_this_log)?;
+        let published = crate::sequencer::check_stored_checkpoint(
+            &checkpoint,
+            &config.origin,
+            &log_key.verifier(),
+        )
+        .map_err(not_this_log)?;
         if published.size != size {
             return Err(
                 not_this_log(format!("says size {}, the database {size}", published.size)).into(),
@@ -192,6 +195,7 @@ pub async fn serve(
         sequencer.signed().size
     );
     let writable = sequencer.health();
+    let stopping = sequencer.stopping();
     let sequencer_thread = std::thread::Builder::new()
         .name("sequencer".into())
         .spawn(move || sequencer.run(submit_rx, signed_tx))?;
@@ -230,6 +234,9 @@ pub async fn serve(
         signers,
         time_window: config.time_window(),
         uploads: Arc::new(tokio::sync::Semaphore::new(crate::documents::MAX_UPLOADS)),
+        document_reads: Arc::new(tokio::sync::Semaphore::new(
+            crate::documents::MAX_DOCUMENT_READS,
+        )),
         writable,
         readiness: crate::api::Readiness {
             quorum: config.quorum,
@@ -248,10 +255,16 @@ pub async fn serve(
         .layer(tower_http::trace::TraceLayer::new_for_http());
     // The front door: connections capped to what the raised open-files limit leaves, headers
     // and idle connections timed out, accept errors waited out (`http_front`).
-    let limits = http_front::Limits::for_open_files(http_front::raise_open_files_limit());
+    let limits = http_front::Limits {
+        busy: crate::rejections::busy,
+        ..http_front::Limits::for_open_files(http_front::raise_open_files_limit())
+    };
     http_front::serve(listener, app, limits, shutdown).await?;
     // The router (and with it the last submission sender) is gone: the sequencer drains its
-    // inbox, commits, and stops; then the witnessing task ends with it.
+    // inbox, commits, and stops; then the witnessing task ends with it. A commit being
+    // retried (a full disk) is given up rather than holding the stop forever: its submitters
+    // were never acknowledged.
+    stopping.store(true, std::sync::atomic::Ordering::SeqCst);
     tokio::task::spawn_blocking(move || sequencer_thread.join())
         .await
         .ok();
