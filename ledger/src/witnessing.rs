@@ -6,6 +6,10 @@
 //! there. Once `quorum` witnesses have cosigned, the checkpoint with their cosignatures is
 //! published at `/checkpoint`. With fewer, the previous checkpoint stays published: clients
 //! accept only quorum-cosigned checkpoints, and the log keeps trying with the next batch.
+//! Publication waits for no one past the quorum (and a short grace): a witness that answers
+//! later still has its cosignature added, by publishing the same checkpoint again with it,
+//! while the next checkpoints go on — so a far or slow witness is in the published
+//! checkpoints, not always left out of them.
 //!
 //! A published checkpoint is then appended to the log itself, as a `log-checkpoint` record
 //! ([`LogCheckpoints`]): the witnesses' timestamps on it are what every entry's witnessed
@@ -16,7 +20,9 @@ use crate::logdir::WitnessConfig;
 use crate::sequencer::{Answer, Submission};
 use crate::storage::{Storage, StorageTiles};
 use election::records::{Body, LogCheckpoint};
+use futures::stream::FuturesUnordered;
 use rusqlite::Connection;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tlog::keys::SignerKey;
@@ -49,9 +55,12 @@ pub struct Witnessing {
 impl Witnessing {
     /// Follows the signed checkpoints until the sender is dropped.
     pub async fn run(self, mut signed: watch::Receiver<SignedTree>) {
+        use futures::StreamExt;
         let mut starting = true;
+        // Witnesses still answering for checkpoints published without them.
+        let mut late: Asks<'_> = FuturesUnordered::new();
         loop {
-            let tree = signed.borrow_and_update().clone();
+            let tree = Arc::new(signed.borrow_and_update().clone());
             let behind = tree.size > self.published.borrow().size;
             // At start, a witness added since the last run (or one that missed the last
             // checkpoint) is asked to cosign the published tree too: it takes part from now,
@@ -59,7 +68,10 @@ impl Witnessing {
             let catch_up = starting && !behind && tree.size > 0 && self.a_witness_lags(tree.size);
             starting = false;
             if behind || catch_up {
-                self.round(&tree).await;
+                // Asks still running for an older tree are dropped first: the witness is asked
+                // about this one now, and an older ask answered after it would only be refused.
+                late.clear();
+                late = self.round(&tree).await;
             }
             // Until a quorum cosigns the newest checkpoint, ask again now and then: witnesses
             // that were down come back, and no new record may arrive to prompt a round.
@@ -76,9 +88,27 @@ impl Witnessing {
                     signed.changed().await
                 }
             };
-            if next.await.is_err() {
+            tokio::pin!(next);
+            let next = loop {
+                tokio::select! {
+                    next = &mut next => break next,
+                    Some(answer) = late.next() => self.add_late(answer),
+                }
+            };
+            if next.is_err() {
                 return;
             }
+        }
+    }
+
+    /// A cosignature that arrived after its checkpoint was published: published with it, if
+    /// that checkpoint is still the published one (a later one supersedes it otherwise).
+    fn add_late(&self, (tree, cosignature): (Arc<SignedTree>, Option<NoteSignature>)) {
+        let Some(cosignature) = cosignature else {
+            return;
+        };
+        if self.published.borrow().size == tree.size {
+            self.publish_cosigned(&tree, vec![cosignature]);
         }
     }
 
@@ -92,24 +122,30 @@ impl Witnessing {
 
     /// Asks every witness at once; publishes once a quorum cosigned. A slow or hostile witness
     /// delays nothing past the others' quorum: once it is met, the rest have
-    /// [`STRAGGLER_GRACE`] to add their cosignatures, and are then left out of this checkpoint
-    /// (they are asked again with the next one).
-    async fn round(&self, tree: &SignedTree) {
+    /// [`STRAGGLER_GRACE`] to add their cosignatures; the asks still running then are
+    /// returned, for their answers to be added when they come ([`Witnessing::add_late`]).
+    async fn round(&self, tree: &Arc<SignedTree>) -> Asks<'_> {
         use futures::StreamExt;
-        let mut asks: futures::stream::FuturesUnordered<_> = self
+        let mut asks: Asks<'_> = self
             .witnesses
             .iter()
-            .map(|(w, key)| self.cosign(w, key, tree))
+            .map(|(w, key)| {
+                let tree = tree.clone();
+                Box::pin(async move {
+                    let cosignature = self.cosign(w, key, &tree).await;
+                    (tree, cosignature)
+                }) as Ask<'_>
+            })
             .collect();
         let mut cosignatures: Vec<NoteSignature> = Vec::new();
         while cosignatures.len() < self.quorum.max(1) {
             match asks.next().await {
-                Some(answer) => cosignatures.extend(answer),
+                Some((_, answer)) => cosignatures.extend(answer),
                 None => break,
             }
         }
         let stragglers = async {
-            while let Some(answer) = asks.next().await {
+            while let Some((_, answer)) = asks.next().await {
                 cosignatures.extend(answer);
             }
         };
@@ -123,20 +159,28 @@ impl Witnessing {
                     tree.size,
                     self.quorum
                 );
-                return;
+            } else {
+                tracing::warn!(
+                    "checkpoint {} cosigned by {witnessed} of {} witnesses, quorum {}: not published yet",
+                    tree.size,
+                    self.witnesses.len(),
+                    self.quorum
+                );
             }
-            tracing::warn!(
-                "checkpoint {} cosigned by {witnessed} of {} witnesses, quorum {}: not published yet",
-                tree.size,
-                self.witnesses.len(),
-                self.quorum
-            );
-            return;
+            // Too few to publish (or, for a catch-up, to change what is published): the
+            // asks still running are dropped, and the tree is offered again later.
+            return FuturesUnordered::new();
         }
+        self.publish_cosigned(tree, cosignatures);
+        asks
+    }
+
+    /// Publishes `tree` with `cosignatures`, and with those it was published with before if it
+    /// is the published tree already: republishing the same tree (a catch-up at start, a late
+    /// cosignature) adds cosignatures, never drops one that a witness down now gave before.
+    fn publish_cosigned(&self, tree: &SignedTree, cosignatures: Vec<NoteSignature>) {
         let mut note = Note::parse(&tree.checkpoint).expect("the log's own checkpoint parses");
         note.signatures.extend(cosignatures);
-        // Republishing the same tree (a catch-up at start) adds cosignatures, never drops one
-        // that a witness down now gave before.
         let published = self.published.borrow().clone();
         if published.size == tree.size
             && let Ok(before) = Note::parse(&published.checkpoint)
@@ -159,6 +203,9 @@ impl Witnessing {
         };
         note.signatures[1..].sort_by_key(rank);
         let bytes = note.to_bytes();
+        if bytes == published.checkpoint {
+            return;
+        }
         if let Err(e) = self.publish(tree.size, &bytes) {
             tracing::error!("publishing checkpoint {}: {e}", tree.size);
         }
@@ -250,7 +297,7 @@ impl Witnessing {
                         );
                         return None;
                     }
-                    let _ = db::set_witness_size(
+                    let _ = db::raise_witness_size(
                         &self.conn.lock().expect("db lock"),
                         &w.name,
                         tree.size,
@@ -285,6 +332,11 @@ impl Witnessing {
         None
     }
 }
+
+/// A witness being asked to cosign a tree, and its answer.
+type Ask<'a> =
+    std::pin::Pin<Box<dyn Future<Output = (Arc<SignedTree>, Option<NoteSignature>)> + Send + 'a>>;
+type Asks<'a> = FuturesUnordered<Ask<'a>>;
 
 /// How often an unpublished checkpoint is offered to the witnesses again.
 pub const RETRY_INTERVAL: Duration = Duration::from_secs(2);

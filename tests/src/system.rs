@@ -308,6 +308,16 @@ impl ElectionNight {
         self.witnesses[n].daemon.take().expect("it runs").kill();
     }
 
+    /// Stops witness `n` and starts it again, with its state, on a new address the OS picks,
+    /// which it returns: the address the ledger knows it by is left free (for a proxy).
+    pub fn move_witness(&mut self, n: usize) -> String {
+        self.kill_witness(n);
+        let daemon = try_serve_witness(&self.witnesses[n].dir, "127.0.0.1:0").expect("started");
+        let address = daemon.address().to_string();
+        self.witnesses[n].daemon = Some(daemon);
+        address
+    }
+
     /// Starts witness `n` again on its old address (the ledger knows it by that URL), with
     /// its state. Another process may hold the port for a moment after the kill: retried.
     pub fn restart_witness(&mut self, n: usize) {

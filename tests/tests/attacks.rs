@@ -22,7 +22,7 @@
 //! | (q) a complaint decision backdated by its signer to meet the deadline | `verifier audit`, on witnessed time | exit 1, `[complaint.deadline]` "decided no earlier than" |
 //! | (r) one device's far-future time, logged by an insider | `verifier audit` reports that record alone; no complaint becomes overdue | exit 1, `[record.time]`, no `[complaint.deadline]` |
 //! | (s) a mirror or proxy serves one tampered hash tile of an honest log | `verifier` | exit 2, "the log's files are damaged or tampered", naming the tile; never "FORK", nothing kept |
-//! | (w) a witness that answers slowly, never, or endlessly | nobody needs to: the log publishes once the others' quorum cosigned | each record published within seconds while the hostile witness holds its connection |
+//! | (w) a witness that answers slowly, never, or endlessly | nobody needs to: the log publishes once the others' quorum cosigned, and adds a late cosignature when it comes | each record published within seconds while the hostile witness holds its connection; a late witness's cosignature published once it answers |
 //! | (t) a checkpoint signed by another key for the same origin | `verifier` | exit 2, "no valid signature by the key your policy trusts", never "FORK"; a verifier trusting that other log keeps its memory apart |
 
 use election::Body;
@@ -937,6 +937,96 @@ fn hostile_witness(address: &str) -> std::sync::Arc<std::sync::atomic::AtomicU8>
         }
     });
     switch
+}
+
+/// A witness whose answers are held back until the returned sender is dropped: a proxy on
+/// `address` (the one the ledger knows) to the real witness at `upstream`.
+fn late_witness(address: &str, upstream: String) -> std::sync::mpsc::Sender<()> {
+    use std::io::{Read, Write};
+    // The killed witness's port may be held for a moment after the kill: retried.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let listener = loop {
+        match std::net::TcpListener::bind(address) {
+            Ok(l) => break l,
+            Err(e) if std::time::Instant::now() > deadline => panic!("{address}: {e}"),
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(100)),
+        }
+    };
+    let (hold, held) = std::sync::mpsc::channel::<()>();
+    let released = std::sync::Arc::new((std::sync::Mutex::new(false), std::sync::Condvar::new()));
+    let waker = released.clone();
+    std::thread::spawn(move || {
+        let _ = held.recv(); // returns once the sender is dropped
+        *waker.0.lock().unwrap() = true;
+        waker.1.notify_all();
+    });
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(server) = std::net::TcpStream::connect(&upstream) else {
+                continue;
+            };
+            let (mut from_client, mut to_server) =
+                (client.try_clone().unwrap(), server.try_clone().unwrap());
+            std::thread::spawn(move || std::io::copy(&mut from_client, &mut to_server));
+            let (mut from_server, mut to_client) = (server, client);
+            let released = released.clone();
+            std::thread::spawn(move || {
+                let mut buffer = [0u8; 16 * 1024];
+                while let Ok(n @ 1..) = from_server.read(&mut buffer) {
+                    let (lock, wake) = &*released;
+                    let _free = wake
+                        .wait_while(lock.lock().unwrap(), |free| !*free)
+                        .unwrap();
+                    if to_client.write_all(&buffer[..n]).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    hold
+}
+
+/// The cosignatures on the checkpoint the log publishes now.
+fn published_cosignatures(night: &ElectionNight) -> usize {
+    let text = std::fs::read_to_string(night.public().join("checkpoint")).unwrap();
+    // The log's own signature, then one line per witness.
+    text.lines().filter(|l| l.starts_with("— ")).count() - 1
+}
+
+#[test]
+fn w_a_late_witness_is_added_to_the_published_checkpoint_once_it_answers() {
+    use std::time::{Duration, Instant};
+    let (mut night, _) = logged_election();
+    let root = night.root_key();
+    let upstream = night.move_witness(2);
+    let hold = late_witness(&night.witnesses[2].address.clone(), upstream);
+    // Published by the other two while the third's answer is still held back: publication
+    // waited for it no longer than the grace.
+    let record = enrollment(root.signing_key(), 1, Role::FinanceOffice, unix_now());
+    let logged = night
+        .submit(&record, true)
+        .expect("published with two witnesses");
+    // Settled: nothing more is appended, so no new round asks the witness again; only its
+    // held answer can now bring its cosignature (within the ledger's 10 s wait for it).
+    let settled = night.wait_settled();
+    assert!(settled.size > logged.index);
+    assert_eq!(published_cosignatures(&night), 2);
+    // Once it answers, the same checkpoint is published again, with its cosignature.
+    drop(hold);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while published_cosignatures(&night) < 3 {
+        assert!(
+            Instant::now() < deadline,
+            "the late cosignature was never published"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(night.published().size, settled.size, "the same checkpoint");
+    night.verifier().run(&["checkpoint"]).expect(
+        0,
+        &["cosigned by 3 witness(es) (observer-1, observer-2, observer-3)"],
+    );
 }
 
 const SILENT: u8 = 0;
