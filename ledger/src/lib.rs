@@ -6,7 +6,8 @@
 //!
 //! - [`storage`]: the public files (tiles, bundles, checkpoint, documents), behind a trait.
 //! - [`db`]: SQLite for the small transactional state and the lookup index.
-//! - [`sequencer`]: the one writer; batches, tiles, checks, signs, commits.
+//! - [`sequencer`]: the one writer; batches, tiles, checks, signs, commits;
+//!   [`leftovers`]: the tiles a batch never committed left, removed at start.
 //! - [`witnessing`]: cosignatures from witnesses, and publication.
 //! - [`api`]: the HTTP API, [`documents`]: the scans and filings records reference,
 //!   [`rejections`]: malformed requests answered in JSON;
@@ -24,6 +25,7 @@ pub mod client;
 pub mod db;
 pub mod demo;
 pub mod documents;
+pub mod leftovers;
 pub mod logdir;
 pub mod progress;
 pub mod rejections;

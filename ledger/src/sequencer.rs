@@ -179,6 +179,16 @@ impl Sequencer {
                 signed.root
             )));
         }
+        // Only now, with the signed tree's own tiles checked, is it known what lies beyond it.
+        let leftovers = crate::leftovers::remove_beyond(storage.as_ref(), signed.size)
+            .map_err(|e| inconsistent(format!("removing tiles beyond the signed tree: {e}")))?;
+        if !leftovers.is_empty() {
+            tracing::info!(
+                "removed {} tiles beyond the signed tree of size {size}, written by a batch \
+                 that was never committed",
+                leftovers.len()
+            );
+        }
         let mut seq = Sequencer {
             origin,
             signer: Box::new(key),

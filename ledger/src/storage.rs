@@ -21,6 +21,10 @@ pub trait Storage: Send + Sync + 'static {
     fn read(&self, path: &str) -> io::Result<Option<Vec<u8>>>;
     /// Whether a file exists.
     fn exists(&self, path: &str) -> bool;
+    /// The names in a directory (`tile/0/001.p`), none if it does not exist.
+    fn list(&self, dir: &str) -> io::Result<Vec<String>>;
+    /// Removes a file; one already gone is no error.
+    fn remove(&self, path: &str) -> io::Result<()>;
 }
 
 /// Files in a directory, written atomically and durably.
@@ -123,6 +127,24 @@ impl Storage for FsStorage {
 
     fn exists(&self, path: &str) -> bool {
         self.file(path).map(|f| f.exists()).unwrap_or(false)
+    }
+
+    fn list(&self, dir: &str) -> io::Result<Vec<String>> {
+        let entries = match fs::read_dir(self.file(dir)?) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(vec![]),
+            Err(e) => return Err(e),
+        };
+        entries
+            .map(|entry| Ok(entry?.file_name().to_string_lossy().into_owned()))
+            .collect()
+    }
+
+    fn remove(&self, path: &str) -> io::Result<()> {
+        match fs::remove_file(self.file(path)?) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
     }
 }
 

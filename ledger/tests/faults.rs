@@ -130,6 +130,21 @@ impl Plan {
     }
 }
 
+/// Every file under `dir`, named by its path from the log's public directory.
+fn tiles_on_disk(dir: &std::path::Path, prefix: &str) -> Vec<String> {
+    let mut tiles = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten() {
+        let entry = entry.unwrap();
+        let name = format!("{prefix}/{}", entry.file_name().to_string_lossy());
+        if entry.file_type().unwrap().is_dir() {
+            tiles.extend(tiles_on_disk(&entry.path(), &name));
+        } else if !name.ends_with(".tmp") {
+            tiles.push(name);
+        }
+    }
+    tiles
+}
+
 fn injected() -> io::Error {
     io::Error::other("injected: input/output error")
 }
@@ -209,6 +224,12 @@ impl Storage for FaultyStorage {
     }
     fn exists(&self, path: &str) -> bool {
         self.inner.exists(path)
+    }
+    fn list(&self, dir: &str) -> io::Result<Vec<String>> {
+        self.inner.list(dir)
+    }
+    fn remove(&self, path: &str) -> io::Result<()> {
+        self.inner.remove(path)
     }
 }
 
@@ -428,6 +449,20 @@ impl Log {
     fn check(&self, acknowledged: &BTreeMap<u64, Record>, case: &str) {
         let report = ledger::check::check(&Log::path(&self.dir), |_, _| {}).unwrap();
         assert!(report.is_clean(), "{case}: {:?}", report.problems);
+        let public = LogDir::new(Log::path(&self.dir)).public_path();
+        for tile in tiles_on_disk(&public.join("tile"), "tile") {
+            let (level, index, width) = match tlog::tile::parse_tile_path(&tile).unwrap() {
+                tlog::tile::TilePath::Hashes(t) | tlog::tile::TilePath::Entries(t) => {
+                    (t.level, t.index, t.width)
+                }
+            };
+            let in_tree = tlog::tile::Tile::at_tree_size(level, index, report.size);
+            assert!(
+                in_tree.is_some_and(|t| t.width >= width),
+                "{case}: {tile} is beyond the tree of size {}: a never-committed batch's",
+                report.size
+            );
+        }
         for (index, record) in acknowledged {
             let entry =
                 ledger::sequencer::read_entry(self.storage.as_ref(), *index, report.size).unwrap();
