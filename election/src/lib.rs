@@ -20,5 +20,5 @@ pub mod signers;
 pub mod tally;
 pub mod time;
 
-pub use record::{Record, RecordError};
+pub use record::{Record, RecordError, RecordSigner, SignerError};
 pub use records::{Body, Kind};

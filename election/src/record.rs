@@ -80,19 +80,53 @@ pub struct Record {
     pub signature: [u8; 64],
 }
 
+/// What signs records: a key in memory, or a device that holds one (a hardware token, a smart
+/// card, an agent). Programs sign only through this, so that a new kind of signer changes no
+/// caller (`spec/keys.md` §3).
+pub trait RecordSigner {
+    /// The signer's Ed25519 public key, as records name their signer.
+    fn public_key(&self) -> [u8; 32];
+    /// The Ed25519 signature of `message`, or why the signer could not make it.
+    fn sign_message(&self, message: &[u8]) -> Result<[u8; 64], SignerError>;
+}
+
+/// Why a signer did not sign (a device unplugged, a PIN refused, an agent gone).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the signer did not sign: {0}")]
+pub struct SignerError(pub String);
+
+impl RecordSigner for SigningKey {
+    fn public_key(&self) -> [u8; 32] {
+        self.verifying_key().to_bytes()
+    }
+    fn sign_message(&self, message: &[u8]) -> Result<[u8; 64], SignerError> {
+        Ok(self.sign(message).to_bytes())
+    }
+}
+
 impl Record {
-    /// Signs a record.
+    /// Signs a record with a key in memory.
     pub fn sign(election: &str, time: u64, body: Body, key: &SigningKey) -> Record {
-        let signer = key.verifying_key().to_bytes();
-        let message = signing_message(election, signer, time, &body);
-        let signature = key.sign(&message).to_bytes();
-        Record {
+        Record::sign_with(election, time, body, key).expect("a key in memory always signs")
+    }
+
+    /// Signs a record with any signer.
+    pub fn sign_with(
+        election: &str,
+        time: u64,
+        body: Body,
+        signer: &dyn RecordSigner,
+    ) -> Result<Record, SignerError> {
+        let public_key = signer.public_key();
+        let message = signing_message(election, public_key, time, &body);
+        let signature = signer.sign_message(&message)?;
+        Ok(Record {
             election: election.to_string(),
-            signer,
+            signer: public_key,
             time,
             body,
             signature,
-        }
+        })
     }
 
     pub fn kind(&self) -> Kind {
@@ -172,4 +206,51 @@ fn signing_message(election: &str, signer: [u8; 32], time: u64, body: &Body) -> 
     let mut message = SIGNING_CONTEXT.to_vec();
     message.extend_from_slice(&encode(&unsigned));
     message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A device that answers with its key's signature, or refuses.
+    struct Device {
+        key: SigningKey,
+        refuses: bool,
+    }
+
+    impl RecordSigner for Device {
+        fn public_key(&self) -> [u8; 32] {
+            self.key.public_key()
+        }
+        fn sign_message(&self, message: &[u8]) -> Result<[u8; 64], SignerError> {
+            if self.refuses {
+                return Err(SignerError("the token's PIN was refused".into()));
+            }
+            self.key.sign_message(message)
+        }
+    }
+
+    #[test]
+    fn any_signer_signs_the_same_record_and_a_refusal_is_an_error() {
+        let key = SigningKey::from_bytes(&[3; 32]);
+        let body = Body::KeyRevocation(crate::records::KeyRevocation {
+            key: [9; 32],
+            effective: 4,
+            reason: "test".into(),
+        });
+        let in_memory = Record::sign("e", 5, body.clone(), &key);
+        let device = Device {
+            key: key.clone(),
+            refuses: false,
+        };
+        let by_device = Record::sign_with("e", 5, body.clone(), &device).unwrap();
+        assert_eq!(by_device, in_memory);
+        assert!(by_device.verify_signature().is_ok());
+        let refusing = Device { key, refuses: true };
+        let refused = Record::sign_with("e", 5, body, &refusing);
+        assert_eq!(
+            refused,
+            Err(SignerError("the token's PIN was refused".into()))
+        );
+    }
 }
