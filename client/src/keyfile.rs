@@ -1,0 +1,379 @@
+//! A private key on disk, as `spec/keys.md` §2 defines the file: readable by its owner alone
+//! (mode 0600, never overwritten), and sealed with a passphrase — Argon2id stretches it into a
+//! key for XChaCha20-Poly1305, which encrypts the private key and authenticates the header
+//! lines (the public key among them), so that the public key can be read without the
+//! passphrase and no line can be changed unnoticed.
+//!
+//! An unsealed file (the bare `PRIVATE+KEY+…` line that `ledger init` writes for a demo's root
+//! key) is read too, and made only when asked for by name (`--no-passphrase`): for tests.
+
+use crate::passphrase::PassphraseError;
+use argon2::{Algorithm, Argon2, Params, Version};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use tlog::keys::{SignerKey, VerifierKey};
+use zeroize::Zeroizing;
+
+/// The first line of a sealed key file.
+pub const SEALED_HEADER: &str = "shailoo-sealed-key/v1";
+
+/// How a new key file is protected.
+pub enum Protection<'a> {
+    /// Sealed with this passphrase.
+    Passphrase(&'a str),
+    /// Not at all: for tests and demos only.
+    None,
+}
+
+/// The cost of stretching a passphrase: Argon2id with 64 MiB, three passes, one lane (about
+/// a third of a second here), so that each guess at a stolen file costs as much.
+pub const STRETCH: Stretch = Stretch {
+    memory_kib: 64 * 1024,
+    passes: 3,
+    lanes: 1,
+};
+
+/// Argon2id's parameters, as a sealed file records them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stretch {
+    pub memory_kib: u32,
+    pub passes: u32,
+    pub lanes: u32,
+}
+
+/// The most a file may ask of Argon2id: a hostile file cannot make opening it take all the
+/// memory or all day.
+const MAX_STRETCH: Stretch = Stretch {
+    memory_kib: 1024 * 1024,
+    passes: 16,
+    lanes: 16,
+};
+
+/// Why a key file could not be made or read. Messages never include key material.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyFileError {
+    #[error(
+        "{} already exists; a key file is never overwritten (choose another path)",
+        path.display()
+    )]
+    Exists { path: PathBuf },
+    #[error(
+        "{} can be read by other users (mode {mode:o}); anyone who read it may sign as its \
+         owner. Run `chmod 600 {}`, and if others may have read it, replace the key",
+        path.display(),
+        path.display()
+    )]
+    Readable { path: PathBuf, mode: u32 },
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: io::Error },
+    #[error("{} is not a key file: {why}", path.display())]
+    Malformed { path: PathBuf, why: String },
+    #[error("{}: the passphrase is wrong, or the file was altered", path.display())]
+    WrongPassphrase { path: PathBuf },
+    #[error(transparent)]
+    Passphrase(#[from] PassphraseError),
+}
+
+fn io_error(path: &Path) -> impl FnOnce(io::Error) -> KeyFileError + '_ {
+    move |source| KeyFileError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Writes `key` to a new file at `path` (mode 0600; an existing file is never replaced), made
+/// durable in its directory.
+pub fn create(path: &Path, key: &SignerKey, protection: Protection) -> Result<(), KeyFileError> {
+    let text = match protection {
+        Protection::Passphrase(passphrase) => seal(key, passphrase, STRETCH),
+        Protection::None => Zeroizing::new(format!("{}\n", key.to_private_string())),
+    };
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::AlreadyExists => KeyFileError::Exists {
+                path: path.to_path_buf(),
+            },
+            _ => io_error(path)(e),
+        })?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(io_error(path))?;
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    File::open(parent)
+        .and_then(|d| d.sync_all())
+        .map_err(io_error(parent))
+}
+
+/// Reads the key in `path`, asking `passphrase` for the passphrase if the file is sealed.
+pub fn load(
+    path: &Path,
+    passphrase: impl FnOnce() -> Result<Zeroizing<String>, PassphraseError>,
+) -> Result<SignerKey, KeyFileError> {
+    let text = read_private(path)?;
+    let malformed = |why: String| KeyFileError::Malformed {
+        path: path.to_path_buf(),
+        why,
+    };
+    if !text.starts_with(SEALED_HEADER) {
+        return SignerKey::parse(text.trim_end()).map_err(|e| malformed(e.to_string()));
+    }
+    let sealed = Sealed::parse(&text).map_err(malformed)?;
+    let passphrase = passphrase()?;
+    let key = sealed
+        .open(&passphrase)
+        .ok_or_else(|| KeyFileError::WrongPassphrase {
+            path: path.to_path_buf(),
+        })?;
+    if key.verifier() != sealed.vkey {
+        let why = "the sealed key is not the public key its header names".to_string();
+        return Err(malformed(why));
+    }
+    Ok(key)
+}
+
+/// The public key of the key in `path`, read without the passphrase.
+pub fn public_key(path: &Path) -> Result<VerifierKey, KeyFileError> {
+    let text = read_private(path)?;
+    let malformed = |why: String| KeyFileError::Malformed {
+        path: path.to_path_buf(),
+        why,
+    };
+    if text.starts_with(SEALED_HEADER) {
+        Ok(Sealed::parse(&text).map_err(malformed)?.vkey)
+    } else {
+        let key = SignerKey::parse(text.trim_end()).map_err(|e| malformed(e.to_string()))?;
+        Ok(key.verifier())
+    }
+}
+
+/// Whether the key file at `path` is sealed with a passphrase.
+pub fn is_sealed(path: &Path) -> Result<bool, KeyFileError> {
+    Ok(read_private(path)?.starts_with(SEALED_HEADER))
+}
+
+/// The file's text, refused if others can read it. Key files are a few hundred bytes; a
+/// larger one is not a key file and is not read whole.
+fn read_private(path: &Path) -> Result<Zeroizing<String>, KeyFileError> {
+    let file = File::open(path).map_err(io_error(path))?;
+    let mode = file
+        .metadata()
+        .map_err(io_error(path))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(KeyFileError::Readable {
+            path: path.to_path_buf(),
+            mode: mode & 0o777,
+        });
+    }
+    let mut text = Zeroizing::new(String::new());
+    file.take(4096)
+        .read_to_string(&mut text)
+        .map_err(io_error(path))?;
+    Ok(text)
+}
+
+/// Seals `key` with `passphrase`: the file's text.
+fn seal(key: &SignerKey, passphrase: &str, stretch: Stretch) -> Zeroizing<String> {
+    let mut salt = [0u8; 16];
+    let mut nonce = [0u8; 24];
+    getrandom::fill(&mut salt).expect("the OS's random source");
+    getrandom::fill(&mut nonce).expect("the OS's random source");
+    let header = header(&key.verifier(), stretch, &salt, &nonce);
+    let secret = Zeroizing::new(key.to_private_string());
+    let sealing_key = stretch_passphrase(passphrase, &salt, stretch);
+    let sealed = XChaCha20Poly1305::new_from_slice(sealing_key.as_ref())
+        .expect("a 32-byte key")
+        .encrypt(
+            &XNonce::from(nonce),
+            Payload {
+                msg: secret.as_bytes(),
+                aad: header.as_bytes(),
+            },
+        )
+        .expect("XChaCha20-Poly1305 seals any message of a few hundred bytes");
+    Zeroizing::new(format!("{header}{}\n", BASE64.encode(sealed)))
+}
+
+/// The authenticated header lines of a sealed file, each ending in a newline.
+fn header(vkey: &VerifierKey, stretch: Stretch, salt: &[u8; 16], nonce: &[u8; 24]) -> String {
+    format!(
+        "{SEALED_HEADER}\nvkey: {vkey}\nkdf: argon2id m={} t={} p={} salt={}\n\
+         cipher: xchacha20poly1305 nonce={}\n",
+        stretch.memory_kib,
+        stretch.passes,
+        stretch.lanes,
+        BASE64.encode(salt),
+        BASE64.encode(nonce)
+    )
+}
+
+fn stretch_passphrase(passphrase: &str, salt: &[u8; 16], stretch: Stretch) -> Zeroizing<[u8; 32]> {
+    let params = Params::new(stretch.memory_kib, stretch.passes, stretch.lanes, Some(32))
+        .expect("parameters within Argon2's bounds (checked when read from a file)");
+    let mut out = Zeroizing::new([0u8; 32]);
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+        .hash_password_into(passphrase.as_bytes(), salt, out.as_mut())
+        .expect("a 16-byte salt and a 32-byte output are within Argon2's bounds");
+    out
+}
+
+/// A sealed file, parsed.
+struct Sealed {
+    vkey: VerifierKey,
+    stretch: Stretch,
+    salt: [u8; 16],
+    nonce: [u8; 24],
+    sealed: Vec<u8>,
+}
+
+impl Sealed {
+    /// Parses exactly the five lines `seal` writes; any other spelling is refused.
+    fn parse(text: &str) -> Result<Sealed, String> {
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        let [first, vkey, kdf, cipher, sealed] = lines[..] else {
+            return Err("a sealed key file has five lines".into());
+        };
+        if first != format!("{SEALED_HEADER}\n") {
+            return Err(format!("the first line is not {SEALED_HEADER}"));
+        }
+        let field = |line: &str, prefix: &str| -> Result<String, String> {
+            line.strip_suffix('\n')
+                .and_then(|l| l.strip_prefix(prefix))
+                .map(str::to_string)
+                .ok_or_else(|| format!("expected a line starting {prefix:?}"))
+        };
+        let vkey = VerifierKey::parse(&field(vkey, "vkey: ")?).map_err(|e| e.to_string())?;
+        let kdf = field(kdf, "kdf: argon2id ")?;
+        let [m, t, p, salt] = kdf.split(' ').collect::<Vec<_>>()[..] else {
+            return Err("the kdf line is `kdf: argon2id m=… t=… p=… salt=…`".into());
+        };
+        let number = |text: &str, name: &str, max: u32| -> Result<u32, String> {
+            text.strip_prefix(name)
+                .and_then(|n| n.parse::<u32>().ok())
+                .filter(|n| (1..=max).contains(n))
+                .ok_or_else(|| format!("{name}… must be a number from 1 to {max}"))
+        };
+        let stretch = Stretch {
+            memory_kib: number(m, "m=", MAX_STRETCH.memory_kib)?,
+            passes: number(t, "t=", MAX_STRETCH.passes)?,
+            lanes: number(p, "p=", MAX_STRETCH.lanes)?,
+        };
+        let salt = decode_exact::<16>(salt.strip_prefix("salt=").unwrap_or(""), "salt")?;
+        let nonce = field(cipher, "cipher: xchacha20poly1305 nonce=")?;
+        let nonce = decode_exact::<24>(&nonce, "nonce")?;
+        let sealed = BASE64
+            .decode(field(sealed, "")?)
+            .map_err(|_| "the sealed key is not base64".to_string())?;
+        let sealed_header = header(&vkey, stretch, &salt, &nonce);
+        if !text.starts_with(&sealed_header) {
+            return Err("the header is not in its one spelling".into());
+        }
+        Ok(Sealed {
+            vkey,
+            stretch,
+            salt,
+            nonce,
+            sealed,
+        })
+    }
+
+    /// The key, if `passphrase` opens it and the header is the one it was sealed with.
+    fn open(&self, passphrase: &str) -> Option<SignerKey> {
+        let sealing_key = stretch_passphrase(passphrase, &self.salt, self.stretch);
+        let header = header(&self.vkey, self.stretch, &self.salt, &self.nonce);
+        let secret = XChaCha20Poly1305::new_from_slice(sealing_key.as_ref())
+            .expect("a 32-byte key")
+            .decrypt(
+                &XNonce::from(self.nonce),
+                Payload {
+                    msg: &self.sealed,
+                    aad: header.as_bytes(),
+                },
+            )
+            .ok()
+            .map(Zeroizing::new)?;
+        SignerKey::parse(std::str::from_utf8(&secret).ok()?).ok()
+    }
+}
+
+fn decode_exact<const N: usize>(text: &str, what: &str) -> Result<[u8; N], String> {
+    BASE64
+        .decode(text)
+        .ok()
+        .and_then(|bytes| bytes.try_into().ok())
+        .ok_or_else(|| format!("the {what} is not {N} bytes of base64"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cheap stretch: the tests check the format, not Argon2.
+    const FAST: Stretch = Stretch {
+        memory_kib: 64,
+        passes: 1,
+        lanes: 1,
+    };
+
+    fn key() -> SignerKey {
+        SignerKey::from_seed("cec.gov.kg/root", tlog::keys::ALG_ED25519, &[7; 32]).unwrap()
+    }
+
+    #[test]
+    fn a_sealed_key_opens_with_its_passphrase_only() {
+        let text = seal(&key(), "correct horse battery", FAST);
+        assert!(
+            !text.contains("PRIVATE"),
+            "the private key is not in the clear"
+        );
+        let sealed = Sealed::parse(&text).unwrap();
+        assert_eq!(sealed.vkey, key().verifier());
+        let opened = sealed.open("correct horse battery").unwrap();
+        assert_eq!(opened.to_private_string(), key().to_private_string());
+        assert!(sealed.open("correct horse batterY").is_none());
+    }
+
+    #[test]
+    fn no_line_of_a_sealed_file_can_be_changed() {
+        let text = seal(&key(), "correct horse battery", FAST);
+        let other = SignerKey::from_seed("cec.gov.kg/root", tlog::keys::ALG_ED25519, &[8; 32])
+            .unwrap()
+            .verifier();
+        let swapped_vkey = text.replace(&key().verifier().to_string(), &other.to_string());
+        let sealed = Sealed::parse(&swapped_vkey).unwrap();
+        assert!(
+            sealed.open("correct horse battery").is_none(),
+            "vkey swapped"
+        );
+        let cheaper = text.replacen("t=1", "t=2", 1);
+        let sealed = Sealed::parse(&cheaper).unwrap();
+        assert!(
+            sealed.open("correct horse battery").is_none(),
+            "kdf changed"
+        );
+        for broken in [
+            text.replacen("shailoo-sealed-key/v1", "shailoo-sealed-key/v2", 1),
+            text.replacen("m=64", "m=064", 1),
+            text.replacen("m=64", "m=99999999", 1),
+            text.replacen("\nvkey", "\n vkey", 1),
+            format!("{}extra\n", *text),
+            text.trim_end().to_string(),
+        ] {
+            assert!(Sealed::parse(&broken).is_err(), "{broken}");
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! `shailoo`: the client of everyone who appends to the log — the CEC, the precinct
+//! commissions, the urns and identification devices, the complaints and finance offices.
+//!
+//! - [`keyfile`]: a private key on disk, protected by a passphrase (or, for tests only, not),
+//!   readable by its owner alone.
+//! - [`passphrase`]: where a passphrase comes from: a prompt at a terminal, or
+//!   `SHAILOO_PASSPHRASE` for automation.
+#![forbid(unsafe_code)]
+
+pub mod keyfile;
+pub mod passphrase;

@@ -1,0 +1,135 @@
+//! `shailoo`: the submitters' command (see `shailoo --help`).
+
+use clap::{Parser, Subcommand};
+use shailoo::keyfile::{self, KeyFileError, Protection};
+use shailoo::passphrase;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tlog::keys::{ALG_ED25519, SignerKey};
+
+#[derive(Parser)]
+#[command(
+    name = "shailoo",
+    version,
+    about = "The client of everyone who appends to the election's log: the CEC, the precinct \
+             commissions, the urns and identification devices, the complaints and finance offices.",
+    after_help = "Exit codes: 0 done; 2 refused (a key file that exists, that others can read, \
+                  a wrong passphrase); 3 usage.\n\
+                  Passphrases are read from SHAILOO_PASSPHRASE when it is set, otherwise asked \
+                  for on the terminal; never from the command line."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Makes a new signing key in a new file (mode 0600, sealed with a passphrase) and prints
+    /// its public key as the last line: what `ledger init --root-vkey` and enrollments take.
+    ///
+    /// Make the CEC's root key on an offline machine and keep the file (and its passphrase)
+    /// apart; only its public key goes to the log. The file is never overwritten.
+    Keygen {
+        /// Where to write the key.
+        #[arg(long)]
+        out: PathBuf,
+        /// The key's name, e.g. `cec.gov.kg/root` or `cec.gov.kg/precinct-1001`: shown in
+        /// signatures and listings, never secret.
+        #[arg(long)]
+        name: String,
+        /// Write the key unsealed. For tests only: anyone who copies the file can sign.
+        #[arg(long)]
+        no_passphrase: bool,
+        /// Print a JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Prints the public key of a key file (no passphrase needed).
+    Pubkey {
+        /// The key file.
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version: 0; usage errors: 3 (2 means "refused" here).
+            let code = if e.use_stderr() { 3 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("shailoo: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(command: Command) -> Result<(), KeyFileError> {
+    match command {
+        Command::Keygen {
+            out,
+            name,
+            no_passphrase,
+            json,
+        } => {
+            let mut seed = zeroize::Zeroizing::new([0u8; 32]);
+            getrandom::fill(seed.as_mut()).expect("the OS's random source");
+            let key = SignerKey::from_seed(&name, ALG_ED25519, &seed).map_err(|e| {
+                KeyFileError::Malformed {
+                    path: out.clone(),
+                    why: format!("the name {name:?}: {e}"),
+                }
+            })?;
+            if no_passphrase {
+                keyfile::create(&out, &key, Protection::None)?;
+            } else {
+                let passphrase = passphrase::for_new_key(&out.display().to_string())?;
+                keyfile::create(&out, &key, Protection::Passphrase(&passphrase))?;
+            }
+            let vkey = key.verifier().to_string();
+            if json {
+                let answer = serde_json::json!({
+                    "file": out,
+                    "name": name,
+                    "sealed": !no_passphrase,
+                    "vkey": vkey,
+                });
+                println!("{answer}");
+            } else {
+                let sealing = if no_passphrase {
+                    "NOT sealed (tests only: anyone who copies it can sign)"
+                } else {
+                    "sealed with your passphrase"
+                };
+                println!(
+                    "wrote {} (mode 0600, {sealing}); keep it and its passphrase apart, and never share them",
+                    out.display()
+                );
+                println!("public key:\n{vkey}");
+            }
+            Ok(())
+        }
+        Command::Pubkey { file, json } => {
+            let vkey = keyfile::public_key(&file)?.to_string();
+            if json {
+                let sealed = keyfile::is_sealed(&file)?;
+                println!(
+                    "{}",
+                    serde_json::json!({"file": file, "sealed": sealed, "vkey": vkey})
+                );
+            } else {
+                println!("{vkey}");
+            }
+            Ok(())
+        }
+    }
+}
