@@ -5,7 +5,8 @@
 //! in [`records`], encoded as canonical CBOR. [`audit`] holds the rules — pure functions over
 //! the ordered stream of records that the verifier, the ledger's admission check and the
 //! browser all run — and [`tally`] recomputes the results. [`generate`] makes a realistic
-//! synthetic election for demos, tests and benchmarks. No I/O; builds for WebAssembly.
+//! synthetic election for demos, tests and benchmarks; [`json`] (feature `json`) reads and writes the
+//! JSON form people write records in. No I/O; builds for WebAssembly.
 //!
 //! `spec/records.md` in the repository is the normative description of every byte.
 #![forbid(unsafe_code)]
@@ -13,6 +14,8 @@
 pub mod audit;
 pub mod cbor;
 pub mod generate;
+#[cfg(feature = "json")]
+pub mod json;
 pub mod policy;
 pub mod record;
 pub mod records;

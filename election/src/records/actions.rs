@@ -7,7 +7,9 @@ use super::common::{DocumentRef, PrecinctId};
 
 /// The CEC's resolution removing precincts' results from the count.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(map)]
+#[cfg_attr(feature = "json", serde(deny_unknown_fields))]
 pub struct Annulment {
     #[n(0)]
     pub precincts: Vec<PrecinctId>,
@@ -23,7 +25,9 @@ pub struct Annulment {
 /// Supersedes an earlier record, named by its index in the log. A replacement, if any, is a
 /// new record of the same kind for the same precinct logged after the correction.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(map)]
+#[cfg_attr(feature = "json", serde(deny_unknown_fields))]
 pub struct Correction {
     #[n(0)]
     pub supersedes: u64,

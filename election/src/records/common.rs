@@ -7,9 +7,12 @@ use minicbor::{Decode, Encode};
 /// The log holds the reference; the bytes are served from the ledger's blob store (or any
 /// mirror), and anyone holding them can check them against the hash.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(map)]
+#[cfg_attr(feature = "json", serde(deny_unknown_fields))]
 pub struct DocumentRef {
     #[cbor(n(0), with = "minicbor::bytes")]
+    #[cfg_attr(feature = "json", serde(with = "crate::json::hex32"))]
     pub sha256: [u8; 32],
     /// A media type such as `application/pdf` or `image/png`.
     #[n(1)]
@@ -75,7 +78,9 @@ impl DocumentRef {
 
 /// A name in the state language, the official language and (optionally) English.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(map)]
+#[cfg_attr(feature = "json", serde(deny_unknown_fields))]
 pub struct Names {
     /// Kyrgyz.
     #[n(0)]

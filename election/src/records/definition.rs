@@ -6,7 +6,9 @@ use super::common::{ContestId, Names, PrecinctId, TerritoryId};
 
 /// The kind of election.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(index_only)]
+#[cfg_attr(feature = "json", serde(rename_all = "kebab-case"))]
 pub enum ElectionType {
     #[n(1)]
     Presidential,
@@ -22,7 +24,9 @@ pub enum ElectionType {
 
 /// One choice on a ballot, in ballot order.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(map)]
+#[cfg_attr(feature = "json", serde(deny_unknown_fields))]
 pub struct ContestOption {
     #[n(0)]
     pub name: Names,
@@ -30,7 +34,9 @@ pub struct ContestOption {
 
 /// One ballot: a party-list vote, a district race or a referendum question.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(map)]
+#[cfg_attr(feature = "json", serde(deny_unknown_fields))]
 pub struct Contest {
     #[n(0)]
     pub id: ContestId,
@@ -45,7 +51,9 @@ pub struct Contest {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(map)]
+#[cfg_attr(feature = "json", serde(deny_unknown_fields))]
 pub struct Region {
     #[n(0)]
     pub id: u16,
@@ -55,7 +63,9 @@ pub struct Region {
 
 /// A territorial election commission and the region it lies in.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(map)]
+#[cfg_attr(feature = "json", serde(deny_unknown_fields))]
 pub struct Territory {
     #[n(0)]
     pub id: TerritoryId,
@@ -67,7 +77,9 @@ pub struct Territory {
 
 /// What the election is: published by the CEC before any result.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(map)]
+#[cfg_attr(feature = "json", serde(deny_unknown_fields))]
 pub struct ElectionDefinition {
     #[n(0)]
     pub election_type: ElectionType,
@@ -92,7 +104,9 @@ pub struct ElectionDefinition {
 
 /// A polling station.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(map)]
+#[cfg_attr(feature = "json", serde(deny_unknown_fields))]
 pub struct Precinct {
     #[n(0)]
     pub id: PrecinctId,
@@ -106,7 +120,9 @@ pub struct Precinct {
 /// A part of the precinct registry. The registry of ~2,500 precincts does not fit one entry
 /// (65,535 bytes), so it is published in parts, numbered from 0.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(map)]
+#[cfg_attr(feature = "json", serde(deny_unknown_fields))]
 pub struct PrecinctRegistry {
     #[n(0)]
     pub part: u16,

@@ -6,7 +6,9 @@ use minicbor::{Decode, Encode};
 use super::common::{DocumentRef, PrecinctId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(index_only)]
+#[cfg_attr(feature = "json", serde(rename_all = "kebab-case"))]
 pub enum ComplaintCategory {
     #[n(1)]
     VoterList,
@@ -26,7 +28,9 @@ pub enum ComplaintCategory {
 
 /// A complaint registered with a commission. Its deadline runs from this record.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(map)]
+#[cfg_attr(feature = "json", serde(deny_unknown_fields))]
 pub struct ComplaintFiled {
     /// The registration number, unique within the election.
     #[n(0)]
@@ -47,7 +51,9 @@ pub struct ComplaintFiled {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(index_only)]
+#[cfg_attr(feature = "json", serde(rename_all = "kebab-case"))]
 pub enum Decider {
     #[n(1)]
     Commission,
@@ -56,7 +62,9 @@ pub enum Decider {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(index_only)]
+#[cfg_attr(feature = "json", serde(rename_all = "kebab-case"))]
 pub enum Outcome {
     #[n(1)]
     Upheld,
@@ -70,7 +78,9 @@ pub enum Outcome {
 
 /// A decision on a complaint, by a commission or a court.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(map)]
+#[cfg_attr(feature = "json", serde(deny_unknown_fields))]
 pub struct ComplaintDecision {
     #[n(0)]
     pub complaint: String,
@@ -87,7 +97,9 @@ pub struct ComplaintDecision {
 
 /// An amount of money by category, in tyiyn (1/100 of a som).
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(map)]
+#[cfg_attr(feature = "json", serde(deny_unknown_fields))]
 pub struct Amount {
     /// A category code: for income 1 own funds, 2 party funds, 3 donations by citizens,
     /// 4 donations by legal entities; for spending 1 media, 2 printed materials, 3 events,
@@ -100,7 +112,9 @@ pub struct Amount {
 
 /// A party's or candidate's election-fund report.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(map)]
+#[cfg_attr(feature = "json", serde(deny_unknown_fields))]
 pub struct FinanceReport {
     /// The party or candidate (public).
     #[n(0)]
@@ -118,7 +132,9 @@ pub struct FinanceReport {
 
 /// A bank statement of an election-fund account.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(map)]
+#[cfg_attr(feature = "json", serde(deny_unknown_fields))]
 pub struct BankStatement {
     #[n(0)]
     pub filer: String,

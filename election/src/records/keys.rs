@@ -10,7 +10,9 @@ use super::common::{PrecinctId, TerritoryId};
 
 /// What a key may sign.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(index_only)]
+#[cfg_attr(feature = "json", serde(rename_all = "kebab-case"))]
 pub enum Role {
     /// The Central Election Commission's operators: definitions, enrollments, annulments,
     /// final results.
@@ -54,7 +56,9 @@ impl Role {
 /// Which precincts a key may speak for. A key with `all` speaks for every precinct; otherwise
 /// for the listed territories' precincts and the listed precincts.
 #[derive(Clone, Debug, PartialEq, Eq, Default, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(map)]
+#[cfg_attr(feature = "json", serde(deny_unknown_fields))]
 pub struct Scope {
     #[n(0)]
     pub all: bool,
@@ -97,10 +101,13 @@ impl Scope {
 /// Enrolls a key: from `valid_from` until `valid_until` (Unix seconds), it may sign records
 /// of its role within its scope.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(map)]
+#[cfg_attr(feature = "json", serde(deny_unknown_fields))]
 pub struct KeyEnrollment {
     /// The Ed25519 public key.
     #[cbor(n(0), with = "minicbor::bytes")]
+    #[cfg_attr(feature = "json", serde(with = "crate::json::hex32"))]
     pub key: [u8; 32],
     #[n(1)]
     pub role: Role,
@@ -118,9 +125,12 @@ pub struct KeyEnrollment {
 
 /// Revokes a key: records it signs with a time at or after `effective` are not valid.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(map)]
+#[cfg_attr(feature = "json", serde(deny_unknown_fields))]
 pub struct KeyRevocation {
     #[cbor(n(0), with = "minicbor::bytes")]
+    #[cfg_attr(feature = "json", serde(with = "crate::json::hex32"))]
     pub key: [u8; 32],
     #[n(1)]
     pub effective: u64,

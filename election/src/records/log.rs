@@ -8,7 +8,9 @@ use minicbor::{Decode, Encode};
 /// record's signer is the log's own key; the note carries the log's and the witnesses'
 /// signatures and is verified against the trust policy like any checkpoint.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(map)]
+#[cfg_attr(feature = "json", serde(deny_unknown_fields))]
 pub struct LogCheckpoint {
     #[n(0)]
     pub note: String,

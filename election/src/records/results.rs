@@ -7,7 +7,9 @@ use super::common::{ContestId, DocumentRef, PrecinctId};
 
 /// A precinct commission's protocol of the manual count, with its scanned pages.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(map)]
+#[cfg_attr(feature = "json", serde(deny_unknown_fields))]
 pub struct PrecinctProtocol {
     #[n(0)]
     pub precinct: PrecinctId,
@@ -51,7 +53,9 @@ impl PrecinctProtocol {
 
 /// An automatic ballot-counting urn's result, as it transmitted and printed it.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(map)]
+#[cfg_attr(feature = "json", serde(deny_unknown_fields))]
 pub struct UrnResult {
     #[n(0)]
     pub precinct: PrecinctId,
@@ -76,7 +80,9 @@ pub struct UrnResult {
 /// The identification device's cumulative count of identified voters at one hour of
 /// polling day.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(map)]
+#[cfg_attr(feature = "json", serde(deny_unknown_fields))]
 pub struct Turnout {
     #[n(0)]
     pub precinct: PrecinctId,
@@ -89,7 +95,9 @@ pub struct Turnout {
 
 /// One hour of the identification report.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(map)]
+#[cfg_attr(feature = "json", serde(deny_unknown_fields))]
 pub struct HourCount {
     #[n(0)]
     pub hour: u8,
@@ -99,7 +107,9 @@ pub struct HourCount {
 
 /// The identification device's report after polls close: how many voters it identified.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(map)]
+#[cfg_attr(feature = "json", serde(deny_unknown_fields))]
 pub struct IdentificationReport {
     #[n(0)]
     pub precinct: PrecinctId,
@@ -118,7 +128,9 @@ pub struct IdentificationReport {
 
 /// The CEC's announced result of one contest.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(map)]
+#[cfg_attr(feature = "json", serde(deny_unknown_fields))]
 pub struct FinalResult {
     #[n(0)]
     pub contest: ContestId,
