@@ -5,7 +5,10 @@
 //!   readable by its owner alone.
 //! - [`passphrase`]: where a passphrase comes from: a prompt at a terminal, or
 //!   `SHAILOO_PASSPHRASE` for automation.
+//! - [`sign`]: a record's JSON form signed offline into the entry the log will hold, its
+//!   documents kept beside it.
 #![forbid(unsafe_code)]
 
 pub mod keyfile;
 pub mod passphrase;
+pub mod sign;

@@ -1,0 +1,148 @@
+//! Signing a record offline: a record's JSON form (`election::json`), a key, the documents it
+//! references → the signed canonical record, with its documents kept beside it, ready to
+//! travel (on a USB stick from a precinct laptop) to whatever submits it. No network.
+//!
+//! What is written, for `--out OUT`: `OUT` holds the signed entry exactly as the log will
+//! hold it (canonical CBOR, what `POST /api/v1/records` takes), and `OUT.documents/` a copy of
+//! each document given, named by its SHA-256 (what `PUT /api/v1/blobs/<sha256>` takes).
+
+use election::json::{JsonRecordError, UnsignedRecord};
+use election::records::DocumentRef;
+use election::{Record, RecordError, RecordSigner, SignerError};
+use std::path::{Path, PathBuf};
+
+/// Why a record was not signed (or its documents not kept).
+#[derive(Debug, thiserror::Error)]
+pub enum SignError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {source}", path.display())]
+    Json {
+        path: PathBuf,
+        source: JsonRecordError,
+    },
+    #[error(
+        "{} is not a document this record references (its SHA-256 is {sha256}, {size} bytes); \
+         the record references: {references}",
+        path.display()
+    )]
+    NotReferenced {
+        path: PathBuf,
+        sha256: String,
+        size: u64,
+        references: String,
+    },
+    #[error(transparent)]
+    Signer(#[from] SignerError),
+    #[error("the signed record is not one the log takes: {0}")]
+    Record(#[from] RecordError),
+    #[error("{} already exists; a signed record is never overwritten", path.display())]
+    Exists { path: PathBuf },
+}
+
+/// A record signed and written.
+#[derive(Debug, serde::Serialize)]
+pub struct Signed {
+    /// The file holding the signed entry.
+    pub record: PathBuf,
+    pub kind: &'static str,
+    /// The signer's public key (hex).
+    pub signer: String,
+    pub time: u64,
+    /// The entry's leaf hash (hex): the record's name in the log.
+    pub leaf_hash: String,
+    /// The documents copied beside it, by SHA-256 (hex).
+    pub documents: Vec<String>,
+}
+
+/// Signs the record in `json_path` with `signer` at `time`, checks each of `documents`
+/// against the references in the record, and writes the record to `out` and the documents to
+/// `out.documents/`.
+pub fn sign_file(
+    json_path: &Path,
+    signer: &dyn RecordSigner,
+    time: u64,
+    documents: &[PathBuf],
+    out: &Path,
+) -> Result<Signed, SignError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SignError::Io { path, source }
+    };
+    let text = std::fs::read_to_string(json_path).map_err(io(json_path))?;
+    let unsigned = UnsignedRecord::from_json(&text).map_err(|source| SignError::Json {
+        path: json_path.to_path_buf(),
+        source,
+    })?;
+    // Every document given must be one the record references: a file given by mistake is
+    // said now, not discovered when the log refuses it.
+    let references: Vec<DocumentRef> = unsigned.body.documents().into_iter().cloned().collect();
+    let mut copies = Vec::new();
+    for path in documents {
+        let bytes = std::fs::read(path).map_err(io(path))?;
+        let Some(reference) = references.iter().find(|r| r.matches(&bytes)) else {
+            let listed: Vec<String> = references
+                .iter()
+                .map(|r| format!("{} ({} bytes)", r.hex(), r.size))
+                .collect();
+            return Err(SignError::NotReferenced {
+                path: path.clone(),
+                sha256: tlog::hash::sha256(&bytes).to_hex(),
+                size: bytes.len() as u64,
+                references: if listed.is_empty() {
+                    "none".into()
+                } else {
+                    listed.join(", ")
+                },
+            });
+        };
+        copies.push((reference.hex(), bytes));
+    }
+    let record = Record::sign_with(&unsigned.election, time, unsigned.body, signer)?;
+    let entry = record.to_bytes();
+    // As the log will judge its form: size, canonical encoding.
+    Record::from_bytes(&entry)?;
+    write_new(out, &entry).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => SignError::Exists {
+            path: out.to_path_buf(),
+        },
+        _ => io(out)(e),
+    })?;
+    let documents_dir = documents_dir(out);
+    if !copies.is_empty() {
+        std::fs::create_dir_all(&documents_dir).map_err(io(&documents_dir))?;
+    }
+    for (hex, bytes) in &copies {
+        let path = documents_dir.join(hex);
+        std::fs::write(&path, bytes).map_err(io(&path))?;
+    }
+    Ok(Signed {
+        record: out.to_path_buf(),
+        kind: record.kind().name(),
+        signer: hex::encode(record.signer),
+        time,
+        leaf_hash: tlog::leaf_hash(&entry).to_hex(),
+        documents: copies.into_iter().map(|(hex, _)| hex).collect(),
+    })
+}
+
+/// Where the documents of the signed record at `out` are kept.
+pub fn documents_dir(out: &Path) -> PathBuf {
+    let mut name = out.as_os_str().to_os_string();
+    name.push(".documents");
+    PathBuf::from(name)
+}
+
+/// Writes a new file durably, never replacing one.
+fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
