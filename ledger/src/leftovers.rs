@@ -11,7 +11,10 @@
 //! Which files those are follows from the tile layout alone (C2SP tlog-tiles): at a level
 //! holding `count` hashes, tile `index` of width `width` belongs to the tree iff
 //! `index × 256 + width ≤ count`. An uncommitted batch writes contiguous tiles, so the search
-//! at each level stops at the first index with nothing on disk.
+//! at each level stops at the first index with nothing on disk; and every level is searched,
+//! and each level's tiles removed from the highest index down, each removal made durable
+//! (`Storage::remove`), so that a cleanup cut short by a crash leaves no gap that would hide
+//! what it had not reached from the next one.
 
 use crate::storage::Storage;
 use std::io;
@@ -30,26 +33,22 @@ pub fn remove_beyond(storage: &dyn Storage, size: u64) -> io::Result<Vec<String>
         let count = size
             .checked_shr(u32::from(level) * u32::from(TILE_HEIGHT))
             .unwrap_or(0);
-        let found = remove_at_level(storage, count, |i| full(level, i).path(), &mut removed)?;
-        // A tile at a level needs a full one below it: nothing here, nothing above.
-        if count == 0 && !found {
-            break;
-        }
+        remove_at_level(storage, count, |i| full(level, i).path(), &mut removed)?;
     }
     Ok(removed)
 }
 
 /// At one level holding `count` hashes (or entries), whose full tile `index` is at
-/// `full_path(index)`: removes every tile beyond `count`. Returns whether any tile at or
-/// beyond `count` was on disk.
+/// `full_path(index)`: removes every tile beyond `count`, the highest index first.
 fn remove_at_level(
     storage: &dyn Storage,
     count: u64,
     full_path: impl Fn(u64) -> String,
     removed: &mut Vec<String>,
-) -> io::Result<bool> {
+) -> io::Result<()> {
     let width = u64::from(TILE_WIDTH);
-    let mut found = false;
+    // The tiles on disk from the one `count` falls in, up to the first index with none.
+    let mut beyond: Vec<String> = Vec::new();
     let mut index = count / width;
     loop {
         let full = full_path(index);
@@ -57,24 +56,27 @@ fn remove_at_level(
         let widths = storage.list(&partial_dir)?;
         let full_exists = storage.exists(&full);
         if widths.is_empty() && !full_exists {
-            return Ok(found);
+            break;
         }
-        found = true;
-        let beyond = |w: u64| index * width + w > count;
-        for name in widths {
-            // A name that is not a width is not a tile; left alone.
-            if name.parse::<u64>().is_ok_and(beyond) {
-                let path = format!("{partial_dir}/{name}");
-                storage.remove(&path)?;
-                removed.push(path);
-            }
-        }
-        if full_exists && beyond(width) {
-            storage.remove(&full)?;
-            removed.push(full);
+        let past = |w: u64| index * width + w > count;
+        // A name that is not a width is not a tile; left alone.
+        let mut stale: Vec<u64> = widths
+            .iter()
+            .filter_map(|name| name.parse::<u64>().ok())
+            .filter(|w| past(*w))
+            .collect();
+        stale.sort_unstable();
+        beyond.extend(stale.into_iter().map(|w| format!("{partial_dir}/{w}")));
+        if full_exists && past(width) {
+            beyond.push(full);
         }
         index += 1;
     }
+    for path in beyond.into_iter().rev() {
+        storage.remove(&path)?;
+        removed.push(path);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -124,5 +126,72 @@ mod tests {
             remove_beyond(&storage, 300).unwrap().is_empty(),
             "nothing left"
         );
+    }
+
+    /// The log's storage, whose removals fail after the first `allowed`: a cleanup cut short.
+    struct CutShort {
+        inner: FsStorage,
+        allowed: std::sync::atomic::AtomicUsize,
+    }
+
+    impl Storage for CutShort {
+        fn write_all(&self, files: &[(String, Vec<u8>)]) -> io::Result<()> {
+            self.inner.write_all(files)
+        }
+        fn read(&self, path: &str) -> io::Result<Option<Vec<u8>>> {
+            self.inner.read(path)
+        }
+        fn exists(&self, path: &str) -> bool {
+            self.inner.exists(path)
+        }
+        fn list(&self, dir: &str) -> io::Result<Vec<String>> {
+            self.inner.list(dir)
+        }
+        fn remove(&self, path: &str) -> io::Result<()> {
+            use std::sync::atomic::Ordering::SeqCst;
+            match self
+                .allowed
+                .fetch_update(SeqCst, SeqCst, |n| n.checked_sub(1))
+            {
+                Ok(_) => self.inner.remove(path),
+                Err(_) => Err(io::Error::other("the machine lost power")),
+            }
+        }
+    }
+
+    #[test]
+    fn a_cleanup_cut_short_anywhere_leaves_nothing_the_next_one_misses() {
+        // A tree of 300 entries; an uncommitted batch wrote hash tiles to 1,000.
+        let kept = ["tile/0/000", "tile/0/001.p/44", "tile/1/000.p/1"];
+        let stale = [
+            "tile/0/001.p/45",
+            "tile/0/001",
+            "tile/0/002",
+            "tile/0/003.p/232",
+            "tile/1/000.p/3",
+        ];
+        for cut in 0..stale.len() {
+            let dir = shailoo_e2e::temp_dir("leftovers-cut");
+            let inner = FsStorage::new(dir.path()).unwrap();
+            let files: Vec<(String, Vec<u8>)> = kept
+                .iter()
+                .chain(&stale)
+                .map(|p| (p.to_string(), vec![1]))
+                .collect();
+            inner.write_all(&files).unwrap();
+            let storage = CutShort {
+                inner,
+                allowed: cut.into(),
+            };
+            assert!(remove_beyond(&storage, 300).is_err(), "cut after {cut}");
+            // The next start.
+            remove_beyond(&storage.inner, 300).unwrap();
+            for path in stale {
+                assert!(!storage.exists(path), "cut after {cut}: {path} was missed");
+            }
+            for path in kept {
+                assert!(storage.exists(path), "cut after {cut}: {path} was removed");
+            }
+        }
     }
 }

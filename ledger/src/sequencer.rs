@@ -145,7 +145,9 @@ pub fn check_stored_checkpoint(
 
 impl Sequencer {
     /// Resumes the log from its last commit, checking that the tiles on disk are the tree that
-    /// was signed, and rebuilding the gate from the logged enrollments and registry.
+    /// was signed, removing those beyond it (`leftovers`), and rebuilding the gate from the
+    /// logged enrollments and registry. The caller holds the directory's lock: this deletes
+    /// files another server may be writing.
     #[allow(clippy::too_many_arguments)]
     pub fn recover(
         origin: String,

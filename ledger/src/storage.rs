@@ -23,7 +23,7 @@ pub trait Storage: Send + Sync + 'static {
     fn exists(&self, path: &str) -> bool;
     /// The names in a directory (`tile/0/001.p`), none if it does not exist.
     fn list(&self, dir: &str) -> io::Result<Vec<String>>;
-    /// Removes a file; one already gone is no error.
+    /// Removes a file durably; one already gone is no error.
     fn remove(&self, path: &str) -> io::Result<()>;
 }
 
@@ -141,9 +141,12 @@ impl Storage for FsStorage {
     }
 
     fn remove(&self, path: &str) -> io::Result<()> {
-        match fs::remove_file(self.file(path)?) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
+        let file = self.file(path)?;
+        match fs::remove_file(&file) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+            // Durable like a write: an unlink lost in a crash would bring the file back.
+            Ok(()) => File::open(file.parent().expect("has a parent"))?.sync_all(),
         }
     }
 }
