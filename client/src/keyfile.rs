@@ -1,4 +1,4 @@
-//! A private key on disk, as `spec/keys.md` §2 defines the file: readable by its owner alone
+//! A private key on disk, as `spec/keys.md` §1 defines the file: readable by its owner alone
 //! (mode 0600, never overwritten), and sealed with a passphrase — Argon2id stretches it into a
 //! key for XChaCha20-Poly1305, which encrypts the private key and authenticates the header
 //! lines (the public key among them), so that the public key can be read without the
@@ -64,7 +64,7 @@ pub enum KeyFileError {
     )]
     Exists { path: PathBuf },
     #[error(
-        "{} can be read by other users (mode {mode:o}); anyone who read it may sign as its \
+        "{} is open to other users (mode {mode:o}); anyone who read it may sign as its \
          owner. Run `chmod 600 {}`, and if others may have read it, replace the key",
         path.display(),
         path.display()
@@ -90,10 +90,7 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> KeyFileError + '_ {
 /// Writes `key` to a new file at `path` (mode 0600; an existing file is never replaced), made
 /// durable in its directory.
 pub fn create(path: &Path, key: &SignerKey, protection: Protection) -> Result<(), KeyFileError> {
-    let text = match protection {
-        Protection::Passphrase(passphrase) => seal(key, passphrase, STRETCH),
-        Protection::None => Zeroizing::new(format!("{}\n", key.to_private_string())),
-    };
+    // Claimed first: an existing file is said before the passphrase is stretched.
     let mut file = OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -105,9 +102,18 @@ pub fn create(path: &Path, key: &SignerKey, protection: Protection) -> Result<()
             },
             _ => io_error(path)(e),
         })?;
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(io_error(path))?;
+    let text = match protection {
+        Protection::Passphrase(passphrase) => seal(key, passphrase, STRETCH),
+        Protection::None => Zeroizing::new(format!("{}\n", key.to_private_string())),
+    };
+    let written = file
+        .write_all(text.as_bytes())
+        .and_then(|()| file.sync_all());
+    if let Err(e) = written {
+        // A half-written key file is no key: removed, so that the next try is not refused.
+        let _ = std::fs::remove_file(path);
+        return Err(io_error(path)(e));
+    }
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -128,7 +134,7 @@ pub fn load(
         why,
     };
     if !text.starts_with(SEALED_HEADER) {
-        return SignerKey::parse(text.trim_end()).map_err(|e| malformed(e.to_string()));
+        return unsealed(&text).map_err(malformed);
     }
     let sealed = Sealed::parse(&text).map_err(malformed)?;
     let passphrase = passphrase()?;
@@ -154,9 +160,17 @@ pub fn public_key(path: &Path) -> Result<VerifierKey, KeyFileError> {
     if text.starts_with(SEALED_HEADER) {
         Ok(Sealed::parse(&text).map_err(malformed)?.vkey)
     } else {
-        let key = SignerKey::parse(text.trim_end()).map_err(|e| malformed(e.to_string()))?;
-        Ok(key.verifier())
+        Ok(unsealed(&text).map_err(malformed)?.verifier())
     }
+}
+
+/// An unsealed file: the private key string and one newline, nothing else.
+fn unsealed(text: &str) -> Result<SignerKey, String> {
+    let line = text
+        .strip_suffix('\n')
+        .filter(|line| !line.contains(['\n', '\r', ' ', '\t']))
+        .ok_or("an unsealed key file is one line: the private key and a newline")?;
+    SignerKey::parse(line).map_err(|e| e.to_string())
 }
 
 /// Whether the key file at `path` is sealed with a passphrase.
@@ -164,8 +178,11 @@ pub fn is_sealed(path: &Path) -> Result<bool, KeyFileError> {
     Ok(read_private(path)?.starts_with(SEALED_HEADER))
 }
 
-/// The file's text, refused if others can read it. Key files are a few hundred bytes; a
-/// larger one is not a key file and is not read whole.
+/// The most a key file holds.
+const MAX_FILE: u64 = 4096;
+
+/// The file's text, refused if others can read or write it, or if it is larger than a key
+/// file is (it is then not read whole).
 fn read_private(path: &Path) -> Result<Zeroizing<String>, KeyFileError> {
     let file = File::open(path).map_err(io_error(path))?;
     let mode = file
@@ -179,10 +196,17 @@ fn read_private(path: &Path) -> Result<Zeroizing<String>, KeyFileError> {
             mode: mode & 0o777,
         });
     }
-    let mut text = Zeroizing::new(String::new());
-    file.take(4096)
+    // Room for all of it at once: a buffer that grew would leave copies behind, unzeroed.
+    let mut text = Zeroizing::new(String::with_capacity(MAX_FILE as usize + 1));
+    file.take(MAX_FILE + 1)
         .read_to_string(&mut text)
         .map_err(io_error(path))?;
+    if text.len() as u64 > MAX_FILE {
+        return Err(KeyFileError::Malformed {
+            path: path.to_path_buf(),
+            why: format!("it is larger than {MAX_FILE} bytes"),
+        });
+    }
     Ok(text)
 }
 
@@ -221,9 +245,15 @@ fn header(vkey: &VerifierKey, stretch: Stretch, salt: &[u8; 16], nonce: &[u8; 24
     )
 }
 
+/// Argon2id's parameters, if Argon2 takes them (it needs 8 KiB per lane, for one).
+fn argon2_params(stretch: Stretch) -> Result<Params, String> {
+    Params::new(stretch.memory_kib, stretch.passes, stretch.lanes, Some(32))
+        .map_err(|e| format!("the kdf's parameters: {e}"))
+}
+
 fn stretch_passphrase(passphrase: &str, salt: &[u8; 16], stretch: Stretch) -> Zeroizing<[u8; 32]> {
-    let params = Params::new(stretch.memory_kib, stretch.passes, stretch.lanes, Some(32))
-        .expect("parameters within Argon2's bounds (checked when read from a file)");
+    let params = argon2_params(stretch)
+        .expect("parameters Argon2 takes: STRETCH, or checked by Sealed::parse");
     let mut out = Zeroizing::new([0u8; 32]);
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
         .hash_password_into(passphrase.as_bytes(), salt, out.as_mut())
@@ -272,6 +302,7 @@ impl Sealed {
             passes: number(t, "t=", MAX_STRETCH.passes)?,
             lanes: number(p, "p=", MAX_STRETCH.lanes)?,
         };
+        argon2_params(stretch)?;
         let salt = decode_exact::<16>(salt.strip_prefix("salt=").unwrap_or(""), "salt")?;
         let nonce = field(cipher, "cipher: xchacha20poly1305 nonce=")?;
         let nonce = decode_exact::<24>(&nonce, "nonce")?;
@@ -359,16 +390,32 @@ mod tests {
             sealed.open("correct horse battery").is_none(),
             "vkey swapped"
         );
-        let cheaper = text.replacen("t=1", "t=2", 1);
-        let sealed = Sealed::parse(&cheaper).unwrap();
+        // The cipher line's nonce, changed: only the authentication can tell.
+        let nonce_at = text.find("nonce=").unwrap() + "nonce=".len();
+        let mut other_nonce = text.to_string();
+        other_nonce.replace_range(nonce_at..nonce_at + 4, "AAAA");
+        let sealed = Sealed::parse(&other_nonce).unwrap();
         assert!(
             sealed.open("correct horse battery").is_none(),
-            "kdf changed"
+            "nonce changed"
         );
+        // The unsealed form is one line, exactly.
+        let line = key().to_private_string();
+        assert!(unsealed(&format!("{line}\n")).is_ok());
+        for loose in [
+            line.clone(),
+            format!("{line}\r\n"),
+            format!("{line} \n"),
+            format!("{line}\n\n"),
+        ] {
+            assert!(unsealed(&loose).is_err(), "{loose:?}");
+        }
         for broken in [
             text.replacen("shailoo-sealed-key/v1", "shailoo-sealed-key/v2", 1),
             text.replacen("m=64", "m=064", 1),
             text.replacen("m=64", "m=99999999", 1),
+            text.replacen("m=64", "m=7", 1),
+            text.replacen("p=1", "p=16", 1),
             text.replacen("\nvkey", "\n vkey", 1),
             format!("{}extra\n", *text),
             text.trim_end().to_string(),

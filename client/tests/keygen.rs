@@ -110,7 +110,7 @@ fn a_key_file_others_can_read_is_refused() {
     let shown = shailoo(&["pubkey", file.to_str().unwrap()], None);
     assert_eq!(shown.status.code(), Some(2));
     assert!(
-        text(&shown.stderr).contains("can be read by other users (mode 644)"),
+        text(&shown.stderr).contains("is open to other users (mode 644)"),
         "{}",
         text(&shown.stderr)
     );
