@@ -21,15 +21,27 @@ pub struct UnsignedRecord {
 }
 
 /// Why a JSON record was not read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{path}: {message} (line {line}, column {column})")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JsonRecordError {
     /// Where in the document: `body.votes[3]`, or `.` for the whole.
     pub path: String,
     pub message: String,
+    /// Where in the text, from 1; 0 where only the path is known.
     pub line: usize,
     pub column: usize,
 }
+
+impl fmt::Display for JsonRecordError {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)?;
+        if self.line > 0 {
+            write!(f, " (line {}, column {})", self.line, self.column)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for JsonRecordError {}
 
 impl UnsignedRecord {
     /// Reads a record from its JSON form.
@@ -40,17 +52,17 @@ impl UnsignedRecord {
         struct KindOnly {
             kind: String,
         }
-        let named: KindOnly = serde_json::from_str(text).map_err(|e| located("kind".into(), e))?;
+        let named: KindOnly = serde_json::from_str(text).map_err(|e| {
+            let about_kind = e.to_string().contains("`kind`");
+            located(if about_kind { "kind" } else { "." }.into(), e)
+        })?;
         let kind = Kind::from_name(&named.kind).ok_or_else(|| {
             let names = Kind::ALL.map(Kind::name).join(", ");
-            let at = text.find(&format!("\"{}\"", named.kind)).unwrap_or(0);
-            let line = text[..at].matches('\n').count() + 1;
-            let column = at - text[..at].rfind('\n').map_or(0, |n| n + 1) + 1;
             JsonRecordError {
                 path: "kind".into(),
                 message: format!("unknown kind {:?}, expected one of {names}", named.kind),
-                line,
-                column,
+                line: 0,
+                column: 0,
             }
         })?;
         let mut reader = serde_json::Deserializer::from_str(text);
@@ -62,7 +74,51 @@ impl UnsignedRecord {
             ))
             .map_err(|e| located(track.path().to_string(), e))?;
         reader.end().map_err(|e| located(".".into(), e))?;
+        // Serde also reads a struct from an array, by position, and an enumeration from a
+        // one-key object: forms in which a field's name is never checked. Only the form the
+        // record writes back as is taken.
+        let written: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| located(".".into(), e))?;
+        let canonical = body_to_json(&record.body);
+        if let Some(path) = first_difference(&written["body"], &canonical["body"], "body") {
+            return Err(JsonRecordError {
+                path,
+                message: "not in the JSON form: a map is written as an object with its fields \
+                          by name, an enumeration as its name (spec/records.md §7)"
+                    .into(),
+                line: 0,
+                column: 0,
+            });
+        }
         Ok(record)
+    }
+}
+
+/// The path of the first place where `written` is not `canonical` (a missing field and a
+/// `null` are the same: both are an absent optional field).
+fn first_difference(
+    written: &serde_json::Value,
+    canonical: &serde_json::Value,
+    path: &str,
+) -> Option<String> {
+    use serde_json::Value;
+    match (written, canonical) {
+        (Value::Object(a), Value::Object(b)) => {
+            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            keys.into_iter().find_map(|k| {
+                let (x, y) = (
+                    a.get(k).unwrap_or(&Value::Null),
+                    b.get(k).unwrap_or(&Value::Null),
+                );
+                first_difference(x, y, &format!("{path}.{k}"))
+            })
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => a
+            .iter()
+            .zip(b)
+            .enumerate()
+            .find_map(|(i, (x, y))| first_difference(x, y, &format!("{path}[{i}]"))),
+        (a, b) => (a != b).then(|| path.to_string()),
     }
 }
 
@@ -206,6 +262,41 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_the_form_with_field_names_is_taken() {
+        let by_name = r#"{"election": "e", "kind": "key-revocation",
+            "body": {"key": "0909090909090909090909090909090909090909090909090909090909090909",
+                     "effective": 4, "reason": "lost"}}"#;
+        assert!(UnsignedRecord::from_json(by_name).is_ok());
+        let by_position = r#"{"election": "e", "kind": "key-revocation",
+            "body": ["0909090909090909090909090909090909090909090909090909090909090909", 4, "lost"]}"#;
+        let e = UnsignedRecord::from_json(by_position).unwrap_err();
+        assert_eq!(e.path, "body");
+        let nested = by_name.replace("\"effective\": 4", "\"effective\": 4, \"effective\": 5");
+        let e = UnsignedRecord::from_json(&nested).unwrap_err();
+        assert!(e.message.contains("duplicate field `effective`"), "{e}");
+        let role_as_object = r#"{"election": "e", "kind": "key-enrollment", "body": {
+            "key": "0909090909090909090909090909090909090909090909090909090909090909",
+            "role": {"finance-office": null}, "holder": "x",
+            "scope": {"all": true, "territories": [], "precincts": []},
+            "valid_from": 1, "valid_until": 2}}"#;
+        let e = UnsignedRecord::from_json(role_as_object).unwrap_err();
+        assert_eq!(e.path, "body.role", "{e}");
+        let scope_by_position = role_as_object
+            .replace(r#"{"finance-office": null}"#, r#""finance-office""#)
+            .replace(
+                r#"{"all": true, "territories": [], "precincts": []}"#,
+                "[true, [], []]",
+            );
+        let e = UnsignedRecord::from_json(&scope_by_position).unwrap_err();
+        assert_eq!(e.path, "body.scope", "{e}");
+        let nested_unknown = role_as_object
+            .replace(r#"{"finance-office": null}"#, r#""finance-office""#)
+            .replace(r#""all": true"#, r#""all": true, "everyone": true"#);
+        let e = UnsignedRecord::from_json(&nested_unknown).unwrap_err();
+        assert_eq!(e.path, "body.scope.everyone", "{e}");
+    }
+
+    #[test]
     fn a_wrong_field_is_named_with_its_line_and_what_was_expected() {
         let text = r#"{
   "election": "e",
@@ -239,6 +330,9 @@ mod tests {
                 .contains("unknown kind \"key-revokation\", expected one of key-enrollment"),
             "{e}"
         );
+        assert_eq!(e.path, "kind");
+        let e = UnsignedRecord::from_json("{\"election\": \"e\", \"kind\": ").unwrap_err();
+        assert_eq!(e.path, ".", "a syntax error is not about the kind: {e}");
 
         let missing = text.replace("\"efective\": 4,", "");
         let e = UnsignedRecord::from_json(&missing).unwrap_err();

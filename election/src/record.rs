@@ -110,7 +110,7 @@ impl Record {
         Record::sign_with(election, time, body, key).expect("a key in memory always signs")
     }
 
-    /// Signs a record with any signer.
+    /// Signs a record with any signer, and checks the signature it made.
     pub fn sign_with(
         election: &str,
         time: u64,
@@ -120,13 +120,19 @@ impl Record {
         let public_key = signer.public_key();
         let message = signing_message(election, public_key, time, &body);
         let signature = signer.sign_message(&message)?;
-        Ok(Record {
+        let record = Record {
             election: election.to_string(),
             signer: public_key,
             time,
             body,
             signature,
-        })
+        };
+        // A device that returns a wrong signature (or another key's) is caught here, not by
+        // the log after the record has travelled.
+        record.verify_signature().map_err(|_| {
+            SignerError("its signature does not verify with the public key it gave".into())
+        })?;
+        Ok(record)
     }
 
     pub fn kind(&self) -> Kind {
