@@ -68,6 +68,8 @@ enum Command {
         /// Where to write the signed record.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Print a JSON object instead of text: the record's file, kind, signer, time, leaf
+        /// hash and documents.
         #[arg(long)]
         json: bool,
     },
@@ -75,6 +77,7 @@ enum Command {
     Pubkey {
         /// The key file.
         file: PathBuf,
+        /// Print a JSON object instead of text: the file, whether it is sealed, the key.
         #[arg(long)]
         json: bool,
     },

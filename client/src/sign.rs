@@ -105,20 +105,26 @@ pub fn sign_file(
     let entry = record.to_bytes();
     // As the log will judge its form: size, canonical encoding.
     Record::from_bytes(&entry)?;
-    write_new(out, &entry).map_err(|e| match e.kind() {
-        std::io::ErrorKind::AlreadyExists => SignError::Exists {
+    if out.exists() {
+        return Err(SignError::Exists {
             path: out.to_path_buf(),
-        },
-        _ => io(out)(e),
-    })?;
+        });
+    }
+    // The documents first, the record last: a record on disk always has its documents.
     let documents_dir = documents_dir(out);
     if !copies.is_empty() {
         std::fs::create_dir_all(&documents_dir).map_err(io(&documents_dir))?;
     }
     for (hex, bytes) in &copies {
         let path = documents_dir.join(hex);
-        std::fs::write(&path, bytes).map_err(io(&path))?;
+        write_durably(&path, bytes, false).map_err(io(&path))?;
     }
+    write_durably(out, &entry, true).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => SignError::Exists {
+            path: out.to_path_buf(),
+        },
+        _ => io(out)(e),
+    })?;
     Ok(Signed {
         record: out.to_path_buf(),
         kind: record.kind().name(),
@@ -136,13 +142,35 @@ pub fn documents_dir(out: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Writes a new file durably, never replacing one.
-fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Writes `bytes` to `path` through a temporary file renamed into place (so a crash leaves
+/// the whole file or none), then syncs the directory. With `new`, an existing file is never
+/// replaced; a document may be (it is named by its hash: the same bytes).
+fn write_durably(path: &Path, bytes: &[u8], new: bool) -> std::io::Result<()> {
     use std::io::Write;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let written = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        if new {
+            // A hard link fails if the name is taken: never a replacement.
+            std::fs::hard_link(&tmp, path)?;
+            std::fs::remove_file(&tmp)
+        } else {
+            std::fs::rename(&tmp, path)
+        }
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written?;
+    std::fs::File::open(dir)?.sync_all()
 }

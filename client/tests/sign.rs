@@ -205,11 +205,11 @@ fn documents_travel_with_the_record_and_one_it_does_not_reference_is_refused() {
 #[test]
 fn a_wrong_field_is_named_with_its_line() {
     let dir = shailoo_e2e::temp_dir("sign-wrong");
-    let finance = keygen(dir.path(), "root");
+    let root = keygen(dir.path(), "root");
     let record = dir.path().join("enroll.json");
     std::fs::write(
         &record,
-        enrollment_json(&finance).replace("\"role\"", "\"rol\""),
+        enrollment_json(&root).replace("\"role\"", "\"rol\""),
     )
     .unwrap();
     let refused = shailoo(&[

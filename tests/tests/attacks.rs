@@ -910,14 +910,7 @@ fn assert_refused<T: std::fmt::Debug>(
 fn hostile_witness(address: &str) -> std::sync::Arc<std::sync::atomic::AtomicU8> {
     use std::io::{Read, Write};
     use std::sync::atomic::Ordering;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let listener = loop {
-        match std::net::TcpListener::bind(address) {
-            Ok(l) => break l,
-            Err(e) if std::time::Instant::now() > deadline => panic!("{address}: {e}"),
-            Err(_) => std::thread::sleep(std::time::Duration::from_millis(100)),
-        }
-    };
+    let listener = bind_retrying(address);
     let behaviour = std::sync::Arc::new(std::sync::atomic::AtomicU8::new(SILENT));
     let switch = behaviour.clone();
     std::thread::spawn(move || {
@@ -939,19 +932,23 @@ fn hostile_witness(address: &str) -> std::sync::Arc<std::sync::atomic::AtomicU8>
     switch
 }
 
+/// A listener on a killed witness's address, which may be held for a moment after the kill.
+fn bind_retrying(address: &str) -> std::net::TcpListener {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        match std::net::TcpListener::bind(address) {
+            Ok(l) => return l,
+            Err(e) if std::time::Instant::now() > deadline => panic!("{address}: {e}"),
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(100)),
+        }
+    }
+}
+
 /// A witness whose answers are held back until the returned sender is dropped: a proxy on
 /// `address` (the one the ledger knows) to the real witness at `upstream`.
 fn late_witness(address: &str, upstream: String) -> std::sync::mpsc::Sender<()> {
     use std::io::{Read, Write};
-    // The killed witness's port may be held for a moment after the kill: retried.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let listener = loop {
-        match std::net::TcpListener::bind(address) {
-            Ok(l) => break l,
-            Err(e) if std::time::Instant::now() > deadline => panic!("{address}: {e}"),
-            Err(_) => std::thread::sleep(std::time::Duration::from_millis(100)),
-        }
-    };
+    let listener = bind_retrying(address);
     let (hold, held) = std::sync::mpsc::channel::<()>();
     let released = std::sync::Arc::new((std::sync::Mutex::new(false), std::sync::Condvar::new()));
     let waker = released.clone();
