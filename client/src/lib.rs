@@ -1,6 +1,7 @@
 //! `shailoo`: the client of everyone who appends to the log — the CEC, the precinct
 //! commissions, the urns and identification devices, the complaints and finance offices.
 //!
+//! - [`client`]: the ledger's HTTP API, as a submitter uses it.
 //! - [`keyfile`]: a private key on disk, protected by a passphrase (or, for tests only, not),
 //!   readable by its owner alone.
 //! - [`passphrase`]: where a passphrase comes from: a prompt at a terminal, or
@@ -9,6 +10,7 @@
 //!   documents kept beside it.
 #![forbid(unsafe_code)]
 
+pub mod client;
 pub mod keyfile;
 pub mod passphrase;
 pub mod sign;

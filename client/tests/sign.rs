@@ -127,7 +127,7 @@ fn a_record_signed_offline_is_taken_by_the_log_as_it_is() {
         })
         .await
     });
-    let client = ledger::client::LedgerClient::new(&url);
+    let client = shailoo::client::LedgerClient::new(&url);
     let logged = runtime.block_on(client.submit(entry, false)).unwrap();
     assert_eq!(logged.leaf_hash, answer["leaf_hash"]);
     stop.send(()).unwrap();

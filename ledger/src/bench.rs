@@ -12,9 +12,9 @@
 mod growth;
 mod load;
 
-use crate::client::LedgerClient;
 use election::generate::{Config, generate};
 use election::{Kind, Record};
+use shailoo::client::LedgerClient;
 use std::path::PathBuf;
 use std::process::Child;
 use std::sync::{Arc, Mutex};

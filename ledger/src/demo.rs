@@ -266,7 +266,7 @@ pub async fn run(
 
 /// Waits (up to a minute) until the log's published checkpoint has at least `size` entries.
 async fn wait_for_publication(url: &str, size: u64) -> Result<(), String> {
-    let client = crate::client::LedgerClient::new(url);
+    let client = shailoo::client::LedgerClient::new(url);
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
         let checkpoint = client.get("checkpoint").await.map_err(|e| e.to_string())?;
@@ -291,7 +291,7 @@ async fn wait_for_publication(url: &str, size: u64) -> Result<(), String> {
 /// ten seconds have passed: at start the log asks a witness added since the last run to
 /// cosign the tree it already published, so the person sees their witness take part.
 async fn cosigners(url: &str, config: &crate::logdir::Config) -> Result<String, String> {
-    let client = crate::client::LedgerClient::new(url);
+    let client = shailoo::client::LedgerClient::new(url);
     let keys = config
         .witnesses
         .iter()

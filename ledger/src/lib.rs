@@ -14,14 +14,14 @@
 //!   [`server`]: init, recovery and a clean stop.
 //! - [`logdir`]: the log directory, its configuration and keys; [`check`]: its fsck.
 //! - [`demo`]: a log, three witnesses and an election on one machine; [`viewer`]: the page at `/`.
-//! - [`client`], [`simulate`] and [`bench`]: driving a log from outside through its API;
+//! - [`simulate`] and [`bench`]: driving a log from outside through its API (with the
+//!   `shailoo` crate's client, as submitters do);
 //!   [`progress`]: the bar shown meanwhile.
 #![forbid(unsafe_code)]
 
 pub mod api;
 pub mod bench;
 pub mod check;
-pub mod client;
 pub mod db;
 pub mod demo;
 pub mod documents;

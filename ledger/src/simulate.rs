@@ -6,10 +6,10 @@
 //! enrollment before anything it signs; then every other record, many at a time, each
 //! followed by the documents it references.
 
-use crate::client::{ClientError, LedgerClient};
 use election::generate::{Anomaly, Config, Election, generate};
 use election::{Kind, Record};
 use futures::StreamExt;
+use shailoo::client::{ClientError, LedgerClient};
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 

@@ -6,7 +6,7 @@ use common::*;
 use election::audit::{AuditConfig, audit};
 use election::generate::{Anomaly, Config, generate};
 use election::{Kind, Record};
-use ledger::client::{ClientError, LedgerClient};
+use shailoo::client::{ClientError, LedgerClient};
 use std::os::unix::fs::PermissionsExt;
 use tlog::bundle::ProofBundle;
 use tlog::keys::VerifierKey;

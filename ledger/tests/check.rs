@@ -3,7 +3,7 @@
 
 mod common;
 use common::*;
-use ledger::client::LedgerClient;
+use shailoo::client::LedgerClient;
 use std::path::Path;
 
 /// A stopped log with three precincts' records and their documents.

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use election::generate::{Config, generate};
 use futures::StreamExt;
-use ledger::client::{ClientError, LedgerClient};
+use shailoo::client::{ClientError, LedgerClient};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

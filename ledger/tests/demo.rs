@@ -70,7 +70,7 @@ impl Demo {
 
 /// Every entry of the log, read back through its entry bundles.
 fn read_log(url: &str, size: u64) -> Vec<Vec<u8>> {
-    let client = ledger::client::LedgerClient::new(url);
+    let client = shailoo::client::LedgerClient::new(url);
     runtime().block_on(async {
         let mut entries = Vec::new();
         for n in 0..size.div_ceil(256) {
@@ -281,7 +281,7 @@ fn demo_runs_an_election_cosigned_by_a_quorum_of_witnesses() {
     let restarted = cosigned_checkpoint(&demo.url, &policy).checkpoint.size;
     let listed = runtime()
         .block_on(
-            ledger::client::LedgerClient::new(&demo.url)
+            shailoo::client::LedgerClient::new(&demo.url)
                 .get("api/v1/records?kind=log-checkpoint&limit=10000"),
         )
         .unwrap();
@@ -309,7 +309,7 @@ fn demo_runs_an_election_cosigned_by_a_quorum_of_witnesses() {
         }),
         root.signing_key(),
     );
-    let client = ledger::client::LedgerClient::new(&demo.url);
+    let client = shailoo::client::LedgerClient::new(&demo.url);
     let s = rt.block_on(client.submit(record.to_bytes(), true)).unwrap();
     assert_eq!(s.index, restarted);
     let after = cosigned_checkpoint(&demo.url, &policy);

@@ -3,7 +3,7 @@
 
 mod common;
 use common::*;
-use ledger::client::LedgerClient;
+use shailoo::client::LedgerClient;
 use std::io::{Read, Write};
 use std::time::Duration;
 

@@ -6,7 +6,7 @@
 mod common;
 use common::*;
 use election::generate::{Config, generate};
-use ledger::client::LedgerClient;
+use shailoo::client::LedgerClient;
 use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 use std::os::unix::fs::PermissionsExt;

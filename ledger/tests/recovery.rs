@@ -5,7 +5,7 @@
 mod common;
 use common::*;
 use election::generate::{Config, generate};
-use ledger::client::LedgerClient;
+use shailoo::client::LedgerClient;
 use std::path::Path;
 use std::process::Stdio;
 

@@ -256,7 +256,7 @@ impl ElectionNight {
 
     /// `GET path` from the ledger, as a browser or `curl` would: the body, on status 200.
     pub fn get(&self, path: &str) -> Vec<u8> {
-        let client = ledger::client::LedgerClient::new(self.url());
+        let client = shailoo::client::LedgerClient::new(self.url());
         block_on(client.get(path)).unwrap_or_else(|e| panic!("GET {path}: {e}"))
     }
 
@@ -271,8 +271,8 @@ impl ElectionNight {
         &self,
         record: &election::Record,
         cosigned: bool,
-    ) -> Result<ledger::client::Sequenced, ledger::client::ClientError> {
-        let client = ledger::client::LedgerClient::new(self.url());
+    ) -> Result<shailoo::client::Sequenced, shailoo::client::ClientError> {
+        let client = shailoo::client::LedgerClient::new(self.url());
         block_on(client.submit(record.to_bytes(), cosigned))
     }
 

@@ -30,8 +30,8 @@ use election::records::{
     ComplaintCategory, ComplaintDecision, ComplaintFiled, Decider, KeyEnrollment, KeyRevocation,
     Outcome, Role, Scope,
 };
-use ledger::client::ClientError;
 use ledger::simulate::unix_now;
+use shailoo::client::ClientError;
 use shailoo_e2e::Run;
 use shailoo_e2e::operator;
 use shailoo_e2e::system::{
@@ -823,7 +823,7 @@ fn k_with_a_witness_down_the_log_publishes_with_the_quorum_left() {
     // Two down: the record is sequenced, but nothing below the quorum is published…
     night.kill_witness(1);
     let b = night.submit(&record(2), false).unwrap();
-    let refused = ledger::client::LedgerClient::new(night.url());
+    let refused = shailoo::client::LedgerClient::new(night.url());
     let waited =
         shailoo_e2e::system::block_on(refused.get(&format!("api/v1/bundle/{}?wait=3", b.index)));
     assert!(

@@ -8,7 +8,7 @@ use common::*;
 use election::Record;
 use election::generate::Anomaly;
 use election::records::{Body, FinalResult};
-use ledger::client::LedgerClient;
+use shailoo::client::LedgerClient;
 use tlog::keys::{ALG_ED25519, SignerKey};
 
 #[test]

@@ -128,7 +128,7 @@ pub fn serve_an_election(dir: &Path, precincts: u32) -> (Server, election::gener
         root_key(&log).signing_key(),
     );
     let server = Server::start(&log, 10);
-    let client = ledger::client::LedgerClient::new(&server.url);
+    let client = shailoo::client::LedgerClient::new(&server.url);
     runtime().block_on(async {
         for r in &e.records {
             client.submit(r.to_bytes(), false).await.unwrap();
