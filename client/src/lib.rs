@@ -7,10 +7,11 @@
 //! - [`passphrase`]: where a passphrase comes from: a prompt at a terminal, or
 //!   `SHAILOO_PASSPHRASE` for automation.
 //! - [`sign`]: a record's JSON form signed offline into the entry the log will hold, its
-//!   documents kept beside it.
+//!   documents kept beside it; [`submit`]: delivering it, its documents, and its receipt.
 #![forbid(unsafe_code)]
 
 pub mod client;
 pub mod keyfile;
 pub mod passphrase;
 pub mod sign;
+pub mod submit;

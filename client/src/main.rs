@@ -5,6 +5,7 @@ use shailoo::keyfile::{self, KeyFileError, Protection};
 use shailoo::passphrase;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 use tlog::keys::{ALG_ED25519, SignerKey};
 
 #[derive(Parser)]
@@ -13,9 +14,10 @@ use tlog::keys::{ALG_ED25519, SignerKey};
     version,
     about = "The client of everyone who appends to the election's log: the CEC, the precinct \
              commissions, the urns and identification devices, the complaints and finance offices.",
-    after_help = "Exit codes: 0 done; 2 refused (a key file that exists, that others can read, \
-                  a wrong passphrase; a record that does not read, a document it does not \
-                  reference); 3 usage.\n\
+    after_help = "Exit codes: 0 done; 1 some records refused by the ledger (with its \
+                  reasons); 2 refused (a key file that exists, that others can read, a wrong \
+                  passphrase; a record that does not read, a document it does not reference); \
+                  3 usage, or a ledger not reached in time.\n\
                   Passphrases are read from SHAILOO_PASSPHRASE when it is set, otherwise asked \
                   for on the terminal; never from the command line."
 )]
@@ -73,6 +75,28 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Delivers signed records (from `shailoo sign`) to a ledger, then the documents kept
+    /// beside each, and writes each record's receipt (its tlog-proof bundle) beside it as
+    /// RECORD.receipt once it proves the record is in the log.
+    ///
+    /// A network that drops or a busy ledger is waited out (up to --patience seconds); a
+    /// record the log already holds counts as delivered. Check a receipt against the
+    /// observers' policy with `verifier bundle RECEIPT --policy P`.
+    /// Example: shailoo submit --url https://ledger.example.kg protocol-1001.signed
+    Submit {
+        /// The ledger's URL.
+        #[arg(long)]
+        url: String,
+        /// Signed records.
+        #[arg(required = true)]
+        records: Vec<PathBuf>,
+        /// How long to keep trying to reach a ledger, in seconds.
+        #[arg(long, default_value_t = 600)]
+        patience: u64,
+        /// Print one JSON object per record instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Prints the public key of a key file (no passphrase needed).
     Pubkey {
         /// The key file.
@@ -94,7 +118,7 @@ fn main() -> ExitCode {
         }
     };
     match run(cli.command) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("shailoo: {e}");
             ExitCode::from(2)
@@ -113,7 +137,8 @@ enum Failure {
     Passphrase(#[from] passphrase::PassphraseError),
 }
 
-fn run(command: Command) -> Result<(), Failure> {
+/// Runs a command; its exit code.
+fn run(command: Command) -> Result<u8, Failure> {
     match command {
         Command::Keygen {
             out,
@@ -156,7 +181,7 @@ fn run(command: Command) -> Result<(), Failure> {
                 );
                 println!("public key:\n{vkey}");
             }
-            Ok(())
+            Ok(0)
         }
         Command::Sign {
             key,
@@ -188,8 +213,14 @@ fn run(command: Command) -> Result<(), Failure> {
                     shailoo::sign::documents_dir(&signed.record).display()
                 );
             }
-            Ok(())
+            Ok(0)
         }
+        Command::Submit {
+            url,
+            records,
+            patience,
+            json,
+        } => Ok(submit(&url, &records, Duration::from_secs(patience), json)),
         Command::Pubkey { file, json } => {
             let vkey = keyfile::public_key(&file)?.to_string();
             if json {
@@ -201,7 +232,50 @@ fn run(command: Command) -> Result<(), Failure> {
             } else {
                 println!("{vkey}");
             }
-            Ok(())
+            Ok(0)
         }
     }
+}
+
+/// Delivers each record in turn; the exit code: 1 if the ledger refused one, 3 if one could not
+/// be delivered in time, 2 if one could not be read, 0 when all are in the log.
+fn submit(url: &str, records: &[PathBuf], patience: Duration, json: bool) -> u8 {
+    use shailoo::submit::SubmitError;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let client = shailoo::client::LedgerClient::new(url);
+    let mut code = 0;
+    for record in records {
+        let retrying = |what: &str| eprintln!("shailoo: {what}");
+        let delivered = runtime.block_on(shailoo::submit::deliver(
+            &client, record, patience, &retrying,
+        ));
+        match delivered {
+            Ok(d) if json => println!("{}", serde_json::to_string(&d).expect("plain data")),
+            Ok(d) => println!(
+                "{}: logged at index {}{} ({} document(s) uploaded); receipt {}",
+                d.record.display(),
+                d.index,
+                if d.already_logged { " (already)" } else { "" },
+                d.documents,
+                d.receipt.display()
+            ),
+            Err(e) => {
+                eprintln!("shailoo: {e}");
+                let this = match e {
+                    SubmitError::Refused { .. } | SubmitError::BadReceipt { .. } => 1,
+                    SubmitError::GaveUp { .. } => 3,
+                    SubmitError::Io { .. } => 2,
+                };
+                // A refusal says most; then a ledger not reached; then a file not read.
+                let rank = |c: u8| [0, 2, 3, 1].iter().position(|&x| x == c);
+                if rank(this) > rank(code) {
+                    code = this;
+                }
+            }
+        }
+    }
+    code
 }

@@ -1,0 +1,258 @@
+//! `shailoo submit`: signed records delivered to a real ledger that is not up yet when the
+//! submission starts, the documents after them, a receipt that proves each, a record already
+//! logged counted as delivered, and a refusal reported with the ledger's reason.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const ORIGIN: &str = "shailoo.gov.kg/ledger/2026-11-29-parliamentary";
+
+fn shailoo(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_shailoo"));
+    command
+        .args(args)
+        .stdin(Stdio::null())
+        .env("SHAILOO_PASSPHRASE", "four words make a passphrase");
+    command
+}
+
+fn run(args: &[&str]) -> Output {
+    shailoo(args).output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// A key in `dir/<name>.key`; its public key.
+fn keygen(dir: &Path, name: &str) -> tlog::keys::VerifierKey {
+    let out = dir.join(format!("{name}.key"));
+    let made = run(&[
+        "keygen",
+        "--out",
+        path(&out),
+        "--name",
+        &format!("cec.gov.kg/{name}"),
+    ]);
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    tlog::keys::VerifierKey::parse(text(&made.stdout).lines().last().unwrap()).unwrap()
+}
+
+/// Signs `json` (written to `dir/<name>.json`) with the root key; the signed file.
+fn sign(dir: &Path, name: &str, json: &str, documents: &[&Path]) -> PathBuf {
+    let record = dir.join(format!("{name}.json"));
+    std::fs::write(&record, json).unwrap();
+    let key = dir.join("root.key");
+    let mut args = vec!["sign", "--key", path(&key), path(&record)];
+    for d in documents {
+        args.extend(["--document", path(d)]);
+    }
+    let signed = run(&args);
+    assert!(signed.status.success(), "{}", text(&signed.stderr));
+    record.with_extension("signed")
+}
+
+/// A ledger (no witnesses: it publishes at once) served in-process on `listener`.
+struct Ledger {
+    runtime: tokio::runtime::Runtime,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<Result<(), ledger::server::ServeError>>>,
+}
+
+impl Ledger {
+    fn serve(log: PathBuf, listener: std::net::TcpListener) -> Ledger {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let listener = {
+            let _entered = runtime.enter();
+            tokio::net::TcpListener::from_std(listener).unwrap()
+        };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let options = ledger::server::ServeOptions { no_witnesses: true };
+        let served = runtime.spawn(async move {
+            ledger::server::serve(&log, listener, &options, async {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        Ledger {
+            runtime,
+            stop: Some(stop),
+            served: Some(served),
+        }
+    }
+}
+
+impl Drop for Ledger {
+    fn drop(&mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        let served = self.served.take().unwrap();
+        let _ = self.runtime.block_on(served);
+    }
+}
+
+#[test]
+fn records_wait_for_a_ledger_that_is_down_and_leave_receipts_that_prove_them() {
+    let dir = shailoo_e2e::temp_dir("submit");
+    let root = keygen(dir.path(), "root");
+    let finance = keygen(dir.path(), "finance");
+    let log = dir.path().join("log");
+    let created = ledger::server::init(&log, ORIGIN, Some(&root.to_string())).unwrap();
+
+    let enrollment = sign(
+        dir.path(),
+        "enroll",
+        &format!(
+            r#"{{"election": "2026-11-29-parliamentary", "kind": "key-enrollment", "body": {{
+  "key": "{}", "role": "finance-office", "holder": "ЦИК: финансовый отдел",
+  "scope": {{"all": true, "territories": [], "precincts": []}},
+  "valid_from": {}, "valid_until": {}}}}}"#,
+            hex::encode(finance.public_key()),
+            now() - 3600,
+            now() + 86400
+        ),
+        &[],
+    );
+    let resolution = dir.path().join("resolution.pdf");
+    std::fs::write(&resolution, b"%PDF-1.7 resolution 12/3").unwrap();
+    let reference =
+        election::records::DocumentRef::to(&std::fs::read(&resolution).unwrap(), "application/pdf");
+    let annulment = sign(
+        dir.path(),
+        "annul",
+        &format!(
+            r#"{{"election": "2026-11-29-parliamentary", "kind": "annulment", "body": {{
+  "precincts": [1001], "resolution": "ЦИК №12/3", "reason": "ballot stuffing",
+  "document": {{"sha256": "{}", "media_type": "application/pdf", "size": {}}}}}}}"#,
+            reference.hex(),
+            reference.size
+        ),
+        &[&resolution],
+    );
+
+    // The ledger is down: its port is free, nothing listens.
+    let address = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let url = format!("http://{address}");
+    let mut submission = shailoo(&["submit", "--url", &url, "--json", "--patience", "60"])
+        .args([path(&enrollment), path(&annulment)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // It retries; then the ledger comes up on that address.
+    let mut stderr = std::io::BufReader::new(submission.stderr.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
+    assert!(line.contains("retrying in"), "{line}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let listener = loop {
+        match std::net::TcpListener::bind(address) {
+            Ok(l) => break l,
+            Err(e) if Instant::now() > deadline => panic!("{address}: {e}"),
+            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+        }
+    };
+    let ledger = Ledger::serve(log.clone(), listener);
+    let done = submission.wait_with_output().unwrap();
+    assert!(done.status.success(), "exit {:?}", done.status.code());
+    let answers: Vec<serde_json::Value> = text(&done.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(answers.len(), 2);
+    assert_eq!(answers[1]["documents"], 1);
+
+    // Each receipt proves its record under a checkpoint the log signed.
+    for (answer, signed) in answers.iter().zip([&enrollment, &annulment]) {
+        let receipt = std::fs::read(shailoo::submit::receipt_path(signed)).unwrap();
+        let bundle = tlog::bundle::ProofBundle::parse(&receipt).unwrap();
+        let entry = std::fs::read(signed).unwrap();
+        assert_eq!(bundle.extra.as_deref(), Some(&entry[..]));
+        assert_eq!(answer["index"], bundle.index);
+        let (note, _) = tlog::note::open(&bundle.checkpoint, &[&created.log_vkey]).unwrap();
+        let checkpoint = tlog::Checkpoint::parse(&note.text).unwrap();
+        tlog::proof::verify_inclusion(
+            bundle.index,
+            checkpoint.size,
+            &tlog::leaf_hash(&entry),
+            &bundle.proof,
+            &checkpoint.root,
+        )
+        .unwrap();
+    }
+    // The document is served by the log.
+    let served = ledger
+        .runtime
+        .block_on(
+            shailoo::client::LedgerClient::new(&url).get(&format!("blob/{}", reference.hex())),
+        )
+        .unwrap();
+    assert_eq!(served, std::fs::read(&resolution).unwrap());
+
+    // Delivered again (an answer lost on the way): the log holds it; a receipt all the same.
+    std::fs::remove_file(shailoo::submit::receipt_path(&enrollment)).unwrap();
+    let again = run(&["submit", "--url", &url, "--json", path(&enrollment)]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    let answer: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(answer["already_logged"], true);
+    assert_eq!(answer["index"], answers[0]["index"]);
+    assert!(shailoo::submit::receipt_path(&enrollment).exists());
+
+    // A record the log refuses: its reason, exit 1.
+    let unenrolled = dir.path().join("stranger.key");
+    assert!(
+        run(&[
+            "keygen",
+            "--out",
+            path(&unenrolled),
+            "--name",
+            "x.kg/stranger"
+        ])
+        .status
+        .success()
+    );
+    let record = dir.path().join("revoke.json");
+    std::fs::write(
+        &record,
+        format!(
+            r#"{{"election": "2026-11-29-parliamentary", "kind": "key-revocation", "body": {{
+  "key": "{}", "effective": {}, "reason": "lost"}}}}"#,
+            hex::encode(finance.public_key()),
+            now()
+        ),
+    )
+    .unwrap();
+    assert!(
+        run(&["sign", "--key", path(&unenrolled), path(&record)])
+            .status
+            .success()
+    );
+    let refused = run(&[
+        "submit",
+        "--url",
+        &url,
+        path(&record.with_extension("signed")),
+    ]);
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused.stderr));
+    assert!(
+        text(&refused.stderr).contains("not-authorized"),
+        "{}",
+        text(&refused.stderr)
+    );
+    drop(ledger);
+}
