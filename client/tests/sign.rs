@@ -1,49 +1,8 @@
 //! `shailoo sign`: a record written as JSON, signed offline with a sealed key, checked against
 //! its documents, and taken by a real ledger as it is.
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-const PASSPHRASE: &str = "four words make a passphrase";
-const ORIGIN: &str = "shailoo.gov.kg/ledger/2026-11-29-parliamentary";
-
-fn shailoo(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_shailoo"))
-        .args(args)
-        .stdin(Stdio::null())
-        .env("SHAILOO_PASSPHRASE", PASSPHRASE)
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// A new sealed key in `dir/<name>.key`; returns its public key.
-fn keygen(dir: &Path, name: &str) -> tlog::keys::VerifierKey {
-    let out = dir.join(format!("{name}.key"));
-    let made = shailoo(&[
-        "keygen",
-        "--out",
-        path(&out),
-        "--name",
-        &format!("cec.gov.kg/{name}"),
-    ]);
-    assert!(made.status.success(), "{}", text(&made.stderr));
-    tlog::keys::VerifierKey::parse(text(&made.stdout).lines().last().unwrap()).unwrap()
-}
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
+mod common;
+use common::*;
 
 /// The root's enrollment of the finance office's key, as the CEC would write it.
 fn enrollment_json(key: &tlog::keys::VerifierKey) -> String {
@@ -76,7 +35,7 @@ fn a_record_signed_offline_is_taken_by_the_log_as_it_is() {
     std::fs::write(&record, enrollment_json(&finance)).unwrap();
 
     let time = now();
-    let signed = shailoo(&[
+    let signed = run(&[
         "sign",
         "--key",
         path(&dir.path().join("root.key")),
@@ -97,7 +56,7 @@ fn a_record_signed_offline_is_taken_by_the_log_as_it_is() {
     assert_eq!(answer["leaf_hash"], tlog::leaf_hash(&entry).to_hex());
 
     // Signed again to the same place: refused, the first kept.
-    let again = shailoo(&[
+    let again = run(&[
         "sign",
         "--key",
         path(&dir.path().join("root.key")),
@@ -114,24 +73,15 @@ fn a_record_signed_offline_is_taken_by_the_log_as_it_is() {
     // A log whose root is that key takes the entry as it is.
     let log = dir.path().join("log");
     ledger::server::init(&log, ORIGIN, Some(&root.to_string())).unwrap();
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let options = ledger::server::ServeOptions { no_witnesses: true };
-    let served = runtime.spawn(async move {
-        ledger::server::serve(&log, listener, &options, async {
-            let _ = stopped.await;
-        })
-        .await
-    });
+    let ledger = Ledger::serve(log, listener);
     let client = shailoo::client::LedgerClient::new(&url);
-    let logged = runtime.block_on(client.submit(entry, false)).unwrap();
+    let logged = ledger
+        .runtime
+        .block_on(client.submit(entry, false))
+        .unwrap();
     assert_eq!(logged.leaf_hash, answer["leaf_hash"]);
-    stop.send(()).unwrap();
-    runtime.block_on(served).unwrap().unwrap();
 }
 
 #[test]
@@ -160,7 +110,7 @@ fn documents_travel_with_the_record_and_one_it_does_not_reference_is_refused() {
 
     let stray = dir.path().join("other.pdf");
     std::fs::write(&stray, b"not the report").unwrap();
-    let refused = shailoo(&[
+    let refused = run(&[
         "sign",
         "--key",
         path(&key),
@@ -183,7 +133,7 @@ fn documents_travel_with_the_record_and_one_it_does_not_reference_is_refused() {
         "nothing written"
     );
 
-    let signed = shailoo(&[
+    let signed = run(&[
         "sign",
         "--key",
         path(&key),
@@ -212,7 +162,7 @@ fn a_wrong_field_is_named_with_its_line() {
         enrollment_json(&root).replace("\"role\"", "\"rol\""),
     )
     .unwrap();
-    let refused = shailoo(&[
+    let refused = run(&[
         "sign",
         "--key",
         path(&dir.path().join("root.key")),

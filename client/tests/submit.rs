@@ -2,53 +2,11 @@
 //! submission starts, the documents after them, a receipt that proves each, a record already
 //! logged counted as delivered, and a refusal reported with the ledger's reason.
 
+mod common;
+use common::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-const ORIGIN: &str = "shailoo.gov.kg/ledger/2026-11-29-parliamentary";
-
-fn shailoo(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_shailoo"));
-    command
-        .args(args)
-        .stdin(Stdio::null())
-        .env("SHAILOO_PASSPHRASE", "four words make a passphrase");
-    command
-}
-
-fn run(args: &[&str]) -> Output {
-    shailoo(args).output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
-/// A key in `dir/<name>.key`; its public key.
-fn keygen(dir: &Path, name: &str) -> tlog::keys::VerifierKey {
-    let out = dir.join(format!("{name}.key"));
-    let made = run(&[
-        "keygen",
-        "--out",
-        path(&out),
-        "--name",
-        &format!("cec.gov.kg/{name}"),
-    ]);
-    assert!(made.status.success(), "{}", text(&made.stderr));
-    tlog::keys::VerifierKey::parse(text(&made.stdout).lines().last().unwrap()).unwrap()
-}
 
 /// Signs `json` (written to `dir/<name>.json`) with the root key; the signed file.
 fn sign(dir: &Path, name: &str, json: &str, documents: &[&Path]) -> PathBuf {
@@ -62,45 +20,6 @@ fn sign(dir: &Path, name: &str, json: &str, documents: &[&Path]) -> PathBuf {
     let signed = run(&args);
     assert!(signed.status.success(), "{}", text(&signed.stderr));
     record.with_extension("signed")
-}
-
-/// A ledger (no witnesses: it publishes at once) served in-process on `listener`.
-struct Ledger {
-    runtime: tokio::runtime::Runtime,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    served: Option<tokio::task::JoinHandle<Result<(), ledger::server::ServeError>>>,
-}
-
-impl Ledger {
-    fn serve(log: PathBuf, listener: std::net::TcpListener) -> Ledger {
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let listener = {
-            let _entered = runtime.enter();
-            tokio::net::TcpListener::from_std(listener).unwrap()
-        };
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let options = ledger::server::ServeOptions { no_witnesses: true };
-        let served = runtime.spawn(async move {
-            ledger::server::serve(&log, listener, &options, async {
-                let _ = stopped.await;
-            })
-            .await
-        });
-        Ledger {
-            runtime,
-            stop: Some(stop),
-            served: Some(served),
-        }
-    }
-}
-
-impl Drop for Ledger {
-    fn drop(&mut self) {
-        let _ = self.stop.take().unwrap().send(());
-        let served = self.served.take().unwrap();
-        let _ = self.runtime.block_on(served);
-    }
 }
 
 #[test]
