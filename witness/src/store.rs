@@ -311,7 +311,13 @@ impl Store {
             match decide(keys.as_deref(), state.as_ref()) {
                 Decision::Refuse(answer) => Ok(answer),
                 Decision::Advance { state: new, answer } => {
-                    swap_state(tx, &origin, state.as_ref(), &new).map_err(Error::db(&what))?;
+                    let swapped =
+                        swap_state(tx, &origin, state.as_ref(), &new).map_err(Error::db(&what))?;
+                    if !swapped {
+                        return Err(Error::Invalid(format!(
+                            "{what}: the state of {origin} changed under the compare-and-swap"
+                        )));
+                    }
                     Ok(answer)
                 }
                 Decision::Evidence { evidence, answer } => {
@@ -323,13 +329,13 @@ impl Store {
     }
 }
 
-/// Replaces `old` by `new`, failing unless exactly the state `old` was replaced.
+/// Replaces `old` by `new`; whether exactly the state `old` was replaced.
 fn swap_state(
     tx: &Connection,
     origin: &str,
     old: Option<&LogState>,
     new: &LogState,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<bool> {
     let changed = match old {
         None => tx
             .prepare_cached(
@@ -360,10 +366,7 @@ fn swap_state(
                 &old.root.0[..]
             ])?,
     };
-    match changed {
-        1 => Ok(()),
-        _ => Err(rusqlite::Error::StatementChangedRows(changed)),
-    }
+    Ok(changed == 1)
 }
 
 /// Keeps one piece of evidence (once per refused checkpoint text).
