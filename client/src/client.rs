@@ -20,6 +20,9 @@ pub struct ApiRefusal {
     pub message: String,
     pub rule: Option<String>,
     pub index: Option<u64>,
+    /// How long the ledger asked to be left alone (`Retry-After`, in seconds), if it did.
+    #[serde(skip)]
+    pub retry_after: Option<Duration>,
 }
 
 impl std::fmt::Display for ApiRefusal {
@@ -67,18 +70,31 @@ impl LedgerClient {
 
     async fn refusal(response: reqwest::Response) -> ClientError {
         let status = response.status().as_u16();
+        // Only the delay-seconds form: the ledger and any proxy in front of it speak it, and
+        // a date would need this machine's clock to agree with theirs.
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
         #[derive(Deserialize)]
         struct Body {
             error: ApiRefusal,
         }
         match response.json::<Body>().await {
-            Ok(b) => ClientError::Refused(ApiRefusal { status, ..b.error }),
+            Ok(b) => ClientError::Refused(ApiRefusal {
+                status,
+                retry_after,
+                ..b.error
+            }),
             Err(_) => ClientError::Refused(ApiRefusal {
                 status,
                 code: "unknown".into(),
                 message: format!("HTTP {status}"),
                 rule: None,
                 index: None,
+                retry_after,
             }),
         }
     }

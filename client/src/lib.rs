@@ -7,11 +7,14 @@
 //! - [`passphrase`]: where a passphrase comes from: a prompt at a terminal, or
 //!   `SHAILOO_PASSPHRASE` for automation.
 //! - [`sign`]: a record's JSON form signed offline into the entry the log will hold, its
-//!   documents kept beside it; [`submit`]: delivering it, its documents, and its receipt.
+//!   documents kept beside it; [`submit`]: delivering it, its documents, and its receipt;
+//!   [`outbox`]: where records wait until they are delivered.
 #![forbid(unsafe_code)]
 
 pub mod client;
+mod files;
 pub mod keyfile;
+pub mod outbox;
 pub mod passphrase;
 pub mod sign;
 pub mod submit;

@@ -6,6 +6,7 @@
 //! hold it (canonical CBOR, what `POST /api/v1/records` takes), and `OUT.documents/` a copy of
 //! each document given, named by its SHA-256 (what `PUT /api/v1/blobs/<sha256>` takes).
 
+use crate::files::write_durably;
 use election::json::{JsonRecordError, UnsignedRecord};
 use election::records::DocumentRef;
 use election::{Record, RecordError, RecordSigner, SignerError};
@@ -140,37 +141,4 @@ pub fn documents_dir(out: &Path) -> PathBuf {
     let mut name = out.as_os_str().to_os_string();
     name.push(".documents");
     PathBuf::from(name)
-}
-
-/// Writes `bytes` to `path` through a temporary file renamed into place (so a crash leaves
-/// the whole file or none), then syncs the directory. With `new`, an existing file is never
-/// replaced; a document may be (it is named by its hash: the same bytes).
-fn write_durably(path: &Path, bytes: &[u8], new: bool) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let written = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        if new {
-            // A hard link fails if the name is taken: never a replacement.
-            std::fs::hard_link(&tmp, path)?;
-            std::fs::remove_file(&tmp)
-        } else {
-            std::fs::rename(&tmp, path)
-        }
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written?;
-    std::fs::File::open(dir)?.sync_all()
 }

@@ -4,23 +4,8 @@
 
 mod common;
 use common::*;
-use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-/// Signs `json` (written to `dir/<name>.json`) with the root key; the signed file.
-fn sign(dir: &Path, name: &str, json: &str, documents: &[&Path]) -> PathBuf {
-    let record = dir.join(format!("{name}.json"));
-    std::fs::write(&record, json).unwrap();
-    let key = dir.join("root.key");
-    let mut args = vec!["sign", "--key", path(&key), path(&record)];
-    for d in documents {
-        args.extend(["--document", path(d)]);
-    }
-    let signed = run(&args);
-    assert!(signed.status.success(), "{}", text(&signed.stderr));
-    record.with_extension("signed")
-}
 
 #[test]
 fn records_wait_for_a_ledger_that_is_down_and_leave_receipts_that_prove_them() {
@@ -67,7 +52,9 @@ fn records_wait_for_a_ledger_that_is_down_and_leave_receipts_that_prove_them() {
         .local_addr()
         .unwrap();
     let url = format!("http://{address}");
+    let outbox = dir.path().join("outbox");
     let mut submission = shailoo(&["submit", "--url", &url, "--json", "--patience", "60"])
+        .args(["--outbox", path(&outbox)])
         .args([path(&enrollment), path(&annulment)])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -123,14 +110,43 @@ fn records_wait_for_a_ledger_that_is_down_and_leave_receipts_that_prove_them() {
         .unwrap();
     assert_eq!(served, std::fs::read(&resolution).unwrap());
 
-    // Delivered again (an answer lost on the way): the log holds it; a receipt all the same.
-    std::fs::remove_file(shailoo::submit::receipt_path(&enrollment)).unwrap();
-    let again = run(&["submit", "--url", &url, "--json", path(&enrollment)]);
+    // Submitted again through the same outbox: delivered before, its receipt put back.
+    let receipt = shailoo::submit::receipt_path(&enrollment);
+    let kept = std::fs::read(&receipt).unwrap();
+    std::fs::remove_file(&receipt).unwrap();
+    let again = run(&[
+        "submit",
+        "--url",
+        "http://127.0.0.1:9",
+        "--outbox",
+        path(&outbox),
+        "--json",
+        path(&enrollment),
+    ]);
     assert!(again.status.success(), "{}", text(&again.stderr));
     let answer: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
     assert_eq!(answer["already_logged"], true);
     assert_eq!(answer["index"], answers[0]["index"]);
-    assert!(shailoo::submit::receipt_path(&enrollment).exists());
+    assert_eq!(std::fs::read(&receipt).unwrap(), kept);
+
+    // Delivered again from another outbox (the answer was lost on the way, the outbox with
+    // it): the log holds it already; a receipt all the same.
+    std::fs::remove_file(&receipt).unwrap();
+    let other = dir.path().join("other-outbox");
+    let again = run(&[
+        "submit",
+        "--url",
+        &url,
+        "--outbox",
+        path(&other),
+        "--json",
+        path(&enrollment),
+    ]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    let answer: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(answer["already_logged"], true);
+    assert_eq!(answer["index"], answers[0]["index"]);
+    assert!(receipt.exists());
 
     // A record the log refuses: its reason, exit 1.
     let unenrolled = dir.path().join("stranger.key");
@@ -165,6 +181,8 @@ fn records_wait_for_a_ledger_that_is_down_and_leave_receipts_that_prove_them() {
         "submit",
         "--url",
         &url,
+        "--outbox",
+        path(&outbox),
         path(&record.with_extension("signed")),
     ]);
     assert_eq!(refused.status.code(), Some(1), "{}", text(&refused.stderr));
@@ -172,6 +190,20 @@ fn records_wait_for_a_ledger_that_is_down_and_leave_receipts_that_prove_them() {
         text(&refused.stderr).contains("not-authorized"),
         "{}",
         text(&refused.stderr)
+    );
+    // The outbox keeps it, with the reason, apart from what waits.
+    let listing = run(&["outbox", "--dir", path(&outbox), "--json"]);
+    let listing: serde_json::Value = serde_json::from_slice(&listing.stdout).unwrap();
+    assert_eq!(listing["waiting"].as_array().unwrap().len(), 0);
+    assert_eq!(listing["delivered"], 2);
+    let refused = &listing["refused"][0];
+    assert_eq!(refused["kind"], "key-revocation");
+    assert!(
+        refused["refusal"]
+            .as_str()
+            .unwrap()
+            .contains("not-authorized"),
+        "{refused}"
     );
     drop(ledger);
 }

@@ -14,7 +14,9 @@ pub fn shailoo(args: &[&str]) -> Command {
     command
         .args(args)
         .stdin(Stdio::null())
-        .env("SHAILOO_PASSPHRASE", PASSPHRASE);
+        .env("SHAILOO_PASSPHRASE", PASSPHRASE)
+        // A test names its outbox; one that forgets fails rather than write in $HOME.
+        .env("XDG_STATE_HOME", "/nonexistent/shailoo-tests");
     command
 }
 
@@ -31,6 +33,11 @@ pub fn path(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// A key that is not in any file (another log's, a witness's), named `name`.
+pub fn stranger_key(name: &str, seed: u8) -> tlog::keys::SignerKey {
+    tlog::keys::SignerKey::from_seed(name, tlog::keys::ALG_ED25519, &[seed; 32]).unwrap()
+}
+
 pub fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -45,6 +52,39 @@ pub fn keygen(dir: &Path, name: &str) -> tlog::keys::VerifierKey {
     let made = run(&["keygen", "--out", path(&out), "--name", &name]);
     assert!(made.status.success(), "{}", text(&made.stderr));
     tlog::keys::VerifierKey::parse(text(&made.stdout).lines().last().unwrap()).unwrap()
+}
+
+/// Signs `json` (written to `dir/<name>.json`) with the root key `dir/root.key`; the signed
+/// file.
+pub fn sign(dir: &Path, name: &str, json: &str, documents: &[&Path]) -> PathBuf {
+    sign_with(&dir.join("root.key"), dir, name, json, documents)
+}
+
+/// Signs `json` (written to `dir/<name>.json`) with the key in `key`; the signed file.
+pub fn sign_with(key: &Path, dir: &Path, name: &str, json: &str, documents: &[&Path]) -> PathBuf {
+    let record = dir.join(format!("{name}.json"));
+    std::fs::write(&record, json).unwrap();
+    let mut args = vec!["sign", "--key", path(key), path(&record)];
+    for d in documents {
+        args.extend(["--document", path(d)]);
+    }
+    let signed = run(&args);
+    assert!(signed.status.success(), "{}", text(&signed.stderr));
+    record.with_extension("signed")
+}
+
+/// A key enrollment of `key` for `role` over the whole election, valid from an hour ago for a
+/// day, in its JSON form.
+pub fn enrollment_json(key: &tlog::keys::VerifierKey, role: &str) -> String {
+    format!(
+        r#"{{"election": "2026-11-29-parliamentary", "kind": "key-enrollment", "body": {{
+  "key": "{}", "role": "{role}", "holder": "ЦИК",
+  "scope": {{"all": true, "territories": [], "precincts": []}},
+  "valid_from": {}, "valid_until": {}}}}}"#,
+        hex::encode(key.public_key()),
+        now() - 3600,
+        now() + 86400
+    )
 }
 
 /// A ledger without witnesses (it publishes every checkpoint at once), served in-process on

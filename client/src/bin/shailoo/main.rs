@@ -1,12 +1,13 @@
 //! `shailoo`: the submitters' command (see `shailoo --help`).
 
+mod delivery;
+mod keys;
+
 use clap::{Parser, Subcommand};
-use shailoo::keyfile::{self, KeyFileError, Protection};
+use shailoo::keyfile::KeyFileError;
 use shailoo::passphrase;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
-use tlog::keys::{ALG_ED25519, SignerKey};
 
 #[derive(Parser)]
 #[command(
@@ -75,21 +76,49 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Delivers signed records (from `shailoo sign`) to a ledger, then the documents kept
+    /// Delivers signed records to a ledger through the outbox, then the documents kept
     /// beside each, and writes each record's receipt (its tlog-proof bundle) beside it as
     /// RECORD.receipt once it proves the record is in the log.
     ///
-    /// A network that drops or a busy ledger is waited out (up to --patience seconds); a
-    /// record the log already holds counts as delivered. Check a receipt against the
-    /// observers' policy with `verifier bundle RECEIPT --policy P`.
-    /// Example: shailoo submit --url https://ledger.example.kg protocol-1001.signed
+    /// Each record is first copied into the outbox, so nothing is lost if the network drops
+    /// or this is stopped; then everything waiting there is delivered, oldest first. A
+    /// ledger that is down or busy is waited out (up to --patience seconds; its Retry-After
+    /// is honoured); what is still waiting after that is delivered by the next `shailoo
+    /// submit`, with or without records. A record the log already holds counts as delivered.
+    ///
+    /// With --key, RECORD is a record's JSON form, signed here first (as `shailoo sign`
+    /// would, beside it) and then delivered: one step for devices that are online.
+    ///
+    /// Examples:
+    ///   shailoo submit --url https://ledger.example.kg --policy observers.policy protocol-1001.signed
+    ///   shailoo submit --url https://ledger.example.kg            (what waits in the outbox)
+    ///   shailoo submit --url https://ledger.example.kg --key urn-1001.key urn-result.json
+    #[command(verbatim_doc_comment)]
     Submit {
         /// The ledger's URL.
         #[arg(long)]
         url: String,
-        /// Signed records.
-        #[arg(required = true)]
+        /// Signed records (or, with --key, one record's JSON form). None: deliver what waits
+        /// in the outbox.
         records: Vec<PathBuf>,
+        /// The observers' trust policy (the log's key, the witnesses, the quorum) each
+        /// receipt must satisfy before its record counts as delivered. Without it, a receipt
+        /// is checked against the checkpoint it carries, whoever signed it.
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        /// The outbox directory [default: $XDG_STATE_HOME/shailoo/outbox, else
+        /// ~/.local/state/shailoo/outbox].
+        #[arg(long)]
+        outbox: Option<PathBuf>,
+        /// Sign RECORD (a JSON form) with this key first.
+        #[arg(long)]
+        key: Option<PathBuf>,
+        /// With --key: a document the record references; repeat for each.
+        #[arg(long = "document", requires = "key")]
+        documents: Vec<PathBuf>,
+        /// With --key: the time to sign at (Unix seconds; default now).
+        #[arg(long, requires = "key")]
+        time: Option<u64>,
         /// How long to keep trying to reach a ledger, in seconds.
         #[arg(long, default_value_t = 600)]
         patience: u64,
@@ -97,11 +126,42 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Shows what waits in the outbox to be delivered and why, and what the ledger refused.
+    Outbox {
+        /// The outbox directory [default: as `shailoo submit`].
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Print a JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Receipts: the proof bundles `shailoo submit` writes beside delivered records.
+    #[command(subcommand)]
+    Receipt(ReceiptCommand),
     /// Prints the public key of a key file (no passphrase needed).
     Pubkey {
         /// The key file.
         file: PathBuf,
         /// Print a JSON object instead of text: the file, whether it is sealed, the key.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReceiptCommand {
+    /// Checks receipts offline: each one's checkpoint satisfies the trust policy (the log's
+    /// signature, the witness quorum) and its inclusion proof leads from the record it
+    /// carries to that checkpoint's root. Exit 1 if one does not.
+    /// Example: shailoo receipt verify --policy observers.policy protocol-1001.signed.receipt
+    Verify {
+        /// The observers' trust policy.
+        #[arg(long)]
+        policy: PathBuf,
+        /// Receipts.
+        #[arg(required = true)]
+        receipts: Vec<PathBuf>,
+        /// Print one JSON object per receipt instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -119,6 +179,10 @@ fn main() -> ExitCode {
     };
     match run(cli.command) {
         Ok(code) => ExitCode::from(code),
+        Err(e @ Failure::Usage(_)) => {
+            eprintln!("shailoo: {e}");
+            ExitCode::from(3)
+        }
         Err(e) => {
             eprintln!("shailoo: {e}");
             ExitCode::from(2)
@@ -135,6 +199,12 @@ enum Failure {
     Sign(#[from] shailoo::sign::SignError),
     #[error(transparent)]
     Passphrase(#[from] passphrase::PassphraseError),
+    #[error(transparent)]
+    Outbox(#[from] shailoo::outbox::OutboxError),
+    #[error("policy {}: {why}", path.display())]
+    Policy { path: PathBuf, why: String },
+    #[error("{0}")]
+    Usage(String),
 }
 
 /// Runs a command; its exit code.
@@ -145,44 +215,7 @@ fn run(command: Command) -> Result<u8, Failure> {
             name,
             no_passphrase,
             json,
-        } => {
-            let mut seed = zeroize::Zeroizing::new([0u8; 32]);
-            getrandom::fill(seed.as_mut()).expect("the OS's random source");
-            let key = SignerKey::from_seed(&name, ALG_ED25519, &seed).map_err(|e| {
-                KeyFileError::Malformed {
-                    path: out.clone(),
-                    why: format!("the name {name:?}: {e}"),
-                }
-            })?;
-            if no_passphrase {
-                keyfile::create(&out, &key, Protection::None)?;
-            } else {
-                let passphrase = passphrase::for_new_key(&out.display().to_string())?;
-                keyfile::create(&out, &key, Protection::Passphrase(&passphrase))?;
-            }
-            let vkey = key.verifier().to_string();
-            if json {
-                let answer = serde_json::json!({
-                    "file": out,
-                    "name": name,
-                    "sealed": !no_passphrase,
-                    "vkey": vkey,
-                });
-                println!("{answer}");
-            } else {
-                let sealing = if no_passphrase {
-                    "NOT sealed (tests only: anyone who copies it can sign)"
-                } else {
-                    "sealed with your passphrase"
-                };
-                println!(
-                    "wrote {} (mode 0600, {sealing}); keep it and its passphrase apart, and never share them",
-                    out.display()
-                );
-                println!("public key:\n{vkey}");
-            }
-            Ok(0)
-        }
+        } => keys::keygen(&out, &name, no_passphrase, json),
         Command::Sign {
             key,
             record,
@@ -191,22 +224,15 @@ fn run(command: Command) -> Result<u8, Failure> {
             out,
             json,
         } => {
-            let signer = keyfile::load(&key, || passphrase::for_key(&key.display().to_string()))?;
-            let time = time.unwrap_or_else(|| {
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .expect("the clock is after 1970")
-                    .as_secs()
-            });
             let out = out.unwrap_or_else(|| record.with_extension("signed"));
-            let signed =
-                shailoo::sign::sign_file(&record, signer.signing_key(), time, &documents, &out)?;
+            let signed = keys::sign(&key, &record, &documents, time, &out)?;
             if json {
                 println!("{}", serde_json::to_string(&signed).expect("plain data"));
             } else {
                 println!(
-                    "signed {} at {time} by {}: {} ({} document(s) in {})",
+                    "signed {} at {} by {}: {} ({} document(s) in {})",
                     signed.kind,
+                    signed.time,
                     signed.signer,
                     signed.record.display(),
                     signed.documents.len(),
@@ -218,64 +244,41 @@ fn run(command: Command) -> Result<u8, Failure> {
         Command::Submit {
             url,
             records,
+            policy,
+            outbox,
+            key,
+            documents,
+            time,
             patience,
             json,
-        } => Ok(submit(&url, &records, Duration::from_secs(patience), json)),
-        Command::Pubkey { file, json } => {
-            let vkey = keyfile::public_key(&file)?.to_string();
-            if json {
-                let sealed = keyfile::is_sealed(&file)?;
-                println!(
-                    "{}",
-                    serde_json::json!({"file": file, "sealed": sealed, "vkey": vkey})
-                );
-            } else {
-                println!("{vkey}");
-            }
-            Ok(0)
-        }
-    }
-}
-
-/// Delivers each record in turn; the exit code: 1 if the ledger refused one, 3 if one could not
-/// be delivered in time, 2 if one could not be read, 0 when all are in the log.
-fn submit(url: &str, records: &[PathBuf], patience: Duration, json: bool) -> u8 {
-    use shailoo::submit::SubmitError;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    let client = shailoo::client::LedgerClient::new(url);
-    let mut code = 0;
-    for record in records {
-        let retrying = |what: &str| eprintln!("shailoo: {what}");
-        let delivered = runtime.block_on(shailoo::submit::deliver(
-            &client, record, patience, &retrying,
-        ));
-        match delivered {
-            Ok(d) if json => println!("{}", serde_json::to_string(&d).expect("plain data")),
-            Ok(d) => println!(
-                "{}: logged at index {}{} ({} document(s) uploaded); receipt {}",
-                d.record.display(),
-                d.index,
-                if d.already_logged { " (already)" } else { "" },
-                d.documents,
-                d.receipt.display()
-            ),
-            Err(e) => {
-                eprintln!("shailoo: {e}");
-                let this = match e {
-                    SubmitError::Refused { .. } | SubmitError::BadReceipt { .. } => 1,
-                    SubmitError::GaveUp { .. } => 3,
-                    SubmitError::Io { .. } => 2,
-                };
-                // A refusal says most; then a ledger not reached; then a file not read.
-                let rank = |c: u8| [0, 2, 3, 1].iter().position(|&x| x == c);
-                if rank(this) > rank(code) {
-                    code = this;
+        } => {
+            let records = match key {
+                Some(key) => {
+                    let [record] = &records[..] else {
+                        return Err(Failure::Usage(
+                            "with --key, give one record's JSON form to sign and submit".into(),
+                        ));
+                    };
+                    let out = record.with_extension("signed");
+                    vec![keys::sign(&key, record, &documents, time, &out)?.record]
                 }
-            }
+                None => records,
+            };
+            delivery::submit(&delivery::Submission {
+                url,
+                records,
+                policy,
+                outbox,
+                patience: std::time::Duration::from_secs(patience),
+                json,
+            })
         }
+        Command::Outbox { dir, json } => delivery::list_outbox(dir, json),
+        Command::Receipt(ReceiptCommand::Verify {
+            policy,
+            receipts,
+            json,
+        }) => delivery::verify_receipts(&policy, &receipts, json),
+        Command::Pubkey { file, json } => keys::pubkey(&file, json),
     }
-    code
 }

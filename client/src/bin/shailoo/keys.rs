@@ -1,0 +1,87 @@
+//! `shailoo keygen`, `pubkey` and `sign`: keys made and read, records signed offline.
+
+use crate::Failure;
+use shailoo::keyfile::{self, KeyFileError, Protection};
+use shailoo::passphrase;
+use shailoo::sign::Signed;
+use std::path::{Path, PathBuf};
+use tlog::keys::{ALG_ED25519, SignerKey};
+
+/// Makes a key in a new file; prints its public key last.
+pub fn keygen(out: &Path, name: &str, no_passphrase: bool, json: bool) -> Result<u8, Failure> {
+    let mut seed = zeroize::Zeroizing::new([0u8; 32]);
+    getrandom::fill(seed.as_mut()).expect("the OS's random source");
+    let key =
+        SignerKey::from_seed(name, ALG_ED25519, &seed).map_err(|e| KeyFileError::Malformed {
+            path: out.to_path_buf(),
+            why: format!("the name {name:?}: {e}"),
+        })?;
+    if no_passphrase {
+        keyfile::create(out, &key, Protection::None)?;
+    } else {
+        let passphrase = passphrase::for_new_key(&out.display().to_string())?;
+        keyfile::create(out, &key, Protection::Passphrase(&passphrase))?;
+    }
+    let vkey = key.verifier().to_string();
+    if json {
+        let answer = serde_json::json!({
+            "file": out,
+            "name": name,
+            "sealed": !no_passphrase,
+            "vkey": vkey,
+        });
+        println!("{answer}");
+    } else {
+        let sealing = if no_passphrase {
+            "NOT sealed (tests only: anyone who copies it can sign)"
+        } else {
+            "sealed with your passphrase"
+        };
+        println!(
+            "wrote {} (mode 0600, {sealing}); keep it and its passphrase apart, and never share them",
+            out.display()
+        );
+        println!("public key:\n{vkey}");
+    }
+    Ok(0)
+}
+
+/// Prints a key file's public key.
+pub fn pubkey(file: &Path, json: bool) -> Result<u8, Failure> {
+    let vkey = keyfile::public_key(file)?.to_string();
+    if json {
+        let sealed = keyfile::is_sealed(file)?;
+        println!(
+            "{}",
+            serde_json::json!({"file": file, "sealed": sealed, "vkey": vkey})
+        );
+    } else {
+        println!("{vkey}");
+    }
+    Ok(0)
+}
+
+/// Signs the JSON form at `record` with the key in `key` (asking for its passphrase) at
+/// `time` (default now), into `out`.
+pub fn sign(
+    key: &Path,
+    record: &Path,
+    documents: &[PathBuf],
+    time: Option<u64>,
+    out: &Path,
+) -> Result<Signed, Failure> {
+    let signer = keyfile::load(key, || passphrase::for_key(&key.display().to_string()))?;
+    let time = time.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("the clock is after 1970")
+            .as_secs()
+    });
+    Ok(shailoo::sign::sign_file(
+        record,
+        signer.signing_key(),
+        time,
+        documents,
+        out,
+    )?)
+}
