@@ -2,7 +2,7 @@
 //! lost when the network drops, the ledger restarts, or `shailoo` itself is stopped.
 //!
 //! `shailoo submit` first copies each record it is given (with its documents) in, then
-//! delivers everything waiting, oldest first; a later `shailoo submit` with no records takes
+//! delivers everything waiting, in the order it was added; a later `shailoo submit` with no records takes
 //! up what is left. A record leaves `waiting/` only for `delivered/` (with its receipt) or for
 //! `refused/` (with the ledger's reason), never for nowhere.
 //!
@@ -25,9 +25,12 @@ const WAITING: &str = "waiting";
 const DELIVERED: &str = "delivered";
 const REFUSED: &str = "refused";
 
-/// An outbox directory.
+/// An outbox directory. (One `shailoo` at a time: two adding to one outbox at once may give
+/// two records the same place in the order.)
 pub struct Outbox {
     dir: PathBuf,
+    /// The place in the order the next record added takes.
+    next: std::sync::atomic::AtomicU64,
 }
 
 /// What the outbox knows of one record, kept in `<leaf>.json`.
@@ -37,6 +40,11 @@ pub struct Status {
     pub origin: Option<PathBuf>,
     /// When it was put in the outbox (Unix seconds).
     pub queued: u64,
+    /// Its place in the order records were added: they are delivered in this order, so that
+    /// a record reaches the log after those it depends on (a definition before the registry,
+    /// an enrollment before what the key signs).
+    #[serde(default)]
+    pub order: u64,
     /// Deliveries tried and failed so far.
     pub attempts: u32,
     /// When the last one failed (Unix seconds), and why.
@@ -127,9 +135,13 @@ impl Outbox {
                 .create(&path)
                 .map_err(at(&path))?;
         }
-        Ok(Outbox {
+        let mut outbox = Outbox {
             dir: dir.to_path_buf(),
-        })
+            next: 0.into(),
+        };
+        let last = outbox.items(WAITING)?.iter().map(|i| i.status.order).max();
+        outbox.next = last.map_or(0, |l| l + 1).into();
+        Ok(outbox)
     }
 
     fn entry_in(&self, sub: &str, leaf: &str) -> PathBuf {
@@ -198,6 +210,7 @@ impl Outbox {
         let status = Status {
             origin: Some(std::path::absolute(signed).map_err(at(signed))?),
             queued: now(),
+            order: self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             ..Status::default()
         };
         self.write_status(WAITING, &leaf, &status)?;
@@ -210,10 +223,10 @@ impl Outbox {
         }))
     }
 
-    /// The records waiting, oldest first.
+    /// The records waiting, in the order they were added.
     pub fn waiting(&self) -> Result<Vec<Item>, OutboxError> {
         let mut items = self.items(WAITING)?;
-        items.sort_by(|a, b| (a.status.queued, &a.leaf_hash).cmp(&(b.status.queued, &b.leaf_hash)));
+        items.sort_by(|a, b| (a.status.order, &a.leaf_hash).cmp(&(b.status.order, &b.leaf_hash)));
         Ok(items)
     }
 
@@ -282,6 +295,7 @@ impl Outbox {
     fn take_back(&self, leaf: &str) -> Result<(), OutboxError> {
         let mut item = self.item_in(REFUSED, leaf)?;
         item.status.refusal = None;
+        item.status.order = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.write_status(REFUSED, leaf, &item.status)?;
         self.move_item(leaf, REFUSED, WAITING)
     }

@@ -44,6 +44,26 @@ pub enum SignError {
     Exists { path: PathBuf },
 }
 
+/// The largest JSON form read: a record is at most 64 KiB signed, and its JSON form (hex,
+/// names, indentation) a few times that.
+pub const MAX_JSON_SIZE: u64 = 1 << 20;
+
+/// A text file of at most `limit` bytes (a bigger one is an error, not read into memory).
+fn read_bounded(path: &Path, limit: u64) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > limit {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {limit} bytes: not a record's JSON form"),
+        ));
+    }
+    Ok(text)
+}
+
 /// A record signed and written.
 #[derive(Debug, serde::Serialize)]
 pub struct Signed {
@@ -69,15 +89,91 @@ pub fn sign_file(
     documents: &[PathBuf],
     out: &Path,
 ) -> Result<Signed, SignError> {
+    sign_record(read_json(json_path)?, signer, time, documents, out)
+}
+
+/// Signs several records' JSON forms at once, each into RECORD with `.signed` for `.json`;
+/// each document goes with the records that reference it. Every record is read, and every
+/// document matched, before anything is written: one mistake, and nothing is signed.
+pub fn sign_files(
+    json_paths: &[PathBuf],
+    signer: &dyn RecordSigner,
+    time: u64,
+    documents: &[PathBuf],
+) -> Result<Vec<Signed>, SignError> {
+    let records = json_paths
+        .iter()
+        .map(|path| Ok((path, read_json(path)?)))
+        .collect::<Result<Vec<_>, SignError>>()?;
+    let mut given: Vec<Vec<PathBuf>> = vec![Vec::new(); records.len()];
+    for document in documents {
+        let bytes = std::fs::read(document).map_err(|source| SignError::Io {
+            path: document.clone(),
+            source,
+        })?;
+        let mut referenced = false;
+        for (i, (_, record)) in records.iter().enumerate() {
+            if record.body.documents().iter().any(|r| r.matches(&bytes)) {
+                given[i].push(document.clone());
+                referenced = true;
+            }
+        }
+        if !referenced {
+            return Err(SignError::NotReferenced {
+                path: document.clone(),
+                sha256: tlog::hash::sha256(&bytes).to_hex(),
+                size: bytes.len() as u64,
+                references: "none of these records does".into(),
+            });
+        }
+    }
+    for (path, _) in &records {
+        let out = path.with_extension("signed");
+        if out.exists() {
+            return Err(SignError::Exists { path: out });
+        }
+    }
+    records
+        .into_iter()
+        .zip(given)
+        .map(|((path, record), documents)| {
+            sign_record(
+                record,
+                signer,
+                time,
+                &documents,
+                &path.with_extension("signed"),
+            )
+        })
+        .collect()
+}
+
+/// Reads a record's JSON form (at most [`MAX_JSON_SIZE`] bytes).
+pub fn read_json(json_path: &Path) -> Result<UnsignedRecord, SignError> {
+    let text = read_bounded(json_path, MAX_JSON_SIZE).map_err(|source| SignError::Io {
+        path: json_path.to_path_buf(),
+        source,
+    })?;
+    UnsignedRecord::from_json(&text).map_err(|source| SignError::Json {
+        path: json_path.to_path_buf(),
+        source,
+    })
+}
+
+/// Signs `unsigned` with `signer` at `time`, checks each of `documents` against the
+/// references in the record, and writes the record to `out` and the documents to
+/// `out.documents/`.
+pub fn sign_record(
+    unsigned: UnsignedRecord,
+    signer: &dyn RecordSigner,
+    time: u64,
+    documents: &[PathBuf],
+    out: &Path,
+) -> Result<Signed, SignError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| SignError::Io { path, source }
     };
-    let text = std::fs::read_to_string(json_path).map_err(io(json_path))?;
-    let unsigned = UnsignedRecord::from_json(&text).map_err(|source| SignError::Json {
-        path: json_path.to_path_buf(),
-        source,
-    })?;
     // Every document given must be one the record references: a file given by mistake is
     // said now, not discovered when the log refuses it.
     let references: Vec<DocumentRef> = unsigned.body.documents().into_iter().cloned().collect();

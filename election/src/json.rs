@@ -44,6 +44,15 @@ impl fmt::Display for JsonRecordError {
 impl std::error::Error for JsonRecordError {}
 
 impl UnsignedRecord {
+    /// The record's JSON form, as people write it (two-space indentation).
+    pub fn to_json(&self) -> String {
+        let mut form = body_to_json(&self.body);
+        form["election"] = serde_json::Value::String(self.election.clone());
+        let mut text = serde_json::to_string_pretty(&form).expect("plain data");
+        text.push('\n');
+        text
+    }
+
     /// Reads a record from its JSON form.
     pub fn from_json(text: &str) -> Result<UnsignedRecord, JsonRecordError> {
         // The kind says what type the body has; tools may write "body" before it (many sort

@@ -6,7 +6,8 @@
 //! the ordered stream of records that the verifier, the ledger's admission check and the
 //! browser all run — and [`tally`] recomputes the results. [`generate`] makes a realistic
 //! synthetic election for demos, tests and benchmarks; [`json`] (feature `json`) reads and writes the
-//! JSON form people write records in. No I/O; builds for WebAssembly.
+//! JSON form people write records in, and [`setup`] (likewise) reads the CEC's registry and key
+//! list from CSV. No I/O; builds for WebAssembly.
 //!
 //! `spec/records.md` in the repository is the normative description of every byte.
 #![forbid(unsafe_code)]
@@ -19,6 +20,8 @@ pub mod json;
 pub mod policy;
 pub mod record;
 pub mod records;
+#[cfg(feature = "json")]
+pub mod setup;
 pub mod signers;
 pub mod tally;
 pub mod time;

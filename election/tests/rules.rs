@@ -106,11 +106,15 @@ fn setup() -> Vec<Record> {
                 id: 1,
                 territory: 1,
                 registered: 1000,
+                station: None,
+                address: None,
             },
             Precinct {
                 id: 2,
                 territory: 2,
                 registered: 800,
+                station: None,
+                address: None,
             },
         ],
     };

@@ -94,6 +94,16 @@ fn examples() -> Vec<(u8, Body)> {
                     id: 1204,
                     territory: 1,
                     registered: 1310,
+                    station: Some(names(
+                        "№45 орто мектеп",
+                        "Средняя школа №45",
+                        "School No. 45",
+                    )),
+                    address: Some(Names {
+                        ky: "Бишкек ш., Чүй пр., 123".into(),
+                        ru: "г. Бишкек, пр. Чуй, 123".into(),
+                        en: None,
+                    }),
                 }],
             }),
         ),

@@ -9,11 +9,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-/// Where the three binaries are.
+/// Where the binaries are.
 pub struct Binaries {
     pub ledger: PathBuf,
     pub witness: PathBuf,
     pub verifier: PathBuf,
+    pub shailoo: PathBuf,
 }
 
 /// Builds the binaries (once) and returns their paths.
@@ -28,7 +29,7 @@ fn build() -> Binaries {
         .expect("tests/ is inside the workspace");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     eprintln!(
-        "building the release binaries: cargo build --release -p ledger -p witness -p verifier-cli"
+        "building the release binaries: cargo build --release -p ledger -p witness -p verifier-cli -p shailoo"
     );
     let status = Command::new(cargo)
         .current_dir(workspace)
@@ -41,7 +42,7 @@ fn build() -> Binaries {
             "-p",
             "witness",
         ])
-        .args(["-p", "verifier-cli"])
+        .args(["-p", "verifier-cli", "-p", "shailoo"])
         .status()
         .expect("cargo runs");
     assert!(status.success(), "cargo build --release failed");
@@ -50,8 +51,14 @@ fn build() -> Binaries {
         ledger: release.join("ledger"),
         witness: release.join("witness"),
         verifier: release.join("verifier"),
+        shailoo: release.join("shailoo"),
     };
-    for bin in [&binaries.ledger, &binaries.witness, &binaries.verifier] {
+    for bin in [
+        &binaries.ledger,
+        &binaries.witness,
+        &binaries.verifier,
+        &binaries.shailoo,
+    ] {
         assert!(bin.exists(), "{} is missing after the build", bin.display());
     }
     binaries

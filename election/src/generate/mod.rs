@@ -236,6 +236,8 @@ fn layout(n: u32, rng: &mut Rng) -> Layout {
                 id,
                 territory: first + (j as u16 % tcs),
                 registered,
+                station: None,
+                address: None,
             });
             region_of.push(region);
         }

@@ -102,7 +102,9 @@ pub struct ElectionDefinition {
     pub registry_parts: u16,
 }
 
-/// A polling station.
+/// A precinct and its polling station. The station's name and address are public (citizens
+/// look their precinct up by address); a registry made from the CEC's own files carries them,
+/// a generated one may not.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
 #[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(map)]
@@ -115,10 +117,16 @@ pub struct Precinct {
     /// Voters on the list when the registry was published.
     #[n(2)]
     pub registered: u32,
+    /// The polling station's name, in Kyrgyz and Russian (English if given).
+    #[n(3)]
+    pub station: Option<Names>,
+    /// The polling station's address, likewise.
+    #[n(4)]
+    pub address: Option<Names>,
 }
 
 /// A part of the precinct registry. The registry of ~2,500 precincts does not fit one entry
-/// (65,535 bytes), so it is published in parts, numbered from 0.
+/// (65,535 bytes), so it is published in parts, numbered from 0, each as full as fits.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
 #[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 #[cbor(map)]

@@ -39,6 +39,21 @@ pub enum Role {
 }
 
 impl Role {
+    pub const ALL: [Role; 7] = [
+        Role::CecOperator,
+        Role::TerritorialCommission,
+        Role::PrecinctCommission,
+        Role::UrnDevice,
+        Role::IdentificationDevice,
+        Role::FinanceOffice,
+        Role::ComplaintsOffice,
+    ];
+
+    /// The role named `name` (see [`Role::name`]).
+    pub fn from_name(name: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.name() == name)
+    }
+
     /// A stable lower-case name, for people and JSON.
     pub fn name(self) -> &'static str {
         match self {

@@ -71,12 +71,7 @@ pub fn sign(
     out: &Path,
 ) -> Result<Signed, Failure> {
     let signer = keyfile::load(key, || passphrase::for_key(&key.display().to_string()))?;
-    let time = time.unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .expect("the clock is after 1970")
-            .as_secs()
-    });
+    let time = time.unwrap_or_else(now);
     Ok(shailoo::sign::sign_file(
         record,
         signer.signing_key(),
@@ -84,4 +79,50 @@ pub fn sign(
         documents,
         out,
     )?)
+}
+
+/// Signs several records' JSON forms with one passphrase (see `shailoo::sign::sign_files`).
+pub fn sign_all(
+    key: &Path,
+    records: &[PathBuf],
+    documents: &[PathBuf],
+    time: Option<u64>,
+) -> Result<Vec<Signed>, Failure> {
+    let signer = keyfile::load(key, || passphrase::for_key(&key.display().to_string()))?;
+    Ok(shailoo::sign::sign_files(
+        records,
+        signer.signing_key(),
+        time.unwrap_or_else(now),
+        documents,
+    )?)
+}
+
+/// Tells of a signed record: a line, or a JSON object.
+pub fn print_signed(signed: &Signed, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string(signed).expect("plain data"));
+    } else {
+        let documents = match signed.documents.len() {
+            0 => String::new(),
+            n => format!(
+                " ({n} document(s) in {})",
+                shailoo::sign::documents_dir(&signed.record).display()
+            ),
+        };
+        println!(
+            "signed {} at {} by {}: {}{documents}",
+            signed.kind,
+            signed.time,
+            signed.signer,
+            signed.record.display(),
+        );
+    }
+}
+
+/// Now, in Unix seconds.
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("the clock is after 1970")
+        .as_secs()
 }

@@ -2,6 +2,7 @@
 
 mod delivery;
 mod keys;
+mod setup;
 
 use clap::{Parser, Subcommand};
 use shailoo::keyfile::KeyFileError;
@@ -49,39 +50,129 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Signs a record offline: its JSON form (spec/records.md §7), the key, and the documents
-    /// it references, into the entry the log will hold — no network.
+    /// Signs records offline: their JSON forms (spec/records.md §7), the key, and the
+    /// documents they reference, into the entries the log will hold — no network.
     ///
-    /// Writes OUT (default: RECORD with `.signed` instead of `.json`) and a copy of each
-    /// document in OUT.documents/, named by its SHA-256: carry both to whatever submits them.
+    /// Writes each RECORD with `.signed` instead of `.json` (or OUT, for one record) and a
+    /// copy of each document it references in RECORD.signed.documents/, named by its
+    /// SHA-256: carry both to whatever submits them. All records are read and every document
+    /// matched before anything is written. The passphrase is asked for once.
     /// Example: shailoo sign --key uik-1001.key protocol-1001.json --document page1.jpg
     Sign {
         /// The signer's key file.
         #[arg(long)]
         key: PathBuf,
-        /// The record in its JSON form: {"election": …, "kind": …, "body": {…}}.
-        record: PathBuf,
-        /// A document the record references (a scan, a PDF); repeat for each.
+        /// Records in their JSON form: {"election": …, "kind": …, "body": {…}}.
+        #[arg(required = true)]
+        records: Vec<PathBuf>,
+        /// A document a record references (a scan, a PDF); repeat for each.
         #[arg(long = "document")]
         documents: Vec<PathBuf>,
         /// The time to sign at (Unix seconds; default now). The log admits a record signed
         /// up to 72 hours before it arrives.
         #[arg(long)]
         time: Option<u64>,
-        /// Where to write the signed record.
+        /// Where to write the signed record (one record only).
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Print a JSON object instead of text: the record's file, kind, signer, time, leaf
-        /// hash and documents.
+        /// Print one JSON object per record instead of text: the record's file, kind, signer,
+        /// time, leaf hash and documents.
         #[arg(long)]
         json: bool,
+    },
+    /// Makes the election's set-up records from the CEC's own files: the election definition
+    /// (JSON) and the precinct registry (CSV), written as JSON forms to sign with the root key.
+    ///
+    /// The registry CSV has a header row naming its columns: precinct, territory, region,
+    /// station_ky, station_ru, address_ky, address_ru, registered (spec/records.md §8). Each
+    /// territory must be in the definition, in the region the row names. The registry is cut
+    /// into parts that each fit in an entry, and the definition's registry_parts set to their
+    /// number. Nothing is written if any row is wrong; the error names its line and column.
+    ///
+    /// Example:
+    ///   shailoo define --definition election.json --precincts precincts.csv --out setup
+    ///   shailoo sign --key root.key setup/*.json
+    #[command(verbatim_doc_comment)]
+    Define {
+        /// The election definition in its JSON form (kind `election-definition`).
+        #[arg(long)]
+        definition: PathBuf,
+        /// The precinct registry as CSV.
+        #[arg(long)]
+        precincts: PathBuf,
+        /// A new directory for the records' JSON forms.
+        #[arg(long)]
+        out: PathBuf,
+        /// Print a JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Enrolls keys from a CSV list: signs a key enrollment for each row with KEY (the root's
+    /// for CEC operators; the root's or an operator's for the rest) and, with --url, submits
+    /// them through the outbox.
+    ///
+    /// The CSV has a header row naming its columns: key (as `shailoo keygen` prints it), role,
+    /// holder, scope (`all`, or `territory:N` and `precinct:N` items separated by spaces),
+    /// valid_from, valid_until (UTC, 2026-11-29T08:00:00Z, or Unix seconds). Without --url
+    /// nothing touches a network: carry OUT to a machine that submits it.
+    ///
+    /// Example:
+    ///   shailoo enroll --key operator.key --keys keys.csv --url https://ledger.example.kg
+    #[command(verbatim_doc_comment)]
+    Enroll {
+        /// The enrolling key's file.
+        #[arg(long)]
+        key: PathBuf,
+        /// The keys to enroll, as CSV.
+        #[arg(long)]
+        keys: PathBuf,
+        /// The election's id (the last segment of the log's origin).
+        #[arg(long)]
+        election: String,
+        /// A new directory for the signed enrollments [default: KEYS with `.enrollments`
+        /// instead of its extension].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        delivery: DeliveryArgs,
+    },
+    /// Revokes a key: signs a key revocation with KEY (the root's for a CEC operator's key)
+    /// and, with --url, submits it. From its place in the log on, nothing the revoked key
+    /// signs is admitted, whatever time it claims.
+    ///
+    /// Example:
+    ///   shailoo revoke --key operator.key --revoke "$(shailoo pubkey lost-urn.key)" --reason "the urn was stolen" --url https://ledger.example.kg
+    #[command(verbatim_doc_comment)]
+    Revoke {
+        /// The revoking key's file.
+        #[arg(long)]
+        key: PathBuf,
+        /// The key to revoke, as `shailoo keygen` prints it (or 64 hex digits).
+        #[arg(long)]
+        revoke: String,
+        /// Why, in a sentence people will read in the log.
+        #[arg(long)]
+        reason: String,
+        /// When the CEC believes the key stopped being trustworthy (UTC,
+        /// 2026-11-29T08:00:00Z, or Unix seconds) [default: now].
+        #[arg(long)]
+        effective: Option<String>,
+        /// The election's id (the last segment of the log's origin).
+        #[arg(long)]
+        election: String,
+        /// Where to write the signed revocation [default: revoke-<first 16 hex digits of
+        /// the key>.signed].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        delivery: DeliveryArgs,
     },
     /// Delivers signed records to a ledger through the outbox, then the documents kept
     /// beside each, and writes each record's receipt (its tlog-proof bundle) beside it as
     /// RECORD.receipt once it proves the record is in the log.
     ///
     /// Each record is first copied into the outbox, so nothing is lost if the network drops
-    /// or this is stopped; then everything waiting there is delivered, oldest first. A
+    /// or this is stopped; then everything waiting there is delivered, in the order it was given. A
     /// ledger that is down or busy is waited out (up to --patience seconds; its Retry-After
     /// is honoured); what is still waiting after that is delivered by the next `shailoo
     /// submit`, with or without records. A record the log already holds counts as delivered.
@@ -148,6 +239,26 @@ enum Command {
     },
 }
 
+/// Where and how `enroll` and `revoke` submit what they sign.
+#[derive(clap::Args)]
+struct DeliveryArgs {
+    /// The ledger's URL; without it, the records are only signed.
+    #[arg(long)]
+    url: Option<String>,
+    /// As `shailoo submit --policy`.
+    #[arg(long, requires = "url")]
+    policy: Option<PathBuf>,
+    /// As `shailoo submit --outbox`.
+    #[arg(long, requires = "url")]
+    outbox: Option<PathBuf>,
+    /// As `shailoo submit --patience`.
+    #[arg(long, default_value_t = 600)]
+    patience: u64,
+    /// Print JSON objects instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
 #[derive(Subcommand)]
 enum ReceiptCommand {
     /// Checks receipts offline: each one's checkpoint satisfies the trust policy (the log's
@@ -203,8 +314,33 @@ enum Failure {
     Outbox(#[from] shailoo::outbox::OutboxError),
     #[error("policy {}: {why}", path.display())]
     Policy { path: PathBuf, why: String },
+    #[error("{}: {source}", path.display())]
+    Setup {
+        path: PathBuf,
+        source: election::setup::SetupError,
+    },
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Usage(String),
+}
+
+/// Submits records just signed, if a ledger was named; the exit code.
+fn deliver_signed(args: DeliveryArgs, signed: Vec<PathBuf>) -> Result<u8, Failure> {
+    let Some(url) = args.url else {
+        return Ok(0);
+    };
+    delivery::submit(&delivery::Submission {
+        url,
+        records: signed,
+        policy: args.policy,
+        outbox: args.outbox,
+        patience: std::time::Duration::from_secs(args.patience),
+        json: args.json,
+    })
 }
 
 /// Runs a command; its exit code.
@@ -218,28 +354,67 @@ fn run(command: Command) -> Result<u8, Failure> {
         } => keys::keygen(&out, &name, no_passphrase, json),
         Command::Sign {
             key,
-            record,
+            records,
             documents,
             time,
             out,
             json,
         } => {
-            let out = out.unwrap_or_else(|| record.with_extension("signed"));
-            let signed = keys::sign(&key, &record, &documents, time, &out)?;
-            if json {
-                println!("{}", serde_json::to_string(&signed).expect("plain data"));
-            } else {
-                println!(
-                    "signed {} at {} by {}: {} ({} document(s) in {})",
-                    signed.kind,
-                    signed.time,
-                    signed.signer,
-                    signed.record.display(),
-                    signed.documents.len(),
-                    shailoo::sign::documents_dir(&signed.record).display()
-                );
+            let signed = match (out, &records[..]) {
+                (Some(out), [record]) => vec![keys::sign(&key, record, &documents, time, &out)?],
+                (Some(_), _) => {
+                    return Err(Failure::Usage(
+                        "--out names the file of one record; give one, or leave --out out".into(),
+                    ));
+                }
+                (None, _) => keys::sign_all(&key, &records, &documents, time)?,
+            };
+            for signed in signed {
+                keys::print_signed(&signed, json);
             }
             Ok(0)
+        }
+        Command::Define {
+            definition,
+            precincts,
+            out,
+            json,
+        } => setup::define(&definition, &precincts, &out, json),
+        Command::Enroll {
+            key,
+            keys,
+            election,
+            out,
+            delivery,
+        } => {
+            let out = out.unwrap_or_else(|| keys.with_extension("enrollments"));
+            // With a ledger and --json, stdout is the deliveries' objects alone.
+            let tell = !(delivery.json && delivery.url.is_some());
+            let signed = setup::enroll(&key, &keys, &election, &out, delivery.json, tell)?;
+            deliver_signed(delivery, signed)
+        }
+        Command::Revoke {
+            key,
+            revoke,
+            reason,
+            effective,
+            election,
+            out,
+            delivery,
+        } => {
+            let signed = setup::revoke(
+                &key,
+                &setup::Revocation {
+                    key: revoke,
+                    reason,
+                    effective,
+                    election,
+                    out,
+                },
+                delivery.json,
+                !(delivery.json && delivery.url.is_some()),
+            )?;
+            deliver_signed(delivery, vec![signed])
         }
         Command::Submit {
             url,
