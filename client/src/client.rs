@@ -1,5 +1,5 @@
 //! A client of a ledger's HTTP API: what submitters, the operator commands that drive a log
-//! from outside (`ledger simulate`, `bench`, `demo`) and the tests speak to a ledger with.
+//! from outside (`demo`, `demo simulate`, `demo bench`) and the tests speak to a ledger with.
 
 use serde::Deserialize;
 use std::time::Duration;

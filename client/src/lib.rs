@@ -18,3 +18,10 @@ pub mod outbox;
 pub mod passphrase;
 pub mod sign;
 pub mod submit;
+
+/// Now, in Unix seconds: the time a record is signed at unless another is given.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}

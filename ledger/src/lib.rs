@@ -13,17 +13,15 @@
 //!   [`rejections`]: malformed requests answered in JSON;
 //!   [`server`]: init, recovery and a clean stop.
 //! - [`logdir`]: the log directory, its configuration and keys; [`check`]: its fsck.
-//! - [`demo`]: a log, three witnesses and an election on one machine; [`viewer`]: the page at `/`.
-//! - [`simulate`] and [`bench`]: driving a log from outside through its API (with the
-//!   `shailoo` crate's client, as submitters do);
-//!   [`progress`]: the bar shown meanwhile.
+//! - [`viewer`]: the page at `/`; [`progress`]: the bar long commands show.
+//!
+//! The demo, the simulator and the load benchmark drive a log from outside and live in the
+//! `demo` crate: nothing here depends on the witness or on a generated election.
 #![forbid(unsafe_code)]
 
 pub mod api;
-pub mod bench;
 pub mod check;
 pub mod db;
-pub mod demo;
 pub mod documents;
 pub mod leftovers;
 pub mod logdir;
@@ -31,7 +29,6 @@ pub mod progress;
 pub mod rejections;
 pub mod sequencer;
 pub mod server;
-pub mod simulate;
 pub mod storage;
 pub mod viewer;
 pub mod witnessing;

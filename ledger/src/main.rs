@@ -83,108 +83,11 @@ enum Command {
         #[arg(long)]
         no_witnesses: bool,
     },
-    /// Submit a generated election to a running log through its public API.
-    ///
-    /// Enrolls the keys (signed with the CEC root key), then submits every record and its
-    /// documents, showing progress and a summary. Anomalies are injected on request, e.g.
-    /// --anomalies urn-mismatch,ballot-stuffing (names: urn-mismatch, ballot-stuffing,
-    /// annulled-precinct, unauthorized-annulment, overdue-complaint, unenrolled-signer,
-    /// wrong-final-total). The log refuses the unenrolled signer and the unauthorized
-    /// annulment at the door; the others are logged for the audit to find.
-    #[command(verbatim_doc_comment)]
-    Simulate {
-        /// The log's URL.
-        #[arg(long)]
-        url: String,
-        /// The CEC root key file (DIR/root.key of a log made by `ledger init` without --root-vkey).
-        #[arg(long)]
-        root_key: PathBuf,
-        #[command(flatten)]
-        election: ElectionArgs,
-        /// Records in flight at once.
-        #[arg(long, default_value_t = 64)]
-        concurrency: usize,
-        /// Leave out the hourly turnout records (12 per precinct).
-        #[arg(long)]
-        no_turnout: bool,
-    },
-    /// Run everything on one machine: a log, three witnesses, a simulated election.
-    ///
-    /// Starts a log and three witness nodes (real HTTP on loopback, quorum 2 of 3), submits a
-    /// generated election (2,500 precincts by default) through the public API, writes the trust
-    /// policy to DIR/policy, serves the viewer, prints what to try next, and serves until
-    /// Ctrl-C. Run it again with the same --dir to serve the same election.
-    #[command(verbatim_doc_comment)]
-    Demo {
-        #[arg(long, default_value = "shailoo-demo")]
-        dir: PathBuf,
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        listen: String,
-        /// How many precincts a new demo election has [default: 2500]. A demo directory
-        /// always serves the election it was made with.
-        #[arg(long)]
-        precincts: Option<u32>,
-        /// The generator's seed for a new demo election [default: 2026].
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Comma-separated anomalies to inject in a new demo election (names in `ledger
-        /// simulate --help`).
-        #[arg(long, value_delimiter = ',')]
-        anomalies: Option<Vec<String>>,
-        /// Show the servers' logs here (every cosignature, every request) instead of keeping
-        /// them in DIR/logs/demo.log.
-        #[arg(long, short)]
-        verbose: bool,
-    },
-    /// Load-test a fresh log on loopback and report throughput, latency, reads and memory.
-    ///
-    /// Creates a log in DIR (default: a new temporary directory), starts `ledger serve` on it,
-    /// measures this machine's Ed25519 verification rate, and submits a generated election
-    /// (about --records / 24 precincts, at most the real 2,500) with --concurrency submitters:
-    /// records/s and latencies. Past the election, the log grows on to --records with
-    /// finance reports (server memory as it grows). Then it times tile and proof reads.
-    /// Build with --release:
-    ///   cargo run --release -p ledger -- bench --records 200000
-    ///   cargo run --release -p ledger -- bench --records 10000000   (memory to 10M entries)
-    #[command(verbatim_doc_comment)]
-    Bench {
-        /// The log's size at the end (the election, then growth).
-        #[arg(long, default_value_t = 100_000)]
-        records: u64,
-        /// Records in flight at once. By Little's law the rate is at most this many divided
-        /// by the latency to an index (about the batch interval): 2,048 / 0.12 s ≈ 17,000/s.
-        #[arg(long, default_value_t = 2048)]
-        concurrency: usize,
-        /// The server's batch interval in milliseconds.
-        #[arg(long, default_value_t = 50)]
-        batch_ms: u64,
-        /// Seconds each of tile reads and proof reads.
-        #[arg(long, default_value_t = 5)]
-        read_seconds: u64,
-        /// Where to create the log (default: a new temporary directory, left for you to
-        /// delete).
-        #[arg(long)]
-        dir: Option<PathBuf>,
-    },
     /// Manage the witnesses the log asks for cosignatures.
     Witness {
         #[command(subcommand)]
         command: WitnessCommand,
     },
-}
-
-/// The generated election `simulate` submits.
-#[derive(clap::Args)]
-struct ElectionArgs {
-    /// How many precincts (about 15 records each, plus key enrollments).
-    #[arg(long, default_value_t = ledger::demo::DEFAULT_PRECINCTS)]
-    precincts: u32,
-    /// The generator's seed: the same seed gives the same election.
-    #[arg(long, default_value_t = ledger::demo::DEFAULT_SEED)]
-    seed: u64,
-    /// Comma-separated anomalies to inject (names in `ledger simulate --help`).
-    #[arg(long, value_delimiter = ',')]
-    anomalies: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -230,16 +133,15 @@ fn exit_code(e: &(dyn std::error::Error + 'static)) -> u8 {
     let refused = matches!(
         e.downcast_ref::<ledger::logdir::DirError>(),
         Some(ledger::logdir::DirError::Invalid(_))
-    ) || e.is::<ledger::demo::Refused>()
-        || matches!(
-            e.downcast_ref::<ServeError>(),
-            Some(
-                ServeError::Dir(ledger::logdir::DirError::Invalid(_))
-                    | ServeError::Recovery(_)
-                    | ServeError::NoWitnesses { .. }
-                    | ServeError::QuorumSet { .. }
-            )
-        );
+    ) || matches!(
+        e.downcast_ref::<ServeError>(),
+        Some(
+            ServeError::Dir(ledger::logdir::DirError::Invalid(_))
+                | ServeError::Recovery(_)
+                | ServeError::NoWitnesses { .. }
+                | ServeError::QuorumSet { .. }
+        )
+    );
     if refused { EXIT_REFUSED } else { EXIT_FAILED }
 }
 
@@ -252,31 +154,14 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let filter = || {
-        tracing_subscriber::EnvFilter::try_from_default_env()
-            .unwrap_or_else(|_| "info,tower_http=warn".into())
-    };
-    // The demo is for a person: its servers' logs go to a file unless asked for.
-    let demo_log = match &cli.command {
-        Command::Demo {
-            dir,
-            verbose: false,
-            ..
-        } => open_demo_log(dir),
-        _ => None,
-    };
-    match demo_log {
-        Some(file) => tracing_subscriber::fmt()
-            .with_env_filter(filter())
-            .with_writer(std::sync::Mutex::new(file))
-            .with_ansi(false)
-            .init(),
-        None => tracing_subscriber::fmt()
-            .with_env_filter(filter())
-            .with_writer(std::io::stderr)
-            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-            .init(),
-    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -284,18 +169,6 @@ fn main() -> ExitCode {
             ExitCode::from(exit_code(e.as_ref()))
         }
     }
-}
-
-/// `DIR/logs/demo.log`, opened for appending (`None`, and the logs go to stderr, if it
-/// cannot be).
-fn open_demo_log(dir: &std::path::Path) -> Option<std::fs::File> {
-    let logs = dir.join("logs");
-    std::fs::create_dir_all(&logs).ok()?;
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(logs.join("demo.log"))
-        .ok()
 }
 
 fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
@@ -383,95 +256,6 @@ fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             })?;
         }
         Command::Witness { command } => witness_command(command)?,
-        Command::Bench {
-            records,
-            concurrency,
-            batch_ms,
-            read_seconds,
-            dir,
-        } => {
-            let dir = dir.unwrap_or_else(|| {
-                std::env::temp_dir().join(format!("shailoo-bench-{}", std::process::id()))
-            });
-            let opts = ledger::bench::BenchOptions {
-                records,
-                concurrency,
-                batch_ms,
-                read_seconds,
-                dir: dir.clone(),
-            };
-            let runtime = tokio::runtime::Runtime::new()?;
-            let report = runtime.block_on(ledger::bench::run(opts))?;
-            print!("{report}");
-            println!("log left in {} (delete it when done)", dir.display());
-        }
-        Command::Demo {
-            dir,
-            listen,
-            precincts,
-            seed,
-            anomalies,
-            verbose,
-        } => {
-            let anomalies = anomalies.as_deref().map(parse_anomalies).transpose()?;
-            if !verbose {
-                println!(
-                    "the servers' logs: {} (-v to show them here)",
-                    dir.join("logs/demo.log").display()
-                );
-            }
-            let opts = ledger::demo::DemoOptions {
-                dir,
-                listen,
-                precincts,
-                seed,
-                anomalies,
-            };
-            let runtime = tokio::runtime::Runtime::new()?;
-            // The signal handlers need the runtime to be registered in.
-            let stop = {
-                let _inside = runtime.enter();
-                ledger::server::shutdown_signal()
-            };
-            runtime
-                .block_on(ledger::demo::run(opts, stop, |line| println!("{line}")))
-                .map_err(|e| -> Box<dyn std::error::Error> { e })?;
-        }
-        Command::Simulate {
-            url,
-            root_key,
-            election,
-            concurrency,
-            no_turnout,
-        } => {
-            let ElectionArgs {
-                precincts,
-                seed,
-                anomalies,
-            } = election;
-            let anomalies = parse_anomalies(&anomalies)?;
-            if precincts < 20 {
-                return Err("simulate at least 20 precincts (the generator places each anomaly in its own precinct)".into());
-            }
-            let root_key = ledger::logdir::load_key(&root_key)?;
-            let opts = ledger::simulate::SimulateOptions {
-                url,
-                root_key,
-                precincts,
-                seed,
-                anomalies,
-                concurrency,
-                turnout_updates: !no_turnout,
-            };
-            let runtime = tokio::runtime::Runtime::new()?;
-            let bar = ledger::progress::Submitted::new();
-            let summary = runtime.block_on(ledger::simulate::simulate(opts, |done, total| {
-                bar.update(done, total)
-            }));
-            bar.finish();
-            let summary = summary?;
-            print!("{}", ledger::simulate::report(&summary));
-        }
     }
     Ok(())
 }
@@ -529,15 +313,4 @@ fn witness_command(command: WitnessCommand) -> Result<(), Box<dyn std::error::Er
         }
     }
     Ok(())
-}
-
-fn parse_anomalies(names: &[String]) -> Result<Vec<election::generate::Anomaly>, String> {
-    names
-        .iter()
-        .filter(|a| !a.is_empty())
-        .map(|a| {
-            election::generate::Anomaly::from_name(a)
-                .ok_or_else(|| format!("unknown anomaly {a:?}; see `ledger simulate --help`"))
-        })
-        .collect()
 }

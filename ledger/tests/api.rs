@@ -154,7 +154,7 @@ fn submit_read_verify_restart() {
             seed: 3,
             precincts: 20,
             anomalies: vec![Anomaly::UnenrolledSigner],
-            signed_at: Some(ledger::simulate::unix_now()),
+            signed_at: Some(shailoo::unix_now()),
             ..Config::default()
         },
         root.signing_key(),
@@ -422,7 +422,7 @@ fn a_correction_is_listed_under_the_precinct_it_corrects() {
             seed: 5,
             precincts: 2,
             turnout_updates: false,
-            signed_at: Some(ledger::simulate::unix_now()),
+            signed_at: Some(shailoo::unix_now()),
             ..Config::default()
         },
         root.signing_key(),
@@ -454,7 +454,7 @@ fn a_correction_is_listed_under_the_precinct_it_corrects() {
         .unwrap();
     let correction = Record::sign(
         &e.election,
-        ledger::simulate::unix_now(),
+        shailoo::unix_now(),
         election::Body::Correction(Correction {
             supersedes: protocol,
             reason: "page 2 was misread".into(),

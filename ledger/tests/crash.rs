@@ -67,7 +67,7 @@ fn acknowledged_records_survive_sigkill() {
         &Config {
             seed: 11,
             precincts: 700,
-            signed_at: Some(ledger::simulate::unix_now()),
+            signed_at: Some(shailoo::unix_now()),
             ..Config::default()
         },
         root.signing_key(),

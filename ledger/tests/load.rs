@@ -48,7 +48,7 @@ fn two_thousand_idle_connections_stop_neither_a_read_nor_a_submission() {
     let e = generate(
         &Config {
             precincts: 1,
-            signed_at: Some(ledger::simulate::unix_now()),
+            signed_at: Some(shailoo::unix_now()),
             ..Config::default()
         },
         root.signing_key(),

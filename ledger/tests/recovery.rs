@@ -18,7 +18,7 @@ fn small_log(dir: &Path) {
             seed: 5,
             precincts: 20,
             turnout_updates: false,
-            signed_at: Some(ledger::simulate::unix_now()),
+            signed_at: Some(shailoo::unix_now()),
             ..Config::default()
         },
         root.signing_key(),

@@ -96,7 +96,7 @@ fn quorum_survives_a_witness_down_and_a_witness_key_stolen() {
     let submit = |n: u8, cosigned: bool| {
         let record = election::Record::sign(
             "2026-11-29-parliamentary",
-            ledger::simulate::unix_now() + u64::from(n),
+            shailoo::unix_now() + u64::from(n),
             enrollment(n),
             root.signing_key(),
         );

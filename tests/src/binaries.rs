@@ -15,6 +15,7 @@ pub struct Binaries {
     pub witness: PathBuf,
     pub verifier: PathBuf,
     pub shailoo: PathBuf,
+    pub demo: PathBuf,
 }
 
 /// Builds the binaries (once) and returns their paths.
@@ -29,7 +30,7 @@ fn build() -> Binaries {
         .expect("tests/ is inside the workspace");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     eprintln!(
-        "building the release binaries: cargo build --release -p ledger -p witness -p verifier-cli -p shailoo"
+        "building the release binaries: cargo build --release -p ledger -p witness -p verifier-cli -p shailoo -p demo"
     );
     let status = Command::new(cargo)
         .current_dir(workspace)
@@ -42,7 +43,7 @@ fn build() -> Binaries {
             "-p",
             "witness",
         ])
-        .args(["-p", "verifier-cli", "-p", "shailoo"])
+        .args(["-p", "verifier-cli", "-p", "shailoo", "-p", "demo"])
         .status()
         .expect("cargo runs");
     assert!(status.success(), "cargo build --release failed");
@@ -52,12 +53,14 @@ fn build() -> Binaries {
         witness: release.join("witness"),
         verifier: release.join("verifier"),
         shailoo: release.join("shailoo"),
+        demo: release.join("demo"),
     };
     for bin in [
         &binaries.ledger,
         &binaries.witness,
         &binaries.verifier,
         &binaries.shailoo,
+        &binaries.demo,
     ] {
         assert!(bin.exists(), "{} is missing after the build", bin.display());
     }

@@ -31,7 +31,7 @@ impl Daemon {
 
     /// Starts `command` and waits (up to `limit`) for the line `ready` accepts; returns the
     /// daemon with every line it printed until then. Its URL is from the first line that
-    /// starts with `url_prefix` (`listening on `; `log listening on ` for `ledger demo`).
+    /// starts with `url_prefix` (`listening on `; `log listening on ` for `demo`).
     pub fn start_until(
         mut command: Command,
         stderr: &Path,
@@ -123,7 +123,8 @@ impl Drop for Daemon {
     }
 }
 
-fn signal(child: &Child, name: &str) {
+/// Sends the signal `name` (`TERM`, `KILL`, `INT`) to `child`.
+pub fn signal(child: &Child, name: &str) {
     let status = Command::new("kill")
         .arg(format!("-{name}"))
         .arg(child.id().to_string())
@@ -132,7 +133,8 @@ fn signal(child: &Child, name: &str) {
     assert!(status.success(), "kill -{name} {}", child.id());
 }
 
-fn wait(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
+/// Waits up to `limit` for `child` to exit; its status, or `None` if it is still running.
+pub fn wait(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
         if let Some(status) = child.try_wait().expect("the child's status") {
@@ -209,4 +211,13 @@ impl From<Output> for Run {
             stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
         }
     }
+}
+
+/// A runtime for the async clients tests call from synchronous code.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
 }

@@ -149,7 +149,7 @@ impl ElectionNight {
         self.ledger = Some(Daemon::start(command, &self.file("ledger.log")));
     }
 
-    /// `ledger simulate` of an election of `precincts` precincts with `anomalies` injected,
+    /// `demo simulate` of an election of `precincts` precincts with `anomalies` injected,
     /// on an empty log; returns what it printed once a checkpoint covering every record it
     /// got accepted is published.
     pub fn simulate(&self, precincts: u32, anomalies: &[&str]) -> Simulated {
@@ -167,7 +167,7 @@ impl ElectionNight {
         if !anomalies.is_empty() {
             args.extend(["--anomalies", &anomalies]);
         }
-        let run = ledger(&args);
+        let run = demo(&args);
         run.expect(0, &["records accepted"]);
         let accepted = count_before(&run.stdout, " records accepted");
         self.wait_records_published(accepted);
@@ -358,13 +358,13 @@ fn logged_checkpoint_size(entry: &[u8]) -> Option<u64> {
     Some(Checkpoint::parse(&note.text).ok()?.size)
 }
 
-/// What `ledger simulate` printed, and the log's size once it is all published.
+/// What `demo simulate` printed, and the log's size once it is all published.
 pub struct Simulated {
     pub run: Run,
     pub size: u64,
 }
 
-/// The number printed just before the first `words` in `text` (`ledger simulate`'s summary
+/// The number printed just before the first `words` in `text` (`demo simulate`'s summary
 /// says `… 631 records accepted …, 145 documents uploaded`).
 pub fn count_before(text: &str, words: &str) -> u64 {
     let before = &text[..text.find(words).expect("the words")];
@@ -450,6 +450,13 @@ pub fn copy_tree(from: &Path, to: &Path) {
 /// `ledger ARGS`, run to its end.
 pub fn ledger(args: &[&str]) -> Run {
     let mut command = Command::new(&binaries().ledger);
+    command.args(args);
+    Run::of(command)
+}
+
+/// `demo ARGS` (the simulator, the benchmark), run to its end.
+pub fn demo(args: &[&str]) -> Run {
+    let mut command = Command::new(&binaries().demo);
     command.args(args);
     Run::of(command)
 }

@@ -30,8 +30,8 @@ use election::records::{
     ComplaintCategory, ComplaintDecision, ComplaintFiled, Decider, KeyEnrollment, KeyRevocation,
     Outcome, Role, Scope,
 };
-use ledger::simulate::unix_now;
 use shailoo::client::ClientError;
+use shailoo::unix_now;
 use shailoo_e2e::Run;
 use shailoo_e2e::operator;
 use shailoo_e2e::system::{
@@ -564,7 +564,7 @@ fn s_a_tampered_tile_from_a_mirror_is_damage_not_a_fork() {
         .filter(|e| !is_log_checkpoint(e))
         .count() as u64;
     let root_key = night.log_dir().join("root.key");
-    let more = shailoo_e2e::system::ledger(&[
+    let more = shailoo_e2e::system::demo(&[
         "simulate",
         "--url",
         night.url(),
@@ -631,7 +631,7 @@ fn t_a_checkpoint_of_another_key_with_the_same_origin_is_not_this_log() {
     let (night, _) = logged_election();
     let citizen = night.verifier();
     citizen.run(&["checkpoint"]).expect(0, &["OK"]);
-    // Another log under the same origin, with its own key (a second `ledger demo`, or an
+    // Another log under the same origin, with its own key (a second `demo`, or an
     // impostor): its checkpoint of size 0.
     let other = night.file("other-log");
     let init =

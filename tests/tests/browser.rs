@@ -1,5 +1,5 @@
-//! The viewer's browser tests (web-viewer/tests/browser), run against the release `ledger`:
-//! headless Chromium loads the viewer from a running `ledger demo` and checks that a citizen
+//! The viewer's browser tests (web-viewer/tests/browser), run against the release `demo`:
+//! headless Chromium loads the viewer from a running `demo` and checks that a citizen
 //! sees a verified election, and a failure when a tile or a scan is tampered with.
 //!
 //! Needs Chromium and playwright-core: `web-viewer/tests/browser/setup.sh` installs both
@@ -18,7 +18,7 @@ fn the_viewer_verifies_in_a_real_browser() {
     );
     let mut node = Command::new("node");
     node.current_dir(&tests)
-        .env("LEDGER_BIN", &binaries().ledger)
+        .env("DEMO_BIN", &binaries().demo)
         .args(["--test", "--test-reporter=tap", "--test-concurrency=1"])
         .arg("viewer.test.mjs");
     let run = Run::of(node);

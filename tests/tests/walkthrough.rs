@@ -3,12 +3,12 @@
 //! from what the programs do.
 //!
 //! How the test reads the README (the conventions are plain to a person reading it too):
-//! - a command that serves (`… demo`, `witness serve`) runs in the background until it says
+//! - a command that serves (`cargo run --release -p demo`, `witness serve`) runs in the background until it says
 //!   `ready` or `listening on`, as it would in a terminal of its own;
 //! - a comment line saying `Ctrl-C the demo` stops the running demo with SIGINT;
 //! - a trailing `# exits N` or `# prints TEXT` (joined by `and`) is what the command must do;
 //!   otherwise it must exit 0;
-//! - `cargo run --release -p ledger --` is the release `ledger` the suite built, and `cargo
+//! - `cargo run --release -p demo` is the release `demo` the suite built, and `cargo
 //!   build` lines are already done; `target/release/` is the workspace's;
 //! - servers listen on ports the OS chooses: each address the README gives (`--listen`, or
 //!   the demo's default 127.0.0.1:8080) is replaced, in every later command, by the real one.
@@ -120,7 +120,9 @@ impl Newcomer {
 
     /// `line` as it runs here: the real addresses, the built `ledger`.
     fn translate(&self, line: &str) -> String {
-        let mut line = line.replace("cargo run --release -p ledger --", "target/release/ledger");
+        let mut line = line
+            .replace("cargo run --release -p demo --", "target/release/demo")
+            .replace("cargo run --release -p demo", "target/release/demo");
         for (readme, real) in &self.addresses {
             line = line.replace(&format!("http://{readme}"), &format!("http://{real}"));
         }
@@ -224,7 +226,7 @@ impl Newcomer {
 }
 
 fn is_server(text: &str) -> bool {
-    text.starts_with("cargo run --release -p ledger -- demo") || text.contains("witness serve ")
+    text.starts_with("cargo run --release -p demo") || text.contains("witness serve ")
 }
 
 fn assert_no_fork(text: &str, output: &str) {

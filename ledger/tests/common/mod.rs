@@ -4,7 +4,7 @@
 
 use std::path::Path;
 use std::process::{Child, Command};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub const ORIGIN: &str = "shailoo.gov.kg/ledger/2026-11-29-parliamentary";
 
@@ -79,37 +79,11 @@ impl Drop for Server {
     }
 }
 
-pub fn signal(child: &Child, name: &str) {
-    let status = Command::new("kill")
-        .arg(format!("-{name}"))
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
-pub fn wait(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if let Some(status) = child.try_wait().unwrap() {
-            return Some(status);
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    None
-}
+pub use shailoo_e2e::process::{runtime, signal, wait};
 
 /// The root key `ledger init` generated.
 pub fn root_key(dir: &Path) -> tlog::keys::SignerKey {
     ledger::logdir::load_key(&dir.join("root.key")).unwrap()
-}
-
-pub fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 /// A new log in `dir/log`, served, with a generated election of `precincts` precincts (signed
@@ -122,7 +96,7 @@ pub fn serve_an_election(dir: &Path, precincts: u32) -> (Server, election::gener
         &Config {
             precincts,
             turnout_updates: false,
-            signed_at: Some(ledger::simulate::unix_now()),
+            signed_at: Some(shailoo::unix_now()),
             ..Config::default()
         },
         root_key(&log).signing_key(),

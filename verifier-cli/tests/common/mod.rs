@@ -4,9 +4,9 @@
 //! tests themselves.
 #![allow(dead_code)]
 
+use demo::simulate::{SimulateOptions, simulate};
 use election::generate::Anomaly;
 use election::{Kind, Record};
-use ledger::simulate::{SimulateOptions, simulate};
 use ledger::storage::{FsStorage, Storage};
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -1,10 +1,10 @@
 // Browser tests of the viewer: headless Debian chromium, driven by playwright-core, against a
-// real `ledger demo` (a log, three witnesses, a small simulated election) on loopback.
+// real `demo` (a log, three witnesses, a small simulated election) on loopback.
 //
-//   cargo build -p ledger && web-viewer/tests/browser/setup.sh && \
+//   cargo build -p demo && web-viewer/tests/browser/setup.sh && \
 //   (cd web-viewer/tests/browser && node --test --test-concurrency=1)
 //
-// LEDGER_BIN overrides the binary ($CARGO_TARGET_DIR/debug/ledger by default); screenshots
+// DEMO_BIN overrides the binary ($CARGO_TARGET_DIR/debug/demo by default); screenshots
 // and the measured figures go to artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,7 +21,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../../..');
 const artifacts = path.join(here, 'artifacts');
 const targetDir = process.env.CARGO_TARGET_DIR || path.join(repo, 'target');
-const ledgerBin = process.env.LEDGER_BIN || path.join(targetDir, 'debug', 'ledger');
+const demoBin = process.env.DEMO_BIN || path.join(targetDir, 'debug', 'demo');
 const PRECINCTS = Number(process.env.VIEWER_TEST_PRECINCTS || 12);
 
 let demo, dir, base, browser, ctx;
@@ -29,9 +29,9 @@ const figures = {};
 
 function startDemo() {
   return new Promise((resolve, reject) => {
-    demo = spawn(ledgerBin, ['demo', '--dir', dir, '--listen', '127.0.0.1:0', '--precincts', String(PRECINCTS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    demo = spawn(demoBin, ['--dir', dir, '--listen', '127.0.0.1:0', '--precincts', String(PRECINCTS)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`ledger demo not ready in 180 s:\n${out}`)), 180_000);
+    const timer = setTimeout(() => reject(new Error(`demo not ready in 180 s:\n${out}`)), 180_000);
     const onData = (d) => {
       out += d;
       const m = out.match(/log listening on (http:\/\/[^\s]+)/);
@@ -40,7 +40,7 @@ function startDemo() {
     };
     demo.stdout.on('data', onData);
     demo.stderr.on('data', onData);
-    demo.on('exit', (code) => { clearTimeout(timer); reject(new Error(`ledger demo exited ${code}:\n${out}`)); });
+    demo.on('exit', (code) => { clearTimeout(timer); reject(new Error(`demo exited ${code}:\n${out}`)); });
   });
 }
 
@@ -73,7 +73,7 @@ async function aProtocol() {
 
 before(async () => {
   fs.mkdirSync(artifacts, { recursive: true });
-  assert.ok(fs.existsSync(ledgerBin), `${ledgerBin} is missing: cargo build -p ledger first`);
+  assert.ok(fs.existsSync(demoBin), `${demoBin} is missing: cargo build -p demo first`);
   assert.ok(fs.existsSync('/usr/bin/chromium'), '/usr/bin/chromium is missing: run setup.sh');
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shailoo-viewer-'));
   await startDemo();

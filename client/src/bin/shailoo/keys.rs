@@ -119,10 +119,4 @@ pub fn print_signed(signed: &Signed, json: bool) {
     }
 }
 
-/// Now, in Unix seconds.
-pub fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("the clock is after 1970")
-        .as_secs()
-}
+pub use shailoo::unix_now as now;

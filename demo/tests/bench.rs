@@ -1,4 +1,4 @@
-//! `ledger bench` end to end, small: the load generator drives a real server and every figure
+//! `demo bench` end to end, small: the load generator drives a real server and every figure
 //! it reports is there and plausible (the figures themselves belong in BENCHMARKS.md).
 
 mod common;
@@ -7,8 +7,10 @@ use common::*;
 #[test]
 fn bench_reports_every_figure() {
     let tmp = temp_dir("bench");
-    let out = ledger()
+    let out = demo()
         .args(["bench", "--records", "2500", "--concurrency", "16"])
+        .arg("--ledger")
+        .arg(&shailoo_e2e::binaries().ledger)
         .args(["--batch-ms", "20", "--read-seconds", "1", "--dir"])
         .arg(tmp.path().join("log"))
         .output()

@@ -1,4 +1,4 @@
-//! `ledger demo` end to end, and the ledger with real witness nodes: checkpoints cosigned by a
+//! `demo` end to end, and the ledger with real witness nodes: checkpoints cosigned by a
 //! quorum, the policy file verifiers use, a clean stop and a restart — and a witness whose
 //! size the ledger has wrong (409) brought back in step.
 
@@ -17,13 +17,12 @@ struct Demo {
     lines: Vec<String>,
 }
 
-/// `ledger demo --dir DIR`, with `--precincts` if given.
+/// `demo --dir DIR`, with `--precincts` if given.
 fn start_demo(dir: &std::path::Path, precincts: Option<u32>) -> Demo {
     let precincts: Vec<String> = precincts
         .map(|p| vec!["--precincts".into(), p.to_string()])
         .unwrap_or_default();
-    let mut child = ledger()
-        .arg("demo")
+    let mut child = common::demo()
         .arg("--dir")
         .arg(dir)
         .args(["--listen", "127.0.0.1:0"])
@@ -204,8 +203,7 @@ fn demo_runs_an_election_cosigned_by_a_quorum_of_witnesses() {
     drop(conn);
 
     // Another election on the same directory is refused, not silently ignored.
-    let other = ledger()
-        .arg("demo")
+    let other = common::demo()
         .arg("--dir")
         .arg(&demo_dir)
         .args(["--listen", "127.0.0.1:0", "--precincts", "31"])
@@ -225,7 +223,7 @@ fn demo_runs_an_election_cosigned_by_a_quorum_of_witnesses() {
     witness::init(&my_witness, "witness.example.org/observer").unwrap();
     let vkey = ledger().arg("vkey").arg(&demo_dir).output().unwrap();
     let log_vkey = String::from_utf8(vkey.stdout).unwrap().trim().to_string();
-    witness::add_log(&my_witness, ledger::demo::ORIGIN, &log_vkey).unwrap();
+    witness::add_log(&my_witness, demo::demo::ORIGIN, &log_vkey).unwrap();
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
@@ -300,7 +298,7 @@ fn demo_runs_an_election_cosigned_by_a_quorum_of_witnesses() {
     let root = root_key(&demo_dir);
     let record = election::Record::sign(
         "2026-11-29-parliamentary",
-        ledger::simulate::unix_now(),
+        shailoo::unix_now(),
         election::Body::Annulment(election::records::Annulment {
             precincts: vec![1001],
             resolution: "№1".into(),

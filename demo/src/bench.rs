@@ -1,4 +1,4 @@
-//! `ledger bench`: a load benchmark of a real server on loopback.
+//! `demo bench`: a load benchmark of a real server on loopback.
 //!
 //! It creates a log in a temporary directory, starts `ledger serve` as a child process,
 //! measures this machine's Ed25519 verification rate in the same run (every record costs one
@@ -26,6 +26,8 @@ pub struct BenchOptions {
     pub batch_ms: u64,
     pub read_seconds: u64,
     pub dir: PathBuf,
+    /// The `ledger` program to run as the server; `None`: the one beside this program.
+    pub ledger: Option<PathBuf>,
 }
 
 /// The server child, killed when dropped.
@@ -92,8 +94,8 @@ pub async fn run(opts: BenchOptions) -> Result<String, String> {
     out.push_str(&format!("Ed25519 verify_strict on one core: {ed:.0}/s\n"));
 
     let origin = "shailoo.gov.kg/ledger/2026-11-29-parliamentary";
-    crate::server::init(&opts.dir, origin, None).map_err(|e| e.to_string())?;
-    let root = crate::logdir::load_key(&opts.dir.join("root.key")).map_err(|e| e.to_string())?;
+    ledger::server::init(&opts.dir, origin, None).map_err(|e| e.to_string())?;
+    let root = ledger::logdir::load_key(&opts.dir.join("root.key")).map_err(|e| e.to_string())?;
     // About 22 records per precinct (hourly turnout, 3 to 4 keys enrolled): an election a
     // little smaller than --records, never larger than the real one; growth does the rest.
     let precincts = (opts.records / 24).clamp(20, 2_500) as u32;
@@ -102,7 +104,7 @@ pub async fn run(opts: BenchOptions) -> Result<String, String> {
         &Config {
             precincts,
             seed: 1,
-            signed_at: Some(crate::simulate::unix_now()),
+            signed_at: Some(shailoo::unix_now()),
             ..Config::default()
         },
         root.signing_key(),
@@ -114,9 +116,12 @@ pub async fn run(opts: BenchOptions) -> Result<String, String> {
         )
     });
     let office = growth::enroll_office(&mut setup, root.signing_key());
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let exe = match &opts.ledger {
+        Some(ledger) => ledger.clone(),
+        None => ledger_beside_me()?,
+    };
     let (child, url) =
-        crate::server::spawn_process(&exe, &opts.dir, opts.batch_ms).map_err(|e| e.to_string())?;
+        ledger::server::spawn_process(&exe, &opts.dir, opts.batch_ms).map_err(|e| e.to_string())?;
     let server = ServerProcess(child);
     let pid = server.0.id();
     let client = LedgerClient::new(&url);
@@ -175,7 +180,7 @@ pub async fn run(opts: BenchOptions) -> Result<String, String> {
         eprintln!("growing the log by {growth} more records…");
         let started = Instant::now();
         let election = e.election.clone();
-        let start = crate::simulate::unix_now();
+        let start = shailoo::unix_now();
         load::submit_all(&url, growth, opts.concurrency, move |n| {
             growth::report(&election, &office, n, start).to_bytes()
         })
@@ -278,4 +283,19 @@ pub async fn run(opts: BenchOptions) -> Result<String, String> {
     }
     drop(server);
     Ok(out)
+}
+
+/// The `ledger` program built beside this one (`target/release/ledger` next to
+/// `target/release/demo`): the server the benchmark measures runs as its own process.
+fn ledger_beside_me() -> Result<PathBuf, String> {
+    let me = std::env::current_exe().map_err(|e| e.to_string())?;
+    let ledger = me.with_file_name("ledger");
+    if ledger.exists() {
+        Ok(ledger)
+    } else {
+        Err(format!(
+            "{} is not built: the benchmark runs it as the server (cargo build --release -p ledger -p demo)",
+            ledger.display()
+        ))
+    }
 }

@@ -1,11 +1,11 @@
-//! `ledger demo`: the whole system on one machine, on embedded defaults.
+//! `demo`: the whole system on one machine, on embedded defaults.
 //!
 //! A log and three witness nodes (real HTTP on loopback, quorum 2 of 3), a simulated
 //! election submitted through the public API, the trust policy written for verifiers, and the
 //! log served until Ctrl-C. Run again with the same directory to serve the same election.
 
-use crate::logdir::{LogDir, WitnessConfig};
 use crate::simulate::{SimulateOptions, report, simulate};
+use ledger::logdir::{LogDir, WitnessConfig};
 use std::path::{Path, PathBuf};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -20,7 +20,7 @@ pub const DEFAULT_PRECINCTS: u32 = 2500;
 /// The generator's seed for a new demo election, unless told.
 pub const DEFAULT_SEED: u64 = 2026;
 
-/// What `ledger demo` was asked. The election's arguments are `None` when not given: a new
+/// What `demo` was asked. The election's arguments are `None` when not given: a new
 /// demo takes the defaults, an existing one the election it holds.
 pub struct DemoOptions {
     pub dir: PathBuf,
@@ -98,7 +98,7 @@ fn demo_election(dir: &Path, fresh: bool, opts: &DemoOptions) -> Result<DemoElec
     let asked = DemoElection::asked(opts, &held);
     if held != asked {
         return Err(Box::new(Refused(format!(
-            "{} already holds a demo election made with {}; it cannot be changed to {}. Serve it as it is (`ledger demo --dir {}`, without those arguments), or make another in a new directory (--dir OTHER).",
+            "{} already holds a demo election made with {}; it cannot be changed to {}. Serve it as it is (`demo --dir {}`, without those arguments), or make another in a new directory (--dir OTHER).",
             dir.display(),
             held.describe(),
             asked.describe(),
@@ -134,7 +134,7 @@ pub async fn run(
     let fresh = !d.config_path().exists();
     if fresh {
         std::fs::create_dir_all(&opts.dir).map_err(|e| format!("{}: {e}", opts.dir.display()))?;
-        let created = crate::server::init(&opts.dir, ORIGIN, None)?;
+        let created = ledger::server::init(&opts.dir, ORIGIN, None)?;
         say(&format!(
             "created the log {ORIGIN} in {}",
             opts.dir.display()
@@ -212,8 +212,8 @@ pub async fn run(
     let (log_stop_tx, log_stop_rx) = oneshot::channel::<()>();
     let dir = opts.dir.clone();
     let log_task = tokio::spawn(async move {
-        let options = crate::server::ServeOptions::default();
-        crate::server::serve(&dir, listener, &options, async move {
+        let options = ledger::server::ServeOptions::default();
+        ledger::server::serve(&dir, listener, &options, async move {
             log_stop_rx.await.ok();
         })
         .await
@@ -222,7 +222,7 @@ pub async fn run(
     say(&format!("log listening on {url}"));
 
     if fresh {
-        let root_key = crate::logdir::load_key(&d.root_key_path()).map_err(|e| e.to_string())?;
+        let root_key = ledger::logdir::load_key(&d.root_key_path()).map_err(|e| e.to_string())?;
         say(&format!(
             "simulating an election of {} precincts…",
             demo.precincts
@@ -236,7 +236,7 @@ pub async fn run(
             concurrency: 1024,
             turnout_updates: true,
         };
-        let bar = crate::progress::Submitted::new();
+        let bar = ledger::progress::Submitted::new();
         let summary = simulate(sim, |done, total| bar.update(done, total)).await;
         bar.finish();
         let summary = summary?;
@@ -290,7 +290,7 @@ async fn wait_for_publication(url: &str, size: u64) -> Result<(), String> {
 /// Which configured witnesses cosigned the published checkpoint, once all of them have or
 /// ten seconds have passed: at start the log asks a witness added since the last run to
 /// cosign the tree it already published, so the person sees their witness take part.
-async fn cosigners(url: &str, config: &crate::logdir::Config) -> Result<String, String> {
+async fn cosigners(url: &str, config: &ledger::logdir::Config) -> Result<String, String> {
     let client = shailoo::client::LedgerClient::new(url);
     let keys = config
         .witnesses
@@ -336,7 +336,7 @@ async fn cosigners(url: &str, config: &crate::logdir::Config) -> Result<String, 
 }
 
 /// Writes `DIR/policy`: the log, the witnesses, the 2-of-3 quorum and the CEC root key.
-fn write_policy(dir: &Path, url: &str, config: &crate::logdir::Config) -> Result<PathBuf, String> {
+fn write_policy(dir: &Path, url: &str, config: &ledger::logdir::Config) -> Result<PathBuf, String> {
     let log_vkey = LogDir::new(dir)
         .load_log_key()
         .map_err(|e| e.to_string())?
@@ -351,7 +351,7 @@ fn write_policy(dir: &Path, url: &str, config: &crate::logdir::Config) -> Result
     let names: Vec<&str> = config.witnesses.iter().map(|w| w.name.as_str()).collect();
     policy.add_group("observers", config.quorum, &names)?;
     policy.set_quorum("observers")?;
-    let root = crate::logdir::parse_root_vkey(&config.root_vkey).map_err(|e| e.to_string())?;
+    let root = ledger::logdir::parse_root_vkey(&config.root_vkey).map_err(|e| e.to_string())?;
     let trust =
         election::policy::TrustPolicy::with_root(policy, root).map_err(|e| e.to_string())?;
     let text = format!(

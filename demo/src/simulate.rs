@@ -1,4 +1,4 @@
-//! `ledger simulate`: a whole synthetic election submitted to a running log through its
+//! `demo simulate`: a whole synthetic election submitted to a running log through its
 //! public API, as the CEC's systems, commissions and devices would submit it.
 //!
 //! The generator (`election::generate`) makes the signed records in polling-day order. The
@@ -79,7 +79,7 @@ pub async fn simulate(
         turnout_updates: opts.turnout_updates,
         // Signed now, as a live election submits (one precinct signed offline hours ago):
         // inside the ledger's time window.
-        signed_at: Some(unix_now()),
+        signed_at: Some(shailoo::unix_now()),
     };
     let Election {
         records,
@@ -234,11 +234,4 @@ pub fn report(summary: &Summary) -> String {
         out.push_str(&format!("refused {kind}: {status} {code}: {message}\n"));
     }
     out
-}
-
-/// This machine's clock, in Unix seconds.
-pub fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
