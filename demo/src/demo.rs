@@ -236,8 +236,12 @@ pub async fn run(
             concurrency: 1024,
             turnout_updates: true,
         };
-        let bar = ledger::progress::Submitted::new();
-        let summary = simulate(sim, |done, total| bar.update(done, total)).await;
+        let bar = progress::Progress::new("records submitted", 0);
+        let summary = simulate(sim, |done, total| {
+            bar.set_total(total as u64);
+            bar.update(done as u64);
+        })
+        .await;
         bar.finish();
         let summary = summary?;
         say(report(&summary).trim_end());

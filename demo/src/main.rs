@@ -284,9 +284,10 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 turnout_updates: !no_turnout,
             };
             let runtime = tokio::runtime::Runtime::new()?;
-            let bar = ledger::progress::Submitted::new();
+            let bar = progress::Progress::new("records submitted", 0);
             let summary = runtime.block_on(demo::simulate::simulate(opts, |done, total| {
-                bar.update(done, total)
+                bar.set_total(total as u64);
+                bar.update(done as u64);
             }));
             bar.finish();
             let summary = summary?;

@@ -13,7 +13,7 @@
 //!   [`rejections`]: malformed requests answered in JSON;
 //!   [`server`]: init, recovery and a clean stop.
 //! - [`logdir`]: the log directory, its configuration and keys; [`check`]: its fsck.
-//! - [`viewer`]: the page at `/`; [`progress`]: the bar long commands show.
+//! - [`viewer`]: the page at `/`.
 //!
 //! The demo, the simulator and the load benchmark drive a log from outside and live in the
 //! `demo` crate: nothing here depends on the witness or on a generated election.
@@ -25,7 +25,6 @@ pub mod db;
 pub mod documents;
 pub mod leftovers;
 pub mod logdir;
-pub mod progress;
 pub mod rejections;
 pub mod sequencer;
 pub mod server;

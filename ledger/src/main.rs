@@ -195,9 +195,10 @@ fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
         }
         Command::Vkey { dir } => println!("{}", LogDir::new(&dir).load_log_key()?.verifier()),
         Command::Check { dir, json } => {
-            let bar = ledger::progress::Submitted::counting("entries checked");
+            let bar = progress::Progress::new("entries checked", 0);
             let report = ledger::check::check(&dir, |done, total| {
-                bar.update(done as usize, total as usize)
+                bar.set_total(total);
+                bar.update(done);
             })?;
             bar.finish();
             if json {

@@ -5,9 +5,9 @@
 
 use crate::fetch::{FetchError, Source};
 use crate::outcome::Failure;
-use crate::progress::Progress;
 use election::records::{DocumentRef, PrecinctId};
 use election::{Kind, Record};
+use progress::Progress;
 use std::collections::HashSet;
 
 /// A document a record references.
@@ -70,7 +70,7 @@ pub fn check(source: &Source, refs: &[Referenced], quiet: bool) -> Result<Docume
         .iter()
         .filter(|r| seen.insert((r.document.sha256, r.document.size)))
         .collect();
-    let mut progress = Progress::new("documents", distinct.len() as u64, quiet);
+    let progress = Progress::unless(quiet, "documents", distinct.len() as u64);
     let mut result = DocumentCheck {
         checked: distinct.len(),
         problems: Vec::new(),

@@ -22,7 +22,6 @@ pub mod display;
 pub mod documents;
 pub mod fetch;
 pub mod outcome;
-pub mod progress;
 pub mod prove;
 pub mod report;
 pub mod scan;

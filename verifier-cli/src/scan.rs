@@ -8,8 +8,8 @@
 
 use crate::fetch::{Source, TileFetcher};
 use crate::outcome::Failure;
-use crate::progress::Progress;
 use crate::prove::bundle_entries;
+use progress::Progress;
 use std::sync::mpsc;
 use tlog::tile::{TILE_HEIGHT, TILE_WIDTH, Tile, TileReader};
 use tlog::{Checkpoint, Frontier, Hash};
@@ -47,7 +47,7 @@ impl Scanner {
         &mut self,
         source: &Source,
         checkpoint: &Checkpoint,
-        progress: &mut Progress,
+        progress: &Progress,
         mut sink: impl FnMut(u64, &[u8]),
     ) -> Result<(), Failure> {
         let (start, end) = (self.size(), checkpoint.size);

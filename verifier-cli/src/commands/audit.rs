@@ -8,12 +8,12 @@ use super::Online;
 use crate::accept::{Accepted, accept};
 use crate::documents::{self, DocumentCheck, Referenced};
 use crate::outcome::{Failure, Outcome};
-use crate::progress::Progress;
 use crate::report;
 use crate::scan::Scanner;
 use crate::trust::election_of;
 use election::audit::{AuditConfig, AuditReport, Auditor};
 use election::time::WitnessedCheckpoint;
+use progress::Progress;
 use std::sync::Arc;
 use std::time::Instant;
 use tlog::policy::Policy;
@@ -113,8 +113,8 @@ pub fn audit(online: &Online, options: AuditOptions) -> Result<AuditResult, Fail
         options.complaint_deadline,
     );
     let mut refs: Vec<Referenced> = Vec::new();
-    let mut progress = Progress::new("entries", checkpoint.size, options.quiet);
-    Scanner::new().advance(&online.source, checkpoint, &mut progress, |index, entry| {
+    let progress = Progress::unless(options.quiet, "entries", checkpoint.size);
+    Scanner::new().advance(&online.source, checkpoint, &progress, |index, entry| {
         auditor.push(index, entry);
         if options.documents {
             documents::references(index, entry, &mut refs);

@@ -8,9 +8,9 @@ use super::audit::new_auditor;
 use crate::accept::{Relation, accept};
 use crate::display::{format_system_time, thousands};
 use crate::outcome::{Failure, Outcome, Verdict};
-use crate::progress::Progress;
 use crate::scan::Scanner;
 use election::audit::{Auditor, Finding};
+use progress::Progress;
 use std::collections::HashSet;
 use std::time::{Duration, SystemTime};
 
@@ -58,9 +58,9 @@ impl Monitor<'_> {
         }
         let mut new_findings = 0;
         let (auditor, seen) = (&mut self.auditor, &mut self.seen);
-        let mut progress = Progress::new("new entries", cp.size.saturating_sub(before), self.quiet);
+        let progress = Progress::unless(self.quiet, "new entries", cp.size.saturating_sub(before));
         self.scanner
-            .advance(&online.source, &cp, &mut progress, |index, entry| {
+            .advance(&online.source, &cp, &progress, |index, entry| {
                 if let Some(a) = auditor.as_mut() {
                     for f in a.push(index, entry) {
                         if seen.insert(key(f)) {
