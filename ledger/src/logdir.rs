@@ -11,8 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::fs::{self, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 use tlog::keys::{ALG_ED25519, SignerKey, VerifierKey};
@@ -139,37 +138,27 @@ impl LogDir {
     }
 }
 
-/// Writes a secret with mode 0600 from the moment it exists; never overwrites.
-pub fn write_secret(path: &Path, text: &str) -> Result<(), DirError> {
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(io(path))?;
-    f.write_all(text.as_bytes()).map_err(io(path))?;
-    f.write_all(b"\n").map_err(io(path))?;
-    f.sync_all().map_err(io(path))
+/// Writes a new key file (mode 0600 from the moment it exists; never overwritten), unsealed:
+/// the server starts unattended (`keyfile`, `spec/keys.md` §1).
+pub fn write_key(path: &Path, key: &SignerKey) -> Result<(), DirError> {
+    keyfile::create(path, key, keyfile::Protection::None).map_err(from_keyfile)
 }
 
 /// Reads a private key, refusing a file that other users can read: whoever read it can sign
-/// as its owner, and the operator must know.
+/// as its owner, and the operator must know. A sealed one asks for its passphrase
+/// (`SHAILOO_PASSPHRASE`, or the terminal).
 pub fn load_key(path: &Path) -> Result<SignerKey, DirError> {
-    let mut file = fs::File::open(path).map_err(io(path))?;
-    let mode = file.metadata().map_err(io(path))?.permissions().mode();
-    if mode & 0o077 != 0 {
-        return Err(DirError::Invalid(format!(
-            "{} can be read by other users (mode {:o}); anyone who read it can sign as its owner. Run `chmod 600 {}`, and if others may have read it, replace the key",
-            path.display(),
-            mode & 0o777,
-            path.display()
-        )));
+    let name = path.display().to_string();
+    keyfile::load(path, || keyfile::passphrase::for_key(&name)).map_err(from_keyfile)
+}
+
+/// A key file that could not be read is a directory the log cannot start from, unless the
+/// file system itself failed.
+fn from_keyfile(e: keyfile::KeyFileError) -> DirError {
+    match e {
+        keyfile::KeyFileError::Io { path, source } => DirError::Io { path, source },
+        other => DirError::Invalid(other.to_string()),
     }
-    let mut text = String::new();
-    std::io::Read::read_to_string(&mut file, &mut text).map_err(io(path))?;
-    // The parse error says nothing about the key's bytes, so it is safe to show.
-    SignerKey::parse(text.trim_end())
-        .map_err(|e| DirError::Invalid(format!("{}: {e}", path.display())))
 }
 
 /// The lock that keeps a second server off a log directory, held while it lives.

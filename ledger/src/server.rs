@@ -45,12 +45,12 @@ pub fn init(dir: &Path, origin: &str, root_vkey: Option<&str>) -> Result<Created
         Some(text) => (logdir::parse_root_vkey(text)?, false),
         None => {
             let key = logdir::generate_key(&logdir::demo_root_name(origin))?;
-            logdir::write_secret(&d.root_key_path(), &key.to_private_string())?;
+            logdir::write_key(&d.root_key_path(), &key)?;
             (key.verifier(), true)
         }
     };
     let log_key = logdir::generate_key(origin)?;
-    logdir::write_secret(&d.log_key_path(), &log_key.to_private_string())?;
+    logdir::write_key(&d.log_key_path(), &log_key)?;
     let config = Config {
         origin: origin.to_string(),
         election,

@@ -30,7 +30,7 @@ fn a_key_file_others_can_read_is_refused() {
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
     let (code, said) = serve_refused(&log);
     assert_ne!(code, Some(0));
-    assert!(said.contains("can be read by other users"), "{said}");
+    assert!(said.contains("is open to other users"), "{said}");
     assert!(said.contains("chmod 600"), "{said}");
     // Once it is private again, the log serves.
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();

@@ -6,9 +6,8 @@
 //! from the operating system's random source, and it is never printed or logged.
 
 use crate::error::Error;
-use std::fs::{DirBuilder, OpenOptions};
-use std::io::{Read, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::fs::DirBuilder;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 use tlog::keys::{ALG_COSIGNATURE_V1, ALG_ED25519, SignerKey, VerifierKey};
@@ -72,25 +71,9 @@ pub fn create_key(dir: &Path, name: &str) -> Result<SignerKey, Error> {
     let key = SignerKey::from_seed(name, ALG_COSIGNATURE_V1, &seed)
         .map_err(|e| Error::Invalid(format!("cannot make a key named {name:?}: {e}")))?;
     seed.fill(0);
-    // create_new: if another `init` raced us, one of the two fails instead of both writing.
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&path)
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::AlreadyExists => Error::Invalid(format!(
-                "{} already exists; refusing to overwrite a witness key",
-                path.display()
-            )),
-            _ => Error::io(format!("cannot create {}", path.display()))(e),
-        })?;
-    let mut text = key.to_private_string();
-    text.push('\n');
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(Error::io(format!("cannot write {}", path.display())))?;
-    sync_dir(dir)?;
+    // Never overwritten: if another `init` raced us, one of the two fails instead of both
+    // writing. Unsealed: the witness starts unattended.
+    keyfile::create(&path, &key, keyfile::Protection::None).map_err(from_keyfile)?;
     Ok(key)
 }
 
@@ -101,40 +84,15 @@ pub fn sync_dir(dir: &Path) -> Result<(), Error> {
         .map_err(Error::io(format!("cannot sync {}", dir.display())))
 }
 
-/// Loads the cosigning key, refusing a key file that others can read.
+/// Loads the cosigning key, refusing a key file that others can read (anyone who read it
+/// could cosign as this witness: retire it).
 pub fn load_key(dir: &Path) -> Result<SignerKey, Error> {
     let path = key_path(dir);
-    let mut file = match std::fs::File::open(&path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Error::not_a_witness(dir));
-        }
-        Err(e) => return Err(Error::io(format!("cannot open {}", path.display()))(e)),
-    };
-    let mode = file
-        .metadata()
-        .map_err(Error::io(format!("cannot read {}", path.display())))?
-        .permissions()
-        .mode();
-    if mode & 0o077 != 0 {
-        return Err(Error::Invalid(format!(
-            "{} can be read by other users (mode {:o}); anyone who reads it can cosign as this \
-             witness. Run `chmod 600 {}`, and if others may have read it, retire this witness",
-            path.display(),
-            mode & 0o777,
-            path.display()
-        )));
+    if !path.exists() {
+        return Err(Error::not_a_witness(dir));
     }
-    let mut text = String::new();
-    file.read_to_string(&mut text)
-        .map_err(Error::io(format!("cannot read {}", path.display())))?;
-    // The parse error says nothing about the key's bytes, so it is safe to show.
-    let key = SignerKey::parse(text.trim_end()).map_err(|e| {
-        Error::Invalid(format!(
-            "{} is not a witness key ({e}); restore it from your backup",
-            path.display()
-        ))
-    })?;
+    let name = path.display().to_string();
+    let key = keyfile::load(&path, || keyfile::passphrase::for_key(&name)).map_err(from_keyfile)?;
     if key.alg() != ALG_COSIGNATURE_V1 {
         return Err(Error::Invalid(format!(
             "{} is not a cosignature/v1 key (type 0x04); a witness key is made by `witness init`",
@@ -142,6 +100,17 @@ pub fn load_key(dir: &Path) -> Result<SignerKey, Error> {
         )));
     }
     Ok(key)
+}
+
+/// A key file's failure, as the witness reports it.
+fn from_keyfile(e: keyfile::KeyFileError) -> Error {
+    match e {
+        keyfile::KeyFileError::Io { path, source } => Error::Io {
+            what: format!("{}", path.display()),
+            source,
+        },
+        other => Error::Invalid(other.to_string()),
+    }
 }
 
 /// Checks a log origin typed by the operator: it must be able to be a checkpoint's first line.

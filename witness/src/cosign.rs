@@ -21,7 +21,7 @@ use tlog::witness::{
 /// the state could not be read or written: the caller answers 500, never 200.
 pub fn add_checkpoint(
     store: &Store,
-    signer: &SignerKey,
+    signer: &std::sync::Arc<SignerKey>,
     request: AddCheckpointRequest,
     body: Vec<u8>,
 ) -> Result<AddCheckpointResponse, Error> {
@@ -49,7 +49,7 @@ pub fn add_checkpoint(
         state.as_ref(),
         signer,
     );
-    let signer = signer.clone();
+    let signer = std::sync::Arc::clone(signer);
     store.compare_and_swap(&origin.clone(), move |keys_now, state_now| {
         if keys_now == keys.as_deref() && state_now == state.as_ref() {
             decided

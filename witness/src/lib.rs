@@ -49,7 +49,8 @@ pub struct Witness {
     pub name: String,
     /// The public key, as logs and verifiers configure it.
     pub vkey: VerifierKey,
-    signer: SignerKey,
+    /// Shared with each request's compare-and-swap (a key is not copied per request).
+    signer: std::sync::Arc<SignerKey>,
     store: Store,
 }
 
@@ -62,7 +63,7 @@ impl Witness {
         Ok(Witness {
             name: tlog::note::NoteVerifier::name(&vkey).to_string(),
             vkey,
-            signer,
+            signer: std::sync::Arc::new(signer),
             store,
         })
     }

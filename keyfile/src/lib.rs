@@ -1,11 +1,18 @@
-//! A private key on disk, as `spec/keys.md` §1 defines the file: readable by its owner alone
+//! `keyfile`: a private key on disk, as `spec/keys.md` §1 defines the file, for every program
+//! that holds one (the submitters' `shailoo`, the log's server, the witness): readable by its owner alone
 //! (mode 0600, never overwritten), and sealed with a passphrase — Argon2id stretches it into a
 //! key for XChaCha20-Poly1305, which encrypts the private key and authenticates the header
 //! lines (the public key among them), so that the public key can be read without the
 //! passphrase and no line can be changed unnoticed.
 //!
 //! An unsealed file (the bare `PRIVATE+KEY+…` line that `ledger init` writes for a demo's root
-//! key) is read too, and made only when asked for by name (`--no-passphrase`): for tests.
+//! key) is read too, and made only when asked for by name (`--no-passphrase`): for tests, and
+//! for servers that start unattended (the log's key, a witness's key).
+//!
+//! [`passphrase`]: where a passphrase comes from.
+#![forbid(unsafe_code)]
+
+pub mod passphrase;
 
 use crate::passphrase::PassphraseError;
 use argon2::{Algorithm, Argon2, Params, Version};
