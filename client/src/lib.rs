@@ -2,21 +2,19 @@
 //! commissions, the urns and identification devices, the complaints and finance offices.
 //!
 //! - [`client`]: the ledger's HTTP API, as a submitter uses it.
-//! - [`keyfile`]: a private key on disk, protected by a passphrase (or, for tests only, not),
-//!   readable by its owner alone.
-//! - [`passphrase`]: where a passphrase comes from: a prompt at a terminal, or
-//!   `SHAILOO_PASSPHRASE` for automation.
+//! - [`signer`]: what records are signed with — a key file (the `keyfile` crate's: protected
+//!   by a passphrase, readable by its owner alone) or a key an ssh-agent holds ([`agent`]).
 //! - [`sign`]: a record's JSON form signed offline into the entry the log will hold, its
 //!   documents kept beside it; [`submit`]: delivering it, its documents, and its receipt;
 //!   [`outbox`]: where records wait until they are delivered.
 #![forbid(unsafe_code)]
 
+pub mod agent;
 pub mod client;
 mod files;
-pub mod keyfile;
 pub mod outbox;
-pub mod passphrase;
 pub mod sign;
+pub mod signer;
 pub mod submit;
 
 /// Now, in Unix seconds: the time a record is signed at unless another is given.

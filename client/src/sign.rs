@@ -27,7 +27,7 @@ pub enum SignError {
     },
     #[error(
         "{} is not a document this record references (its SHA-256 is {sha256}, {size} bytes); \
-         the record references: {references}",
+         what is referenced: {references}",
         path.display()
     )]
     NotReferenced {
@@ -119,11 +119,12 @@ pub fn sign_files(
             }
         }
         if !referenced {
+            let all = records.iter().flat_map(|(_, r)| r.body.documents());
             return Err(SignError::NotReferenced {
                 path: document.clone(),
                 sha256: tlog::hash::sha256(&bytes).to_hex(),
                 size: bytes.len() as u64,
-                references: "none of these records does".into(),
+                references: list_references(all),
             });
         }
     }
@@ -181,19 +182,11 @@ pub fn sign_record(
     for path in documents {
         let bytes = std::fs::read(path).map_err(io(path))?;
         let Some(reference) = references.iter().find(|r| r.matches(&bytes)) else {
-            let listed: Vec<String> = references
-                .iter()
-                .map(|r| format!("{} ({} bytes)", r.hex(), r.size))
-                .collect();
             return Err(SignError::NotReferenced {
                 path: path.clone(),
                 sha256: tlog::hash::sha256(&bytes).to_hex(),
                 size: bytes.len() as u64,
-                references: if listed.is_empty() {
-                    "none".into()
-                } else {
-                    listed.join(", ")
-                },
+                references: list_references(references.iter()),
             });
         };
         copies.push((reference.hex(), bytes));
@@ -230,6 +223,18 @@ pub fn sign_record(
         leaf_hash: tlog::leaf_hash(&entry).to_hex(),
         documents: copies.into_iter().map(|(hex, _)| hex).collect(),
     })
+}
+
+/// Documents referenced, as an error lists them: `<sha256> (<size> bytes), …`, or `none`.
+fn list_references<'a>(references: impl Iterator<Item = &'a DocumentRef>) -> String {
+    let listed: Vec<String> = references
+        .map(|r| format!("{} ({} bytes)", r.hex(), r.size))
+        .collect();
+    if listed.is_empty() {
+        "none".into()
+    } else {
+        listed.join(", ")
+    }
 }
 
 /// Where the documents of the signed record at `out` are kept.

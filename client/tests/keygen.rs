@@ -57,16 +57,13 @@ fn a_new_key_is_sealed_readable_by_its_owner_only_and_its_public_key_printed_las
     // The public key is read without the passphrase; the private one only with it.
     let shown = shailoo(&["pubkey", file.to_str().unwrap()], None);
     assert_eq!(text(&shown.stdout).trim_end(), vkey);
-    let key = shailoo::keyfile::load(&file, || Ok(PASSPHRASE.to_string().into())).unwrap();
+    let key = keyfile::load(&file, || Ok(PASSPHRASE.to_string().into())).unwrap();
     assert_eq!(key.verifier().to_string(), vkey);
-    let wrong = shailoo::keyfile::load(&file, || {
+    let wrong = keyfile::load(&file, || {
         Ok("four words make a passphrasE".to_string().into())
     });
     assert!(
-        matches!(
-            wrong,
-            Err(shailoo::keyfile::KeyFileError::WrongPassphrase { .. })
-        ),
+        matches!(wrong, Err(keyfile::KeyFileError::WrongPassphrase { .. })),
         "{wrong:?}"
     );
 
@@ -114,10 +111,10 @@ fn a_key_file_others_can_read_is_refused() {
         "{}",
         text(&shown.stderr)
     );
-    let loaded = shailoo::keyfile::load(&file, || panic!("no passphrase is asked"));
+    let loaded = keyfile::load(&file, || panic!("no passphrase is asked"));
     assert!(matches!(
         loaded,
-        Err(shailoo::keyfile::KeyFileError::Readable { .. })
+        Err(keyfile::KeyFileError::Readable { .. })
     ));
 }
 
@@ -143,7 +140,7 @@ fn without_a_passphrase_nothing_is_written_unless_asked_for_by_name() {
     assert!(made.status.success(), "{}", text(&made.stderr));
     let answer: serde_json::Value = serde_json::from_slice(&made.stdout).unwrap();
     assert_eq!(answer["sealed"], false);
-    let key = shailoo::keyfile::load(&file, || panic!("no passphrase is asked")).unwrap();
+    let key = keyfile::load(&file, || panic!("no passphrase is asked")).unwrap();
     assert_eq!(answer["vkey"], key.verifier().to_string());
     assert!(
         std::fs::read_to_string(&file)
@@ -163,4 +160,16 @@ fn usage_errors_exit_3_and_help_teaches() {
         help.contains("--root-vkey") && help.contains("offline machine"),
         "{help}"
     );
+    // Every command's help ends with what its exit codes mean.
+    for command in [
+        "keygen", "pubkey", "sign", "define", "enroll", "revoke", "submit", "outbox",
+    ] {
+        let help = text(&shailoo(&[command, "--help"], None).stdout);
+        assert!(
+            help.contains("Exit codes: 0 done; 1 some records refused"),
+            "{command}: {help}"
+        );
+    }
+    let help = text(&shailoo(&["receipt", "verify", "--help"], None).stdout);
+    assert!(help.contains("Exit codes:"), "{help}");
 }

@@ -253,7 +253,7 @@ fn several_records_are_signed_at_once_or_not_at_all() {
         path(&stray),
     ]);
     assert_eq!(refused.status.code(), Some(2));
-    assert!(text(&refused.stderr).contains("none of these records does"));
+    assert!(text(&refused.stderr).contains("what is referenced: none"));
     assert!(!first.with_extension("signed").exists());
     let done = run(&["sign", "--key", path(&key), path(&first), path(&second)]);
     assert!(done.status.success(), "{}", text(&done.stderr));

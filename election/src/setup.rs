@@ -340,7 +340,8 @@ pub fn enrollments_from_csv(text: &str) -> Result<Vec<KeyEnrollment>, SetupError
 /// An Ed25519 public key: a verifier key (`name+hash+base64`, as `shailoo keygen` prints it)
 /// or 64 hex digits.
 pub fn parse_key(text: &str) -> Result<[u8; 32], String> {
-    if text.len() == 64 {
+    // A vkey can be 64 characters long too (a 10-character name): hex is all hex digits.
+    if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
         let mut key = [0u8; 32];
         return hex::decode_to_slice(text, &mut key)
             .map(|()| key)
@@ -454,6 +455,21 @@ mod tests {
         ] {
             assert!(parse_time(wrong).is_err(), "{wrong}");
         }
+    }
+
+    #[test]
+    fn a_key_is_read_as_hex_or_as_a_vkey_even_of_64_characters() {
+        let key = tlog::keys::SignerKey::from_seed("x.kg/other", tlog::keys::ALG_ED25519, &[5; 32])
+            .unwrap()
+            .verifier();
+        let vkey = key.to_string();
+        assert_eq!(vkey.len(), 64);
+        assert_eq!(parse_key(&vkey), Ok(key.public_key()));
+        assert_eq!(
+            parse_key(&hex::encode(key.public_key())),
+            Ok(key.public_key())
+        );
+        assert!(parse_key(&"g".repeat(64)).is_err());
     }
 
     #[test]

@@ -86,31 +86,20 @@ pub fn submit(s: &Submission) -> Result<u8, Failure> {
         retrying: &retrying,
     };
     let mut waiting = 0;
+    let total = outbox.waiting()?.len() as u64;
+    let bar = progress::Progress::unless(total < 2, "records delivered", total);
+    let mut done = 0;
     runtime.block_on(submit_waiting(
         &client,
         &outbox,
         &delivery,
-        &mut |outcome| match outcome {
-            Outcome::Delivered(d) => print_delivered(&d, s.json),
-            Outcome::Failed(e) => {
-                eprintln!("shailoo: {e}");
-                let this = match e {
-                    SubmitError::Refused { .. } => 1,
-                    // Kept waiting: a later `submit` asks for the receipt again.
-                    SubmitError::BadReceipt { .. } => {
-                        waiting += 1;
-                        1
-                    }
-                    SubmitError::GaveUp { .. } => {
-                        waiting += 1;
-                        3
-                    }
-                    SubmitError::Io { .. } | SubmitError::Outbox(_) => 2,
-                };
-                code = worse(code, this);
-            }
+        &mut |outcome| {
+            done += 1;
+            bar.update(done);
+            report(outcome, s.json, &mut waiting, &mut code);
         },
     ))?;
+    bar.finish();
     if waiting > 0 {
         eprintln!(
             "shailoo: {waiting} record(s) wait in the outbox {}; `shailoo submit --url {}` delivers them, `shailoo outbox` shows why they wait",
@@ -119,6 +108,30 @@ pub fn submit(s: &Submission) -> Result<u8, Failure> {
         );
     }
     Ok(code)
+}
+
+/// Tells of one record's outcome, counting those left waiting and raising the exit code.
+fn report(outcome: Outcome, json: bool, waiting: &mut u64, code: &mut u8) {
+    match outcome {
+        Outcome::Delivered(d) => print_delivered(&d, json),
+        Outcome::Failed(e) => {
+            eprintln!("shailoo: {e}");
+            let this = match e {
+                SubmitError::Refused { .. } => 1,
+                // Kept waiting: a later `submit` asks for the receipt again.
+                SubmitError::BadReceipt { .. } => {
+                    *waiting += 1;
+                    1
+                }
+                SubmitError::GaveUp { .. } => {
+                    *waiting += 1;
+                    3
+                }
+                SubmitError::Io { .. } | SubmitError::Outbox(_) => 2,
+            };
+            *code = worse(*code, this);
+        }
+    }
 }
 
 /// The delivery an earlier run made of `record`, from the receipt it kept.

@@ -1,9 +1,10 @@
 //! `shailoo keygen`, `pubkey` and `sign`: keys made and read, records signed offline.
 
 use crate::Failure;
-use shailoo::keyfile::{self, KeyFileError, Protection};
-use shailoo::passphrase;
+use keyfile::passphrase;
+use keyfile::{KeyFileError, Protection};
 use shailoo::sign::Signed;
+use shailoo::signer::{KeySource, Signer};
 use std::path::{Path, PathBuf};
 use tlog::keys::{ALG_ED25519, SignerKey};
 
@@ -61,37 +62,33 @@ pub fn pubkey(file: &Path, json: bool) -> Result<u8, Failure> {
     Ok(0)
 }
 
-/// Signs the JSON form at `record` with the key in `key` (asking for its passphrase) at
-/// `time` (default now), into `out`.
+/// Signs the JSON form at `record` with the key at `key` (asking for a key file's
+/// passphrase) at `time` (default now), into `out`.
 pub fn sign(
-    key: &Path,
+    key: &KeySource,
     record: &Path,
     documents: &[PathBuf],
     time: Option<u64>,
     out: &Path,
 ) -> Result<Signed, Failure> {
-    let signer = keyfile::load(key, || passphrase::for_key(&key.display().to_string()))?;
+    let signer = Signer::open(key)?;
     let time = time.unwrap_or_else(now);
     Ok(shailoo::sign::sign_file(
-        record,
-        signer.signing_key(),
-        time,
-        documents,
-        out,
+        record, &signer, time, documents, out,
     )?)
 }
 
 /// Signs several records' JSON forms with one passphrase (see `shailoo::sign::sign_files`).
 pub fn sign_all(
-    key: &Path,
+    key: &KeySource,
     records: &[PathBuf],
     documents: &[PathBuf],
     time: Option<u64>,
 ) -> Result<Vec<Signed>, Failure> {
-    let signer = keyfile::load(key, || passphrase::for_key(&key.display().to_string()))?;
+    let signer = Signer::open(key)?;
     Ok(shailoo::sign::sign_files(
         records,
-        signer.signing_key(),
+        &signer,
         time.unwrap_or_else(now),
         documents,
     )?)

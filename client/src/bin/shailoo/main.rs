@@ -5,10 +5,20 @@ mod keys;
 mod setup;
 
 use clap::{Parser, Subcommand};
-use shailoo::keyfile::KeyFileError;
-use shailoo::passphrase;
+use keyfile::KeyFileError;
+use keyfile::passphrase;
+use shailoo::signer::{KeySource, OpenError};
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// What every command's help ends with.
+const EXIT_CODES: &str = "Exit codes: 0 done; 1 some records refused by the ledger (with its \
+     reasons), or a receipt that does not prove its record; 2 refused (a key file that exists, \
+     that others can read, a wrong passphrase; a record or a CSV row that does not read, a \
+     document no record references); 3 usage, or a ledger not reached in time (what was not \
+     delivered waits in the outbox).\n\
+     Passphrases are read from SHAILOO_PASSPHRASE when it is set, otherwise asked for on the \
+     terminal; never from the command line.";
 
 #[derive(Parser)]
 #[command(
@@ -16,12 +26,7 @@ use std::process::ExitCode;
     version,
     about = "The client of everyone who appends to the election's log: the CEC, the precinct \
              commissions, the urns and identification devices, the complaints and finance offices.",
-    after_help = "Exit codes: 0 done; 1 some records refused by the ledger (with its \
-                  reasons); 2 refused (a key file that exists, that others can read, a wrong \
-                  passphrase; a record that does not read, a document it does not reference); \
-                  3 usage, or a ledger not reached in time.\n\
-                  Passphrases are read from SHAILOO_PASSPHRASE when it is set, otherwise asked \
-                  for on the terminal; never from the command line."
+    after_help = EXIT_CODES
 )]
 struct Cli {
     #[command(subcommand)]
@@ -35,6 +40,7 @@ enum Command {
     ///
     /// Make the CEC's root key on an offline machine and keep the file (and its passphrase)
     /// apart; only its public key goes to the log. The file is never overwritten.
+    #[command(after_help = EXIT_CODES)]
     Keygen {
         /// Where to write the key.
         #[arg(long)]
@@ -58,10 +64,10 @@ enum Command {
     /// SHA-256: carry both to whatever submits them. All records are read and every document
     /// matched before anything is written. The passphrase is asked for once.
     /// Example: shailoo sign --key uik-1001.key protocol-1001.json --document page1.jpg
+    #[command(after_help = EXIT_CODES)]
     Sign {
-        /// The signer's key file.
-        #[arg(long)]
-        key: PathBuf,
+        #[command(flatten)]
+        key: KeyArgs,
         /// Records in their JSON form: {"election": …, "kind": …, "body": {…}}.
         #[arg(required = true)]
         records: Vec<PathBuf>,
@@ -92,7 +98,7 @@ enum Command {
     /// Example:
     ///   shailoo define --definition election.json --precincts precincts.csv --out setup
     ///   shailoo sign --key root.key setup/*.json
-    #[command(verbatim_doc_comment)]
+    #[command(verbatim_doc_comment, after_help = EXIT_CODES)]
     Define {
         /// The election definition in its JSON form (kind `election-definition`).
         #[arg(long)]
@@ -118,11 +124,11 @@ enum Command {
     ///
     /// Example:
     ///   shailoo enroll --key operator.key --keys keys.csv --url https://ledger.example.kg
-    #[command(verbatim_doc_comment)]
+    #[command(verbatim_doc_comment, after_help = EXIT_CODES)]
     Enroll {
-        /// The enrolling key's file.
-        #[arg(long)]
-        key: PathBuf,
+        /// The enrolling key.
+        #[command(flatten)]
+        key: KeyArgs,
         /// The keys to enroll, as CSV.
         #[arg(long)]
         keys: PathBuf,
@@ -142,11 +148,11 @@ enum Command {
     ///
     /// Example:
     ///   shailoo revoke --key operator.key --revoke "$(shailoo pubkey lost-urn.key)" --reason "the urn was stolen" --url https://ledger.example.kg
-    #[command(verbatim_doc_comment)]
+    #[command(verbatim_doc_comment, after_help = EXIT_CODES)]
     Revoke {
-        /// The revoking key's file.
-        #[arg(long)]
-        key: PathBuf,
+        /// The revoking key.
+        #[command(flatten)]
+        key: KeyArgs,
         /// The key to revoke, as `shailoo keygen` prints it (or 64 hex digits).
         #[arg(long)]
         revoke: String,
@@ -184,7 +190,7 @@ enum Command {
     ///   shailoo submit --url https://ledger.example.kg --policy observers.policy protocol-1001.signed
     ///   shailoo submit --url https://ledger.example.kg            (what waits in the outbox)
     ///   shailoo submit --url https://ledger.example.kg --key urn-1001.key urn-result.json
-    #[command(verbatim_doc_comment)]
+    #[command(verbatim_doc_comment, after_help = EXIT_CODES)]
     Submit {
         /// The ledger's URL.
         #[arg(long)]
@@ -201,14 +207,17 @@ enum Command {
         /// ~/.local/state/shailoo/outbox].
         #[arg(long)]
         outbox: Option<PathBuf>,
-        /// Sign RECORD (a JSON form) with this key first.
-        #[arg(long)]
+        /// Sign RECORD (a JSON form) first, with this key file.
+        #[arg(long, conflicts_with = "agent")]
         key: Option<PathBuf>,
+        /// Sign RECORD (a JSON form) first, with this key of the ssh-agent (as `sign --agent`).
+        #[arg(long)]
+        agent: Option<String>,
         /// With --key: a document the record references; repeat for each.
-        #[arg(long = "document", requires = "key")]
+        #[arg(long = "document")]
         documents: Vec<PathBuf>,
         /// With --key: the time to sign at (Unix seconds; default now).
-        #[arg(long, requires = "key")]
+        #[arg(long)]
         time: Option<u64>,
         /// How long to keep trying to reach a ledger, in seconds.
         #[arg(long, default_value_t = 600)]
@@ -218,6 +227,7 @@ enum Command {
         json: bool,
     },
     /// Shows what waits in the outbox to be delivered and why, and what the ledger refused.
+    #[command(after_help = EXIT_CODES)]
     Outbox {
         /// The outbox directory [default: as `shailoo submit`].
         #[arg(long)]
@@ -230,6 +240,7 @@ enum Command {
     #[command(subcommand)]
     Receipt(ReceiptCommand),
     /// Prints the public key of a key file (no passphrase needed).
+    #[command(after_help = EXIT_CODES)]
     Pubkey {
         /// The key file.
         file: PathBuf,
@@ -237,6 +248,30 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// The key a command signs with: a key file, or a key an ssh-agent holds.
+#[derive(clap::Args)]
+#[group(required = true, multiple = false)]
+struct KeyArgs {
+    /// The signer's key file (`shailoo keygen`).
+    #[arg(long)]
+    key: Option<PathBuf>,
+    /// Sign with a key the ssh-agent at $SSH_AUTH_SOCK holds (a hardware token's, loaded
+    /// with `ssh-add`), named by its public key: an OpenSSH `.pub` file or `ssh-ed25519 AAAA…`
+    /// line, or the key as `shailoo keygen` prints it. The key never leaves the agent.
+    #[arg(long)]
+    agent: Option<String>,
+}
+
+impl KeyArgs {
+    fn source(&self) -> KeySource {
+        match (&self.key, &self.agent) {
+            (Some(file), _) => KeySource::File(file.clone()),
+            (None, Some(agent)) => KeySource::Agent(agent.clone()),
+            (None, None) => unreachable!("clap requires one of --key and --agent"),
+        }
+    }
 }
 
 /// Where and how `enroll` and `revoke` submit what they sign.
@@ -265,6 +300,7 @@ enum ReceiptCommand {
     /// signature, the witness quorum) and its inclusion proof leads from the record it
     /// carries to that checkpoint's root. Exit 1 if one does not.
     /// Example: shailoo receipt verify --policy observers.policy protocol-1001.signed.receipt
+    #[command(after_help = EXIT_CODES)]
     Verify {
         /// The observers' trust policy.
         #[arg(long)]
@@ -312,6 +348,8 @@ enum Failure {
     Passphrase(#[from] passphrase::PassphraseError),
     #[error(transparent)]
     Outbox(#[from] shailoo::outbox::OutboxError),
+    #[error(transparent)]
+    Agent(#[from] shailoo::agent::AgentError),
     #[error("policy {}: {why}", path.display())]
     Policy { path: PathBuf, why: String },
     #[error("{}: {source}", path.display())]
@@ -326,6 +364,15 @@ enum Failure {
     },
     #[error("{0}")]
     Usage(String),
+}
+
+impl From<OpenError> for Failure {
+    fn from(e: OpenError) -> Failure {
+        match e {
+            OpenError::File(e) => Failure::Key(e),
+            OpenError::Agent(e) => Failure::Agent(e),
+        }
+    }
 }
 
 /// Submits records just signed, if a ledger was named; the exit code.
@@ -361,13 +408,15 @@ fn run(command: Command) -> Result<u8, Failure> {
             json,
         } => {
             let signed = match (out, &records[..]) {
-                (Some(out), [record]) => vec![keys::sign(&key, record, &documents, time, &out)?],
+                (Some(out), [record]) => {
+                    vec![keys::sign(&key.source(), record, &documents, time, &out)?]
+                }
                 (Some(_), _) => {
                     return Err(Failure::Usage(
                         "--out names the file of one record; give one, or leave --out out".into(),
                     ));
                 }
-                (None, _) => keys::sign_all(&key, &records, &documents, time)?,
+                (None, _) => keys::sign_all(&key.source(), &records, &documents, time)?,
             };
             for signed in signed {
                 keys::print_signed(&signed, json);
@@ -390,7 +439,7 @@ fn run(command: Command) -> Result<u8, Failure> {
             let out = out.unwrap_or_else(|| keys.with_extension("enrollments"));
             // With a ledger and --json, stdout is the deliveries' objects alone.
             let tell = !(delivery.json && delivery.url.is_some());
-            let signed = setup::enroll(&key, &keys, &election, &out, delivery.json, tell)?;
+            let signed = setup::enroll(&key.source(), &keys, &election, &out, delivery.json, tell)?;
             deliver_signed(delivery, signed)
         }
         Command::Revoke {
@@ -403,7 +452,7 @@ fn run(command: Command) -> Result<u8, Failure> {
             delivery,
         } => {
             let signed = setup::revoke(
-                &key,
+                &key.source(),
                 &setup::Revocation {
                     key: revoke,
                     reason,
@@ -422,20 +471,33 @@ fn run(command: Command) -> Result<u8, Failure> {
             policy,
             outbox,
             key,
+            agent,
             documents,
             time,
             patience,
             json,
         } => {
-            let records = match key {
-                Some(key) => {
+            let source = match (key, agent) {
+                (Some(file), _) => Some(KeySource::File(file)),
+                (None, Some(agent)) => Some(KeySource::Agent(agent)),
+                (None, None) => None,
+            };
+            let records = match source {
+                Some(source) => {
                     let [record] = &records[..] else {
                         return Err(Failure::Usage(
-                            "with --key, give one record's JSON form to sign and submit".into(),
+                            "with --key or --agent, give one record's JSON form to sign and submit"
+                                .into(),
                         ));
                     };
                     let out = record.with_extension("signed");
-                    vec![keys::sign(&key, record, &documents, time, &out)?.record]
+                    vec![keys::sign(&source, record, &documents, time, &out)?.record]
+                }
+                None if !documents.is_empty() || time.is_some() => {
+                    return Err(Failure::Usage(
+                        "--document and --time go with --key or --agent: signed records carry their documents beside them already"
+                            .into(),
+                    ));
                 }
                 None => records,
             };

@@ -7,8 +7,7 @@ use election::Body;
 use election::json::UnsignedRecord;
 use election::records::KeyRevocation;
 use election::setup::{self, SetupError};
-use shailoo::keyfile;
-use shailoo::passphrase;
+use shailoo::signer::{KeySource, Signer};
 use std::path::{Path, PathBuf};
 
 /// The largest CSV file read (a registry of 2,500 precincts with addresses is about 500 KB).
@@ -141,7 +140,7 @@ pub fn define(definition: &Path, precincts: &Path, out: &Path, json: bool) -> Re
 
 /// Signs an enrollment for each row of the key list into a new directory `out`; their paths.
 pub fn enroll(
-    key: &Path,
+    key: &KeySource,
     keys: &Path,
     election: &str,
     out: &Path,
@@ -153,7 +152,7 @@ pub fn enroll(
         path: keys.to_path_buf(),
         source,
     })?;
-    let signer = keyfile::load(key, || passphrase::for_key(&key.display().to_string()))?;
+    let signer = Signer::open(key)?;
     new_dir(out)?;
     let time = now();
     let mut signed = Vec::new();
@@ -163,7 +162,7 @@ pub fn enroll(
             election: election.to_string(),
             body: Body::KeyEnrollment(enrollment),
         };
-        let done = shailoo::sign::sign_record(record, signer.signing_key(), time, &[], &path)?;
+        let done = shailoo::sign::sign_record(record, &signer, time, &[], &path)?;
         if tell {
             print_signed(&done, json);
         }
@@ -183,7 +182,7 @@ pub struct Revocation {
 
 /// Signs a key revocation; the signed file.
 pub fn revoke(
-    key: &Path,
+    key: &KeySource,
     revocation: &Revocation,
     json: bool,
     tell: bool,
@@ -205,7 +204,7 @@ pub fn revoke(
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("revoke-{}.signed", &hex::encode(revoked)[..16])));
-    let signer = keyfile::load(key, || passphrase::for_key(&key.display().to_string()))?;
+    let signer = Signer::open(key)?;
     let record = UnsignedRecord {
         election: revocation.election.clone(),
         body: Body::KeyRevocation(KeyRevocation {
@@ -214,7 +213,7 @@ pub fn revoke(
             reason: revocation.reason.clone(),
         }),
     };
-    let done = shailoo::sign::sign_record(record, signer.signing_key(), now(), &[], &out)?;
+    let done = shailoo::sign::sign_record(record, &signer, now(), &[], &out)?;
     if tell {
         print_signed(&done, json);
     }
