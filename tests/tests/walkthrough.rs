@@ -121,7 +121,7 @@ impl Newcomer {
     /// `line` as it runs here: the real addresses, the built `ledger`.
     fn translate(&self, line: &str) -> String {
         let mut line = line
-            .replace("cargo run --release -p demo --", "target/release/demo")
+            .replace("cargo run --release -p demo -- ", "target/release/demo ")
             .replace("cargo run --release -p demo", "target/release/demo");
         for (readme, real) in &self.addresses {
             line = line.replace(&format!("http://{readme}"), &format!("http://{real}"));
@@ -182,11 +182,13 @@ impl Newcomer {
             assert!(demo, "{text}: a witness is told where to listen");
             DEMO_DEFAULT_LISTEN.to_string()
         });
-        let line = match text.contains("--listen ") {
-            true => text.replace(&format!("--listen {listen}"), "--listen 127.0.0.1:0"),
-            false => format!("{text} --listen 127.0.0.1:0"),
+        // Translated first, so that `cargo run … -p demo` has become a binary that takes
+        // `--listen` directly, with or without the README's `--`.
+        let line = self.translate(text);
+        let line = match line.contains("--listen ") {
+            true => line.replace(&format!("--listen {listen}"), "--listen 127.0.0.1:0"),
+            false => format!("{line} --listen 127.0.0.1:0"),
         };
-        let line = self.translate(&line);
         let log = self.dir.path().join(format!("server-{}.log", self.ran));
         let (url_prefix, ready) = match demo {
             true => ("log listening on ", "ready"),
