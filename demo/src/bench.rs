@@ -28,6 +28,8 @@ pub struct BenchOptions {
     pub dir: PathBuf,
     /// The `ledger` program to run as the server; `None`: the one beside this program.
     pub ledger: Option<PathBuf>,
+    /// The log's bucket (`s3://BUCKET/PREFIX`); `None`: files in `dir`.
+    pub storage: Option<String>,
 }
 
 /// The server child, killed when dropped.
@@ -94,7 +96,14 @@ pub async fn run(opts: BenchOptions) -> Result<String, String> {
     out.push_str(&format!("Ed25519 verify_strict on one core: {ed:.0}/s\n"));
 
     let origin = "shailoo.gov.kg/ledger/2026-11-29-parliamentary";
-    ledger::server::init(&opts.dir, origin, None).map_err(|e| e.to_string())?;
+    ledger::server::init_on(&opts.dir, origin, None, opts.storage.as_deref())
+        .map_err(|e| e.to_string())?;
+    out.push_str(&format!(
+        "storage: {}\n",
+        opts.storage
+            .as_deref()
+            .unwrap_or("files (the log directory)")
+    ));
     let root = ledger::logdir::load_key(&opts.dir.join("root.key")).map_err(|e| e.to_string())?;
     // About 22 records per precinct (hourly turnout, 3 to 4 keys enrolled): an election a
     // little smaller than --records, never larger than the real one; growth does the rest.

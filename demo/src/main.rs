@@ -122,6 +122,10 @@ enum Command {
         /// The `ledger` program to measure [default: the one built beside this program].
         #[arg(long)]
         ledger: Option<PathBuf>,
+        /// Keep the log in an S3 bucket, s3://BUCKET/PREFIX (an unused prefix), with the
+        /// endpoint and credentials of the AWS_* environment, as `ledger init --storage`.
+        #[arg(long, value_name = "s3://BUCKET/PREFIX")]
+        storage: Option<String>,
     },
 }
 
@@ -240,6 +244,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             read_seconds,
             dir,
             ledger,
+            storage,
         }) => {
             let dir = dir.unwrap_or_else(|| {
                 std::env::temp_dir().join(format!("shailoo-bench-{}", std::process::id()))
@@ -251,6 +256,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 read_seconds,
                 dir: dir.clone(),
                 ledger,
+                storage,
             };
             let runtime = tokio::runtime::Runtime::new()?;
             let report = runtime.block_on(demo::bench::run(opts))?;

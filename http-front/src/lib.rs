@@ -18,7 +18,12 @@
 //! - **A stop** lets requests in flight finish for a grace period, then cuts them off, so
 //!   that every clone of the router (and what its state holds open) is gone when
 //!   [`serve`] returns.
+//! - **TLS**, when the server terminates it itself ([`tls`]): the handshake too must finish
+//!   within the header timeout.
 #![forbid(unsafe_code)]
+
+pub mod tls;
+pub use tls::{Tls, TlsError};
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -144,6 +149,17 @@ pub async fn serve(
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send,
 ) -> io::Result<()> {
+    serve_tls(listener, router, limits, None, shutdown).await
+}
+
+/// [`serve`], speaking TLS on every connection when `tls` is given.
+pub async fn serve_tls(
+    listener: TcpListener,
+    router: Router,
+    limits: Limits,
+    tls: Option<Tls>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> io::Result<()> {
     let shares = Arc::new(Shares {
         reads: Semaphore::new(limits.reads_in_flight),
         writes: Semaphore::new(limits.writes_in_flight),
@@ -179,11 +195,31 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let service = TowerToHyperService::new(router.clone());
-        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        let (http, watcher, tls) = (http.clone(), graceful.watcher(), tls.clone());
         while connections.try_join_next().is_some() {} // forget the finished ones
         connections.spawn(async move {
             // A client that breaks off or times out is the client's affair.
-            if let Err(e) = connection.await {
+            let served = match tls {
+                None => watcher
+                    .watch(http.serve_connection(TokioIo::new(stream), service))
+                    .await
+                    .map_err(io::Error::other),
+                Some(tls) => {
+                    let handshake = tls.acceptor.accept(stream);
+                    match tokio::time::timeout(limits.header_timeout, handshake).await {
+                        Ok(Ok(stream)) => watcher
+                            .watch(http.serve_connection(TokioIo::new(stream), service))
+                            .await
+                            .map_err(io::Error::other),
+                        Ok(Err(e)) => Err(tls::handshake_failed(e)),
+                        Err(_) => Err(io::Error::new(
+                            io::ErrorKind::TimedOut,
+                            "TLS handshake timed out",
+                        )),
+                    }
+                }
+            };
+            if let Err(e) = served {
                 tracing::debug!("connection closed: {e}");
             }
             drop(permit);

@@ -9,7 +9,6 @@
 use crate::db;
 use crate::logdir::{DirError, LogDir};
 use crate::sequencer::{check_stored_checkpoint, read_bundle};
-use crate::storage::{FsStorage, Storage};
 use tlog::writer::LogWriter;
 
 /// What `check` found.
@@ -42,11 +41,31 @@ pub fn check(
     // A running server would change the files under the check: refused, as a second server.
     let _lock = d.lock()?;
     let key = d.load_log_key()?;
+    let store = crate::storage::open(config.storage.as_deref(), &d.public_path())
+        .map_err(|e| DirError::Invalid(e.to_string()))?;
+    let storage = store.as_ref();
+    // The documents to check are those the database knows (in a bucket, those it cached).
     let conn = db::open(&d.db_path()).map_err(|e| DirError::Invalid(format!("database: {e}")))?;
-    let signed = db::load_tree(&conn)
-        .map_err(|e| DirError::Invalid(format!("database: {e}")))?
-        .ok_or_else(|| DirError::Invalid("the log has no signed tree".into()))?;
-    let storage = FsStorage::new(d.public_path()).map_err(|e| DirError::Invalid(e.to_string()))?;
+    let signed = match &config.storage {
+        // In a directory, the database holds the commit point.
+        None => db::load_tree(&conn)
+            .map_err(|e| DirError::Invalid(format!("database: {e}")))?
+            .ok_or_else(|| DirError::Invalid("the log has no signed tree".into()))?,
+        // In a bucket, the lease does (the database is only a cache).
+        Some(url) => {
+            let lease = crate::lease::read(storage)
+                .map_err(|e| DirError::Invalid(format!("{url}: {e}")))?;
+            let note = tlog::note::Note::parse(&lease.checkpoint)
+                .map_err(|e| DirError::Invalid(format!("{url}: the lease's checkpoint: {e}")))?;
+            let c = tlog::Checkpoint::parse(&note.text)
+                .map_err(|e| DirError::Invalid(format!("{url}: the lease's checkpoint: {e}")))?;
+            db::SignedTree {
+                size: c.size,
+                root: c.root,
+                checkpoint: lease.checkpoint,
+            }
+        }
+    };
     let mut report = CheckReport {
         size: signed.size,
         ..CheckReport::default()
@@ -80,7 +99,7 @@ pub fn check(
         }
     };
     for n in 0..signed.size.div_ceil(256) {
-        let entries = match read_bundle(&storage, n, signed.size) {
+        let entries = match read_bundle(storage, n, signed.size) {
             Ok(entries) => entries,
             Err(e) => {
                 // Without this bundle the tree cannot be rebuilt past it.

@@ -161,6 +161,30 @@ pub struct IndexRow {
     pub corrects: Option<u64>,
 }
 
+impl IndexRow {
+    /// The index row of `record`, logged at `index` with leaf hash `leaf`.
+    pub fn of(index: u64, leaf_hash: Hash, record: &election::Record) -> IndexRow {
+        IndexRow {
+            index,
+            leaf_hash,
+            kind: record.kind().code(),
+            precinct: record.body.precinct(),
+            signer: record.signer,
+            time: record.time,
+            documents: record.body.documents().into_iter().cloned().collect(),
+            subject: match &record.body {
+                election::Body::KeyEnrollment(k) => Some(k.key),
+                election::Body::KeyRevocation(k) => Some(k.key),
+                _ => None,
+            },
+            corrects: match &record.body {
+                election::Body::Correction(c) => Some(c.supersedes),
+                _ => None,
+            },
+        }
+    }
+}
+
 /// Why a batch could not be committed.
 #[derive(Debug, thiserror::Error)]
 pub enum CommitError {
@@ -191,32 +215,71 @@ pub fn commit_batch(
     if changed != 1 {
         return Err(CommitError::Lost(old_size));
     }
-    {
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO records (idx, leaf_hash, kind, precinct, signer, time, subject) VALUES (?1, ?2, ?3, COALESCE(?4, (SELECT precinct FROM records WHERE idx = ?8)), ?5, ?6, ?7)",
-        )?;
-        let mut document = tx.prepare_cached("INSERT OR IGNORE INTO documents (sha256, media_type, size, idx) VALUES (?1, ?2, ?3, ?4)")?;
-        for r in rows {
-            insert.execute(params![
-                r.index as i64,
-                r.leaf_hash.0.to_vec(),
-                r.kind,
-                r.precinct,
-                r.signer.to_vec(),
-                r.time as i64,
-                r.subject.map(|k| k.to_vec()),
-                r.corrects.map(|i| i as i64)
+    insert_rows(&tx, rows)?;
+    tx.commit()?;
+    Ok(())
+}
+
+fn insert_rows(tx: &rusqlite::Transaction, rows: &[IndexRow]) -> DbResult<()> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO records (idx, leaf_hash, kind, precinct, signer, time, subject) VALUES (?1, ?2, ?3, COALESCE(?4, (SELECT precinct FROM records WHERE idx = ?8)), ?5, ?6, ?7)",
+    )?;
+    let mut document = tx.prepare_cached(
+        "INSERT OR IGNORE INTO documents (sha256, media_type, size, idx) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for r in rows {
+        insert.execute(params![
+            r.index as i64,
+            r.leaf_hash.0.to_vec(),
+            r.kind,
+            r.precinct,
+            r.signer.to_vec(),
+            r.time as i64,
+            r.subject.map(|k| k.to_vec()),
+            r.corrects.map(|i| i as i64)
+        ])?;
+        for d in &r.documents {
+            document.execute(params![
+                d.sha256.to_vec(),
+                d.media_type,
+                d.size as i64,
+                r.index as i64
             ])?;
-            for d in &r.documents {
-                document.execute(params![
-                    d.sha256.to_vec(),
-                    d.media_type,
-                    d.size as i64,
-                    r.index as i64
-                ])?;
-            }
         }
     }
+    Ok(())
+}
+
+/// Brings a cache of a bucket's log up to `tree`: the index rows of the entries from
+/// `from_size` on, the signed tree, and the published checkpoint if it is newer than the
+/// cached one, in one transaction. A new database gets its tree and published rows here.
+pub fn catch_up(
+    conn: &mut Connection,
+    from_size: u64,
+    tree: &SignedTree,
+    rows: &[IndexRow],
+    published: (u64, &[u8]),
+) -> Result<(), CommitError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let changed = tx.execute(
+        "INSERT INTO tree (id, size, root, checkpoint) VALUES (1, ?1, ?2, ?3)
+         ON CONFLICT (id) DO UPDATE SET size = excluded.size, root = excluded.root, checkpoint = excluded.checkpoint WHERE size = ?4",
+        params![
+            tree.size as i64,
+            tree.root.0.to_vec(),
+            tree.checkpoint,
+            from_size as i64
+        ],
+    )?;
+    if changed != 1 {
+        return Err(CommitError::Lost(from_size));
+    }
+    insert_rows(&tx, rows)?;
+    tx.execute(
+        "INSERT INTO published (id, size, checkpoint) VALUES (1, ?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET size = excluded.size, checkpoint = excluded.checkpoint WHERE size <= excluded.size",
+        params![published.0 as i64, published.1],
+    )?;
     tx.commit()?;
     Ok(())
 }

@@ -4,7 +4,9 @@
 //! acknowledged, never signs two inconsistent checkpoints, gets them cosigned by the
 //! observers' witnesses, and serves tiles and proofs that anyone can check.
 //!
-//! - [`storage`]: the public files (tiles, bundles, checkpoint, documents), behind a trait.
+//! - [`storage`]: the public files (tiles, bundles, checkpoint, documents), behind a trait:
+//!   a directory, or an S3 bucket that two sequencers share through its [`lease`], a new
+//!   holder finishing the last batch and rebuilding its cache ([`catchup`]).
 //! - [`db`]: SQLite for the small transactional state and the lookup index.
 //! - [`sequencer`]: the one writer; batches, tiles, checks, signs, commits;
 //!   [`leftovers`]: the tiles a batch never committed left, removed at start.
@@ -20,9 +22,11 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod catchup;
 pub mod check;
 pub mod db;
 pub mod documents;
+pub mod lease;
 pub mod leftovers;
 pub mod logdir;
 pub mod rejections;

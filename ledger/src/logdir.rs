@@ -8,6 +8,11 @@
 //! DIR/lock          held (flock) by the one `ledger serve` of this log
 //! DIR/public/       what clients read: checkpoint, tile/…, blob/…
 //! ```
+//!
+//! A log whose configuration names a bucket (`storage`) keeps `public/` there instead, with
+//! the sequencer's lease beside it; `ledger.db` is then a cache of the bucket that a new
+//! machine rebuilds, and two directories with the same `config.json` and `log.key` on two
+//! machines are the log's two sequencers.
 
 use serde::{Deserialize, Serialize};
 use std::fs::{self, OpenOptions};
@@ -65,6 +70,9 @@ pub struct Config {
     /// How far behind it may be: the offline lag (seconds).
     #[serde(default = "default_max_behind")]
     pub max_behind_s: u64,
+    /// Where the log's files are: `s3://BUCKET/PREFIX`, or absent for `DIR/public`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<String>,
 }
 
 fn default_max_ahead() -> u64 {
@@ -246,12 +254,7 @@ pub fn check_witness(w: &WitnessConfig, others: &[WitnessConfig]) -> Result<(), 
             "a witness key is a cosignature/v1 key (type 0x04), as `witness vkey` prints it".into(),
         ));
     }
-    if !(w.url.starts_with("http://") || w.url.starts_with("https://")) {
-        return Err(DirError::Invalid(format!(
-            "witness URL {:?} must start with http:// or https://",
-            w.url
-        )));
-    }
+    check_witness_url(&w.url)?;
     if others.iter().any(|o| o.name == w.name) {
         return Err(DirError::Invalid(format!(
             "a witness named {:?} is already configured",
@@ -267,4 +270,55 @@ pub fn check_witness(w: &WitnessConfig, others: &[WitnessConfig]) -> Result<(), 
         ));
     }
     Ok(())
+}
+
+/// Refuses a witness URL that cannot work, before it is saved: the ledger would accept it and
+/// then fail every round. It must be `http://` or `https://` with a host, and neither user
+/// name, query nor fragment (the ledger appends `/add-checkpoint`).
+pub fn check_witness_url(url: &str) -> Result<(), DirError> {
+    let bad = |why: &str| {
+        DirError::Invalid(format!(
+            "witness URL {url:?} {why} (e.g. https://witness.observers.kg or http://127.0.0.1:7380)"
+        ))
+    };
+    let parsed = reqwest::Url::parse(url).map_err(|e| bad(&format!("is not a URL: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(bad("must start with http:// or https://"));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(bad("names no host"));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(bad("must not carry a user name or password"));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(bad("must not have a query or fragment"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn witness_urls_that_cannot_work_are_refused_with_the_reason() {
+        for good in [
+            "http://127.0.0.1:7380",
+            "https://witness.observers.kg",
+            "https://witness.observers.kg/shailoo/",
+        ] {
+            check_witness_url(good).unwrap();
+        }
+        for (bad, reason) in [
+            ("witness.observers.kg", "is not a URL"),
+            ("ftp://witness.observers.kg", "http:// or https://"),
+            ("https://user:pw@witness.observers.kg", "user name"),
+            ("https://witness.observers.kg/?x=1", "query"),
+            ("https://witness.observers.kg/#top", "fragment"),
+        ] {
+            let said = check_witness_url(bad).unwrap_err().to_string();
+            assert!(said.contains(reason), "{bad}: {said}");
+        }
+    }
 }

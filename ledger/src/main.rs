@@ -44,6 +44,13 @@ enum Command {
         /// The CEC's root key as a vkey (type 0x01), pinned as the top of the key hierarchy.
         #[arg(long)]
         root_vkey: Option<String>,
+        /// Keep the log's files in an S3 bucket, s3://BUCKET/PREFIX, rather than in DIR/public
+        /// (the key and configuration stay in DIR). The endpoint and credentials come from
+        /// the AWS_* environment variables (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID,
+        /// AWS_SECRET_ACCESS_KEY, AWS_REGION; AWS_ALLOW_HTTP=true for a plain-HTTP endpoint).
+        /// Copy DIR's config.json and log.key to a second machine to run a second sequencer.
+        #[arg(long, value_name = "s3://BUCKET/PREFIX")]
+        storage: Option<String>,
     },
     /// Print the log's verifier key (vkey).
     Vkey { dir: PathBuf },
@@ -65,6 +72,11 @@ enum Command {
     /// Prints `listening on http://ADDR` once bound (use port 0 to let the OS choose).
     /// Checkpoints are published once the quorum of witnesses cosigned them; a log without
     /// witnesses runs only with --no-witnesses. `GET /readyz` reports the state as JSON.
+    ///
+    /// A log in a bucket may be served by two processes (two machines, each with a copy of
+    /// the log directory): one sequences, the other waits as a standby, without listening,
+    /// and takes over when the first has been silent for the lease period. One that finds
+    /// another has taken over exits with code 75 without answering anyone.
     #[command(verbatim_doc_comment)]
     Serve {
         /// The log's directory (made by `ledger init`).
@@ -82,6 +94,17 @@ enum Command {
         /// this flag, `serve` refuses to start.
         #[arg(long)]
         no_witnesses: bool,
+        /// For a log in a bucket: how long, in milliseconds, a standby waits on a silent
+        /// sequencer before taking over (the sequencer renews every third of it).
+        #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u64).range(300..=600_000))]
+        lease_ms: u64,
+        /// Speak HTTPS with this certificate chain (PEM, the server's certificate first),
+        /// rather than plain HTTP behind a proxy.
+        #[arg(long, requires = "tls_key", value_name = "PEM")]
+        tls_cert: Option<PathBuf>,
+        /// The certificate's private key (PEM, readable by its owner only).
+        #[arg(long, requires = "tls_cert", value_name = "PEM")]
+        tls_key: Option<PathBuf>,
     },
     /// Manage the witnesses the log asks for cosignatures.
     Witness {
@@ -133,15 +156,16 @@ fn exit_code(e: &(dyn std::error::Error + 'static)) -> u8 {
     let refused = matches!(
         e.downcast_ref::<ledger::logdir::DirError>(),
         Some(ledger::logdir::DirError::Invalid(_))
-    ) || matches!(
-        e.downcast_ref::<ServeError>(),
-        Some(
-            ServeError::Dir(ledger::logdir::DirError::Invalid(_))
-                | ServeError::Recovery(_)
-                | ServeError::NoWitnesses { .. }
-                | ServeError::QuorumSet { .. }
-        )
-    );
+    ) || e.downcast_ref::<http_front::TlsError>().is_some()
+        || matches!(
+            e.downcast_ref::<ServeError>(),
+            Some(
+                ServeError::Dir(ledger::logdir::DirError::Invalid(_))
+                    | ServeError::Recovery(_)
+                    | ServeError::NoWitnesses { .. }
+                    | ServeError::QuorumSet { .. }
+            )
+        );
     if refused { EXIT_REFUSED } else { EXIT_FAILED }
 }
 
@@ -177,9 +201,17 @@ fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             dir,
             origin,
             root_vkey,
+            storage,
         } => {
-            let created = ledger::server::init(&dir, &origin, root_vkey.as_deref())?;
-            println!("created log {origin} in {}", dir.display());
+            let created =
+                ledger::server::init_on(&dir, &origin, root_vkey.as_deref(), storage.as_deref())?;
+            match &storage {
+                Some(url) => println!(
+                    "created log {origin}: its files in {url}, its key and configuration in {}",
+                    dir.display()
+                ),
+                None => println!("created log {origin} in {}", dir.display()),
+            }
             if created.root_generated {
                 println!(
                     "generated a CEC root key for testing at {} (vkey {})",
@@ -235,8 +267,19 @@ fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             listen,
             batch_ms,
             no_witnesses,
+            lease_ms,
+            tls_cert,
+            tls_key,
         } => {
-            let options = ledger::server::ServeOptions { no_witnesses };
+            let tls = match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => Some(http_front::Tls::from_pem_files(&cert, &key)?),
+                _ => None,
+            };
+            let scheme = if tls.is_some() { "https" } else { "http" };
+            let options = ledger::server::ServeOptions {
+                no_witnesses,
+                lease_period: std::time::Duration::from_millis(lease_ms),
+            };
             // Refused before a port is taken or `listening on` is said.
             ledger::server::check_witness_quorum(&dir, &options)?;
             let runtime = tokio::runtime::Runtime::new()?;
@@ -247,12 +290,18 @@ fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                     config.batch_interval_ms = ms;
                     d.save_config(&config)?;
                 }
+                let mut stop = Box::pin(ledger::server::shutdown_signal());
+                // Recovered (and, for a log in a bucket, its lease held) before the port is
+                // taken: a standby does not listen, so clients and balancers find the holder.
+                let prepared = tokio::select! {
+                    prepared = ledger::server::prepare(&dir, &options) => prepared?,
+                    () = &mut stop => return Ok(()),
+                };
                 let listener = tokio::net::TcpListener::bind(&listen)
                     .await
                     .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-                let stop = ledger::server::shutdown_signal();
-                println!("listening on http://{}", listener.local_addr()?);
-                ledger::server::serve(&dir, listener, &options, stop).await?;
+                println!("listening on {scheme}://{}", listener.local_addr()?);
+                prepared.with_tls(tls).run(listener, stop).await?;
                 Ok::<(), Box<dyn std::error::Error>>(())
             })?;
         }

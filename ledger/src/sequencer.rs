@@ -4,25 +4,31 @@
 //!
 //! 1. admit each record in order through the election gate (signature, enrollment, scope),
 //!    refusing duplicates;
-//! 2. append the accepted entries: entry bundles and hash tiles, written durably;
-//! 3. check, from the tiles just written, that the new tree is consistent with the last
-//!    signed checkpoint — checked, not assumed — and sign the new checkpoint;
-//! 4. commit the index rows and the new signed checkpoint in one SQLite transaction that
-//!    swaps in the new tree only if the old one is still there;
-//! 5. only then tell each submitter its index.
+//! 2. append the accepted entries to the tree in memory: entry bundles and hash tiles;
+//! 3. check, from those tiles and the stored ones, that the new tree is consistent with the
+//!    last signed checkpoint — checked, not assumed — and sign the new checkpoint;
+//! 4. on a shared bucket, swap the new checkpoint and the batch into the lease, if this
+//!    process still holds it (`crate::lease`): the commit point there;
+//! 5. write the bundles and tiles durably;
+//! 6. commit the index rows and the new signed checkpoint in one SQLite transaction that
+//!    swaps in the new tree only if the old one is still there: the commit point of a log in
+//!    a directory, a cache of the bucket's otherwise;
+//! 7. only then tell each submitter its index.
 //!
-//! A failure that may pass (a full disk or descriptor table, a busy database, a faulty
-//! signer) is retried with backoff, the server unready meanwhile; one that cannot (the tree
-//! would not extend the signed one, another sequencer took the log) stops the process
-//! (fail-stop). Either way nothing is acknowledged before its commit, and a restart resumes
-//! from the last commit.
+//! A failure that may pass (a full disk or descriptor table, a busy database, an unreachable
+//! bucket, a faulty signer) is retried with backoff, the server unready meanwhile; one that
+//! cannot (the tree would not extend the signed one, another sequencer took the log) stops
+//! the process (fail-stop). Either way nothing is acknowledged before its commit, and a
+//! restart resumes from the last commit.
 
 use crate::db::{self, IndexRow, SequencerDb, SignedTree};
-use crate::storage::{Storage, StorageTiles};
+use crate::lease::{Lease, LeaseError};
+use crate::storage::{PendingTiles, Storage, StorageTiles};
 use election::audit::{Finding, Gate};
 use election::{Kind, Record};
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tlog::checkpoint::Checkpoint;
 use tlog::keys::{SignerKey, VerifierKey};
@@ -80,7 +86,14 @@ pub struct Sequencer {
     health: Arc<AtomicBool>,
     /// Set when the server stops: a failure being retried is then given up.
     stopping: Arc<AtomicBool>,
+    /// This process's hold on a log in a shared bucket; `None` for a directory, which its
+    /// lock keeps to one server.
+    lease: Option<Arc<Mutex<Lease>>>,
 }
+
+/// The exit code of a sequencer that lost its lease to another: it stepped down without
+/// answering anyone, and a restart makes it a standby.
+pub const EXIT_STEPPED_DOWN: i32 = 75;
 
 /// Why a batch was not answered. Nothing of it was acknowledged either way; whether it was
 /// committed, a restart tells.
@@ -93,6 +106,9 @@ pub enum SequenceError {
     /// The server was stopping while a failure that may pass was being retried.
     #[error("stopped while retrying: {0}")]
     Stopped(String),
+    /// Another sequencer holds the log now: nothing of this batch was committed.
+    #[error("{0}")]
+    SteppedDown(String),
 }
 
 /// Why one attempt at a step failed.
@@ -101,6 +117,18 @@ enum CommitFailure {
     Transient(String),
     /// It cannot: the sequencer stops.
     Fatal(String),
+    /// Another sequencer holds the log: this one steps down.
+    Lost(String),
+}
+
+impl From<LeaseError> for CommitFailure {
+    fn from(e: LeaseError) -> CommitFailure {
+        match e {
+            LeaseError::Lost { .. } => CommitFailure::Lost(e.to_string()),
+            LeaseError::Io(_) => CommitFailure::Transient(e.to_string()),
+            other => CommitFailure::Fatal(other.to_string()),
+        }
+    }
 }
 
 /// The first and the longest wait between two attempts at a step.
@@ -144,10 +172,11 @@ pub fn check_stored_checkpoint(
 }
 
 impl Sequencer {
-    /// Resumes the log from its last commit, checking that the tiles on disk are the tree that
-    /// was signed, removing those beyond it (`leftovers`), and rebuilding the gate from the
-    /// logged enrollments and registry. The caller holds the directory's lock: this deletes
-    /// files another server may be writing.
+    /// Resumes the log from its last commit, checking that the stored tiles are the tree that
+    /// was signed, removing those beyond it in a directory (`leftovers`), and rebuilding the
+    /// gate from the logged enrollments and registry. The caller holds the directory's lock
+    /// (this deletes files another server may be writing), or the bucket's `lease`, with the
+    /// database caught up to it (`crate::catchup`): a bucket is never left anything to remove.
     #[allow(clippy::too_many_arguments)]
     pub fn recover(
         origin: String,
@@ -157,6 +186,7 @@ impl Sequencer {
         gate: Gate,
         batch_interval: Duration,
         max_batch: usize,
+        lease: Option<Arc<Mutex<Lease>>>,
     ) -> Result<Sequencer, RecoveryError> {
         let signed = db.load_tree()?.ok_or(RecoveryError::NoTree)?;
         let size = signed.size;
@@ -182,8 +212,11 @@ impl Sequencer {
             )));
         }
         // Only now, with the signed tree's own tiles checked, is it known what lies beyond it.
-        let leftovers = crate::leftovers::remove_beyond(storage.as_ref(), signed.size)
-            .map_err(|e| inconsistent(format!("removing tiles beyond the signed tree: {e}")))?;
+        let leftovers = match lease {
+            Some(_) => vec![],
+            None => crate::leftovers::remove_beyond(storage.as_ref(), signed.size)
+                .map_err(|e| inconsistent(format!("removing tiles beyond the signed tree: {e}")))?,
+        };
         if !leftovers.is_empty() {
             tracing::info!(
                 "removed {} tiles beyond the signed tree of size {size}, written by a batch \
@@ -204,6 +237,7 @@ impl Sequencer {
             max_batch,
             health: Arc::new(AtomicBool::new(true)),
             stopping: Arc::default(),
+            lease,
         };
         seq.replay_gate().map_err(inconsistent)?;
         Ok(seq)
@@ -299,9 +333,19 @@ impl Sequencer {
                     tracing::error!("sequencing failed, stopping: {why}");
                     std::process::exit(70);
                 }
+                Err(SequenceError::SteppedDown(why)) => step_down(&why),
             }
         }
         tracing::info!("sequencer stopped at size {}", self.signed.size);
+        if let Some(lease) = &self.lease {
+            // The keeper stops renewing first (`keep_lease`), or it would take the release back.
+            self.stopping.store(true, Ordering::SeqCst);
+            // Every batch is written: a standby may take over at once.
+            match lease.lock().unwrap_or_else(|p| p.into_inner()).release() {
+                Ok(()) => tracing::info!("released the sequencer lease"),
+                Err(e) => tracing::warn!("releasing the sequencer lease: {e}"),
+            }
+        }
     }
 
     /// Sequences one batch. After an error nothing of the batch was answered, it may or may
@@ -379,37 +423,22 @@ impl Sequencer {
             let index = old.size + i as u64;
             let completed = self.writer.append(&s.entry);
             files.extend(completed.map_err(|e| CommitFailure::Fatal(e.to_string()))?);
-            rows.push(IndexRow {
-                index,
-                leaf_hash: *leaf,
-                kind: record.kind().code(),
-                precinct: record.body.precinct(),
-                signer: record.signer,
-                time: record.time,
-                documents: record.body.documents().into_iter().cloned().collect(),
-                subject: match &record.body {
-                    election::Body::KeyEnrollment(k) => Some(k.key),
-                    election::Body::KeyRevocation(k) => Some(k.key),
-                    _ => None,
-                },
-                corrects: match &record.body {
-                    election::Body::Correction(c) => Some(c.supersedes),
-                    _ => None,
-                },
-            });
+            rows.push(IndexRow::of(index, *leaf, record));
         }
         let size = self.writer.size();
         files.extend(self.writer.partial_files());
-        self.storage
-            .write_all(&files)
-            .map_err(|e| CommitFailure::Transient(format!("writing tiles: {e}")))?;
 
-        // Never sign a tree that does not extend the last one: prove it from the tiles.
+        // Never sign a tree that does not extend the last one: prove it from the new tiles
+        // (in memory, not yet written) and the stored ones.
         let root = self.writer.root();
         if old.size > 0 {
+            let pending: HashMap<String, Vec<u8>> = files.iter().cloned().collect();
             let tiles = TileHashReader {
                 size,
-                tiles: StorageTiles(self.storage.as_ref()),
+                tiles: PendingTiles {
+                    pending: &pending,
+                    storage: self.storage.as_ref(),
+                },
             };
             let proof = tlog::proof::prove_consistency(old.size, size, &tiles)
                 .map_err(|e| CommitFailure::Transient(format!("consistency proof: {e}")))?;
@@ -429,6 +458,19 @@ impl Sequencer {
             let why = "the signer signed another tree than the one asked".to_string();
             return Err(CommitFailure::Transient(why));
         }
+        if let Some(lease) = &self.lease {
+            let entries: Vec<Vec<u8>> = accepted.iter().map(|(s, _)| s.entry.clone()).collect();
+            let mut lease = lease.lock().unwrap_or_else(|p| p.into_inner());
+            lease.commit(&checkpoint, old.size, &entries)?;
+        }
+        self.storage.write_all(&files).map_err(|e| match e.kind() {
+            // A file of this tree already holds other bytes: not this log's tree, or another
+            // writer's; nothing may be overwritten.
+            std::io::ErrorKind::AlreadyExists => {
+                CommitFailure::Fatal(format!("writing tiles: {e}"))
+            }
+            _ => CommitFailure::Transient(format!("writing tiles: {e}")),
+        })?;
         let tree = SignedTree {
             size,
             root,
@@ -441,6 +483,12 @@ impl Sequencer {
             Err(db::CommitError::Lost(_)) if self.stored_tree_is(&tree) => {}
             Err(e @ db::CommitError::Lost(_)) => return Err(CommitFailure::Fatal(e.to_string())),
             Err(e) => return Err(CommitFailure::Transient(format!("committing: {e}"))),
+        }
+        if let Some(lease) = &self.lease {
+            lease
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .batch_written();
         }
         self.signed = tree;
         Ok(())
@@ -491,6 +539,7 @@ impl Sequencer {
                     return Ok(value);
                 }
                 Err(CommitFailure::Fatal(why)) => return Err(SequenceError::Fatal(why)),
+                Err(CommitFailure::Lost(why)) => return Err(SequenceError::SteppedDown(why)),
                 Err(CommitFailure::Transient(why)) => why,
             };
             self.health.store(false, Ordering::SeqCst);
@@ -506,6 +555,11 @@ impl Sequencer {
         }
     }
 
+    /// This process's hold on a log in a bucket, for the thread that renews it.
+    pub fn lease(&self) -> Option<Arc<Mutex<Lease>>> {
+        self.lease.clone()
+    }
+
     /// Set it to make a failure being retried give up (the server is stopping).
     pub fn stopping(&self) -> Arc<AtomicBool> {
         self.stopping.clone()
@@ -515,6 +569,43 @@ impl Sequencer {
     pub fn health(&self) -> Arc<AtomicBool> {
         self.health.clone()
     }
+}
+
+/// Stops the process after losing the lease to another sequencer: nothing it did not commit
+/// was answered, and what it committed is the other's to serve.
+pub fn step_down(why: &str) -> ! {
+    tracing::error!("{why}");
+    std::process::exit(EXIT_STEPPED_DOWN);
+}
+
+/// Renews a lease from its own thread whenever the sequencer has not written it for a while
+/// (idle, or catching up), until `stopping`; steps down if another process took it.
+pub fn keep_lease(
+    lease: Arc<Mutex<Lease>>,
+    stopping: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::Builder::new()
+        .name("lease".into())
+        .spawn(move || {
+            let tick = lease
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .renew_every()
+                / 4;
+            while !stopping.load(Ordering::SeqCst) {
+                std::thread::sleep(tick);
+                let mut held = lease.lock().unwrap_or_else(|p| p.into_inner());
+                if !held.due() || stopping.load(Ordering::SeqCst) {
+                    continue;
+                }
+                match held.renew() {
+                    Ok(()) => {}
+                    Err(e @ LeaseError::Lost { .. }) => step_down(&e.to_string()),
+                    Err(e) => tracing::warn!("renewing the lease failed, retrying: {e}"),
+                }
+            }
+        })
+        .expect("a thread for the lease")
 }
 
 /// Signs the checkpoint of a tree.
@@ -555,7 +646,7 @@ pub fn read_bundle(storage: &dyn Storage, index: u64, size: u64) -> Result<Vec<V
 }
 
 /// The entries of the partial entry bundle of a tree of `size` leaves.
-fn read_partial_bundle(storage: &dyn Storage, size: u64) -> Result<Vec<Vec<u8>>, String> {
+pub fn read_partial_bundle(storage: &dyn Storage, size: u64) -> Result<Vec<Vec<u8>>, String> {
     if size.is_multiple_of(u64::from(TILE_WIDTH)) {
         return Ok(vec![]);
     }

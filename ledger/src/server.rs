@@ -3,13 +3,15 @@
 
 use crate::api::{AppState, router};
 use crate::db::{self, SignedTree};
+use crate::lease::{self, Lease, LeaseError};
 use crate::logdir::{self, Config, DirError, LogDir};
 use crate::sequencer::{Sequencer, sign_checkpoint};
-use crate::storage::{FsStorage, Storage};
+use crate::storage::Storage;
 use crate::witnessing::{LogCheckpoints, Published, WITNESS_TIMEOUT, Witnessing};
 use election::audit::Gate;
 use std::future::Future;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tlog::Hash;
@@ -29,6 +31,17 @@ pub struct Created {
 /// published empty checkpoint. `root_vkey` is the CEC root key; without it one is generated
 /// at `DIR/root.key`, for tests and demos.
 pub fn init(dir: &Path, origin: &str, root_vkey: Option<&str>) -> Result<Created, DirError> {
+    init_on(dir, origin, root_vkey, None)
+}
+
+/// [`init`], with the log's files in `storage` (`s3://BUCKET/PREFIX`) rather than in
+/// `DIR/public`: the keys and configuration stay in `dir`, the bucket must hold no log yet.
+pub fn init_on(
+    dir: &Path,
+    origin: &str,
+    root_vkey: Option<&str>,
+    storage: Option<&str>,
+) -> Result<Created, DirError> {
     let election = logdir::election_of(origin)?;
     let d = LogDir::new(dir);
     std::fs::create_dir_all(dir).map_err(|source| DirError::Io {
@@ -49,6 +62,29 @@ pub fn init(dir: &Path, origin: &str, root_vkey: Option<&str>) -> Result<Created
             (key.verifier(), true)
         }
     };
+    let storage_error = |source| DirError::Io {
+        path: d.public_path(),
+        source,
+    };
+    let store = crate::storage::open(storage, &d.public_path()).map_err(storage_error)?;
+    if storage.is_some() {
+        // Refused before any key is made: one bucket prefix holds one log.
+        match lease::read(store.as_ref()) {
+            Err(LeaseError::NoLog) => {}
+            Ok(_) | Err(LeaseError::Malformed(_)) => {
+                return Err(DirError::Invalid(format!(
+                    "{} already holds a log; refusing to overwrite it (choose another prefix)",
+                    storage.unwrap_or_default()
+                )));
+            }
+            Err(e) => {
+                return Err(DirError::Invalid(format!(
+                    "{}: {e}",
+                    storage.unwrap_or_default()
+                )));
+            }
+        }
+    }
     let log_key = logdir::generate_key(origin)?;
     logdir::write_key(&d.log_key_path(), &log_key)?;
     let config = Config {
@@ -62,20 +98,19 @@ pub fn init(dir: &Path, origin: &str, root_vkey: Option<&str>) -> Result<Created
         max_pending: 100_000,
         max_ahead_s: election::time::DEFAULT_MAX_AHEAD,
         max_behind_s: election::time::DEFAULT_MAX_BEHIND,
+        storage: storage.map(str::to_string),
     };
     d.save_config(&config)?;
-    let storage = FsStorage::new(d.public_path()).map_err(|source| DirError::Io {
-        path: d.public_path(),
-        source,
-    })?;
     let empty = Hash::empty_tree();
     let checkpoint = sign_checkpoint(origin, 0, empty, &log_key);
-    storage
-        .write_all(&[("checkpoint".into(), checkpoint.clone())])
-        .map_err(|source| DirError::Io {
-            path: d.public_path(),
-            source,
-        })?;
+    let mut empty_log = |_: Option<&[u8]>| Some(checkpoint.clone());
+    store
+        .update("checkpoint", &mut empty_log)
+        .map_err(storage_error)?;
+    if storage.is_some() {
+        lease::create(store.as_ref(), checkpoint.clone())
+            .map_err(|e| DirError::Invalid(format!("{}: {e}", storage.unwrap_or_default())))?;
+    }
     let db_err = |e: rusqlite::Error| DirError::Invalid(format!("{}: {e}", d.db_path().display()));
     let conn = db::open(&d.db_path()).map_err(db_err)?;
     db::init_tree(
@@ -118,11 +153,22 @@ pub enum ServeError {
 }
 
 /// How `ledger serve` runs a log.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct ServeOptions {
     /// Publish checkpoints that no witness cosigned (quorum 0): for test logs only, and said
     /// at start and in `/readyz`.
     pub no_witnesses: bool,
+    /// For a log in a bucket: how long a standby waits on a silent holder before taking over.
+    pub lease_period: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> ServeOptions {
+        ServeOptions {
+            no_witnesses: false,
+            lease_period: lease::DEFAULT_PERIOD,
+        }
+    }
 }
 
 /// Runs the log in `dir` on `listener` until `shutdown` completes, then stops cleanly: no new
@@ -133,14 +179,61 @@ pub async fn serve(
     options: &ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    prepare(dir, options).await?.run(listener, shutdown).await
+}
+
+/// A log recovered and ready to serve: what [`prepare`] made, [`Prepared::run`] runs.
+pub struct Prepared {
+    dir: std::path::PathBuf,
+    config: Config,
+    _lock: logdir::DirLock,
+    storage: Arc<dyn Storage>,
+    sequencer: Sequencer,
+    log_checkpoints: Option<LogCheckpoints>,
+    published: Published,
+    warnings: Vec<String>,
+    signers: Arc<election::signers::SignerKeys>,
+    tls: Option<http_front::Tls>,
+}
+
+/// Sets a flag when dropped: a wait abandoned (the server stopped while a standby) ends.
+struct SetOnDrop(Arc<AtomicBool>);
+
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Recovers the log in `dir` up to the moment it can serve. A log in a bucket first waits,
+/// as a standby, until this process holds its lease (`crate::lease`), then finishes the last
+/// batch and catches the local cache up (`crate::catchup`). Drop the future to give up.
+pub async fn prepare(dir: &Path, options: &ServeOptions) -> Result<Prepared, ServeError> {
     let d = LogDir::new(dir);
     let config = d.load_config()?;
     let warnings = witness_warnings(dir, &config, options)?;
-    // One server per log directory, held until this function returns.
-    let _lock = d.lock()?;
+    // One server per log directory, held until the server stops.
+    let lock = d.lock()?;
     let key = d.load_log_key()?;
-    let log_key = key.clone();
-    let storage: Arc<dyn Storage> = Arc::new(FsStorage::new(d.public_path())?);
+    let storage = crate::storage::open(config.storage.as_deref(), &d.public_path())?;
+    let lease = match &config.storage {
+        None => None,
+        Some(url) => {
+            let stopping = Arc::new(AtomicBool::new(false));
+            let _abandoned = SetOnDrop(stopping.clone());
+            let (storage, url, origin) = (storage.clone(), url.clone(), config.origin.clone());
+            let (period, db_path) = (options.lease_period, d.db_path());
+            let verifier = key.verifier();
+            let lease = tokio::task::spawn_blocking(move || {
+                take_over(
+                    &storage, &url, &origin, &verifier, period, &db_path, &stopping,
+                )
+            })
+            .await
+            .map_err(|e| ServeError::Io(std::io::Error::other(e.to_string())))??;
+            Some(lease)
+        }
+    };
     let gate = Gate::new(
         logdir::root_public_key(&config)?,
         Some(config.election.clone()),
@@ -157,119 +250,219 @@ pub async fn serve(
     let signers = gate.signers();
     let sequencer = Sequencer::recover(
         config.origin.clone(),
-        key,
+        key.clone(),
         storage.clone(),
         Box::new(db::open(&d.db_path())?),
         gate,
         Duration::from_millis(config.batch_interval_ms),
         config.max_batch,
+        lease,
     )?;
-    let read_conn = Arc::new(Mutex::new(db::open(&d.db_path())?));
-    let (size, checkpoint) = db::load_published(&read_conn.lock().expect("db lock"))?;
+    let (size, checkpoint) = db::load_published(&db::open(&d.db_path())?)?;
     if size > 0 {
         // The published checkpoint too is this log's (its cosignatures are the witnesses').
         let not_this_log = |why: String| crate::sequencer::RecoveryError::NotThisLog {
             why: format!("published {why}"),
         };
-        let published = crate::sequencer::check_stored_checkpoint(
-            &checkpoint,
-            &config.origin,
-            &log_key.verifier(),
-        )
-        .map_err(not_this_log)?;
+        let published =
+            crate::sequencer::check_stored_checkpoint(&checkpoint, &config.origin, &key.verifier())
+                .map_err(not_this_log)?;
         if published.size != size {
             return Err(
                 not_this_log(format!("says size {}, the database {size}", published.size)).into(),
             );
         }
     }
-    let (published_tx, published_rx) = watch::channel(Published { size, checkpoint });
-    let (signed_tx, signed_rx) = watch::channel(sequencer.signed().clone());
-    let (submit_tx, submit_rx) = mpsc::channel(config.max_pending.max(1));
-    for warning in &warnings {
-        tracing::warn!("{warning}");
-    }
-    tracing::info!(
-        "log {} resumed at size {}, published {size}",
-        config.origin,
-        sequencer.signed().size
-    );
-    let writable = sequencer.health();
-    let stopping = sequencer.stopping();
-    let sequencer_thread = std::thread::Builder::new()
-        .name("sequencer".into())
-        .spawn(move || sequencer.run(submit_rx, signed_tx))?;
-
-    let witnesses = config
-        .witnesses
-        .iter()
-        .map(|w| {
-            Ok((
-                w.clone(),
-                VerifierKey::parse(&w.vkey)
-                    .map_err(|e| DirError::Invalid(format!("witness {}: {e}", w.name)))?,
-            ))
-        })
-        .collect::<Result<Vec<_>, DirError>>()?;
-    let witnessing = Witnessing {
-        witnesses,
-        quorum: config.quorum,
-        storage: storage.clone(),
-        conn: Arc::new(Mutex::new(db::open(&d.db_path())?)),
-        client: reqwest::Client::builder()
-            .timeout(WITNESS_TIMEOUT)
-            .build()
-            .map_err(|e| std::io::Error::other(e.to_string()))?,
-        published: published_tx,
-        log_checkpoints: log_checkpoints.map(|c| (c, submit_tx.downgrade())),
-    };
-    let witness_task = tokio::spawn(witnessing.run(signed_rx));
-
-    let state = Arc::new(AppState {
+    Ok(Prepared {
+        dir: dir.to_path_buf(),
+        config,
+        _lock: lock,
         storage,
-        conn: read_conn,
-        submit: submit_tx,
-        published: published_rx,
-        upper_tiles: Default::default(),
+        sequencer,
+        log_checkpoints,
+        published: Published { size, checkpoint },
+        warnings,
         signers,
-        time_window: config.time_window(),
-        uploads: Arc::new(tokio::sync::Semaphore::new(crate::documents::MAX_UPLOADS)),
-        document_reads: Arc::new(tokio::sync::Semaphore::new(
-            crate::documents::MAX_DOCUMENT_READS,
-        )),
-        writable,
-        readiness: crate::api::Readiness {
-            quorum: config.quorum,
-            witnesses: config.witnesses.len(),
-            warnings,
-        },
-    });
-    // The browser viewer at `/`, and the log's trust policy at `/policy` when it has one.
-    let app = router(state)
-        .merge(crate::viewer::router(Some(dir.to_path_buf())))
-        .fallback(crate::rejections::no_such_route)
-        .method_not_allowed_fallback(crate::rejections::method_not_allowed)
-        .layer(axum::middleware::map_response(
-            crate::viewer::allow_any_origin,
-        ))
-        .layer(tower_http::trace::TraceLayer::new_for_http());
-    // The front door: connections capped to what the raised open-files limit leaves, headers
-    // and idle connections timed out, accept errors waited out (`http_front`).
-    let limits = http_front::Limits {
-        busy: crate::rejections::busy,
-        ..http_front::Limits::for_open_files(http_front::raise_open_files_limit())
+        tls: None,
+    })
+}
+
+/// Waits for the lease of the log in a bucket, then makes its state this process's: the last
+/// batch's files written, the local database caught up. Renews the lease meanwhile.
+fn take_over(
+    storage: &Arc<dyn Storage>,
+    url: &str,
+    origin: &str,
+    verifier: &tlog::keys::VerifierKey,
+    period: Duration,
+    db_path: &Path,
+    stopping: &AtomicBool,
+) -> Result<Arc<Mutex<Lease>>, ServeError> {
+    let holder = Lease::holder_name();
+    let waiting = |held: &lease::LeaseState| {
+        tracing::info!(
+            "standby: {url} is held by {} (lease generation {}); taking over if it stays silent for {period:?}",
+            held.holder,
+            held.generation
+        );
     };
-    http_front::serve(listener, app, limits, shutdown).await?;
-    // The router (and with it the last submission sender) is gone: the sequencer drains its
-    // inbox, commits, and stops; then the witnessing task ends with it. A commit being
-    // retried (a full disk) is given up rather than holding the stop forever: its submitters
-    // were never acknowledged.
-    stopping.store(true, std::sync::atomic::Ordering::SeqCst);
-    tokio::task::spawn_blocking(move || sequencer_thread.join())
-        .await
-        .ok();
-    witness_task.await.ok();
-    Ok(())
+    let lease_error = |e: LeaseError| DirError::Invalid(format!("{url}: {e}"));
+    let (held, state) = Lease::acquire(storage.clone(), holder.clone(), period, stopping, waiting)
+        .map_err(lease_error)?;
+    let held = Arc::new(Mutex::new(held));
+    // Renewed while the cache catches up, which may take longer than the period.
+    let catching_up = Arc::new(AtomicBool::new(false));
+    let keeper = crate::sequencer::keep_lease(held.clone(), catching_up.clone());
+    let caught_up = (|| {
+        let tree = crate::catchup::signed_tree(&state, origin, verifier)?;
+        crate::catchup::finish_batch(storage.as_ref(), &state, &tree)?;
+        let mut conn = db::open(db_path)?;
+        let indexed = crate::catchup::index(
+            &mut conn,
+            &db_path.display().to_string(),
+            storage.as_ref(),
+            &tree,
+        )?;
+        Ok::<_, crate::catchup::CatchUpError>((tree, indexed))
+    })();
+    catching_up.store(true, Ordering::SeqCst);
+    keeper.join().ok();
+    let (tree, indexed) = caught_up.map_err(|e| DirError::Invalid(format!("{url}: {e}")))?;
+    held.lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .batch_written();
+    tracing::info!(
+        "{holder} holds {url}: the log is at size {}, {indexed} entries indexed from the bucket",
+        tree.size
+    );
+    Ok(held)
+}
+
+impl Prepared {
+    /// Speaks HTTPS with `tls` rather than plain HTTP (`--tls-cert`, `--tls-key`).
+    pub fn with_tls(mut self, tls: Option<http_front::Tls>) -> Prepared {
+        self.tls = tls;
+        self
+    }
+
+    /// Serves the prepared log on `listener` until `shutdown` completes, then stops cleanly.
+    pub async fn run(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        let Prepared {
+            dir,
+            config,
+            _lock,
+            storage,
+            sequencer,
+            log_checkpoints,
+            published,
+            warnings,
+            signers,
+            tls,
+        } = self;
+        let dir = dir.as_path();
+        let d = LogDir::new(dir);
+        let read_conn = Arc::new(Mutex::new(db::open(&d.db_path())?));
+        let (published_tx, published_rx) = watch::channel(published.clone());
+        let (signed_tx, signed_rx) = watch::channel(sequencer.signed().clone());
+        let (submit_tx, submit_rx) = mpsc::channel(config.max_pending.max(1));
+        for warning in &warnings {
+            tracing::warn!("{warning}");
+        }
+        tracing::info!(
+            "log {} resumed at size {}, published {}",
+            config.origin,
+            sequencer.signed().size,
+            published.size
+        );
+        let writable = sequencer.health();
+        let stopping = sequencer.stopping();
+        let keeper = sequencer
+            .lease()
+            .map(|lease| crate::sequencer::keep_lease(lease, stopping.clone()));
+        let sequencer_thread = std::thread::Builder::new()
+            .name("sequencer".into())
+            .spawn(move || sequencer.run(submit_rx, signed_tx))?;
+
+        let witnesses = config
+            .witnesses
+            .iter()
+            .map(|w| {
+                Ok((
+                    w.clone(),
+                    VerifierKey::parse(&w.vkey)
+                        .map_err(|e| DirError::Invalid(format!("witness {}: {e}", w.name)))?,
+                ))
+            })
+            .collect::<Result<Vec<_>, DirError>>()?;
+        let witnessing = Witnessing {
+            witnesses,
+            quorum: config.quorum,
+            storage: storage.clone(),
+            conn: Arc::new(Mutex::new(db::open(&d.db_path())?)),
+            client: reqwest::Client::builder()
+                .timeout(WITNESS_TIMEOUT)
+                .build()
+                .map_err(|e| std::io::Error::other(e.to_string()))?,
+            published: published_tx,
+            log_checkpoints: log_checkpoints.map(|c| (c, submit_tx.downgrade())),
+        };
+        let witness_task = tokio::spawn(witnessing.run(signed_rx));
+
+        let state = Arc::new(AppState {
+            storage,
+            conn: read_conn,
+            submit: submit_tx,
+            published: published_rx,
+            upper_tiles: Default::default(),
+            signers,
+            time_window: config.time_window(),
+            uploads: Arc::new(tokio::sync::Semaphore::new(crate::documents::MAX_UPLOADS)),
+            document_reads: Arc::new(tokio::sync::Semaphore::new(
+                crate::documents::MAX_DOCUMENT_READS,
+            )),
+            writable,
+            readiness: crate::api::Readiness {
+                quorum: config.quorum,
+                witnesses: config.witnesses.len(),
+                warnings,
+            },
+        });
+        // The browser viewer at `/`, and the log's trust policy at `/policy` when it has one.
+        let app = router(state)
+            .merge(crate::viewer::router(Some(dir.to_path_buf())))
+            .fallback(crate::rejections::no_such_route)
+            .method_not_allowed_fallback(crate::rejections::method_not_allowed)
+            .layer(axum::middleware::map_response(
+                crate::viewer::allow_any_origin,
+            ))
+            .layer(tower_http::trace::TraceLayer::new_for_http());
+        // The front door: connections capped to what the raised open-files limit leaves, headers
+        // and idle connections timed out, accept errors waited out (`http_front`).
+        let limits = http_front::Limits {
+            busy: crate::rejections::busy,
+            ..http_front::Limits::for_open_files(http_front::raise_open_files_limit())
+        };
+        http_front::serve_tls(listener, app, limits, tls, shutdown).await?;
+        // The router (and with it the last submission sender) is gone: the sequencer drains its
+        // inbox, commits, and stops; then the witnessing task ends with it. A commit being
+        // retried (a full disk) is given up rather than holding the stop forever: its submitters
+        // were never acknowledged.
+        stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+        tokio::task::spawn_blocking(move || sequencer_thread.join())
+            .await
+            .ok();
+        if let Some(keeper) = keeper {
+            tokio::task::spawn_blocking(move || keeper.join())
+                .await
+                .ok();
+        }
+        witness_task.await.ok();
+        Ok(())
+    }
 }
 
 /// Whether `serve` would run the log in `dir` with these options, checked before binding a

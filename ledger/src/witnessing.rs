@@ -212,8 +212,16 @@ impl Witnessing {
     }
 
     fn publish(&self, size: u64, checkpoint: &[u8]) -> Result<(), String> {
+        // Never over a larger one: on a shared bucket, a sequencer that lost its lease and
+        // has not noticed yet may still be publishing.
+        let mut grow = |current: Option<&[u8]>| {
+            let current = current.and_then(crate::catchup::published_size);
+            current
+                .is_none_or(|c| c <= size)
+                .then(|| checkpoint.to_vec())
+        };
         self.storage
-            .write_all(&[("checkpoint".to_string(), checkpoint.to_vec())])
+            .update("checkpoint", &mut grow)
             .map_err(|e| e.to_string())?;
         let conn = self.conn.lock().expect("db lock");
         if db::publish(&conn, size, checkpoint).map_err(|e| e.to_string())? {

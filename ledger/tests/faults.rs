@@ -371,6 +371,7 @@ impl Log {
             gate,
             Duration::from_millis(1),
             64,
+            None,
         )
         .unwrap_or_else(|e| panic!("the log must recover: {e}"))
         .sign_with(Box::new(signer));

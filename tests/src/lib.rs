@@ -10,12 +10,16 @@
 //! - [`system`]: election night — a ledger, three witnesses (quorum 2 of 3), the trust policy
 //!   the observers publish, and verifiers with their own memory.
 //! - [`operator`]: what a dishonest log operator can do with its own key and files.
+//! - [`seaweed`]: a real distributed object store (SeaweedFS) for logs kept in a bucket.
+//! - [`tls`]: a throw-away certificate authority for servers that speak HTTPS.
 //! - [`two_clients`]: the `verifier`'s verdict and the web viewer's, read alike.
 
 pub mod binaries;
 pub mod operator;
 pub mod process;
+pub mod seaweed;
 pub mod system;
+pub mod tls;
 pub mod two_clients;
 
 pub use binaries::binaries;

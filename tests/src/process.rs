@@ -89,7 +89,9 @@ impl Daemon {
 
     /// The `host:port` it listens on.
     pub fn address(&self) -> &str {
-        self.url.trim_start_matches("http://")
+        self.url
+            .trim_start_matches("http://")
+            .trim_start_matches("https://")
     }
 
     /// What it wrote to stderr so far.

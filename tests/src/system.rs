@@ -422,6 +422,11 @@ impl Verifier {
 
     /// `verifier --state-dir STATE <args> --policy POLICY`.
     pub fn run(&self, args: &[&str]) -> Run {
+        Run::of(self.command(args))
+    }
+
+    /// The command [`Verifier::run`] runs, to add to (an environment, say).
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(&binaries().verifier);
         command
             .arg("--state-dir")
@@ -429,7 +434,7 @@ impl Verifier {
             .args(args)
             .arg("--policy")
             .arg(&self.policy);
-        Run::of(command)
+        command
     }
 }
 

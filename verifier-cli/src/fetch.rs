@@ -92,15 +92,16 @@ fn causes(e: &dyn std::error::Error) -> String {
 }
 
 impl Source {
-    /// A log at `location`: an `http://` URL, or a local directory (or `file://` URL) holding
-    /// a copy of its files.
+    /// A log at `location`: an `http://` or `https://` URL (HTTPS trusts the platform's roots,
+    /// or the PEM bundle `SSL_CERT_FILE` names), or a local directory (or `file://` URL)
+    /// holding a copy of its files.
     pub fn open(location: &str) -> Result<Source, Failure> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
             .map_err(|e| Failure::Usage(format!("cannot start the network runtime: {e}")))?;
-        let location = if location.starts_with("http://") {
+        let location = if location.starts_with("http://") || location.starts_with("https://") {
             let client = reqwest::Client::builder()
                 .connect_timeout(Duration::from_secs(15))
                 .timeout(Duration::from_secs(120))
@@ -110,15 +111,11 @@ impl Source {
                 base: location.trim_end_matches('/').to_string(),
                 client,
             }
-        } else if location.starts_with("https://") {
-            return Err(Failure::Usage(format!(
-                "{location}: this build of the verifier speaks plain HTTP only (TLS is a planned addition); use an http:// mirror or a local copy of the log's files"
-            )));
         } else {
             let dir = PathBuf::from(location.strip_prefix("file://").unwrap_or(location));
             if !dir.is_dir() {
                 return Err(Failure::Usage(format!(
-                    "--log {location}: not an http:// URL nor a directory"
+                    "--log {location}: not an http:// or https:// URL, nor a directory"
                 )));
             }
             Location::Dir(dir)

@@ -80,6 +80,16 @@ impl Witness {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), Error> {
+        self.serve_tls(listener, None, shutdown).await
+    }
+
+    /// [`Witness::serve`], speaking TLS itself when `tls` is given (`--tls-cert`, `--tls-key`).
+    pub async fn serve_tls(
+        self,
+        listener: TcpListener,
+        tls: Option<http_front::Tls>,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), Error> {
         let addr = listener
             .local_addr()
             .map_err(Error::io("cannot read the listening address"))?;
@@ -90,7 +100,7 @@ impl Witness {
             shutdown_grace: SHUTDOWN_GRACE,
             ..http_front::Limits::for_open_files(http_front::raise_open_files_limit())
         };
-        http_front::serve(listener, app, limits, shutdown)
+        http_front::serve_tls(listener, app, limits, tls, shutdown)
             .await
             .map_err(Error::io("the HTTP server failed"))?;
         info!(witness = %name, "stopped");

@@ -86,7 +86,9 @@ enum Command {
     /// GET /evidence (JSON), GET / (who this witness is, which logs it witnesses). Prints
     /// `listening on http://ADDR` once bound; logs requests to stderr (set RUST_LOG=debug for
     /// more, RUST_LOG=warn for less). Every cosigned state is on disk before its answer is
-    /// sent. Plain HTTP: put a TLS proxy in front of it on a public network.
+    /// sent. With --tls-cert and --tls-key it speaks HTTPS itself (and says
+    /// `listening on https://ADDR`); otherwise put a TLS proxy in front of it on a public
+    /// network.
     #[command(after_help = "Example:\n  \
         witness serve /var/lib/witness --listen 0.0.0.0:7380")]
     Serve {
@@ -95,6 +97,12 @@ enum Command {
         /// The address and port to listen on (port 0 picks a free one).
         #[arg(long, default_value = "127.0.0.1:7380")]
         listen: SocketAddr,
+        /// Speak HTTPS with this certificate chain (PEM, the server's certificate first).
+        #[arg(long, requires = "tls_key", value_name = "PEM")]
+        tls_cert: Option<PathBuf>,
+        /// The certificate's private key (PEM, readable by its owner only).
+        #[arg(long, requires = "tls_cert", value_name = "PEM")]
+        tls_key: Option<PathBuf>,
     },
     /// List the evidence of log misbehaviour this witness kept.
     ///
@@ -157,7 +165,21 @@ fn run(command: Command) -> Result<(), witness::Error> {
             println!("witnessing {origin} signed by {}", vkey.trim());
         }
         Command::Vkey { dir } => println!("{}", witness::vkey(&dir)?),
-        Command::Serve { dir, listen } => serve(&dir, listen)?,
+        Command::Serve {
+            dir,
+            listen,
+            tls_cert,
+            tls_key,
+        } => {
+            let tls = match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => Some(
+                    http_front::Tls::from_pem_files(&cert, &key)
+                        .map_err(|e| witness::Error::Invalid(e.to_string()))?,
+                ),
+                _ => None,
+            };
+            serve(&dir, listen, tls)?
+        }
         Command::Evidence { dir, json } => {
             let records = witness::evidence(&dir)?;
             if json {
@@ -172,7 +194,11 @@ fn run(command: Command) -> Result<(), witness::Error> {
     Ok(())
 }
 
-fn serve(dir: &Path, listen: SocketAddr) -> Result<(), witness::Error> {
+fn serve(
+    dir: &Path,
+    listen: SocketAddr,
+    tls: Option<http_front::Tls>,
+) -> Result<(), witness::Error> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
@@ -200,9 +226,10 @@ fn serve(dir: &Path, listen: SocketAddr) -> Result<(), witness::Error> {
             .map_err(witness::Error::io("cannot read the bound address"))?;
         // Scripts and tests read the real port from this line: print it, and flush, at once.
         let mut stdout = std::io::stdout();
-        let _ = writeln!(stdout, "listening on http://{bound}");
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let _ = writeln!(stdout, "listening on {scheme}://{bound}");
         let _ = stdout.flush();
-        witness.serve(listener, stop).await
+        witness.serve_tls(listener, tls, stop).await
     })
 }
 

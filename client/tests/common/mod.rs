@@ -104,7 +104,10 @@ impl Ledger {
             tokio::net::TcpListener::from_std(listener).unwrap()
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let options = ledger::server::ServeOptions { no_witnesses: true };
+        let options = ledger::server::ServeOptions {
+            no_witnesses: true,
+            ..Default::default()
+        };
         let served = runtime.spawn(async move {
             ledger::server::serve(&log, listener, &options, async {
                 let _ = stopped.await;

@@ -87,6 +87,7 @@ pub fn ledger_serve(dir: &Path) -> Running {
     let task = rt.spawn(async move {
         let options = ledger::server::ServeOptions {
             no_witnesses: ledger::server::no_witnesses_flag(&dir).is_some(),
+            ..Default::default()
         };
         ledger::server::serve(&dir, listener, &options, async {
             let _ = stopped.await;

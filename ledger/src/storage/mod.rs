@@ -2,20 +2,32 @@
 //!
 //! Everything a client reads is a file at a C2SP path, so a static server, a CDN or an object
 //! store can serve it. The sequencer writes through the [`Storage`] trait and never assumes a
-//! filesystem, so an object store can be added without touching it. [`FsStorage`] is the
-//! default: each write goes to a temporary file, is fsynced, renamed into place, and the
-//! directory is fsynced, so a file is either wholly there or not at all, even across a crash.
+//! filesystem. Two backends:
+//!
+//! - [`FsStorage`] (the embedded default): files in a directory, each written to a temporary
+//!   file, fsynced, renamed into place, the directory fsynced: whole or absent across a crash.
+//! - [`BucketStorage`]: an S3 bucket, where an object is created only if absent
+//!   (`If-None-Match: *`) and a mutable one replaced only if unchanged (`If-Match`), so that
+//!   two sequencers sharing the bucket can never overwrite each other (`crate::lease`).
+
+mod bucket;
+mod fs;
+
+pub use bucket::{BucketStorage, StorageUrl};
+pub use fs::FsStorage;
 
 use std::collections::HashMap;
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::io;
 use std::sync::{Arc, RwLock};
 
 /// Durable storage of the log's public files, addressed by their path under the log's URL
 /// (`tile/0/000`, `tile/entries/x001/234.p/17`, `checkpoint`, `blob/<hex>`).
 pub trait Storage: Send + Sync + 'static {
-    /// Writes several files; when it returns Ok, all of them are durable.
+    /// Writes several files; when it returns Ok, all of them are durable. Tiles, bundles and
+    /// documents never change once written: a file already there with the same bytes is no
+    /// error. One with other bytes is an error of kind `AlreadyExists` in a bucket, which
+    /// never overwrites; a directory replaces it (its one writer removed what an uncommitted
+    /// batch left before writing again, `crate::leftovers`).
     fn write_all(&self, files: &[(String, Vec<u8>)]) -> io::Result<()>;
     /// Reads a file, `None` if it does not exist.
     fn read(&self, path: &str) -> io::Result<Option<Vec<u8>>>;
@@ -25,130 +37,40 @@ pub trait Storage: Send + Sync + 'static {
     fn list(&self, dir: &str) -> io::Result<Vec<String>>;
     /// Removes a file durably; one already gone is no error.
     fn remove(&self, path: &str) -> io::Result<()>;
-}
-
-/// Files in a directory, written atomically and durably.
-pub struct FsStorage {
-    root: PathBuf,
-}
-
-impl FsStorage {
-    pub fn new(root: impl Into<PathBuf>) -> io::Result<FsStorage> {
-        let root = root.into();
-        fs::create_dir_all(&root)?;
-        Ok(FsStorage { root })
-    }
-
-    /// The file for a storage path. Paths come from this crate (tile paths it formatted, hex
-    /// hashes it checked), never raw from a request; `..` is refused anyway.
-    fn file(&self, path: &str) -> io::Result<PathBuf> {
-        if path
-            .split('/')
-            .any(|seg| seg.is_empty() || seg == "." || seg == "..")
-        {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("bad storage path {path:?}"),
-            ));
+    /// Replaces a mutable file (the checkpoint, the sequencer's lease) only if no one changed
+    /// it meanwhile: reads it, asks `change` for its new bytes (`None` leaves it as it is),
+    /// and writes them unless another writer wrote the file since it was read, in which case
+    /// it reads and asks again. Returns whether it wrote.
+    ///
+    /// This default is a compare-and-swap only for a single writer (a directory, which one
+    /// server holds by its lock); a bucket shared by two servers overrides it with a
+    /// conditional write.
+    fn update(&self, path: &str, change: &mut Change<'_>) -> io::Result<bool> {
+        let current = self.read(path)?;
+        match change(current.as_deref()) {
+            Some(bytes) => self.write_all(&[(path.to_string(), bytes)]).map(|()| true),
+            None => Ok(false),
         }
-        Ok(self.root.join(path))
     }
 }
 
-/// Writes `bytes` to `path` atomically: temporary file, fsync, rename. The caller fsyncs the
-/// directory.
-fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path.parent().expect("storage files live in a directory");
-    create_dir_durably(dir)?;
-    // A name of its own for each write: two writers of one path (two uploads of one scan)
-    // never share a temporary file, so neither can rename the other's half-written one.
-    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = dir.join(format!(
-        ".{}.{}-{n}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
-        std::process::id()
-    ));
-    let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-    let written = f
-        .write_all(bytes)
-        .and_then(|()| f.sync_all())
-        .and_then(|()| fs::rename(&tmp, path));
-    if written.is_err() {
-        // Not left behind to fill the disk a retry waits on.
-        let _ = fs::remove_file(&tmp);
-    }
-    written
-}
+/// What [`Storage::update`] asks: the new bytes of a file given its current ones (`None`
+/// when it does not exist), or `None` to leave it.
+pub type Change<'a> = dyn FnMut(Option<&[u8]>) -> Option<Vec<u8>> + 'a;
 
-/// Creates `dir` and any missing parents, each made durable in its parent (a directory that
-/// exists only in the page cache would take the files renamed into it along in a crash).
-fn create_dir_durably(dir: &Path) -> io::Result<()> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    let parent = dir
-        .parent()
-        .expect("storage directories live under the root");
-    create_dir_durably(parent)?;
-    match fs::create_dir(dir) {
-        Ok(()) => File::open(parent)?.sync_all(),
-        // Made meanwhile by another writer, who makes it durable.
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(e),
-    }
-}
-
-impl Storage for FsStorage {
-    fn write_all(&self, files: &[(String, Vec<u8>)]) -> io::Result<()> {
-        let mut dirs: Vec<PathBuf> = Vec::new();
-        for (path, bytes) in files {
-            let file = self.file(path)?;
-            write_atomic(&file, bytes)?;
-            let dir = file.parent().expect("has a parent").to_path_buf();
-            if !dirs.contains(&dir) {
-                dirs.push(dir);
-            }
+/// Opens the storage a log's configuration names: its `public/` directory, or a bucket.
+pub fn open(
+    configured: Option<&str>,
+    public_dir: &std::path::Path,
+) -> io::Result<Arc<dyn Storage>> {
+    Ok(match configured {
+        None => Arc::new(FsStorage::new(public_dir)?),
+        Some(url) => {
+            let url = StorageUrl::parse(url)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+            Arc::new(BucketStorage::open(&url)?)
         }
-        // The renames are durable only once their directories are.
-        for dir in dirs {
-            File::open(&dir)?.sync_all()?;
-        }
-        Ok(())
-    }
-
-    fn read(&self, path: &str) -> io::Result<Option<Vec<u8>>> {
-        match fs::read(self.file(path)?) {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-
-    fn exists(&self, path: &str) -> bool {
-        self.file(path).map(|f| f.exists()).unwrap_or(false)
-    }
-
-    fn list(&self, dir: &str) -> io::Result<Vec<String>> {
-        let entries = match fs::read_dir(self.file(dir)?) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(vec![]),
-            Err(e) => return Err(e),
-        };
-        entries
-            .map(|entry| Ok(entry?.file_name().to_string_lossy().into_owned()))
-            .collect()
-    }
-
-    fn remove(&self, path: &str) -> io::Result<()> {
-        let file = self.file(path)?;
-        match fs::remove_file(&file) {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(e),
-            // Durable like a write: an unlink lost in a crash would bring the file back.
-            Ok(()) => File::open(file.parent().expect("has a parent"))?.sync_all(),
-        }
-    }
+    })
 }
 
 /// Reads hash tiles out of storage, for proofs and restarts.
@@ -168,6 +90,27 @@ impl tlog::tile::TileReader for StorageTiles<'_> {
                     }
                 }
                 Err(tlog::ReadError::BadTile(format!("{t} is missing")))
+            })
+            .collect()
+    }
+}
+
+/// The tiles of a batch not yet written, read before those in storage: the sequencer checks
+/// a new tree before any of its files exist.
+pub struct PendingTiles<'a> {
+    pub pending: &'a HashMap<String, Vec<u8>>,
+    pub storage: &'a dyn Storage,
+}
+
+impl tlog::tile::TileReader for PendingTiles<'_> {
+    fn read_tiles(&self, tiles: &[tlog::tile::Tile]) -> Result<Vec<Vec<u8>>, tlog::ReadError> {
+        tiles
+            .iter()
+            .map(|t| match self.pending.read_tiles(std::slice::from_ref(t)) {
+                Ok(mut found) => Ok(found.remove(0)),
+                Err(_) => Ok(StorageTiles(self.storage)
+                    .read_tiles(std::slice::from_ref(t))?
+                    .remove(0)),
             })
             .collect()
     }
@@ -252,33 +195,7 @@ impl tlog::tile::TileReader for CachedTiles<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn writes_are_whole_and_paths_are_checked() {
-        let dir = std::env::temp_dir().join(format!("shailoo-storage-{}", std::process::id()));
-        let s = FsStorage::new(&dir).unwrap();
-        s.write_all(&[
-            ("tile/0/000.p/1".into(), vec![1; 32]),
-            ("checkpoint".into(), b"cp".to_vec()),
-        ])
-        .unwrap();
-        assert_eq!(s.read("tile/0/000.p/1").unwrap(), Some(vec![1; 32]));
-        s.write_all(&[("checkpoint".into(), b"cp2".to_vec())])
-            .unwrap();
-        assert_eq!(s.read("checkpoint").unwrap(), Some(b"cp2".to_vec()));
-        assert_eq!(s.read("tile/0/001").unwrap(), None);
-        for bad in ["../x", "a//b", "/abs", "a/./b", ""] {
-            assert!(s.read(bad).is_err(), "{bad}");
-        }
-        assert!(
-            !fs::read_dir(dir.join("tile/0")).unwrap().any(|e| e
-                .unwrap()
-                .file_name()
-                .to_string_lossy()
-                .ends_with(".tmp"))
-        );
-        fs::remove_dir_all(dir).unwrap();
-    }
+    use std::fs;
 
     #[test]
     fn full_upper_tiles_are_kept_and_the_rest_read_each_time() {
