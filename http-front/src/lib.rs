@@ -20,9 +20,12 @@
 //!   [`serve`] returns.
 //! - **TLS**, when the server terminates it itself ([`tls`]): the handshake too must finish
 //!   within the header timeout.
+//! - **What an operator watches** ([`watch`]): `GET /healthz`, `GET /metrics` and an access
+//!   log on every server served here.
 #![forbid(unsafe_code)]
 
 pub mod tls;
+pub mod watch;
 pub use tls::{Tls, TlsError};
 
 use axum::Router;
@@ -166,10 +169,12 @@ pub async fn serve_tls(
         limits,
     });
     let router = router
+        .merge(watch::routes())
         .layer(tower_http::timeout::RequestBodyDeadlineLayer::new(
             limits.body_deadline,
         ))
-        .layer(axum::middleware::from_fn_with_state(shares, fair_share));
+        .layer(axum::middleware::from_fn_with_state(shares, fair_share))
+        .layer(axum::middleware::from_fn(watch::access_log));
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let mut connections = tokio::task::JoinSet::new();
     let graceful = GracefulShutdown::new();
@@ -197,6 +202,7 @@ pub async fn serve_tls(
         let service = TowerToHyperService::new(router.clone());
         let (http, watcher, tls) = (http.clone(), graceful.watcher(), tls.clone());
         while connections.try_join_next().is_some() {} // forget the finished ones
+        metrics::gauge!("http_connections_open").increment(1.0);
         connections.spawn(async move {
             // A client that breaks off or times out is the client's affair.
             let served = match tls {
@@ -222,6 +228,7 @@ pub async fn serve_tls(
             if let Err(e) = served {
                 tracing::debug!("connection closed: {e}");
             }
+            metrics::gauge!("http_connections_open").decrement(1.0);
             drop(permit);
         });
     }
@@ -258,7 +265,14 @@ async fn fair_share(State(shares): State<Arc<Shares>>, request: Request, next: N
         Ok(place) => place,
         Err(_) => match tokio::time::timeout(shares.limits.queue_wait, places.acquire()).await {
             Ok(Ok(place)) => place,
-            _ => return (shares.limits.busy)(share),
+            _ => {
+                let name = match share {
+                    Share::Reads => "reads",
+                    Share::Writes => "writes",
+                };
+                metrics::counter!("http_busy_total", "share" => name).increment(1);
+                return (shares.limits.busy)(share);
+            }
         },
     };
     let response = next.run(request).await;

@@ -67,6 +67,11 @@ pub struct Readiness {
     pub quorum: usize,
     pub witnesses: usize,
     pub warnings: Vec<String>,
+    /// When the published checkpoint was last renewed (seconds since 1970; the start counts).
+    pub published_at: Arc<std::sync::atomic::AtomicU64>,
+    /// Not ready once the published checkpoint is older than this (`--ready-max-age`): its
+    /// witnesses stopped cosigning, or nothing was logged for that long.
+    pub max_age_s: Option<u64>,
 }
 
 pub(crate) type Shared = State<Arc<AppState>>;
@@ -153,12 +158,18 @@ const MAX_RECORD_BODY: usize = 128 * 1024;
 const MAX_BLOB_BODY: usize = MAX_BLOB_SIZE + 1024;
 
 /// Ready to serve and accept records, with the witnessing state and its warnings; `503` with
-/// `ready: false` while the sequencer cannot write (it retries; nothing acknowledged is lost).
+/// `ready: false` while the sequencer cannot write (it retries; nothing acknowledged is lost),
+/// or while the published checkpoint is older than `--ready-max-age`. Every published
+/// checkpoint met its quorum: that is when a checkpoint is published.
 async fn readyz(State(s): Shared) -> Response {
     let published = s.published.borrow().size;
     let r = &s.readiness;
     let writable = s.writable.load(std::sync::atomic::Ordering::SeqCst);
-    let status = match writable {
+    let age = crate::witnessing::unix_now()
+        .saturating_sub(r.published_at.load(std::sync::atomic::Ordering::SeqCst));
+    let fresh = r.max_age_s.is_none_or(|max| age <= max);
+    let ready = writable && fresh;
+    let status = match ready {
         true => StatusCode::OK,
         false => StatusCode::SERVICE_UNAVAILABLE,
     };
@@ -166,9 +177,11 @@ async fn readyz(State(s): Shared) -> Response {
         status,
         [(header::CACHE_CONTROL, "no-store")],
         axum::Json(serde_json::json!({
-            "ready": writable,
+            "ready": ready,
             "writable": writable,
             "published_size": published,
+            "published_age_s": age,
+            "max_age_s": r.max_age_s,
             "quorum": r.quorum,
             "witnesses": r.witnesses,
             "warnings": r.warnings,
@@ -276,8 +289,12 @@ async fn submit(
     // leave the single sequencer only what must happen in order.
     let entry = body.to_vec();
     let verified = election::audit::Gate::verified_record(&entry, &s.signers);
-    let record = verified.map_err(|f| refused(Refusal::Refused(f)))?;
-    admissible_here(&record, s.time_window).map_err(|f| refused(Refusal::Refused(f)))?;
+    let refuse = |f: election::audit::Finding| {
+        metrics::counter!("shailoo_records_refused_total", "code" => f.rule.id()).increment(1);
+        refused(Refusal::Refused(f))
+    };
+    let record = verified.map_err(refuse)?;
+    admissible_here(&record, s.time_window).map_err(refuse)?;
     let (reply, answer) = oneshot::channel();
     s.submit
         .try_send(Submission {
@@ -286,17 +303,23 @@ async fn submit(
             reply,
         })
         .map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "overloaded",
-                "too many records are waiting to be sequenced; retry shortly",
-            ),
+            mpsc::error::TrySendError::Full(_) => {
+                metrics::counter!("shailoo_records_refused_total", "code" => "overloaded")
+                    .increment(1);
+                ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "overloaded",
+                    "too many records are waiting to be sequenced; retry shortly",
+                )
+            }
             mpsc::error::TrySendError::Closed(_) => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "shutting-down",
                 "the log is shutting down",
             ),
         })?;
+    let waiting = s.submit.max_capacity() - s.submit.capacity();
+    metrics::gauge!("shailoo_queue_depth").set(waiting as f64);
     let sequenced: Sequenced = match answer.await {
         Err(_) => {
             return Err(ApiError::new(

@@ -351,6 +351,7 @@ impl Lease {
         self.storage.update(LEASE_PATH, &mut change)?;
         let written = outcome?.expect("written or recognised");
         self.generation = written.generation;
+        metrics::gauge!("shailoo_lease_generation").set(written.generation as f64);
         self.written = Instant::now();
         Ok(())
     }

@@ -24,6 +24,10 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// How log lines are written to stderr: text, or one JSON object per line for a log
+    /// collector. Every request is logged (target `access`); RUST_LOG filters.
+    #[arg(long, global = true, default_value = "text", value_parser = http_front::watch::LogFormat::NAMES)]
+    log_format: String,
 }
 
 #[derive(Subcommand)]
@@ -73,6 +77,11 @@ enum Command {
     /// Checkpoints are published once the quorum of witnesses cosigned them; a log without
     /// witnesses runs only with --no-witnesses. `GET /readyz` reports the state as JSON.
     ///
+    /// Besides the log, every server answers GET /healthz (alive) and GET /metrics
+    /// (Prometheus: records admitted and refused by code, queue depth, batch latency,
+    /// published size and time, each witness's answers and latency, storage errors, requests
+    /// and connections).
+    ///
     /// A log in a bucket may be served by two processes (two machines, each with a copy of
     /// the log directory): one sequences, the other waits as a standby, without listening,
     /// and takes over when the first has been silent for the lease period. One that finds
@@ -98,6 +107,10 @@ enum Command {
         /// sequencer before taking over (the sequencer renews every third of it).
         #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u64).range(300..=600_000))]
         lease_ms: u64,
+        /// Report not ready at /readyz once the published checkpoint is older than this many
+        /// seconds (its witnesses stopped cosigning, or nothing was logged for that long).
+        #[arg(long, value_name = "SECONDS")]
+        ready_max_age: Option<u64>,
         /// Speak HTTPS with this certificate chain (PEM, the server's certificate first),
         /// rather than plain HTTP behind a proxy.
         #[arg(long, requires = "tls_key", value_name = "PEM")]
@@ -178,14 +191,8 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    let format = http_front::watch::LogFormat::parse(&cli.log_format).expect("clap checked it");
+    http_front::watch::init_logging(format, "info,tower_http=warn");
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -268,6 +275,7 @@ fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             batch_ms,
             no_witnesses,
             lease_ms,
+            ready_max_age,
             tls_cert,
             tls_key,
         } => {
@@ -279,6 +287,7 @@ fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             let options = ledger::server::ServeOptions {
                 no_witnesses,
                 lease_period: std::time::Duration::from_millis(lease_ms),
+                ready_max_age: ready_max_age.map(std::time::Duration::from_secs),
             };
             // Refused before a port is taken or `listening on` is said.
             ledger::server::check_witness_quorum(&dir, &options)?;

@@ -378,6 +378,8 @@ impl Sequencer {
                     .map(|i| old.size + i as u64)
             });
             if let Some(index) = duplicate {
+                metrics::counter!("shailoo_records_refused_total", "code" => "duplicate")
+                    .increment(1);
                 answers.push((s.reply, Err(Refusal::Duplicate(index))));
                 continue;
             }
@@ -386,7 +388,11 @@ impl Sequencer {
                     self.gate.apply(&s.record);
                     accepted.push((s, leaf));
                 }
-                Err(finding) => answers.push((s.reply, Err(Refusal::Refused(finding)))),
+                Err(finding) => {
+                    let rule = finding.rule.id();
+                    metrics::counter!("shailoo_records_refused_total", "code" => rule).increment(1);
+                    answers.push((s.reply, Err(Refusal::Refused(finding))));
+                }
             }
         }
         if accepted.is_empty() {
@@ -395,7 +401,11 @@ impl Sequencer {
         }
         // On a failure that is returned the gate already holds this batch's keys: the caller
         // must stop (see `run`), and a restart rebuilds everything from the last commit.
+        let committing = Instant::now();
         self.commit_until_done(&old, &accepted)?;
+        metrics::histogram!("shailoo_batch_seconds").record(committing.elapsed().as_secs_f64());
+        metrics::counter!("shailoo_records_admitted_total").increment(accepted.len() as u64);
+        metrics::gauge!("shailoo_signed_size").set(self.signed.size as f64);
         let new_size = self.signed.size;
         for (i, (s, leaf)) in accepted.into_iter().enumerate() {
             let answer = Sequenced {
@@ -543,6 +553,7 @@ impl Sequencer {
                 Err(CommitFailure::Transient(why)) => why,
             };
             self.health.store(false, Ordering::SeqCst);
+            metrics::counter!("shailoo_storage_errors_total").increment(1);
             tracing::warn!("{step} failed, retrying in {delay:?}: {why}");
             let until = Instant::now() + delay;
             while Instant::now() < until {

@@ -160,6 +160,8 @@ pub struct ServeOptions {
     pub no_witnesses: bool,
     /// For a log in a bucket: how long a standby waits on a silent holder before taking over.
     pub lease_period: Duration,
+    /// `/readyz` says not ready once the published checkpoint is older than this.
+    pub ready_max_age: Option<Duration>,
 }
 
 impl Default for ServeOptions {
@@ -167,6 +169,7 @@ impl Default for ServeOptions {
         ServeOptions {
             no_witnesses: false,
             lease_period: lease::DEFAULT_PERIOD,
+            ready_max_age: None,
         }
     }
 }
@@ -194,6 +197,7 @@ pub struct Prepared {
     warnings: Vec<String>,
     signers: Arc<election::signers::SignerKeys>,
     tls: Option<http_front::Tls>,
+    ready_max_age: Option<Duration>,
 }
 
 /// Sets a flag when dropped: a wait abandoned (the server stopped while a standby) ends.
@@ -284,6 +288,7 @@ pub async fn prepare(dir: &Path, options: &ServeOptions) -> Result<Prepared, Ser
         warnings,
         signers,
         tls: None,
+        ready_max_age: options.ready_max_age,
     })
 }
 
@@ -362,7 +367,11 @@ impl Prepared {
             warnings,
             signers,
             tls,
+            ready_max_age,
         } = self;
+        let published_at = Arc::new(std::sync::atomic::AtomicU64::new(
+            crate::witnessing::unix_now(),
+        ));
         let dir = dir.as_path();
         let d = LogDir::new(dir);
         let read_conn = Arc::new(Mutex::new(db::open(&d.db_path())?));
@@ -408,6 +417,7 @@ impl Prepared {
                 .build()
                 .map_err(|e| std::io::Error::other(e.to_string()))?,
             published: published_tx,
+            published_at: published_at.clone(),
             log_checkpoints: log_checkpoints.map(|c| (c, submit_tx.downgrade())),
         };
         let witness_task = tokio::spawn(witnessing.run(signed_rx));
@@ -429,6 +439,8 @@ impl Prepared {
                 quorum: config.quorum,
                 witnesses: config.witnesses.len(),
                 warnings,
+                published_at,
+                max_age_s: ready_max_age.map(|d| d.as_secs()),
             },
         });
         // The browser viewer at `/`, and the log's trust policy at `/policy` when it has one.

@@ -32,6 +32,13 @@ use tlog::tile::TileHashReader;
 use tlog::witness::{AddCheckpointRequest, AddCheckpointResponse};
 use tokio::sync::{mpsc, oneshot, watch};
 
+/// Seconds since 1970 by this machine's clock.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 /// The published checkpoint, as clients see it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Published {
@@ -46,6 +53,8 @@ pub struct Witnessing {
     pub conn: Arc<Mutex<Connection>>,
     pub client: reqwest::Client,
     pub published: watch::Sender<Published>,
+    /// When a checkpoint was last published (seconds since 1970), for `/readyz`.
+    pub published_at: Arc<std::sync::atomic::AtomicU64>,
     /// Where published checkpoints are appended as records, and the way into the sequencer
     /// (weak: it must not keep the sequencer running once the server stops). `None` for a
     /// log without witnesses: its checkpoints attest no time.
@@ -230,6 +239,10 @@ impl Witnessing {
                 checkpoint: checkpoint.to_vec(),
             });
             tracing::info!("published checkpoint of size {size}");
+            metrics::gauge!("shailoo_published_size").set(size as f64);
+            metrics::gauge!("shailoo_published_at_seconds").set(unix_now() as f64);
+            self.published_at
+                .store(unix_now(), std::sync::atomic::Ordering::SeqCst);
             if let Some((records, sequencer)) = &self.log_checkpoints {
                 records.append_if_new(size, checkpoint, sequencer, self.published.subscribe());
             }
@@ -237,8 +250,30 @@ impl Witnessing {
         Ok(())
     }
 
-    /// One witness's cosignature on `tree`, or `None` (with the reason logged).
+    /// One witness's cosignature on `tree`, or `None` (with the reason logged); counted and
+    /// timed per witness for `/metrics`.
     async fn cosign(
+        &self,
+        w: &WitnessConfig,
+        key: &VerifierKey,
+        tree: &SignedTree,
+    ) -> Option<NoteSignature> {
+        let started = std::time::Instant::now();
+        let cosigned = self.ask_to_cosign(w, key, tree).await;
+        let result = if cosigned.is_some() {
+            "cosigned"
+        } else {
+            "failed"
+        };
+        let witness = w.name.clone();
+        metrics::counter!("shailoo_witness_answers_total", "witness" => witness.clone(), "result" => result)
+            .increment(1);
+        metrics::histogram!("shailoo_witness_seconds", "witness" => witness)
+            .record(started.elapsed().as_secs_f64());
+        cosigned
+    }
+
+    async fn ask_to_cosign(
         &self,
         w: &WitnessConfig,
         key: &VerifierKey,

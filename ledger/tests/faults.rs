@@ -389,6 +389,7 @@ impl Log {
             conn: Arc::new(Mutex::new(conn)),
             client: reqwest::Client::new(),
             published: published_tx,
+            published_at: Arc::default(),
             log_checkpoints: None,
         };
         runtime.spawn(witnessing.run(signed_rx));

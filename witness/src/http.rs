@@ -3,7 +3,9 @@
 //! - `POST /add-checkpoint`: C2SP tlog-witness, answered exactly as spec/tlog.md §8 orders;
 //! - `GET /<sha256 hex of origin>/checkpoint`: the latest cosigned checkpoint (monitoring);
 //! - `GET /evidence`: the evidence of log misbehaviour, as JSON;
-//! - `GET /`: a short page saying who this witness is and which logs it witnesses.
+//! - `GET /`: a short page saying who this witness is and which logs it witnesses;
+//! - `GET /readyz`: whether its state database answers (and `GET /healthz`, `GET /metrics`,
+//!   which every server has: `http_front::watch`).
 //!
 //! Bad input is answered 4xx, never 500: a 500 means the state could not be read or written,
 //! and then no cosignature is given.
@@ -35,6 +37,7 @@ pub fn router(witness: Arc<Witness>) -> Router {
         .route("/{origin_hash}/checkpoint", get(latest_checkpoint))
         .route("/evidence", get(evidence))
         .route("/", get(home))
+        .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(
             TraceLayer::new_for_http()
@@ -56,8 +59,37 @@ fn internal_error(what: &str, e: &dyn std::fmt::Display) -> Response {
     )
 }
 
+/// Ready while the state database answers: a witness that cannot read its state cosigns
+/// nothing.
+async fn readyz(State(witness): State<Arc<Witness>>) -> Response {
+    let logs = tokio::task::spawn_blocking(move || witness.store().logs().map(|l| l.len())).await;
+    let (status, body) = match logs {
+        Ok(Ok(logs)) => (
+            StatusCode::OK,
+            serde_json::json!({"ready": true, "logs": logs}),
+        ),
+        Ok(Err(e)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            serde_json::json!({"ready": false, "why": e.to_string()}),
+        ),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            serde_json::json!({"ready": false, "why": e.to_string()}),
+        ),
+    };
+    (
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(body),
+    )
+        .into_response()
+}
+
 fn answer(response: &AddCheckpointResponse) -> Response {
     let status = StatusCode::from_u16(response.status()).expect("tlog-witness status codes");
+    // 200 cosigned, 409 a stale size, the rest refusals: what an operator graphs.
+    metrics::counter!("witness_answers_total", "status" => status.as_str().to_string())
+        .increment(1);
     (
         status,
         [(header::CONTENT_TYPE, response.content_type())],

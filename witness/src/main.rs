@@ -3,7 +3,7 @@
 #![forbid(unsafe_code)]
 
 use clap::{Parser, Subcommand};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -30,6 +30,10 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// How log lines are written to stderr: text, or one JSON object per line for a log
+    /// collector. Every request is logged (target `access`); RUST_LOG filters.
+    #[arg(long, global = true, default_value = "text", value_parser = http_front::watch::LogFormat::NAMES)]
+    log_format: String,
 }
 
 #[derive(Subcommand)]
@@ -83,7 +87,9 @@ enum Command {
     ///
     /// Routes, at the root of the URL: POST /add-checkpoint (c2sp.org/tlog-witness),
     /// GET /<sha256 hex of origin>/checkpoint (the latest cosigned checkpoint of a log),
-    /// GET /evidence (JSON), GET / (who this witness is, which logs it witnesses). Prints
+    /// GET /evidence (JSON), GET / (who this witness is, which logs it witnesses), GET /healthz,
+    /// GET /readyz (its state database answers), GET /metrics (Prometheus: cosignatures by
+    /// answer, requests, connections). Prints
     /// `listening on http://ADDR` once bound; logs requests to stderr (set RUST_LOG=debug for
     /// more, RUST_LOG=warn for less). Every cosigned state is on disk before its answer is
     /// sent. With --tls-cert and --tls-key it speaks HTTPS itself (and says
@@ -132,6 +138,8 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    let format = http_front::watch::LogFormat::parse(&cli.log_format).expect("clap checked it");
+    http_front::watch::init_logging(format, "info");
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -199,14 +207,6 @@ fn serve(
     listen: SocketAddr,
     tls: Option<http_front::Tls>,
 ) -> Result<(), witness::Error> {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
     // Open before binding, so that a missing key or database fails before anyone is told
     // the witness is listening.
     let witness = witness::Witness::open(dir)?;

@@ -16,10 +16,11 @@ use futures::{StreamExt, TryStreamExt};
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutPayload, UpdateVersion};
+use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::io;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// A bucket and a prefix inside it: `s3://BUCKET/PREFIX`, as `ledger init --storage` takes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,6 +91,10 @@ pub struct BucketStorage {
     /// A runtime of its own: the `Storage` trait is blocking (the sequencer is a thread), and
     /// its callers may be on the server's runtime, which must not wait on itself.
     runtime: Option<tokio::runtime::Runtime>,
+    /// What this process last wrote to each mutable object, and its version: the next
+    /// [`Storage::update`] tries it without reading first (one request per batch, not two),
+    /// and reads only if another writer changed the object since.
+    written: Mutex<HashMap<String, (Vec<u8>, UpdateVersion)>>,
 }
 
 /// How many objects one `write_all` sends at once.
@@ -112,6 +117,7 @@ impl BucketStorage {
             store: Arc::new(store),
             url: url.clone(),
             runtime: Some(runtime),
+            written: Mutex::default(),
         })
     }
 
@@ -274,9 +280,15 @@ impl Storage for BucketStorage {
 
     fn update(&self, path: &str, change: &mut Change<'_>) -> io::Result<bool> {
         let key = self.key(path)?;
+        let remembered = || self.written.lock().unwrap_or_else(|p| p.into_inner());
         loop {
-            let (store, read_key) = (self.store.clone(), key.clone());
-            let current = self.run(async move { get(&store, &read_key).await })?;
+            let current = match remembered().get(path).cloned() {
+                Some(last) => Some(last),
+                None => {
+                    let (store, read_key) = (self.store.clone(), key.clone());
+                    self.run(async move { get(&store, &read_key).await })?
+                }
+            };
             let Some(bytes) = change(current.as_ref().map(|(bytes, _)| bytes.as_slice())) else {
                 return Ok(false);
             };
@@ -284,20 +296,33 @@ impl Storage for BucketStorage {
                 Some((_, version)) => PutMode::Update(version),
                 None => PutMode::Create,
             };
-            let (store, write_key) = (self.store.clone(), key.clone());
+            let (store, write_key, payload) = (self.store.clone(), key.clone(), bytes.clone());
             let written = self.run(async move {
                 store
-                    .put_opts(&write_key, PutPayload::from(bytes), mode.into())
+                    .put_opts(&write_key, PutPayload::from(payload), mode.into())
                     .await
             });
             match written {
-                Ok(_) => return Ok(true),
+                Ok(result) => {
+                    let version = UpdateVersion::from(result);
+                    match version.e_tag.is_some() || version.version.is_some() {
+                        true => remembered().insert(path.to_string(), (bytes, version)),
+                        false => remembered().remove(path),
+                    };
+                    return Ok(true);
+                }
                 // Another writer got there first: read what it wrote and ask again.
                 Err(
                     object_store::Error::Precondition { .. }
                     | object_store::Error::AlreadyExists { .. },
-                ) => continue,
-                Err(e) => return Err(io_error(e)),
+                ) => {
+                    remembered().remove(path);
+                }
+                Err(e) => {
+                    // Whether it was written is unknown: read it next time.
+                    remembered().remove(path);
+                    return Err(io_error(e));
+                }
             }
         }
     }
