@@ -194,17 +194,20 @@ impl Lease {
         let poll = (period / 10).max(Duration::from_millis(50));
         // The generation seen, and since when (this process's clock).
         let mut seen: Option<(u64, Instant)> = None;
+        // The holder last reported to `waiting`: told once per holder, not per batch.
+        let mut reported: Option<String> = None;
         loop {
             if stopping.load(Ordering::SeqCst) {
                 return Err(LeaseError::Stopped);
             }
             let current = read(storage.as_ref())?;
+            if !current.released && reported.as_deref() != Some(current.holder.as_str()) {
+                waiting(&current);
+                reported = Some(current.holder.clone());
+            }
             let unchanged_since = match seen {
                 Some((generation, since)) if generation == current.generation => since,
                 _ => {
-                    if !current.released {
-                        waiting(&current);
-                    }
                     seen = Some((current.generation, Instant::now()));
                     Instant::now()
                 }
@@ -281,14 +284,18 @@ impl Lease {
         })
     }
 
-    /// Gives the log up at a clean stop, its last batch written: a standby takes over at once.
+    /// Gives the log up at a stop: a standby takes over at once. The batch stays in the
+    /// lease unless its files are known to be written (a stop may come while they were
+    /// being retried), so that the next holder finishes them.
     pub fn release(&mut self) -> Result<(), LeaseError> {
-        let holder = self.holder.clone();
+        let (holder, batch_written) = (self.holder.clone(), self.batch_written);
         self.write(|current| {
             let mut next = current.next(&holder);
             next.released = true;
-            next.batch_start += next.batch.len() as u64;
-            next.batch.clear();
+            if batch_written {
+                next.batch_start += next.batch.len() as u64;
+                next.batch.clear();
+            }
             next
         })
     }
@@ -506,7 +513,12 @@ mod tests {
         a.renew().unwrap();
         let renewed = read(storage.as_ref()).unwrap();
         assert_eq!((renewed.batch_start, renewed.batch.len()), (2, 0));
+        a.commit(b"cp 3", 2, &[b"e2".to_vec()]).unwrap();
+        // Stopped before the batch's files were written: the next holder must finish them.
         a.release().unwrap();
+        let released = read(storage.as_ref()).unwrap();
+        assert!(released.released);
+        assert_eq!((released.batch_start, released.batch.len()), (2, 1));
         let (_, state) = Lease::acquire(
             storage.clone(),
             "b".into(),
@@ -515,6 +527,7 @@ mod tests {
             |_| panic!("a released lease is not waited on"),
         )
         .unwrap();
-        assert_eq!(state.checkpoint, b"cp 2");
+        assert_eq!(state.checkpoint, b"cp 3");
+        assert_eq!(state.batch, [b"e2".to_vec()]);
     }
 }

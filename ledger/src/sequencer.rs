@@ -566,9 +566,11 @@ impl Sequencer {
         }
     }
 
-    /// This process's hold on a log in a bucket, for the thread that renews it.
-    pub fn lease(&self) -> Option<Arc<Mutex<Lease>>> {
-        self.lease.clone()
+    /// Stops with `flag` rather than a flag of its own: the one of the thread renewing its
+    /// lease, which must stop before the lease is released (`run`).
+    pub fn stop_with(mut self, flag: Arc<AtomicBool>) -> Sequencer {
+        self.stopping = flag;
+        self
     }
 
     /// Set it to make a failure being retried give up (the server is stopping).

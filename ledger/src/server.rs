@@ -198,6 +198,39 @@ pub struct Prepared {
     signers: Arc<election::signers::SignerKeys>,
     tls: Option<http_front::Tls>,
     ready_max_age: Option<Duration>,
+    /// Renews a bucket's lease from the moment it was taken until the sequencer stops.
+    keeper: Option<Keeper>,
+}
+
+/// The thread renewing a lease; told to stop when dropped.
+struct Keeper {
+    thread: Option<std::thread::JoinHandle<()>>,
+    stopping: Arc<AtomicBool>,
+}
+
+impl Keeper {
+    fn start(lease: Arc<Mutex<Lease>>) -> Keeper {
+        let stopping = Arc::new(AtomicBool::new(false));
+        let thread = crate::sequencer::keep_lease(lease, stopping.clone());
+        Keeper {
+            thread: Some(thread),
+            stopping,
+        }
+    }
+
+    /// Stops it and waits for its last renewal to end.
+    fn stop(mut self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Keeper {
+    fn drop(&mut self) {
+        self.stopping.store(true, Ordering::SeqCst);
+    }
 }
 
 /// Sets a flag when dropped: a wait abandoned (the server stopped while a standby) ends.
@@ -228,15 +261,19 @@ pub async fn prepare(dir: &Path, options: &ServeOptions) -> Result<Prepared, Ser
             let (storage, url, origin) = (storage.clone(), url.clone(), config.origin.clone());
             let (period, db_path) = (options.lease_period, d.db_path());
             let verifier = key.verifier();
-            let lease = tokio::task::spawn_blocking(move || {
+            let held = tokio::task::spawn_blocking(move || {
                 take_over(
                     &storage, &url, &origin, &verifier, period, &db_path, &stopping,
                 )
             })
             .await
             .map_err(|e| ServeError::Io(std::io::Error::other(e.to_string())))??;
-            Some(lease)
+            Some(held)
         }
+    };
+    let (lease, keeper) = match lease {
+        Some((lease, keeper)) => (Some(lease), Some(keeper)),
+        None => (None, None),
     };
     let gate = Gate::new(
         logdir::root_public_key(&config)?,
@@ -262,6 +299,11 @@ pub async fn prepare(dir: &Path, options: &ServeOptions) -> Result<Prepared, Ser
         config.max_batch,
         lease,
     )?;
+    // The keeper renewing the lease stops when the sequencer does, before it releases it.
+    let sequencer = match &keeper {
+        Some(keeper) => sequencer.stop_with(keeper.stopping.clone()),
+        None => sequencer,
+    };
     let (size, checkpoint) = db::load_published(&db::open(&d.db_path())?)?;
     if size > 0 {
         // The published checkpoint too is this log's (its cosignatures are the witnesses').
@@ -289,11 +331,13 @@ pub async fn prepare(dir: &Path, options: &ServeOptions) -> Result<Prepared, Ser
         signers,
         tls: None,
         ready_max_age: options.ready_max_age,
+        keeper,
     })
 }
 
 /// Waits for the lease of the log in a bucket, then makes its state this process's: the last
-/// batch's files written, the local database caught up. Renews the lease meanwhile.
+/// batch's files written, the local database caught up. Returns the lease with the thread
+/// that renews it from now on (the catch-up and the recovery may outlast a period).
 fn take_over(
     storage: &Arc<dyn Storage>,
     url: &str,
@@ -302,7 +346,7 @@ fn take_over(
     period: Duration,
     db_path: &Path,
     stopping: &AtomicBool,
-) -> Result<Arc<Mutex<Lease>>, ServeError> {
+) -> Result<(Arc<Mutex<Lease>>, Keeper), ServeError> {
     let holder = Lease::holder_name();
     let waiting = |held: &lease::LeaseState| {
         tracing::info!(
@@ -315,10 +359,8 @@ fn take_over(
     let (held, state) = Lease::acquire(storage.clone(), holder.clone(), period, stopping, waiting)
         .map_err(lease_error)?;
     let held = Arc::new(Mutex::new(held));
-    // Renewed while the cache catches up, which may take longer than the period.
-    let catching_up = Arc::new(AtomicBool::new(false));
-    let keeper = crate::sequencer::keep_lease(held.clone(), catching_up.clone());
-    let caught_up = (|| {
+    let keeper = Keeper::start(held.clone());
+    let catch_up = (|| {
         let tree = crate::catchup::signed_tree(&state, origin, verifier)?;
         crate::catchup::finish_batch(storage.as_ref(), &state, &tree)?;
         let mut conn = db::open(db_path)?;
@@ -330,9 +372,7 @@ fn take_over(
         )?;
         Ok::<_, crate::catchup::CatchUpError>((tree, indexed))
     })();
-    catching_up.store(true, Ordering::SeqCst);
-    keeper.join().ok();
-    let (tree, indexed) = caught_up.map_err(|e| DirError::Invalid(format!("{url}: {e}")))?;
+    let (tree, indexed) = catch_up.map_err(|e| DirError::Invalid(format!("{url}: {e}")))?;
     held.lock()
         .unwrap_or_else(|p| p.into_inner())
         .batch_written();
@@ -340,7 +380,7 @@ fn take_over(
         "{holder} holds {url}: the log is at size {}, {indexed} entries indexed from the bucket",
         tree.size
     );
-    Ok(held)
+    Ok((held, keeper))
 }
 
 impl Prepared {
@@ -368,6 +408,7 @@ impl Prepared {
             signers,
             tls,
             ready_max_age,
+            keeper,
         } = self;
         let published_at = Arc::new(std::sync::atomic::AtomicU64::new(
             crate::witnessing::unix_now(),
@@ -389,9 +430,6 @@ impl Prepared {
         );
         let writable = sequencer.health();
         let stopping = sequencer.stopping();
-        let keeper = sequencer
-            .lease()
-            .map(|lease| crate::sequencer::keep_lease(lease, stopping.clone()));
         let sequencer_thread = std::thread::Builder::new()
             .name("sequencer".into())
             .spawn(move || sequencer.run(submit_rx, signed_tx))?;
@@ -468,7 +506,7 @@ impl Prepared {
             .await
             .ok();
         if let Some(keeper) = keeper {
-            tokio::task::spawn_blocking(move || keeper.join())
+            tokio::task::spawn_blocking(move || keeper.stop())
                 .await
                 .ok();
         }

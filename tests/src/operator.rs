@@ -2,7 +2,7 @@
 //! can edit them, sign any tree it likes, and offer what it signed to the witnesses. The
 //! attack tests use these to lie; the system's job is to make every lie visible.
 
-use ledger::storage::FsStorage;
+use ledger::storage::{FsStorage, Storage};
 use std::path::Path;
 use tlog::keys::SignerKey;
 use tlog::{Checkpoint, Hash};
@@ -14,7 +14,15 @@ pub fn log_key(log_dir: &Path) -> SignerKey {
 
 /// The checkpoint in a log's public files (signature not checked: the operator's own).
 pub fn checkpoint(public: &Path) -> Checkpoint {
-    let bytes = std::fs::read(public.join("checkpoint")).expect("the checkpoint file");
+    checkpoint_in(&FsStorage::new(public).expect("the public directory"))
+}
+
+/// [`checkpoint`], from any storage (a log's bucket).
+pub fn checkpoint_in(storage: &dyn Storage) -> Checkpoint {
+    let bytes = storage
+        .read("checkpoint")
+        .expect("the checkpoint file")
+        .expect("a checkpoint");
     let note = tlog::note::Note::parse(&bytes).expect("a signed note");
     Checkpoint::parse(&note.text).expect("a checkpoint")
 }
@@ -31,11 +39,19 @@ pub fn entries(public: &Path) -> Vec<Vec<u8>> {
 
 /// The entries `from..size` of the log's tree of `size` leaves, from its last entry bundles.
 pub fn entries_from(public: &Path, from: u64, size: u64) -> Vec<Vec<u8>> {
-    let storage = FsStorage::new(public).expect("the public directory");
+    entries_from_in(
+        &FsStorage::new(public).expect("the public directory"),
+        from,
+        size,
+    )
+}
+
+/// [`entries_from`], from any storage (a log's bucket).
+pub fn entries_from_in(storage: &dyn Storage, from: u64, size: u64) -> Vec<Vec<u8>> {
     let width = u64::from(tlog::tile::TILE_WIDTH);
     let first = from / width;
     let mut entries: Vec<Vec<u8>> = (first..size.div_ceil(width))
-        .flat_map(|n| ledger::sequencer::read_bundle(&storage, n, size).expect("a bundle"))
+        .flat_map(|n| ledger::sequencer::read_bundle(storage, n, size).expect("a bundle"))
         .collect();
     entries.drain(..(from - first * width).min(entries.len() as u64) as usize);
     entries

@@ -13,6 +13,10 @@ use tlog::Checkpoint;
 /// The log's origin (the election id is its last segment).
 pub const ORIGIN: &str = "shailoo.gov.kg/ledger/2026-11-29-parliamentary";
 
+/// Where [`ElectionNight::start_in_a_bucket`] keeps the log.
+const BUCKET: &str = "election";
+const PREFIX: &str = "night";
+
 /// How many witnesses, and how many of them must cosign.
 pub const WITNESSES: usize = 3;
 pub const QUORUM: usize = 2;
@@ -32,6 +36,10 @@ pub struct WitnessNode {
 /// stopped).
 pub struct ElectionNight {
     pub ledger: Option<Daemon>,
+    /// The log's public files as the harness reads them: `log/public`, or the log's bucket.
+    files: std::sync::Arc<dyn ledger::storage::Storage>,
+    /// The object store the log is kept in, when it is (stopped after the ledger).
+    store: Option<crate::seaweed::Seaweed>,
     pub witnesses: Vec<WitnessNode>,
     pub log_vkey: String,
     pub root_vkey: String,
@@ -45,12 +53,41 @@ impl ElectionNight {
     /// `ledger witness add` and `ledger witness quorum 2`; `ledger serve` (50 ms batches);
     /// and the policy file.
     pub fn start() -> ElectionNight {
+        ElectionNight::start_with(None)
+    }
+
+    /// [`ElectionNight::start`], with the log kept in a bucket of a SeaweedFS started for it
+    /// (`ledger init --storage s3://election/night`).
+    pub fn start_in_a_bucket() -> ElectionNight {
+        let store = crate::seaweed::Seaweed::start();
+        store.create_bucket(BUCKET);
+        ElectionNight::start_with(Some(store))
+    }
+
+    fn start_with(store: Option<crate::seaweed::Seaweed>) -> ElectionNight {
         let dir = tempfile::Builder::new()
             .prefix("shailoo-e2e-")
             .tempdir()
             .expect("a temporary directory");
         let log = dir.path().join("log");
-        let init = ledger(&["init", path(&log), "--origin", ORIGIN]);
+        let mut init = Command::new(&binaries().ledger);
+        init.args(["init", path(&log), "--origin", ORIGIN]);
+        let files: std::sync::Arc<dyn ledger::storage::Storage> = match &store {
+            None => std::sync::Arc::new(
+                ledger::storage::FsStorage::new(log.join("public")).expect("the public directory"),
+            ),
+            Some(store) => {
+                init.args(["--storage", &format!("s3://{BUCKET}/{PREFIX}")]);
+                store.configure(&mut init);
+                let url = ledger::storage::StorageUrl::parse(&format!("s3://{BUCKET}/{PREFIX}"))
+                    .expect("a storage URL");
+                std::sync::Arc::new(
+                    ledger::storage::BucketStorage::open_with(&url, &store.env())
+                        .expect("the bucket"),
+                )
+            }
+        };
+        let init = Run::of(init);
         init.expect(0, &["generated a CEC root key"]);
         let log_vkey = init.last_line().to_string();
         let root_vkey = config(&log)["root_vkey"]
@@ -102,6 +139,8 @@ impl ElectionNight {
 
         let mut night = ElectionNight {
             ledger: None,
+            files,
+            store,
             witnesses,
             log_vkey,
             root_vkey,
@@ -119,9 +158,16 @@ impl ElectionNight {
         self.dir.path().join("log")
     }
 
-    /// The files the log serves (checkpoint, tiles, entry bundles, blobs).
+    /// The files the log serves (checkpoint, tiles, entry bundles, blobs), for a log kept
+    /// in its directory (the attacks edit them there).
     pub fn public(&self) -> PathBuf {
+        assert!(self.store.is_none(), "this log is kept in a bucket");
         self.log_dir().join("public")
+    }
+
+    /// The entries `from..size` of the log, wherever it keeps its files.
+    pub fn entries_from(&self, from: u64, size: u64) -> Vec<Vec<u8>> {
+        crate::operator::entries_from_in(self.files.as_ref(), from, size)
     }
 
     /// A path in the system's temporary directory.
@@ -146,6 +192,9 @@ impl ElectionNight {
             "--batch-ms",
             "50",
         ]);
+        if let Some(store) = &self.store {
+            store.configure(&mut command);
+        }
         self.ledger = Some(Daemon::start(command, &self.file("ledger.log")));
     }
 
@@ -172,7 +221,7 @@ impl ElectionNight {
         let accepted = count_before(&run.stdout, " records accepted");
         self.wait_records_published(accepted);
         let size = self.wait_settled().size;
-        let entries = crate::operator::entries(&self.public());
+        let entries = self.entries_from(0, size);
         let checkpoint_records = entries.iter().filter(|e| is_log_checkpoint(e)).count() as u64;
         assert_eq!(
             (size, entries.len() as u64),
@@ -187,8 +236,9 @@ impl ElectionNight {
     pub fn wait_records_published(&self, records: u64) {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            if self.published().size >= records {
-                let entries = crate::operator::entries(&self.public());
+            let published = self.published().size;
+            if published >= records {
+                let entries = self.entries_from(0, published);
                 let logged = entries.iter().filter(|e| !is_log_checkpoint(e)).count();
                 if logged as u64 >= records {
                     return;
@@ -215,7 +265,7 @@ impl ElectionNight {
             // The tail of the log: enough to hold the trailing checkpoint records.
             let from = published.size.saturating_sub(512);
             // Read at that size: the checkpoint file may move on meanwhile.
-            let tail = crate::operator::entries_from(&self.public(), from, published.size);
+            let tail = self.entries_from(from, published.size);
             let recorded = tail.iter().filter_map(|e| logged_checkpoint_size(e)).max();
             let settled = recorded.is_some_and(|size| {
                 size >= from
@@ -283,7 +333,7 @@ impl ElectionNight {
 
     /// The checkpoint the log publishes now (what `GET /checkpoint` serves).
     pub fn published(&self) -> Checkpoint {
-        crate::operator::checkpoint(&self.public())
+        crate::operator::checkpoint_in(self.files.as_ref())
     }
 
     /// Waits (up to a minute) until the published checkpoint covers `size` entries.

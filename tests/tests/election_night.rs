@@ -1,7 +1,8 @@
 //! The promise, end to end: the CEC logs a whole election through the public API, the
 //! observers' witnesses cosign it (quorum 2 of 3), and a citizen with nothing but the
 //! observers' policy verifies the checkpoint, the whole election and single precincts — with
-//! the scans they downloaded — and a proof bundle offline.
+//! the scans they downloaded — and a proof bundle offline. The same again with the log kept
+//! in a bucket of a real distributed object store (SeaweedFS) rather than a directory.
 
 use shailoo_e2e::system::{ElectionNight, count_before, path, scan_hash, witness};
 use verifier::display::thousands;
@@ -14,8 +15,15 @@ const SAMPLE: usize = 6;
 
 #[test]
 fn an_election_is_logged_cosigned_and_verified_by_a_citizen() {
-    let mut night = ElectionNight::start();
+    election_night(ElectionNight::start());
+}
 
+#[test]
+fn an_election_kept_in_a_bucket_is_logged_cosigned_and_verified_by_a_citizen() {
+    election_night(ElectionNight::start_in_a_bucket());
+}
+
+fn election_night(mut night: ElectionNight) {
     // The CEC: enroll the commissions' keys and submit the election with its scans.
     let simulated = night.simulate(PRECINCTS, &[]);
     simulated.run.expect(0, &["documents uploaded"]);

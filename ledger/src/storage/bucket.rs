@@ -95,6 +95,52 @@ pub struct BucketStorage {
     /// [`Storage::update`] tries it without reading first (one request per batch, not two),
     /// and reads only if another writer changed the object since.
     written: Mutex<HashMap<String, (Vec<u8>, UpdateVersion)>>,
+    /// Tiles and bundles read or written, kept: in a bucket they never change (they are only
+    /// ever created), so a tile served twice is fetched once.
+    tiles: Mutex<TileCache>,
+}
+
+/// Immutable objects by path, at most [`TileCache::BUDGET`] bytes; when full it starts
+/// over (the hot tiles come back at once, and no bookkeeping is paid on every read).
+#[derive(Default)]
+struct TileCache {
+    objects: HashMap<String, Arc<[u8]>>,
+    bytes: usize,
+}
+
+impl TileCache {
+    /// 64 MiB: the level-0 tiles of two million entries.
+    const BUDGET: usize = 64 << 20;
+
+    /// Whether `path` is an object that never changes once it exists: a hash tile or an
+    /// entry bundle (documents are too, but large and read rarely).
+    fn holds(path: &str) -> bool {
+        path.starts_with("tile/")
+    }
+
+    fn get(&self, path: &str) -> Option<Arc<[u8]>> {
+        self.objects.get(path).cloned()
+    }
+
+    fn forget(&mut self, path: &str) {
+        if let Some(bytes) = self.objects.remove(path) {
+            self.bytes -= bytes.len();
+        }
+    }
+
+    fn keep(&mut self, path: &str, bytes: &[u8]) {
+        if self.bytes + bytes.len() > Self::BUDGET {
+            self.objects.clear();
+            self.bytes = 0;
+        }
+        if self
+            .objects
+            .insert(path.to_string(), bytes.into())
+            .is_none()
+        {
+            self.bytes += bytes.len();
+        }
+    }
 }
 
 /// How many objects one `write_all` sends at once.
@@ -104,10 +150,24 @@ impl BucketStorage {
     /// Connects to the bucket `url` names, with the endpoint and credentials of the
     /// environment. Nothing is sent until the first read or write.
     pub fn open(url: &StorageUrl) -> io::Result<BucketStorage> {
-        let store = AmazonS3Builder::from_env()
-            .with_bucket_name(&url.bucket)
-            .build()
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("{url}: {e}")))?;
+        BucketStorage::open_with(url, &[])
+    }
+
+    /// [`BucketStorage::open`], with `settings` (`AWS_ENDPOINT_URL`, …: the names of the
+    /// environment variables) over the environment's: for a program that reaches several
+    /// stores, or a test that cannot change its own environment.
+    pub fn open_with(url: &StorageUrl, settings: &[(&str, String)]) -> io::Result<BucketStorage> {
+        let invalid =
+            |e: String| io::Error::new(io::ErrorKind::InvalidInput, format!("{url}: {e}"));
+        let mut builder = AmazonS3Builder::from_env().with_bucket_name(&url.bucket);
+        for (name, value) in settings {
+            let key = name
+                .to_ascii_lowercase()
+                .parse::<object_store::aws::AmazonS3ConfigKey>()
+                .map_err(|e| invalid(format!("{name}: {e}")))?;
+            builder = builder.with_config(key, value);
+        }
+        let store = builder.build().map_err(|e| invalid(e.to_string()))?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("bucket")
@@ -118,6 +178,7 @@ impl BucketStorage {
             url: url.clone(),
             runtime: Some(runtime),
             written: Mutex::default(),
+            tiles: Mutex::default(),
         })
     }
 
@@ -231,14 +292,32 @@ impl Storage for BucketStorage {
                 .try_collect::<Vec<()>>()
                 .await
                 .map(|_| ())
-        })
+        })?;
+        // Written means stored with these bytes (or identical ones were there): the next
+        // proof reads them from here.
+        let mut tiles = self.tiles.lock().unwrap_or_else(|p| p.into_inner());
+        for (path, bytes) in files.iter().filter(|(path, _)| TileCache::holds(path)) {
+            tiles.keep(path, bytes);
+        }
+        Ok(())
     }
 
     fn read(&self, path: &str) -> io::Result<Option<Vec<u8>>> {
+        let cacheable = TileCache::holds(path);
+        let tiles = || self.tiles.lock().unwrap_or_else(|p| p.into_inner());
+        if cacheable && let Some(bytes) = tiles().get(path) {
+            return Ok(Some(bytes.to_vec()));
+        }
         let key = self.key(path)?;
         let store = self.store.clone();
-        self.run(async move { get(&store, &key).await })
-            .map(|found| found.map(|(bytes, _)| bytes))
+        let found = self
+            .run(async move { get(&store, &key).await })
+            .map(|found| found.map(|(bytes, _)| bytes))?;
+        // Absent is not kept: the tile may be written next.
+        if cacheable && let Some(bytes) = &found {
+            tiles().keep(path, bytes);
+        }
+        Ok(found)
     }
 
     fn exists(&self, path: &str) -> bool {
@@ -268,6 +347,10 @@ impl Storage for BucketStorage {
     }
 
     fn remove(&self, path: &str) -> io::Result<()> {
+        self.tiles
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .forget(path);
         let key = self.key(path)?;
         let store = self.store.clone();
         self.run(async move {
@@ -331,6 +414,36 @@ impl Storage for BucketStorage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_tiles_are_cached_and_a_full_cache_starts_over() {
+        assert!(TileCache::holds("tile/0/001.p/7"));
+        assert!(TileCache::holds("tile/entries/x001/234"));
+        for mutable_or_large in ["checkpoint", "sequencer-lease", "blob/00ff"] {
+            assert!(!TileCache::holds(mutable_or_large), "{mutable_or_large}");
+        }
+        let mut cache = TileCache::default();
+        let tile = vec![7u8; 8192];
+        cache.keep("tile/0/000", &tile);
+        cache.keep("tile/0/000", &tile);
+        assert_eq!(cache.bytes, 8192, "a tile kept twice is counted once");
+        assert_eq!(cache.get("tile/0/000").as_deref(), Some(&tile[..]));
+        cache.forget("tile/0/000");
+        assert_eq!((cache.bytes, cache.get("tile/0/000")), (0, None));
+        let n = TileCache::BUDGET / tile.len();
+        for i in 0..=n {
+            cache.keep(&format!("tile/0/{i}"), &tile);
+        }
+        assert!(cache.bytes <= TileCache::BUDGET);
+        assert!(
+            cache.get("tile/0/0").is_none(),
+            "the first went when the cache filled"
+        );
+        assert!(
+            cache.get(&format!("tile/0/{n}")).is_some(),
+            "the last is kept"
+        );
+    }
 
     #[test]
     fn storage_urls_name_a_bucket_and_a_clean_prefix() {
