@@ -6,44 +6,13 @@
 mod common;
 use common::*;
 use election::generate::{Config, generate};
-use futures::StreamExt;
-use shailoo::client::{ClientError, LedgerClient};
+use shailoo::client::LedgerClient;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tlog::policy::Policy;
 
 const KILLS: usize = 22;
-
-/// Submits every pending record (in order, 16 at a time); records acknowledgements.
-async fn submit_pending(
-    client: &LedgerClient,
-    pending: &[Vec<u8>],
-    acked: &Mutex<HashMap<Vec<u8>, u64>>,
-) {
-    let todo: Vec<Vec<u8>> = pending
-        .iter()
-        .filter(|e| !acked.lock().unwrap().contains_key(*e))
-        .cloned()
-        .collect();
-    let mut answers = futures::stream::iter(todo)
-        .map(|entry| async move { (entry.clone(), client.submit(entry, false).await) })
-        .buffered(16);
-    while let Some((entry, answer)) = answers.next().await {
-        let index = match answer {
-            Ok(s) => s.index,
-            // Sequenced before a crash whose answer never came back: the log says where.
-            Err(ClientError::Refused(r)) if r.status == 409 => {
-                r.index.expect("a duplicate names its index")
-            }
-            // Its signer's enrollment is still in flight, or the server just died: later.
-            Err(_) => continue,
-        };
-        if let Some(previous) = acked.lock().unwrap().insert(entry, index) {
-            assert_eq!(previous, index, "a record was acknowledged at two indexes");
-        }
-    }
-}
 
 /// Every distinct checkpoint published while the server ran.
 async fn watch_checkpoints(client: LedgerClient, seen: Arc<Mutex<BTreeSet<Vec<u8>>>>) {

@@ -11,8 +11,7 @@
 mod common;
 use common::*;
 use election::generate::{Config, generate};
-use futures::StreamExt;
-use shailoo::client::{ClientError, LedgerClient};
+use shailoo::client::LedgerClient;
 use shailoo_e2e::seaweed::Seaweed;
 use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
@@ -129,35 +128,6 @@ fn records(log: &Path, seed: u64) -> Vec<Vec<u8>> {
         root_key(log).signing_key(),
     );
     e.records.iter().map(|r| r.to_bytes()).collect()
-}
-
-/// Submits every record not yet acknowledged (16 at a time); records acknowledgements.
-async fn submit_pending(
-    client: &LedgerClient,
-    pending: &[Vec<u8>],
-    acked: &Mutex<HashMap<Vec<u8>, u64>>,
-) {
-    let todo: Vec<Vec<u8>> = pending
-        .iter()
-        .filter(|e| !acked.lock().unwrap().contains_key(*e))
-        .cloned()
-        .collect();
-    let mut answers = futures::stream::iter(todo)
-        .map(|entry| async move { (entry.clone(), client.submit(entry, false).await) })
-        .buffered(16);
-    while let Some((entry, answer)) = answers.next().await {
-        let index = match answer {
-            Ok(s) => s.index,
-            Err(ClientError::Refused(r)) if r.status == 409 => {
-                r.index.expect("a duplicate names its index")
-            }
-            // Its signer's enrollment is still in flight, or the server just died: later.
-            Err(_) => continue,
-        };
-        if let Some(previous) = acked.lock().unwrap().insert(entry, index) {
-            assert_eq!(previous, index, "a record was acknowledged at two indexes");
-        }
-    }
 }
 
 /// Submits `records` until all are acknowledged (an enrollment may come before the one it

@@ -187,15 +187,7 @@ impl BucketStorage {
     }
 
     fn key(&self, path: &str) -> io::Result<ObjectPath> {
-        if path
-            .split('/')
-            .any(|seg| seg.is_empty() || seg == "." || seg == "..")
-        {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("bad storage path {path:?}"),
-            ));
-        }
+        super::check_path(path)?;
         let full = match self.url.prefix.is_empty() {
             true => path.to_string(),
             false => format!("{}/{path}", self.url.prefix),

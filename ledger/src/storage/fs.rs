@@ -20,15 +20,7 @@ impl FsStorage {
     /// The file for a storage path. Paths come from this crate (tile paths it formatted, hex
     /// hashes it checked), never raw from a request; `..` is refused anyway.
     fn file(&self, path: &str) -> io::Result<PathBuf> {
-        if path
-            .split('/')
-            .any(|seg| seg.is_empty() || seg == "." || seg == "..")
-        {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("bad storage path {path:?}"),
-            ));
-        }
+        super::check_path(path)?;
         Ok(self.root.join(path))
     }
 }

@@ -58,6 +58,21 @@ pub trait Storage: Send + Sync + 'static {
 /// when it does not exist), or `None` to leave it.
 pub type Change<'a> = dyn FnMut(Option<&[u8]>) -> Option<Vec<u8>> + 'a;
 
+/// Refuses a storage path with an empty, `.` or `..` segment. Paths come from this crate (tile
+/// paths it formatted, hex hashes it checked), never raw from a request; refused anyway.
+fn check_path(path: &str) -> io::Result<()> {
+    if path
+        .split('/')
+        .any(|seg| seg.is_empty() || seg == "." || seg == "..")
+    {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("bad storage path {path:?}"),
+        ));
+    }
+    Ok(())
+}
+
 /// Opens the storage a log's configuration names: its `public/` directory, or a bucket.
 pub fn open(
     configured: Option<&str>,

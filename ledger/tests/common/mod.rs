@@ -2,8 +2,12 @@
 //! tests themselves.
 #![allow(dead_code)]
 
+use futures::StreamExt;
+use shailoo::client::{ClientError, LedgerClient};
+use std::collections::HashMap;
 use std::path::Path;
 use std::process::{Child, Command};
+use std::sync::Mutex;
 use std::time::Duration;
 
 pub const ORIGIN: &str = "shailoo.gov.kg/ledger/2026-11-29-parliamentary";
@@ -109,4 +113,37 @@ pub fn serve_an_election(dir: &Path, precincts: u32) -> (Server, election::gener
         }
     });
     (server, e)
+}
+
+/// Submits every record of `pending` not yet acknowledged (in order, 16 at a time) and
+/// records the acknowledgements: a duplicate's answer names where the log already has it.
+/// Records refused or unanswered (a signer not yet enrolled, a server just killed) are left
+/// for the next call.
+pub async fn submit_pending(
+    client: &LedgerClient,
+    pending: &[Vec<u8>],
+    acked: &Mutex<HashMap<Vec<u8>, u64>>,
+) {
+    let todo: Vec<Vec<u8>> = pending
+        .iter()
+        .filter(|e| !acked.lock().unwrap().contains_key(*e))
+        .cloned()
+        .collect();
+    let mut answers = futures::stream::iter(todo)
+        .map(|entry| async move { (entry.clone(), client.submit(entry, false).await) })
+        .buffered(16);
+    while let Some((entry, answer)) = answers.next().await {
+        let index = match answer {
+            Ok(s) => s.index,
+            // Sequenced before a crash whose answer never came back: the log says where.
+            Err(ClientError::Refused(r)) if r.status == 409 => {
+                r.index.expect("a duplicate names its index")
+            }
+            // Its signer's enrollment is still in flight, or the server just died: later.
+            Err(_) => continue,
+        };
+        if let Some(previous) = acked.lock().unwrap().insert(entry, index) {
+            assert_eq!(previous, index, "a record was acknowledged at two indexes");
+        }
+    }
 }
