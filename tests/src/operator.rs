@@ -63,39 +63,39 @@ pub fn last_entry(public: &Path) -> Option<Vec<u8>> {
     entries_from(public, size.checked_sub(1)?, size).pop()
 }
 
-/// An insider with the log's key and files appends `extra` entries to the log in `public`
+/// An insider with the log's key and files appends `extra` entries to the log of `night`
 /// directly, past the ledger's gate: writes their entry bundles and hash tiles, signs the
-/// longer tree, and has the running witnesses at `witness_urls` cosign it (it extends what
-/// they cosigned, so they do). Returns the cosigned checkpoint, also written to `public`.
+/// longer tree, has the running witnesses at `witness_urls` cosign it (it extends what they
+/// cosigned, so they do) and replaces the published checkpoint with it. Returns it.
 pub fn append_directly(
-    log_dir: &Path,
-    public: &Path,
+    night: &crate::ElectionNight,
     witness_urls: &[&str],
     extra: &[Vec<u8>],
 ) -> Vec<u8> {
-    use ledger::storage::{Storage, StorageTiles};
+    use ledger::storage::StorageTiles;
     use tlog::tile::{TILE_WIDTH, TileHashReader};
-    let old = checkpoint(public).size;
-    let storage = FsStorage::new(public).expect("the public directory");
+    let storage = night.storage();
+    let old = checkpoint_in(storage).size;
     let width = u64::from(TILE_WIDTH);
     let partial = if old.is_multiple_of(width) {
         vec![]
     } else {
-        ledger::sequencer::read_bundle(&storage, old / width, old).expect("the last bundle")
+        ledger::sequencer::read_bundle(storage, old / width, old).expect("the last bundle")
     };
-    let mut writer = tlog::writer::LogWriter::restore(old, &StorageTiles(&storage), partial)
+    let mut writer = tlog::writer::LogWriter::restore(old, &StorageTiles(storage), partial)
         .expect("the log's files");
     let mut files = Vec::new();
     for entry in extra {
         files.extend(writer.append(entry).expect("an entry"));
     }
     files.extend(writer.partial_files());
+    // New paths only (a partial tile of another width is another file): no overwrite needed.
     storage.write_all(&files).expect("writing the tiles");
     let new = writer.size();
-    let signed = sign(log_dir, new, writer.root());
+    let signed = sign(&night.log_dir(), new, writer.root());
     let tiles = TileHashReader {
         size: new,
-        tiles: StorageTiles(&storage),
+        tiles: StorageTiles(storage),
     };
     let proof = tlog::proof::prove_consistency(old, new, &tiles).expect("a consistency proof");
     let mut note = tlog::note::Note::parse(&signed).expect("a signed note");
@@ -111,9 +111,7 @@ pub fn append_directly(
         note.signatures.extend(cosigned.signatures);
     }
     let bytes = note.to_bytes();
-    storage
-        .write_all(&[("checkpoint".into(), bytes.clone())])
-        .expect("writing the checkpoint");
+    night.overwrite("checkpoint", &bytes);
     bytes
 }
 

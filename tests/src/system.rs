@@ -21,6 +21,15 @@ const PREFIX: &str = "night";
 pub const WITNESSES: usize = 3;
 pub const QUORUM: usize = 2;
 
+/// Where the ledger keeps the log's public files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// `log/public`, the embedded default.
+    Directory,
+    /// A bucket of a SeaweedFS started for the log (`ledger init --storage s3://…`).
+    Bucket,
+}
+
 /// One observer organization's witness node.
 pub struct WitnessNode {
     pub name: String,
@@ -59,9 +68,19 @@ impl ElectionNight {
     /// [`ElectionNight::start`], with the log kept in a bucket of a SeaweedFS started for it
     /// (`ledger init --storage s3://election/night`).
     pub fn start_in_a_bucket() -> ElectionNight {
-        let store = crate::seaweed::Seaweed::start();
-        store.create_bucket(BUCKET);
-        ElectionNight::start_with(Some(store))
+        ElectionNight::start_on(Backend::Bucket)
+    }
+
+    /// [`ElectionNight::start`] with the log kept on `backend`.
+    pub fn start_on(backend: Backend) -> ElectionNight {
+        match backend {
+            Backend::Directory => ElectionNight::start_with(None),
+            Backend::Bucket => {
+                let store = crate::seaweed::Seaweed::start();
+                store.create_bucket(BUCKET);
+                ElectionNight::start_with(Some(store))
+            }
+        }
     }
 
     fn start_with(store: Option<crate::seaweed::Seaweed>) -> ElectionNight {
@@ -158,11 +177,61 @@ impl ElectionNight {
         self.dir.path().join("log")
     }
 
-    /// The files the log serves (checkpoint, tiles, entry bundles, blobs), for a log kept
-    /// in its directory (the attacks edit them there).
+    /// The files the log serves (checkpoint, tiles, entry bundles, blobs) as a directory,
+    /// what a mirror or any static web server serves (`verifier --log DIR` reads it): the
+    /// log's own directory, or for a log kept in a bucket a copy of the bucket made now —
+    /// edit the log itself with [`ElectionNight::overwrite`].
     pub fn public(&self) -> PathBuf {
-        assert!(self.store.is_none(), "this log is kept in a bucket");
-        self.log_dir().join("public")
+        if self.store.is_none() {
+            return self.log_dir().join("public");
+        }
+        static COPIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = COPIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let copy = self.file(&format!("bucket-copy-{n}"));
+        // The checkpoint first: the tiles and bundles it covers were written before it, and
+        // never change, so the copy is a whole log even while the ledger goes on.
+        let checkpoint = self.read("checkpoint").expect("a published checkpoint");
+        copy_storage(self.files.as_ref(), "tile", &copy);
+        copy_storage(self.files.as_ref(), "blob", &copy);
+        std::fs::write(copy.join("checkpoint"), checkpoint).expect("the copy's checkpoint");
+        copy
+    }
+
+    /// One of the log's public files (`checkpoint`, `tile/0/000`, `blob/<hex>`), as stored.
+    pub fn read(&self, path: &str) -> Option<Vec<u8>> {
+        self.files.read(path).expect("the log's storage reads")
+    }
+
+    /// The operator replaces one of the log's public files where the log keeps it, with no
+    /// log code involved: a file written in `log/public`, or a plain PUT into the bucket.
+    pub fn overwrite(&self, path: &str, bytes: &[u8]) {
+        match &self.store {
+            None => std::fs::write(self.log_dir().join("public").join(path), bytes)
+                .expect("writing the file"),
+            Some(store) => store.put(BUCKET, &format!("{PREFIX}/{path}"), bytes),
+        }
+    }
+
+    /// The log's public files, read and written with the ledger's own storage code (new
+    /// tiles and bundles; use [`ElectionNight::overwrite`] to replace one).
+    pub fn storage(&self) -> &dyn ledger::storage::Storage {
+        self.files.as_ref()
+    }
+
+    /// Where the log's files are served exactly as they are stored: the ledger, for a log in
+    /// its directory; the bucket's own GETs (what a CDN fronts), for a log in a bucket —
+    /// the ledger keeps in memory the tiles it wrote, so an edit in the bucket reaches
+    /// citizens through the bucket.
+    pub fn stored_url(&self) -> String {
+        match &self.store {
+            None => self.url().to_string(),
+            Some(store) => store.read_url(BUCKET, PREFIX),
+        }
+    }
+
+    /// Every entry of the published log.
+    pub fn entries(&self) -> Vec<Vec<u8>> {
+        self.entries_from(0, self.published().size)
     }
 
     /// The entries `from..size` of the log, wherever it keeps its files.
@@ -485,6 +554,22 @@ impl Verifier {
             .arg("--policy")
             .arg(&self.policy);
         command
+    }
+}
+
+/// Copies the files below `dir` in `storage` into `to/dir`.
+fn copy_storage(storage: &dyn ledger::storage::Storage, dir: &str, to: &Path) {
+    for name in storage.list(dir).expect("listing the log's storage") {
+        let path = format!("{dir}/{name}");
+        match storage.read(&path).expect("reading the log's storage") {
+            Some(bytes) => {
+                let target = to.join(&path);
+                std::fs::create_dir_all(target.parent().expect("a parent"))
+                    .expect("the copy's directory");
+                std::fs::write(target, bytes).expect("the copy's file");
+            }
+            None => copy_storage(storage, &path, to),
+        }
     }
 }
 

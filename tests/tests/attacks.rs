@@ -24,6 +24,11 @@
 //! | (s) a mirror or proxy serves one tampered hash tile of an honest log | `verifier` | exit 2, "the log's files are damaged or tampered", naming the tile; never "FORK", nothing kept |
 //! | (w) a witness that answers slowly, never, or endlessly | nobody needs to: the log publishes once the others' quorum cosigned, and adds a late cosignature when it comes | each record published within seconds while the hostile witness holds its connection; a late witness's cosignature published once it answers |
 //! | (t) a checkpoint signed by another key for the same origin | `verifier` | exit 2, "no valid signature by the key your policy trusts", never "FORK"; a verifier trusting that other log keeps its memory apart |
+//!
+//! Every row runs twice: with the log in the ledger's directory (`in_a_directory::…`) and in a
+//! bucket of a real distributed object store (`in_a_bucket::…`, SeaweedFS), where the
+//! operator's edits are plain PUTs into the bucket and citizens read the bucket as a CDN
+//! would serve it.
 
 use election::Body;
 use election::records::{
@@ -35,7 +40,7 @@ use shailoo::unix_now;
 use shailoo_e2e::Run;
 use shailoo_e2e::operator;
 use shailoo_e2e::system::{
-    ElectionNight, WitnessNode, copy_tree, is_log_checkpoint, path, scan_hash, witness,
+    Backend, ElectionNight, WitnessNode, copy_tree, is_log_checkpoint, path, scan_hash, witness,
 };
 use shailoo_e2e::two_clients::{Judged, Page};
 use std::path::{Path, PathBuf};
@@ -43,8 +48,8 @@ use std::path::{Path, PathBuf};
 const ELECTION: &str = "2026-11-29-parliamentary";
 
 /// A small clean election, logged and published.
-fn logged_election() -> (ElectionNight, u64) {
-    let night = ElectionNight::start();
+fn logged_election(backend: Backend) -> (ElectionNight, u64) {
+    let night = ElectionNight::start_on(backend);
     let size = night.simulate(20, &[]).size;
     (night, size)
 }
@@ -133,21 +138,25 @@ fn flip_last_byte(file: &Path) {
     std::fs::write(file, bytes).unwrap();
 }
 
-#[test]
-fn a_an_entry_edited_on_disk_is_exposed_by_every_verifier() {
-    let (night, _) = logged_election();
+fn a_an_entry_edited_on_disk_is_exposed_by_every_verifier(backend: Backend) {
+    let (night, _) = logged_election(backend);
     let citizen = night.verifier();
     citizen.run(&["checkpoint"]).expect(0, &["OK"]);
-    // The operator edits entry 255 in the file the running ledger serves.
-    flip_last_byte(&night.public().join("tile/entries/000"));
-    citizen.run(&["inclusion", "--index", "255"]).expect(
-        2,
-        &[
-            "LOG VERIFICATION FAILED",
-            "entry 255 does not match the log's signed checkpoint",
-        ],
-    );
-    citizen.run(&["audit", "-q"]).expect(
+    // The operator edits entry 255 in the file the log's readers are served.
+    let mut bundle = night.read("tile/entries/000").unwrap();
+    *bundle.last_mut().unwrap() ^= 1;
+    night.overwrite("tile/entries/000", &bundle);
+    let served = night.stored_url();
+    citizen
+        .run(&["inclusion", "--index", "255", "--log", &served])
+        .expect(
+            2,
+            &[
+                "LOG VERIFICATION FAILED",
+                "entry 255 does not match the log's signed checkpoint",
+            ],
+        );
+    citizen.run(&["audit", "-q", "--log", &served]).expect(
         2,
         &[
             "the entries the log serves do not match its signed checkpoint",
@@ -156,14 +165,13 @@ fn a_an_entry_edited_on_disk_is_exposed_by_every_verifier() {
     );
 }
 
-#[test]
-fn b_a_truncated_log_re_signed_is_a_rollback_no_witness_cosigns() {
-    let (night, size) = logged_election();
+fn b_a_truncated_log_re_signed_is_a_rollback_no_witness_cosigns(backend: Backend) {
+    let (night, size) = logged_election(backend);
     let citizen = night.verifier();
     citizen.run(&["checkpoint"]).expect(0, &["OK"]);
     // The operator drops the last 10 entries and signs the shorter tree with the log's key.
     let shorter = size - 10;
-    let entries = operator::entries(&night.public());
+    let entries = night.entries();
     let truncated = operator::sign(
         &night.log_dir(),
         shorter,
@@ -194,13 +202,12 @@ fn b_a_truncated_log_re_signed_is_a_rollback_no_witness_cosigns() {
         .expect(2, &["the witness quorum is not met", "no witness it knows"]);
 }
 
-#[test]
-fn c_a_fork_is_refused_by_the_witnesses_and_reported_with_both_checkpoints() {
-    let (night, size) = logged_election();
+fn c_a_fork_is_refused_by_the_witnesses_and_reported_with_both_checkpoints(backend: Backend) {
+    let (night, size) = logged_election(backend);
     let citizen = night.verifier();
     citizen.run(&["checkpoint"]).expect(0, &["OK"]);
     // The operator rewrites entry 3 and signs that history, of the same size, for some.
-    let mut entries = operator::entries(&night.public());
+    let mut entries = night.entries();
     entries[3][20] ^= 1;
     let fork = operator::sign(&night.log_dir(), size, operator::root_of(&entries));
     for (w, answer) in offer_to_witnesses(&night, size, &fork) {
@@ -260,13 +267,12 @@ fn revocation(signer: &ed25519_dalek::SigningKey, key: u8, time: u64) -> electio
 
 /// How many entries of the log are records (not the log's own checkpoint records).
 fn records_in_log(night: &ElectionNight) -> usize {
-    let entries = operator::entries(&night.public());
+    let entries = night.entries();
     entries.iter().filter(|e| !is_log_checkpoint(e)).count()
 }
 
-#[test]
-fn d_records_signed_by_unenrolled_or_revoked_keys_are_refused_at_the_door() {
-    let night = ElectionNight::start();
+fn d_records_signed_by_unenrolled_or_revoked_keys_are_refused_at_the_door(backend: Backend) {
+    let night = ElectionNight::start_on(backend);
     let root = night.root_key();
     let operator_key = ed25519_key(1);
     let now = unix_now();
@@ -304,9 +310,10 @@ fn d_records_signed_by_unenrolled_or_revoked_keys_are_refused_at_the_door() {
     );
 }
 
-#[test]
-fn m_a_revoked_key_backdating_is_refused_and_if_logged_anyway_the_audit_reports_it() {
-    let night = ElectionNight::start();
+fn m_a_revoked_key_backdating_is_refused_and_if_logged_anyway_the_audit_reports_it(
+    backend: Backend,
+) {
+    let night = ElectionNight::start_on(backend);
     let root = night.root_key();
     let now = unix_now();
     night
@@ -325,7 +332,7 @@ fn m_a_revoked_key_backdating_is_refused_and_if_logged_anyway_the_audit_reports_
     assert_refused(refused, 403, "not-authorized", "revoked earlier in the log");
     // Nobody but the log appends its checkpoint records: a replayed one is refused.
     night.wait_settled();
-    let logged = operator::last_entry(&night.public()).unwrap();
+    let logged = night.entries().pop().unwrap();
     assert!(is_log_checkpoint(&logged));
     let replayed = election::Record::from_bytes(&logged).unwrap();
     assert_refused(
@@ -350,9 +357,8 @@ fn m_a_revoked_key_backdating_is_refused_and_if_logged_anyway_the_audit_reports_
     assert_eq!(rules_of(&judged), ["signer.authorized"]);
 }
 
-#[test]
-fn n_a_revoked_key_is_never_enrolled_again() {
-    let night = ElectionNight::start();
+fn n_a_revoked_key_is_never_enrolled_again(backend: Backend) {
+    let night = ElectionNight::start_on(backend);
     let root = night.root_key();
     let now = unix_now();
     let finance = Role::FinanceOffice;
@@ -371,9 +377,8 @@ fn n_a_revoked_key_is_never_enrolled_again() {
     );
 }
 
-#[test]
-fn o_an_operator_key_cannot_enroll_another_operator_key() {
-    let night = ElectionNight::start();
+fn o_an_operator_key_cannot_enroll_another_operator_key(backend: Backend) {
+    let night = ElectionNight::start_on(backend);
     let root = night.root_key();
     let now = unix_now();
     let op = Role::CecOperator;
@@ -393,9 +398,8 @@ fn o_an_operator_key_cannot_enroll_another_operator_key() {
         .unwrap();
 }
 
-#[test]
-fn p_records_dated_far_ahead_or_older_than_the_offline_lag_are_refused() {
-    let night = ElectionNight::start();
+fn p_records_dated_far_ahead_or_older_than_the_offline_lag_are_refused(backend: Backend) {
+    let night = ElectionNight::start_on(backend);
     let root = night.root_key();
     let now = unix_now();
     let finance = Role::FinanceOffice;
@@ -442,10 +446,9 @@ fn decided(number: &str, time: u64, office: &ed25519_dalek::SigningKey) -> elect
     election::Record::sign(ELECTION, time, body, office)
 }
 
-#[test]
-fn l_q_late_decisions_are_found_on_witnessed_time_even_when_backdated() {
+fn l_q_late_decisions_are_found_on_witnessed_time_even_when_backdated(backend: Backend) {
     // A complaints office files two complaints; the law's deadline here is 3 seconds.
-    let night = ElectionNight::start();
+    let night = ElectionNight::start_on(backend);
     let root = night.root_key();
     let office = ed25519_key(20);
     let now = unix_now();
@@ -506,9 +509,8 @@ fn l_q_late_decisions_are_found_on_witnessed_time_even_when_backdated() {
         .expect(0, &["findings: none"]);
 }
 
-#[test]
-fn r_a_far_future_time_makes_no_complaint_overdue() {
-    let night = ElectionNight::start();
+fn r_a_far_future_time_makes_no_complaint_overdue(backend: Backend) {
+    let night = ElectionNight::start_on(backend);
     let root = night.root_key();
     let office = ed25519_key(20);
     let now = unix_now();
@@ -550,16 +552,16 @@ fn r_a_far_future_time_makes_no_complaint_overdue() {
     assert_eq!(rules_of(&judged), ["record.time"]);
 }
 
-#[test]
-fn s_a_tampered_tile_from_a_mirror_is_damage_not_a_fork() {
-    let (night, _) = logged_election();
+fn s_a_tampered_tile_from_a_mirror_is_damage_not_a_fork(backend: Backend) {
+    let (night, _) = logged_election(backend);
     let citizen = night.verifier();
     citizen.run(&["checkpoint"]).expect(0, &["OK"]);
     // The honest log grows past the next full tile (another simulated batch of records); a
     // mirror copies it and damages one hash tile — each hash tile in turn, full and partial,
     // each shown to a citizen who remembers the tree before the growth. (A tile the proof
     // reads but the new tree's right edge does not is what once made damage look like a fork.)
-    let records_before = operator::entries(&night.public())
+    let records_before = night
+        .entries()
         .iter()
         .filter(|e| !is_log_checkpoint(e))
         .count() as u64;
@@ -580,14 +582,15 @@ fn s_a_tampered_tile_from_a_mirror_is_damage_not_a_fork() {
     night.wait_records_published(records_before + accepted);
     let grown = night.wait_settled();
     assert!(grown.size > 512, "grown to {}", grown.size);
+    let public = night.public();
     let mut hash_tiles = Vec::new();
-    collect_files(&night.public().join("tile"), &mut hash_tiles);
+    collect_files(&public.join("tile"), &mut hash_tiles);
     hash_tiles.retain(|p| !p.to_string_lossy().contains("/entries/"));
     let mut damaged = 0;
     for (n, tile) in hash_tiles.iter().enumerate() {
         let mirror = night.file(&format!("mirror-{n}"));
-        copy_tree(&night.public(), &mirror);
-        let relative = tile.strip_prefix(night.public()).unwrap();
+        copy_tree(&public, &mirror);
+        let relative = tile.strip_prefix(&public).unwrap();
         flip_last_byte(&mirror.join(relative));
         let run = citizen.copy().run(&["checkpoint", "--log", path(&mirror)]);
         assert!(
@@ -626,9 +629,8 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-#[test]
-fn t_a_checkpoint_of_another_key_with_the_same_origin_is_not_this_log() {
-    let (night, _) = logged_election();
+fn t_a_checkpoint_of_another_key_with_the_same_origin_is_not_this_log(backend: Backend) {
+    let (night, _) = logged_election(backend);
     let citizen = night.verifier();
     citizen.run(&["checkpoint"]).expect(0, &["OK"]);
     // Another log under the same origin, with its own key (a second `demo`, or an
@@ -665,17 +667,11 @@ fn insider_logs(night: &ElectionNight, record: &election::Record) {
         .iter()
         .filter_map(|w| w.daemon.as_ref().map(|d| d.url.as_str()))
         .collect();
-    operator::append_directly(
-        &night.log_dir(),
-        &night.public(),
-        &urls,
-        &[record.to_bytes()],
-    );
+    operator::append_directly(night, &urls, &[record.to_bytes()]);
 }
 
-#[test]
-fn e_a_scan_replaced_after_it_was_logged_no_longer_matches() {
-    let (night, _) = logged_election();
+fn e_a_scan_replaced_after_it_was_logged_no_longer_matches(backend: Backend) {
+    let (night, _) = logged_election(backend);
     let citizen = night.verifier();
     let index: serde_json::Value =
         serde_json::from_slice(&night.get("api/v1/records?kind=protocol&limit=2")).unwrap();
@@ -686,8 +682,8 @@ fn e_a_scan_replaced_after_it_was_logged_no_longer_matches() {
     let other = second["precinct"].as_u64().unwrap().to_string();
     let other_hash = scan_hash(&citizen.protocol(&other, None));
     assert_ne!(hash, other_hash, "two precincts, two scans");
-    let blobs = night.public().join("blob");
-    std::fs::copy(blobs.join(&other_hash), blobs.join(&hash)).unwrap();
+    let swapped = night.read(&format!("blob/{other_hash}")).unwrap();
+    night.overwrite(&format!("blob/{hash}"), &swapped);
 
     // The ledger itself hashes what it serves: it refuses to serve the swapped bytes.
     let served = shailoo_e2e::system::block_on(async {
@@ -713,7 +709,7 @@ fn e_a_scan_replaced_after_it_was_logged_no_longer_matches() {
             ],
         );
     let downloaded = night.file("scan.svg");
-    std::fs::copy(blobs.join(&hash), &downloaded).unwrap();
+    std::fs::write(&downloaded, night.read(&format!("blob/{hash}")).unwrap()).unwrap();
     citizen.protocol(&precinct, Some(&downloaded)).expect(
         1,
         &[
@@ -725,9 +721,8 @@ fn e_a_scan_replaced_after_it_was_logged_no_longer_matches() {
     assert_eq!(rules_of(&judged), ["document"]);
 }
 
-#[test]
-fn d_f_g_h_i_election_anomalies_are_refused_or_found_by_the_audit() {
-    let night = ElectionNight::start();
+fn d_f_g_h_i_election_anomalies_are_refused_or_found_by_the_audit(backend: Backend) {
+    let night = ElectionNight::start_on(backend);
     let anomalies = [
         "unenrolled-signer",
         "urn-mismatch",
@@ -770,10 +765,9 @@ fn d_f_g_h_i_election_anomalies_are_refused_or_found_by_the_audit() {
     );
 }
 
-#[test]
-fn j_a_stolen_witness_key_alone_cannot_make_a_fork_acceptable() {
-    let (night, size) = logged_election();
-    let mut entries = operator::entries(&night.public());
+fn j_a_stolen_witness_key_alone_cannot_make_a_fork_acceptable(backend: Backend) {
+    let (night, size) = logged_election(backend);
+    let mut entries = night.entries();
     entries[0][30] ^= 1;
     let fork = operator::sign(&night.log_dir(), size, operator::root_of(&entries));
     let stolen = ledger::logdir::load_key(&night.witnesses[0].dir.join("witness.key")).unwrap();
@@ -796,9 +790,8 @@ fn j_a_stolen_witness_key_alone_cannot_make_a_fork_acceptable() {
     }
 }
 
-#[test]
-fn k_with_a_witness_down_the_log_publishes_with_the_quorum_left() {
-    let (mut night, size) = logged_election();
+fn k_with_a_witness_down_the_log_publishes_with_the_quorum_left(backend: Backend) {
+    let (mut night, size) = logged_election(backend);
     let root = night.root_key();
     let record = |n: u8| enrollment(root.signing_key(), n, Role::FinanceOffice, unix_now());
     let citizen = night.verifier();
@@ -841,7 +834,7 @@ fn k_with_a_witness_down_the_log_publishes_with_the_quorum_left() {
         "{tile:?}"
     );
     // …and a checkpoint with a single cosignature is refused by every verifier.
-    let published = std::fs::read(night.public().join("checkpoint")).unwrap();
+    let published = night.read("checkpoint").unwrap();
     let mut note = tlog::note::Note::parse(&published).unwrap();
     note.signatures.truncate(2); // the log's signature and one cosignature
     let served = serve_checkpoint(&night, "one-cosignature", &note.to_bytes());
@@ -864,10 +857,9 @@ fn k_with_a_witness_down_the_log_publishes_with_the_quorum_left() {
     );
 }
 
-#[test]
-fn control_a_clean_election_has_no_findings_and_no_evidence() {
+fn control_a_clean_election_has_no_findings_and_no_evidence(backend: Backend) {
     // The control for the table: the same checks on an honest log find nothing.
-    let (night, size) = logged_election();
+    let (night, size) = logged_election(backend);
     night
         .verifier()
         .run(&["audit", "--documents", "-q"])
@@ -986,15 +978,14 @@ fn late_witness(address: &str, upstream: String) -> std::sync::mpsc::Sender<()> 
 
 /// The cosignatures on the checkpoint the log publishes now.
 fn published_cosignatures(night: &ElectionNight) -> usize {
-    let text = std::fs::read_to_string(night.public().join("checkpoint")).unwrap();
+    let text = String::from_utf8(night.read("checkpoint").unwrap()).unwrap();
     // The log's own signature, then one line per witness.
     text.lines().filter(|l| l.starts_with("— ")).count() - 1
 }
 
-#[test]
-fn w_a_late_witness_is_added_to_the_published_checkpoint_once_it_answers() {
+fn w_a_late_witness_is_added_to_the_published_checkpoint_once_it_answers(backend: Backend) {
     use std::time::{Duration, Instant};
-    let (mut night, _) = logged_election();
+    let (mut night, _) = logged_election(backend);
     let root = night.root_key();
     let upstream = night.move_witness(2);
     let hold = late_witness(&night.witnesses[2].address.clone(), upstream);
@@ -1029,11 +1020,10 @@ fn w_a_late_witness_is_added_to_the_published_checkpoint_once_it_answers() {
 const SILENT: u8 = 0;
 const ENDLESS: u8 = 1;
 
-#[test]
-fn w_a_slow_or_hostile_witness_delays_no_publication_past_the_others_quorum() {
+fn w_a_slow_or_hostile_witness_delays_no_publication_past_the_others_quorum(backend: Backend) {
     use std::sync::atomic::Ordering;
     use std::time::{Duration, Instant};
-    let (mut night, _) = logged_election();
+    let (mut night, _) = logged_election(backend);
     let root = night.root_key();
     night.kill_witness(2);
     let hostile = hostile_witness(&night.witnesses[2].address.clone());
@@ -1057,3 +1047,37 @@ fn w_a_slow_or_hostile_witness_delays_no_publication_past_the_others_quorum() {
         .run(&["checkpoint"])
         .expect(0, &["cosigned by 2 witness(es) (observer-1, observer-2)"]);
 }
+
+/// Each row of the table as a test, once per backend.
+macro_rules! rows {
+    ($($row:ident),* $(,)?) => {
+        mod in_a_directory {
+            $(#[test] fn $row() { super::$row(super::Backend::Directory) })*
+        }
+        mod in_a_bucket {
+            $(#[test] fn $row() { super::$row(super::Backend::Bucket) })*
+        }
+    };
+}
+
+rows!(
+    a_an_entry_edited_on_disk_is_exposed_by_every_verifier,
+    b_a_truncated_log_re_signed_is_a_rollback_no_witness_cosigns,
+    c_a_fork_is_refused_by_the_witnesses_and_reported_with_both_checkpoints,
+    d_records_signed_by_unenrolled_or_revoked_keys_are_refused_at_the_door,
+    d_f_g_h_i_election_anomalies_are_refused_or_found_by_the_audit,
+    e_a_scan_replaced_after_it_was_logged_no_longer_matches,
+    j_a_stolen_witness_key_alone_cannot_make_a_fork_acceptable,
+    k_with_a_witness_down_the_log_publishes_with_the_quorum_left,
+    l_q_late_decisions_are_found_on_witnessed_time_even_when_backdated,
+    m_a_revoked_key_backdating_is_refused_and_if_logged_anyway_the_audit_reports_it,
+    n_a_revoked_key_is_never_enrolled_again,
+    o_an_operator_key_cannot_enroll_another_operator_key,
+    p_records_dated_far_ahead_or_older_than_the_offline_lag_are_refused,
+    r_a_far_future_time_makes_no_complaint_overdue,
+    s_a_tampered_tile_from_a_mirror_is_damage_not_a_fork,
+    t_a_checkpoint_of_another_key_with_the_same_origin_is_not_this_log,
+    w_a_late_witness_is_added_to_the_published_checkpoint_once_it_answers,
+    w_a_slow_or_hostile_witness_delays_no_publication_past_the_others_quorum,
+    control_a_clean_election_has_no_findings_and_no_evidence,
+);
