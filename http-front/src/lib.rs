@@ -29,9 +29,8 @@ pub mod watch;
 pub use tls::{Tls, TlsError};
 
 use axum::Router;
-use axum::extract::{Request, State};
-use axum::http::Method;
-use axum::middleware::Next;
+use axum::body::Body;
+use axum::http::{Method, Request};
 use axum::response::Response;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -42,6 +41,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tower_http::timeout::DeadlineBody;
 
 /// What one server allows its clients.
 #[derive(Clone, Copy, Debug)]
@@ -168,13 +168,10 @@ pub async fn serve_tls(
         writes: Semaphore::new(limits.writes_in_flight),
         limits,
     });
-    let router = router
-        .merge(watch::routes())
-        .layer(tower_http::timeout::RequestBodyDeadlineLayer::new(
-            limits.body_deadline,
-        ))
-        .layer(axum::middleware::from_fn_with_state(shares, fair_share))
-        .layer(axum::middleware::from_fn(watch::access_log));
+    let front_door = FrontDoor {
+        router: router.merge(watch::routes()),
+        shares,
+    };
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let mut connections = tokio::task::JoinSet::new();
     let graceful = GracefulShutdown::new();
@@ -199,7 +196,7 @@ pub async fn serve_tls(
             },
             () = &mut shutdown => break,
         };
-        let service = TowerToHyperService::new(router.clone());
+        let service = TowerToHyperService::new(front_door.clone());
         let (http, watcher, tls) = (http.clone(), graceful.watcher(), tls.clone());
         while connections.try_join_next().is_some() {} // forget the finished ones
         metrics::gauge!("http_connections_open").increment(1.0);
@@ -233,7 +230,7 @@ pub async fn serve_tls(
         });
     }
     drop(listener);
-    drop(router);
+    drop(front_door);
     tokio::select! {
         () = graceful.shutdown() => {}
         () = tokio::time::sleep(limits.shutdown_grace) => {
@@ -253,31 +250,78 @@ struct Shares {
     limits: Limits,
 }
 
-/// Middleware: a request is handled once its share has a place for it, or answered busy.
-async fn fair_share(State(shares): State<Arc<Shares>>, request: Request, next: Next) -> Response {
-    let share = Share::of(request.method());
-    let places = match share {
-        Share::Reads => &shares.reads,
-        Share::Writes => &shares.writes,
-    };
-    // The usual case, a free place, costs no timer.
-    let place = match places.try_acquire() {
-        Ok(place) => place,
-        Err(_) => match tokio::time::timeout(shares.limits.queue_wait, places.acquire()).await {
-            Ok(Ok(place)) => place,
+/// What every request goes through before the router, in one service (three middleware
+/// layers cost a quarter of the tile-serving rate, BENCHMARKS.md): the access log and
+/// metrics, the body deadline, and the fair share.
+#[derive(Clone)]
+struct FrontDoor {
+    router: Router,
+    shares: Arc<Shares>,
+}
+
+impl tower_service::Service<Request<hyper::body::Incoming>> for FrontDoor {
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future =
+        std::pin::Pin<Box<dyn Future<Output = Result<Response, std::convert::Infallible>> + Send>>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        // The router is always ready; the fair share waits inside the call.
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<hyper::body::Incoming>) -> Self::Future {
+        let (mut router, shares) = (self.router.clone(), self.shares.clone());
+        Box::pin(async move {
+            let watch = watch::RequestWatch::start(&request);
+            // A body must arrive whole within the deadline; a request without one (every
+            // read) needs no timer.
+            let deadline = shares.limits.body_deadline;
+            let request = if hyper::body::Body::is_end_stream(request.body()) {
+                request.map(Body::new)
+            } else {
+                request.map(|body| Body::new(DeadlineBody::new(deadline, body)))
+            };
+            let response = match shares.place_for(Share::of(request.method())).await {
+                Ok(place) => {
+                    let response = tower_service::Service::call(&mut router, request).await;
+                    drop(place);
+                    response?
+                }
+                Err(busy) => busy,
+            };
+            watch.finish(&response);
+            Ok(response)
+        })
+    }
+}
+
+impl Shares {
+    /// A place in `share` for one request, or the busy answer once it waited too long.
+    async fn place_for(&self, share: Share) -> Result<tokio::sync::SemaphorePermit<'_>, Response> {
+        let places = match share {
+            Share::Reads => &self.reads,
+            Share::Writes => &self.writes,
+        };
+        // The usual case, a free place, costs no timer.
+        if let Ok(place) = places.try_acquire() {
+            return Ok(place);
+        }
+        match tokio::time::timeout(self.limits.queue_wait, places.acquire()).await {
+            Ok(Ok(place)) => Ok(place),
             _ => {
                 let name = match share {
                     Share::Reads => "reads",
                     Share::Writes => "writes",
                 };
                 metrics::counter!("http_busy_total", "share" => name).increment(1);
-                return (shares.limits.busy)(share);
+                Err((self.limits.busy)(share))
             }
-        },
-    };
-    let response = next.run(request).await;
-    drop(place);
-    response
+        }
+    }
 }
 
 /// An accept that failed. A client that hung up before it was accepted is nothing; a full

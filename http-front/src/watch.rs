@@ -7,9 +7,7 @@
 //! rendered by one Prometheus recorder per process.
 
 use axum::Router;
-use axum::extract::Request;
 use axum::http::header;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
@@ -55,6 +53,9 @@ pub fn init_logging(format: LogFormat, default_filter: &str) {
 
 static RECORDER: OnceLock<PrometheusHandle> = OnceLock::new();
 
+/// How often the histograms' samples are folded into their buckets.
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The process's metrics, installed on first use (every server calls it at start).
 pub fn metrics() -> &'static PrometheusHandle {
     RECORDER.get_or_init(|| {
@@ -66,7 +67,20 @@ pub fn metrics() -> &'static PrometheusHandle {
             .build_recorder();
         let handle = recorder.handle();
         // Only the first recorder of a process counts (tests run several servers in one).
-        let _ = metrics::set_global_recorder(recorder);
+        if metrics::set_global_recorder(recorder).is_ok() {
+            // Histograms hold every sample until upkeep folds them into their buckets: without
+            // it, a server nobody scrapes would grow with every request it answers.
+            let upkeep = handle.clone();
+            std::thread::Builder::new()
+                .name("metrics-upkeep".into())
+                .spawn(move || {
+                    loop {
+                        std::thread::sleep(UPKEEP_EVERY);
+                        upkeep.run_upkeep();
+                    }
+                })
+                .expect("a thread for the metrics' upkeep");
+        }
         handle
     })
 }
@@ -97,21 +111,92 @@ async fn render() -> Response {
         .into_response()
 }
 
-/// Middleware: one access log line per request (target `access`), and its count and latency
-/// by method and status.
-pub(crate) async fn access_log(request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = request.method().clone();
-    let path = request.uri().path().to_string();
-    let response = next.run(request).await;
-    let status = response.status().as_u16();
-    let seconds = started.elapsed().as_secs_f64();
-    tracing::info!(target: "access", %method, path, status, ms = (seconds * 1000.0) as u64);
-    let labels = [
-        ("method", method.as_str().to_string()),
-        ("status", status.to_string()),
-    ];
-    metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!("http_request_seconds", &labels).record(seconds);
-    response
+/// One request as the access log (target `access`) and the request metrics (count and
+/// latency by method and status) note it: started before it is handled, finished once it is
+/// answered. Paid on every request, so it allocates nothing unless the log line is written.
+pub(crate) struct RequestWatch {
+    started: Instant,
+    method: &'static str,
+    path: Option<String>,
+}
+
+impl RequestWatch {
+    pub(crate) fn start<B>(request: &axum::http::Request<B>) -> RequestWatch {
+        RequestWatch {
+            started: Instant::now(),
+            method: method_name(request.method()),
+            path: tracing::enabled!(target: "access", tracing::Level::INFO)
+                .then(|| request.uri().path().to_string()),
+        }
+    }
+
+    pub(crate) fn finish(self, response: &Response) {
+        let status = response.status();
+        let seconds = self.started.elapsed().as_secs_f64();
+        let method = self.method;
+        if let Some(path) = self.path {
+            let ms = (seconds * 1000.0) as u64;
+            tracing::info!(target: "access", method, path, status = status.as_u16(), ms);
+        }
+        let key = (method, status.as_u16());
+        let known = REQUEST_METRICS.get_or_init(Default::default);
+        if let Some((count, latency)) = known.read().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            count.increment(1);
+            latency.record(seconds);
+            return;
+        }
+        let status = status_name(status);
+        let count = metrics::counter!("http_requests_total", "method" => method, "status" => status.clone());
+        let latency =
+            metrics::histogram!("http_request_seconds", "method" => method, "status" => status);
+        count.increment(1);
+        latency.record(seconds);
+        let mut known = known.write().unwrap_or_else(|p| p.into_inner());
+        known.insert(key, (count, latency));
+    }
+}
+
+/// The request metrics' handles by method and status, each registered once: looking a
+/// labelled metric up in the registry on every request cost more than serving a tile from
+/// memory. Bounded: [`method_name`] has seven names and a server answers a few statuses.
+type RequestMetrics = std::sync::RwLock<
+    std::collections::HashMap<(&'static str, u16), (metrics::Counter, metrics::Histogram)>,
+>;
+static REQUEST_METRICS: OnceLock<RequestMetrics> = OnceLock::new();
+
+/// A method's name as a label; the rare others are one label, so a client cannot grow the
+/// metrics without bound.
+fn method_name(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+/// A status code as a label, without allocating for those these servers answer.
+fn status_name(status: axum::http::StatusCode) -> std::borrow::Cow<'static, str> {
+    let name = match status.as_u16() {
+        200 => "200",
+        201 => "201",
+        204 => "204",
+        304 => "304",
+        400 => "400",
+        403 => "403",
+        404 => "404",
+        405 => "405",
+        409 => "409",
+        413 => "413",
+        422 => "422",
+        429 => "429",
+        500 => "500",
+        503 => "503",
+        other => return std::borrow::Cow::Owned(other.to_string()),
+    };
+    std::borrow::Cow::Borrowed(name)
 }

@@ -11,9 +11,10 @@
 
 use crate::db;
 use crate::documents;
+use crate::published_tiles::{KeptHashes, PublishedTiles};
 use crate::rejections::{ApiPath, ApiQuery, declared_size_at_most};
 use crate::sequencer::{Refusal, Sequenced, Submission, read_entry};
-use crate::storage::{CachedTiles, Storage, UpperTiles};
+use crate::storage::Storage;
 use crate::witnessing::Published;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -30,7 +31,7 @@ use serde_json::json;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tlog::bundle::ProofBundle;
-use tlog::tile::{Tile, TileHashReader, TilePath, parse_tile_path};
+use tlog::tile::{Tile, TilePath, parse_tile_path};
 use tokio::sync::{mpsc, oneshot, watch};
 
 /// The largest document accepted.
@@ -44,8 +45,8 @@ pub struct AppState {
     pub conn: Arc<Mutex<Connection>>,
     pub submit: mpsc::Sender<Submission>,
     pub published: watch::Receiver<Published>,
-    /// The full hash tiles above level 0, for proofs.
-    pub upper_tiles: Arc<UpperTiles>,
+    /// The published tree's tiles and bundles read so far, served and proved from memory.
+    pub published_tiles: Arc<PublishedTiles>,
     /// Admitted signers' keys, decompressed once (the sequencer's gate keeps them).
     pub signers: Arc<election::signers::SignerKeys>,
     /// The window a record's claimed time must lie in around this server's clock.
@@ -232,13 +233,21 @@ async fn tile(State(s): Shared, ApiPath(path): ApiPath<String>) -> ApiResult<Res
             format!("{full_path} is not part of the published tree of {published} entries"),
         ));
     }
-    let data = read(&s.storage, file).await?.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "no-such-tile",
-            format!("{full_path} does not exist (yet)"),
-        )
-    })?;
+    let data = match s.published_tiles.get(&file) {
+        Some(kept) => kept,
+        None => {
+            let data = read(&s.storage, file.clone()).await?.ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "no-such-tile",
+                    format!("{full_path} does not exist (yet)"),
+                )
+            })?;
+            let data = Bytes::from(data);
+            s.published_tiles.keep(&file, data.clone());
+            data
+        }
+    };
     // Full tiles never change. A partial tile's contents are fixed too, but it is replaced by
     // wider ones as the log grows.
     let cache = if tile.is_full() {
@@ -422,11 +431,11 @@ async fn published_covering(s: &AppState, index: u64, wait: Duration) -> ApiResu
 /// The tlog-proof bundle of entry `index` under the published checkpoint, entry in `extra`.
 async fn proof_bundle(s: &AppState, index: u64, wait: Duration) -> ApiResult<Vec<u8>> {
     let published = published_covering(s, index, wait).await?;
-    let (storage, upper) = (s.storage.clone(), s.upper_tiles.clone());
+    let (storage, kept) = (s.storage.clone(), s.published_tiles.clone());
     tokio::task::spawn_blocking(move || -> ApiResult<Vec<u8>> {
         let entry =
             read_entry(storage.as_ref(), index, published.size).map_err(ApiError::internal)?;
-        let tiles = upper.reader(storage.as_ref(), published.size);
+        let tiles = kept.reader(Some(storage.as_ref()), published.size);
         let proof = tlog::proof::prove_inclusion(index, published.size, &tiles)
             .map_err(ApiError::internal)?;
         Ok(ProofBundle {
@@ -457,16 +466,18 @@ async fn bundle(
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
 }
 
-/// Computes a proof in a tree of `size` leaves from the stored tiles, on a blocking thread.
+/// Computes a proof in the published tree of `size` leaves (or an earlier one): from the
+/// tiles in memory if they are all there, else on a blocking thread that reads the rest.
 async fn prove_from_tiles(
     s: &AppState,
     size: u64,
-    prove: impl FnOnce(&TileHashReader<CachedTiles>) -> Result<Vec<tlog::Hash>, tlog::proof::ProofError>
-    + Send
-    + 'static,
+    prove: impl Fn(&KeptHashes) -> Result<Vec<tlog::Hash>, tlog::proof::ProofError> + Send + 'static,
 ) -> ApiResult<Vec<tlog::Hash>> {
-    let (storage, upper) = (s.storage.clone(), s.upper_tiles.clone());
-    tokio::task::spawn_blocking(move || prove(&upper.reader(storage.as_ref(), size)))
+    if let Ok(proof) = prove(&s.published_tiles.reader(None, size)) {
+        return Ok(proof);
+    }
+    let (storage, kept) = (s.storage.clone(), s.published_tiles.clone());
+    tokio::task::spawn_blocking(move || prove(&kept.reader(Some(storage.as_ref()), size)))
         .await
         .map_err(ApiError::internal)?
         .map_err(|e| {

@@ -29,6 +29,7 @@ pub mod documents;
 pub mod lease;
 pub mod leftovers;
 pub mod logdir;
+pub mod published_tiles;
 pub mod rejections;
 pub mod sequencer;
 pub mod server;

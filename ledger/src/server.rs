@@ -465,7 +465,7 @@ impl Prepared {
             conn: read_conn,
             submit: submit_tx,
             published: published_rx,
-            upper_tiles: Default::default(),
+            published_tiles: Default::default(),
             signers,
             time_window: config.time_window(),
             uploads: Arc::new(tokio::sync::Semaphore::new(crate::documents::MAX_UPLOADS)),
@@ -486,10 +486,7 @@ impl Prepared {
             .merge(crate::viewer::router(Some(dir.to_path_buf())))
             .fallback(crate::rejections::no_such_route)
             .method_not_allowed_fallback(crate::rejections::method_not_allowed)
-            .layer(axum::middleware::map_response(
-                crate::viewer::allow_any_origin,
-            ))
-            .layer(tower_http::trace::TraceLayer::new_for_http());
+            .layer(crate::viewer::allow_any_origin());
         // The front door: connections capped to what the raised open-files limit leaves, headers
         // and idle connections timed out, accept errors waited out (`http_front`).
         let limits = http_front::Limits {

@@ -11,6 +11,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use std::path::PathBuf;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The site's files: path under `/`, media type, contents.
 const FILES: &[(&str, &str, &[u8])] = &[
@@ -105,10 +106,9 @@ async fn policy(dir: Option<PathBuf>) -> Response {
 /// Lets a copy of the viewer on any other origin (a static host, `?log=<this log's URL>`) read
 /// the log. Everything the log serves is public and every answer is checked by the page; no
 /// request carries credentials.
-pub async fn allow_any_origin(mut response: Response) -> Response {
-    response.headers_mut().insert(
+pub fn allow_any_origin() -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::overriding(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
         HeaderValue::from_static("*"),
-    );
-    response
+    )
 }

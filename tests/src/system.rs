@@ -218,13 +218,14 @@ impl ElectionNight {
         self.files.as_ref()
     }
 
-    /// Where the log's files are served exactly as they are stored: the ledger, for a log in
-    /// its directory; the bucket's own GETs (what a CDN fronts), for a log in a bucket —
-    /// the ledger keeps in memory the tiles it wrote, so an edit in the bucket reaches
-    /// citizens through the bucket.
+    /// Where the log's files are read exactly as they are stored (`verifier --log` takes
+    /// it): the log's directory, as any static web server in front of it serves it; the
+    /// bucket's own GETs, as a CDN in front of it serves it. (The ledger serves the tiles of
+    /// its published tree from memory once read, so an edit in storage reaches citizens
+    /// through these.)
     pub fn stored_url(&self) -> String {
         match &self.store {
-            None => self.url().to_string(),
+            None => path(&self.log_dir().join("public")).to_string(),
             Some(store) => store.read_url(BUCKET, PREFIX),
         }
     }

@@ -34,6 +34,7 @@ pub mod proof;
 pub mod relation;
 pub mod stored;
 pub mod tile;
+pub mod tile_hashes;
 pub mod time;
 pub mod witness;
 pub mod writer;
