@@ -63,6 +63,9 @@ pub struct Limits {
     pub queue_wait: Duration,
     /// The busy answer (503), worded as each server words its errors.
     pub busy: fn(Share) -> Response,
+    /// Whether a page on any other origin may read the answers (`Access-Control-Allow-Origin:
+    /// *` on every one): for a server whose every answer is public and checked by the reader.
+    pub any_origin: bool,
 }
 
 /// The share of the server a request takes.
@@ -120,6 +123,7 @@ impl Limits {
             writes_in_flight: (max_connections / 2).max(1),
             queue_wait: Duration::from_secs(10),
             busy: busy_text,
+            any_origin: false,
         }
     }
 }
@@ -250,9 +254,9 @@ struct Shares {
     limits: Limits,
 }
 
-/// What every request goes through before the router, in one service (three middleware
-/// layers cost a quarter of the tile-serving rate, BENCHMARKS.md): the access log and
-/// metrics, the body deadline, and the fair share.
+/// What every request goes through around the router, in one service (as middleware layers
+/// they cost a quarter of the tile-serving rate, BENCHMARKS.md): the access log and metrics,
+/// the body deadline, the fair share, and the any-origin header.
 #[derive(Clone)]
 struct FrontDoor {
     router: Router,
@@ -293,6 +297,13 @@ impl tower_service::Service<Request<hyper::body::Incoming>> for FrontDoor {
                 }
                 Err(busy) => busy,
             };
+            let mut response = response;
+            if shares.limits.any_origin {
+                response.headers_mut().insert(
+                    axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                    axum::http::HeaderValue::from_static("*"),
+                );
+            }
             watch.finish(&response);
             Ok(response)
         })

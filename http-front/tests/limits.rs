@@ -300,3 +300,27 @@ fn a_flood_of_reads_never_takes_the_place_of_a_write() {
     }
     front.stop().unwrap();
 }
+
+#[test]
+fn only_a_server_that_says_so_lets_any_origin_read_its_answers() {
+    for any_origin in [false, true] {
+        let limits = Limits {
+            any_origin,
+            ..limits(16, Duration::from_secs(5))
+        };
+        let front = Front::start(limits, ok_router());
+        let ok = get_root(&mut front.connect()).to_ascii_lowercase();
+        assert!(ok.ends_with("ok"), "{ok}");
+        // An answer the router refuses carries it too.
+        let missing = request(&mut front.connect(), "DELETE").to_ascii_lowercase();
+        assert!(missing.starts_with("http/1.1 405"), "{missing}");
+        for answer in [&ok, &missing] {
+            assert_eq!(
+                answer.contains("access-control-allow-origin: *"),
+                any_origin,
+                "{answer}"
+            );
+        }
+        front.stop().unwrap();
+    }
+}

@@ -11,7 +11,9 @@
 //! - [`sequencer`]: the one writer; batches, tiles, checks, signs, commits;
 //!   [`leftovers`]: the tiles a batch never committed left, removed at start.
 //! - [`witnessing`]: cosignatures from witnesses, and publication.
-//! - [`api`]: the HTTP API, [`documents`]: the scans and filings records reference,
+//! - [`api`]: the HTTP API, [`published_tiles`]: the published tree's tiles kept in memory
+//!   for it (served, and proofs made, without storage), [`documents`]: the scans and filings
+//!   records reference,
 //!   [`rejections`]: malformed requests answered in JSON;
 //!   [`server`]: init, recovery and a clean stop.
 //! - [`logdir`]: the log directory, its configuration and keys; [`check`]: its fsck.

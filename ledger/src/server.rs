@@ -485,12 +485,15 @@ impl Prepared {
         let app = router(state)
             .merge(crate::viewer::router(Some(dir.to_path_buf())))
             .fallback(crate::rejections::no_such_route)
-            .method_not_allowed_fallback(crate::rejections::method_not_allowed)
-            .layer(crate::viewer::allow_any_origin());
+            .method_not_allowed_fallback(crate::rejections::method_not_allowed);
         // The front door: connections capped to what the raised open-files limit leaves, headers
         // and idle connections timed out, accept errors waited out (`http_front`).
         let limits = http_front::Limits {
             busy: crate::rejections::busy,
+            // Lets a copy of the viewer on any other origin (a static host, `?log=<this log's
+            // URL>`) read the log. Everything the log serves is public and every answer is
+            // checked by the page; no request carries credentials.
+            any_origin: true,
             ..http_front::Limits::for_open_files(http_front::raise_open_files_limit())
         };
         http_front::serve_tls(listener, app, limits, tls, shutdown).await?;

@@ -7,11 +7,10 @@
 //! `spec/tlog.md` §11.1).
 
 use axum::Router;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use std::path::PathBuf;
-use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The site's files: path under `/`, media type, contents.
 const FILES: &[(&str, &str, &[u8])] = &[
@@ -101,14 +100,4 @@ async fn policy(dir: Option<PathBuf>) -> Response {
         )
             .into_response(),
     }
-}
-
-/// Lets a copy of the viewer on any other origin (a static host, `?log=<this log's URL>`) read
-/// the log. Everything the log serves is public and every answer is checked by the page; no
-/// request carries credentials.
-pub fn allow_any_origin() -> SetResponseHeaderLayer<HeaderValue> {
-    SetResponseHeaderLayer::overriding(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    )
 }
