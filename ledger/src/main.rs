@@ -58,6 +58,25 @@ enum Command {
     },
     /// Print the log's verifier key (vkey).
     Vkey { dir: PathBuf },
+    /// Print the entry that lists this log in a witness-network log list (`logs/v0`): its
+    /// key, its origin (when not the key's name), the checkpoints per day it may ask each
+    /// witness to cosign, and whom to contact. Give it to the maintainers of the lists
+    /// witnesses configure themselves from (`witness add-logs --list`).
+    ///
+    /// The checkpoints per day are at most one per batch interval (a batch with new records
+    /// publishes one checkpoint), unless --qpd says less — but a log that asks more often
+    /// than its list says may be refused by the witnesses.
+    #[command(after_help = "Example:
+          ledger list-entry /var/lib/shailoo/log --contact 'it@shailoo.gov.kg'")]
+    ListEntry {
+        dir: PathBuf,
+        /// How humans reach the log's operator (an e-mail address, a URL).
+        #[arg(long)]
+        contact: String,
+        /// Checkpoints per day to list (default: one per batch interval).
+        #[arg(long)]
+        qpd: Option<u64>,
+    },
     /// Check a log's files, as an fsck would: every entry bundle and hash tile rebuilt from the
     /// entries and compared with what is stored, the root with the signed checkpoint (itself
     /// checked against log.key and the origin), every stored document with the records that
@@ -233,6 +252,22 @@ fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             println!("{}", created.log_vkey);
         }
         Command::Vkey { dir } => println!("{}", LogDir::new(&dir).load_log_key()?.verifier()),
+        Command::ListEntry { dir, contact, qpd } => {
+            let log = LogDir::new(&dir);
+            let config = log.load_config()?;
+            let entry = tlog::log_list::ListedLog {
+                vkey: log.load_log_key()?.verifier().to_string(),
+                origin: config.origin,
+                qpd: qpd
+                    .unwrap_or(86_400_000 / config.batch_interval_ms.max(1))
+                    .max(1),
+                contact: contact.trim().to_string(),
+            };
+            if entry.contact.is_empty() || entry.contact.contains('\n') {
+                return Err("--contact must be one line of text, not empty".into());
+            }
+            print!("{}", entry.to_lines());
+        }
         Command::Check { dir, json } => {
             let bar = progress::Progress::new("entries checked", 0);
             let report = ledger::check::check(&dir, |done, total| {

@@ -58,7 +58,9 @@ pub struct ElectionNight {
 }
 
 impl ElectionNight {
-    /// `ledger init`; for each witness `witness init`, `witness add-log`, `witness serve`;
+    /// `ledger init`; for each witness `witness init`, `witness add-log` (the first:
+    /// `witness add-logs` from a log list with the entry `ledger list-entry` printed),
+    /// `witness serve`;
     /// `ledger witness add` and `ledger witness quorum 2`; `ledger serve` (50 ms batches);
     /// and the policy file.
     pub fn start() -> ElectionNight {
@@ -123,15 +125,27 @@ impl ElectionNight {
                 .expect(0, &[])
                 .last_line()
                 .to_string();
-            witness(&[
-                "add-log",
-                path(&wdir),
-                "--origin",
-                ORIGIN,
-                "--vkey",
-                &log_vkey,
-            ])
-            .expect(0, &[]);
+            if n == 1 {
+                // The first observer configures itself from a witness-network log list, with
+                // the entry the ledger prints for its own log.
+                let entry = ledger(&["list-entry", path(&log), "--contact", "it@shailoo.gov.kg"]);
+                entry.expect(0, &["vkey ", "qpd ", "contact it@shailoo.gov.kg"]);
+                let list = dir.path().join("logs-v0");
+                std::fs::write(&list, format!("logs/v0\n\n{}", entry.stdout))
+                    .expect("the log list");
+                witness(&["add-logs", path(&wdir), "--list", path(&list)])
+                    .expect(0, &[&format!("added: {ORIGIN} signed by {log_vkey}")]);
+            } else {
+                witness(&[
+                    "add-log",
+                    path(&wdir),
+                    "--origin",
+                    ORIGIN,
+                    "--vkey",
+                    &log_vkey,
+                ])
+                .expect(0, &[]);
+            }
             let daemon = serve_witness(&wdir, "127.0.0.1:0");
             let address = daemon.address().to_string();
             let url = format!("http://{address}");

@@ -13,7 +13,7 @@ shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(note checkpoint tile_path witness_request proof_bundle policy merkle_verify
-    record entry_bundle witness_response keys tile_proof wasm_exports)
+    record entry_bundle witness_response keys tile_proof wasm_exports log_list)
 fi
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 # cargo fuzz passes nightly-only flags (-Zsanitizer); this lets the stable toolchain take them.
@@ -26,6 +26,7 @@ seed() { # target: copy the spec's example files in as starting points
   case $1 in
     note) cp "$vectors"/checkpoint*.txt "$dir"/ ;;
     checkpoint) head -n 3 "$vectors"/checkpoint.txt > "$dir"/checkpoint ;;
+    log_list) printf 'logs/v0\n\nvkey a.example+5f4dcc3b+AVnO0hUFfbJSkWwkB1ndm8qOrYdgmEbXKTKFRKa7R7YI\nqpd 24\ncontact a@a.example\n' > "$dir"/list ;;
     tile_path) printf 'tile/0/x001/x234/067.p/17' > "$dir"/p1; printf 'tile/entries/000' > "$dir"/p2 ;;
     witness_request) cp "$vectors"/add-checkpoint.txt "$dir"/ ;;
     proof_bundle) cp "$vectors"/*.tlog-proof "$dir"/ ;;

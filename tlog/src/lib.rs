@@ -28,6 +28,7 @@ pub mod entries;
 pub mod frontier;
 pub mod hash;
 pub mod keys;
+pub mod log_list;
 pub mod note;
 pub mod policy;
 pub mod proof;

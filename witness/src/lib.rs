@@ -123,14 +123,42 @@ pub fn init(dir: &Path, name: &str) -> Result<VerifierKey, Error> {
 /// key again changes nothing. There is no removal: a witness that forgot a log and met it
 /// again could cosign a split view.
 pub fn add_log(dir: &Path, origin: &str, vkey: &str) -> Result<(), Error> {
-    config::check_origin(origin)?;
-    let key = config::parse_log_vkey(vkey)?;
+    add_logs(dir, &[(origin.to_string(), vkey.to_string())]).map(|_| ())
+}
+
+/// Adds every log `(origin, vkey)` as [`add_log`] does, all or none: each is checked before
+/// any is added. Returns, for each, whether it was new (`false`: that key already witnessed).
+pub fn add_logs(dir: &Path, logs: &[(String, String)]) -> Result<Vec<bool>, Error> {
+    let mut keys = Vec::new();
+    for (origin, vkey) in logs {
+        config::check_origin(origin)?;
+        keys.push(config::parse_log_vkey(vkey)?);
+    }
     if !config::key_path(dir).exists() {
         return Err(Error::not_a_witness(dir));
     }
     let store = Store::open(&config::db_path(dir))?;
-    store.add_log(origin, &key, config::now_unix())?;
-    Ok(())
+    let now = config::now_unix();
+    logs.iter()
+        .zip(&keys)
+        .map(|((origin, _), key)| store.add_log(origin, key, now))
+        .collect()
+}
+
+/// Adds every log of a witness-network log list (`logs/v0`, [`tlog::log_list`]), all or none.
+/// Returns each listed log with whether it was new.
+pub fn add_listed_logs(
+    dir: &Path,
+    list: &str,
+) -> Result<Vec<(tlog::log_list::ListedLog, bool)>, Error> {
+    let listed = tlog::log_list::parse(list)
+        .map_err(|e| Error::Invalid(format!("the log list does not follow logs/v0: {e}")))?;
+    let pairs: Vec<(String, String)> = listed
+        .iter()
+        .map(|l| (l.origin.clone(), l.vkey.clone()))
+        .collect();
+    let added = add_logs(dir, &pairs)?;
+    Ok(listed.into_iter().zip(added).collect())
 }
 
 /// The verifier key of the witness in `dir`.

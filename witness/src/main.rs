@@ -74,6 +74,26 @@ enum Command {
         #[arg(long)]
         vkey: String,
     },
+    /// Witness every log of a witness-network log list (`logs/v0`), from a file or a URL.
+    ///
+    /// Each listed log is added as `add-log` adds it (its origin, or the key's name when the
+    /// list gives none, and its Ed25519 key). All or none: a list with one bad entry adds
+    /// nothing and names the line. Run it again when the list changes; logs already
+    /// witnessed stay as they are, and none is ever removed. A URL is fetched over HTTP(S),
+    /// at most 1 MiB, within 30 s.
+    #[command(after_help = "Examples:
+          witness add-logs /var/lib/witness --list observers-logs.txt
+          witness add-logs /var/lib/witness --list https://observers.example.kg/logs/v0")]
+    AddLogs {
+        /// The witness directory.
+        dir: PathBuf,
+        /// The list: a file, or an http:// or https:// URL.
+        #[arg(long, value_name = "FILE|URL")]
+        list: String,
+        /// Print what was added as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the witness's public key (cosignature/v1 vkey).
     ///
     /// This is the line log operators configure to request cosignatures, and verifiers put
@@ -172,6 +192,26 @@ fn run(command: Command) -> Result<(), witness::Error> {
             witness::add_log(&dir, &origin, &vkey)?;
             println!("witnessing {origin} signed by {}", vkey.trim());
         }
+        Command::AddLogs { dir, list, json } => {
+            let text = read_list(&list)?;
+            let added = witness::add_listed_logs(&dir, &text)?;
+            if json {
+                let logs: Vec<serde_json::Value> = added
+                    .iter()
+                    .map(|(log, new)| {
+                        serde_json::json!({"origin": log.origin, "vkey": log.vkey, "qpd": log.qpd, "contact": log.contact, "new": new})
+                    })
+                    .collect();
+                println!("{}", serde_json::json!({ "logs": logs }));
+            } else {
+                for (log, new) in &added {
+                    let state = if *new { "added" } else { "already witnessed" };
+                    println!("{state}: {} signed by {}", log.origin, log.vkey);
+                }
+                let new = added.iter().filter(|(_, new)| *new).count();
+                println!("{} log(s) in the list, {new} new", added.len());
+            }
+        }
         Command::Vkey { dir } => println!("{}", witness::vkey(&dir)?),
         Command::Serve {
             dir,
@@ -246,4 +286,48 @@ fn stop_signal() -> Result<impl Future<Output = ()> + Send + 'static, witness::E
             _ = int.recv() => tracing::info!("SIGINT: stopping"),
         }
     })
+}
+
+/// The text of a log list: a file, or an http(s) URL (at most 1 MiB, within 30 s).
+fn read_list(list: &str) -> Result<String, witness::Error> {
+    const MAX: usize = 1 << 20;
+    let bytes = if list.starts_with("http://") || list.starts_with("https://") {
+        let fetch = async {
+            let client = reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(30))
+                .build()
+                .map_err(|e| e.to_string())?;
+            let mut answer = client
+                .get(list)
+                .send()
+                .await
+                .and_then(|a| a.error_for_status())
+                .map_err(|e| e.to_string())?;
+            let mut body = Vec::new();
+            while let Some(chunk) = answer.chunk().await.map_err(|e| e.to_string())? {
+                body.extend_from_slice(&chunk);
+                if body.len() > MAX {
+                    return Err("larger than 1 MiB".to_string());
+                }
+            }
+            Ok(body)
+        };
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(witness::Error::io("starting the network runtime"))?
+            .block_on(fetch)
+            .map_err(|e| {
+                witness::Error::Invalid(format!("cannot fetch the log list {list}: {e}"))
+            })?
+    } else {
+        std::fs::read(list).map_err(witness::Error::io(format!("reading the log list {list}")))?
+    };
+    if bytes.len() > MAX {
+        return Err(witness::Error::Invalid(format!(
+            "the log list {list} is larger than 1 MiB"
+        )));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| witness::Error::Invalid(format!("the log list {list} is not UTF-8 text")))
 }
