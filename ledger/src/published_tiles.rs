@@ -19,7 +19,7 @@ use crate::storage::{Storage, StorageTiles};
 use axum::body::Bytes;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
-use tlog::tile::{Tile, TileReader, tile_for_stored_index, tiles_for_indexes};
+use tlog::tile::{Tile, TileReader, read_hashes_from_tiles};
 use tlog::tile_hashes::TileHashes;
 use tlog::{Hash, HashReader, ReadError};
 
@@ -123,24 +123,12 @@ impl KeptHashes<'_> {
 
 impl HashReader for KeptHashes<'_> {
     fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, ReadError> {
-        let tiles = tiles_for_indexes(self.size, indexes)?;
-        let expanded = tiles
-            .iter()
-            .map(|t| self.expanded(t))
-            .collect::<Result<Vec<_>, _>>()?;
-        indexes
-            .iter()
-            .map(|&index| {
-                let (needed, _) = tile_for_stored_index(index);
-                let at = tiles
-                    .iter()
-                    .position(|t| t.level == needed.level && t.index == needed.index)
-                    .ok_or_else(|| {
-                        ReadError::BadTile(format!("no tile for stored hash {index}"))
-                    })?;
-                expanded[at].hash(index)
-            })
-            .collect()
+        read_hashes_from_tiles(
+            self.size,
+            indexes,
+            |tiles| tiles.iter().map(|t| self.expanded(t)).collect(),
+            |_, hashes, index| hashes.hash(index),
+        )
     }
 }
 

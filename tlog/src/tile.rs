@@ -332,26 +332,43 @@ pub struct TileHashReader<R> {
 
 impl<R: TileReader> HashReader for TileHashReader<R> {
     fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, ReadError> {
-        let tiles = tiles_for_indexes(self.size, indexes)?;
-        let contents = self.tiles.read_tiles(&tiles)?;
-        if contents.len() != tiles.len() {
-            return Err(ReadError::WrongCount {
-                want: tiles.len(),
-                got: contents.len(),
-            });
-        }
-        indexes
-            .iter()
-            .map(|&index| {
-                let (needed, _) = tile_for_stored_index(index);
-                let at = tiles
-                    .iter()
-                    .position(|t| t.level == needed.level && t.index == needed.index);
-                let at = at.expect("tiles_for_indexes returned a tile for every index");
-                hash_from_tile(&tiles[at], &contents[at], index)
-            })
-            .collect()
+        read_hashes_from_tiles(
+            self.size,
+            indexes,
+            |tiles| self.tiles.read_tiles(tiles),
+            |tile, data, index| hash_from_tile(tile, data, index),
+        )
     }
+}
+
+/// Reads stored hashes `indexes` of the tree of `size` leaves from its tiles: `load` gets
+/// what each tile holds (its contents, or something made from them), and `hash` gets one
+/// stored hash out of what `load` gave for the tile holding it.
+pub fn read_hashes_from_tiles<T>(
+    size: u64,
+    indexes: &[u64],
+    load: impl FnOnce(&[Tile]) -> Result<Vec<T>, ReadError>,
+    hash: impl Fn(&Tile, &T, u64) -> Result<Hash, ReadError>,
+) -> Result<Vec<Hash>, ReadError> {
+    let tiles = tiles_for_indexes(size, indexes)?;
+    let contents = load(&tiles)?;
+    if contents.len() != tiles.len() {
+        return Err(ReadError::WrongCount {
+            want: tiles.len(),
+            got: contents.len(),
+        });
+    }
+    indexes
+        .iter()
+        .map(|&index| {
+            let (needed, _) = tile_for_stored_index(index);
+            let at = tiles
+                .iter()
+                .position(|t| t.level == needed.level && t.index == needed.index);
+            let at = at.expect("tiles_for_indexes returned a tile for every index");
+            hash(&tiles[at], &contents[at], index)
+        })
+        .collect()
 }
 
 #[cfg(test)]
