@@ -153,6 +153,19 @@ pub fn add_listed_logs(
 ) -> Result<Vec<(tlog::log_list::ListedLog, bool)>, Error> {
     let listed = tlog::log_list::parse(list)
         .map_err(|e| Error::Invalid(format!("the log list does not follow logs/v0: {e}")))?;
+    // A well-formed entry this witness cannot take (an origin it refuses, a key that is not
+    // a log's Ed25519 key) is named by its place in the list, before anything is added.
+    for (n, log) in listed.iter().enumerate() {
+        let refused = config::check_origin(&log.origin)
+            .and_then(|()| config::parse_log_vkey(&log.vkey).map(|_| ()));
+        if let Err(e) = refused {
+            return Err(Error::Invalid(format!(
+                "the log list's entry {} (vkey {}): {e}; nothing was added",
+                n + 1,
+                log.vkey
+            )));
+        }
+    }
     let pairs: Vec<(String, String)> = listed
         .iter()
         .map(|l| (l.origin.clone(), l.vkey.clone()))

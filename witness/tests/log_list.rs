@@ -82,6 +82,22 @@ fn a_witness_takes_its_logs_from_a_list_all_or_none_and_cosigns_them() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("line 8"), "{}", stderr(&out));
 
+    // A well-formed entry the witness cannot take (a witness's cosignature key, not a log's)
+    // is named by its place in the list, and nothing is added either.
+    let bad = format!(
+        "logs/v0\n\nvkey {}\nqpd 24\ncontact c@example.kg\n\nvkey {witness}\norigin ledger.example.kg/d\nqpd 24\ncontact d\n",
+        c.vkey()
+    );
+    std::fs::write(&file, bad).unwrap();
+    let out = cli(&["add-logs", w, "--list", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("entry 2"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing was added"),
+        "{}",
+        stderr(&out)
+    );
+
     // The witness cosigns the listed logs, and not the one of the refused list.
     let server = WitnessProcess::start(&dir);
     let http = client();
