@@ -349,7 +349,7 @@ fn write_policy(dir: &Path, url: &str, config: &ledger::logdir::Config) -> Resul
     policy.add_log(log_vkey, Some(url.to_string()))?;
     for w in &config.witnesses {
         let key =
-            tlog::keys::VerifierKey::parse(&w.vkey).map_err(|e| format!("{}: {e}", w.name))?;
+            tlog::cosigner::CosignerKey::parse(&w.vkey).map_err(|e| format!("{}: {e}", w.name))?;
         policy.add_witness(&w.name, key, Some(w.url.clone()))?;
     }
     let names: Vec<&str> = config.witnesses.iter().map(|w| w.name.as_str()).collect();

@@ -204,7 +204,9 @@ mod tests {
         for n in 1..=3 {
             let name = format!("w{n}");
             let witness = key(&format!("example.com/{name}"), ALG_COSIGNATURE_V1);
-            policy.add_witness(&name, witness, None).unwrap();
+            policy
+                .add_witness(&name, witness.try_into().unwrap(), None)
+                .unwrap();
         }
         policy
             .add_group("observers", 2, &["w1", "w2", "w3"])

@@ -6,6 +6,8 @@
 //! - `proof/*`: making and verifying inclusion and consistency proofs in a 1,048,576-leaf tree.
 //! - `note/*`: verifying a checkpoint's log signature, and a cosigned checkpoint against a
 //!   2-of-3 policy, next to one raw Ed25519 verification.
+//! - `cosignature/*`: making and verifying one witness cosignature, Ed25519 (cosignature/v1)
+//!   against ML-DSA-44 (subtree/v1), and parsing each type's vkey.
 //!
 //! Run: `cargo bench -p tlog --bench tlog`. BENCHMARKS.md records results and ratios.
 
@@ -15,7 +17,9 @@ use rs_merkle::Hasher as _;
 use sha2::{Digest, Sha256};
 use std::hint::black_box;
 use tlog::checkpoint::Checkpoint;
+use tlog::cosigner::{CosignerKey, CosignerSigningKey};
 use tlog::keys::{ALG_COSIGNATURE_V1, ALG_ED25519, SignerKey};
+use tlog::ml_dsa::ALG_ML_DSA_44;
 use tlog::note::{NoteVerifier, open, sign};
 use tlog::policy::Policy;
 use tlog::proof::{prove_consistency, prove_inclusion, verify_consistency, verify_inclusion};
@@ -206,5 +210,37 @@ fn notes(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, sha256_baseline, append, proofs, notes);
+fn cosignatures(c: &mut Criterion) {
+    let text = Checkpoint {
+        origin: "shailoo.gov.kg/ledger/bench".into(),
+        size: 123_456,
+        root: leaf_hash(b"root"),
+        extensions: vec![],
+    }
+    .to_text();
+    let mut g = c.benchmark_group("cosignature");
+    g.throughput(Throughput::Elements(1));
+    for (label, alg) in [("ed25519", ALG_COSIGNATURE_V1), ("ml_dsa_44", ALG_ML_DSA_44)] {
+        let signer = CosignerSigningKey::from_seed("witness.example/w", alg, &[7; 32]).unwrap();
+        let key = signer.verifier();
+        let vkey = key.to_string();
+        let sig = signer.cosign(&text, 1_800_000_000, &[1; 32]).unwrap();
+        let mut n = 0u8;
+        g.bench_function(format!("{label}/cosign"), |b| {
+            b.iter(|| {
+                n = n.wrapping_add(1);
+                signer.cosign(black_box(&text), 1_800_000_000, &[n; 32]).unwrap()
+            })
+        });
+        g.bench_function(format!("{label}/verify"), |b| {
+            b.iter(|| key.verify(black_box(&text), &sig.signature).unwrap())
+        });
+        g.bench_function(format!("{label}/parse_vkey"), |b| {
+            b.iter(|| CosignerKey::parse(black_box(&vkey)).unwrap())
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, sha256_baseline, append, proofs, notes, cosignatures);
 criterion_main!(benches);

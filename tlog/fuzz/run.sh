@@ -35,7 +35,8 @@ seed() { # target: copy the spec's example files in as starting points
     record) python3 -c 'import json,sys; [open(f"'"$dir"'/r{i}","wb").write(bytes.fromhex(v["entry_hex"])) for i,v in enumerate(json.load(open(sys.argv[1]))["records"])]' "$vectors"/records.json 2>/dev/null || printf '\xa0' > "$dir"/empty ;;
     entry_bundle) printf '\x01\x00\x03abc' > "$dir"/one ;;
     witness_response) printf '\x00\xe2\x80\x94 w AAAA\n' > "$dir"/cosigned ;;
-    keys) grep -o '[^ ]*+[0-9a-f]\{8\}+[A-Za-z0-9+/=]*' "$vectors"/policy.txt | head -n 3 | while read -r k; do printf '%s' "$k" > "$dir/$(echo "$k" | cut -c1-8)"; done ;;
+    keys) grep -o '[^ ]*+[0-9a-f]\{8\}+[A-Za-z0-9+/=]*' "$vectors"/policy.txt | head -n 3 | while read -r k; do printf '%s' "$k" > "$dir/$(echo "$k" | cut -c1-8)"; done
+      python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["cosigners"][0]; open(sys.argv[2]+"/ml-dsa","w").write(c["vkey"]); open(sys.argv[2]+"/ml-dsa-private","w").write(c["private_key"])' "$vectors"/cosignature-ml-dsa-44.json "$dir" ;;
     tile_proof) head -c 300 /dev/urandom > "$dir"/random ;;
     wasm_exports) { printf '\x00'; cat "$vectors"/checkpoint-cosigned.txt; } > "$dir"/checkpoint ;;
   esac

@@ -23,12 +23,16 @@ pub const ALG_COSIGNATURE_V1: u8 = 0x04;
 pub enum KeyError {
     #[error("key is malformed: {0}")]
     Malformed(&'static str),
-    #[error("key type 0x{0:02x} is not supported (only Ed25519 0x01 and cosignature/v1 0x04)")]
+    #[error(
+        "key type 0x{0:02x} is not supported here (Ed25519 0x01 for logs, cosignature/v1 0x04 or ML-DSA-44 0x06 for witnesses)"
+    )]
     UnsupportedType(u8),
     #[error("key ID does not match the key name and public key")]
     WrongKeyId,
     #[error("public key is not a valid Ed25519 point")]
     InvalidPoint,
+    #[error("cannot cosign: {0}")]
+    CannotCosign(&'static str),
 }
 
 /// The key ID of a key: SHA-256(name || "\n" || type || public key)[:4], big-endian.
@@ -79,13 +83,8 @@ impl VerifierKey {
 
     /// Parses `<name>+<hex key ID>+<base64(type || key)>`, checking the key ID.
     pub fn parse(vkey: &str) -> Result<VerifierKey, KeyError> {
-        // The base64 part may itself contain '+'; the name and the ID cannot.
-        let parts: Vec<&str> = vkey.splitn(3, '+').collect();
-        let [name, id_hex, b64] = parts[..] else {
-            return Err(KeyError::Malformed("a vkey has three parts separated by +"));
-        };
-        let id = parse_key_id(id_hex)?;
-        let (alg, public) = parse_typed_key(b64)?;
+        let (name, id, typed) = split_vkey(vkey)?;
+        let (alg, public) = ed25519_material(&typed)?;
         let key = VerifierKey::new(name, alg, &public)?;
         if key.id != id {
             return Err(KeyError::WrongKeyId);
@@ -186,14 +185,10 @@ impl SignerKey {
 
     /// Parses `PRIVATE+KEY+<name>+<hex key ID>+<base64(type || seed)>`, checking the key ID.
     pub fn parse(text: &str) -> Result<SignerKey, KeyError> {
-        let parts: Vec<&str> = text.trim_end_matches('\n').splitn(5, '+').collect();
-        let ["PRIVATE", "KEY", name, id_hex, b64] = parts[..] else {
-            return Err(KeyError::Malformed(
-                "a private key is PRIVATE+KEY+<name>+<id>+<key>",
-            ));
-        };
-        let id = parse_key_id(id_hex)?;
-        let (alg, seed) = parse_typed_key(b64)?;
+        let (name, id, typed) = split_private_key(text)?;
+        let typed = zeroize::Zeroizing::new(typed);
+        let (alg, seed) = ed25519_material(&typed)?;
+        let seed = zeroize::Zeroizing::new(seed);
         let key = SignerKey::from_seed(name, alg, &seed)?;
         if key.id != id {
             return Err(KeyError::WrongKeyId);
@@ -275,6 +270,39 @@ impl NoteSigner for SignerKey {
     }
 }
 
+/// Splits a vkey `<name>+<hex key ID>+<base64(type || key)>` into its name, key ID and typed
+/// key bytes (type byte first, at least one byte after it). The key itself is not checked.
+pub(crate) fn split_vkey(vkey: &str) -> Result<(&str, u32, Vec<u8>), KeyError> {
+    // The base64 part may itself contain '+'; the name and the ID cannot.
+    let parts: Vec<&str> = vkey.splitn(3, '+').collect();
+    let [name, id_hex, b64] = parts[..] else {
+        return Err(KeyError::Malformed("a vkey has three parts separated by +"));
+    };
+    Ok((name, parse_key_id(id_hex)?, typed_bytes(b64)?))
+}
+
+/// Splits a private key `PRIVATE+KEY+<name>+<hex key ID>+<base64(type || seed)>` like
+/// [`split_vkey`]. The caller should wipe the returned bytes once it has built its key.
+pub(crate) fn split_private_key(text: &str) -> Result<(&str, u32, Vec<u8>), KeyError> {
+    let parts: Vec<&str> = text.trim_end_matches('\n').splitn(5, '+').collect();
+    let ["PRIVATE", "KEY", name, id_hex, b64] = parts[..] else {
+        return Err(KeyError::Malformed(
+            "a private key is PRIVATE+KEY+<name>+<id>+<key>",
+        ));
+    };
+    Ok((name, parse_key_id(id_hex)?, typed_bytes(b64)?))
+}
+
+/// The signature type of a vkey or private key string, without parsing the key: what a
+/// caller that takes several kinds of key dispatches on.
+pub fn key_type(text: &str) -> Result<u8, KeyError> {
+    let typed = match text.strip_prefix("PRIVATE+KEY+") {
+        Some(_) => split_private_key(text)?.2,
+        None => split_vkey(text)?.2,
+    };
+    Ok(typed[0])
+}
+
 fn parse_key_id(hex_text: &str) -> Result<u32, KeyError> {
     if hex_text.len() != 8
         || !hex_text
@@ -286,10 +314,18 @@ fn parse_key_id(hex_text: &str) -> Result<u32, KeyError> {
     u32::from_str_radix(hex_text, 16).map_err(|_| KeyError::Malformed("key ID is not hex"))
 }
 
-fn parse_typed_key(b64: &str) -> Result<(u8, [u8; 32]), KeyError> {
+fn typed_bytes(b64: &str) -> Result<Vec<u8>, KeyError> {
     let bytes =
         decode_base64_canonical(b64).ok_or(KeyError::Malformed("key is not canonical base64"))?;
-    let (&alg, key) = bytes
+    if bytes.len() < 2 {
+        return Err(KeyError::Malformed("empty key"));
+    }
+    Ok(bytes)
+}
+
+/// The type and 32 bytes of an Ed25519 key (log or cosignature/v1).
+fn ed25519_material(typed: &[u8]) -> Result<(u8, [u8; 32]), KeyError> {
+    let (&alg, key) = typed
         .split_first()
         .ok_or(KeyError::Malformed("empty key"))?;
     if alg != ALG_ED25519 && alg != ALG_COSIGNATURE_V1 {

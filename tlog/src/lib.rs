@@ -16,7 +16,8 @@
 //! - [`tile`] and [`entries`]: C2SP tlog-tiles paths, tile contents and entry bundles;
 //!   [`writer`]: the one log writer (entries in, tiles and bundles out) and the reading rule.
 //! - [`note`], [`keys`], [`checkpoint`]: signed notes, Ed25519 keys and cosignatures,
-//!   checkpoints.
+//!   checkpoints; [`ml_dsa`]: post-quantum (ML-DSA-44) cosignatures; [`cosigner`]: a
+//!   witness's keys of either type.
 //! - [`witness`]: the tlog-witness messages and the rule a witness cosigns by.
 //! - [`bundle`] and [`policy`]: offline proofs (tlog-proof) and trust policies (tlog-policy).
 #![forbid(unsafe_code)]
@@ -24,11 +25,13 @@
 pub mod appender;
 pub mod bundle;
 pub mod checkpoint;
+pub mod cosigner;
 pub mod entries;
 pub mod frontier;
 pub mod hash;
 pub mod keys;
 pub mod log_list;
+pub mod ml_dsa;
 pub mod note;
 pub mod policy;
 pub mod proof;

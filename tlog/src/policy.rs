@@ -9,10 +9,13 @@
 //! ```
 //!
 //! This implementation requires the file to be UTF-8 (names are still compared as bytes)
-//! and accepts only Ed25519 log keys and cosignature/v1 witness keys.
+//! and accepts Ed25519 log keys, and witness keys of either cosignature type: Ed25519
+//! cosignature/v1 (0x04) or ML-DSA-44 (0x06). A witness holding one key of each is two
+//! `witness` lines; a group says whether either or both must cosign.
 
 use crate::checkpoint::Checkpoint;
-use crate::keys::{ALG_COSIGNATURE_V1, ALG_ED25519, KeyError, VerifierKey};
+use crate::cosigner::CosignerKey;
+use crate::keys::{ALG_ED25519, KeyError, VerifierKey};
 use crate::note::{Note, NoteError, NoteVerifier, verify_signatures};
 use thiserror::Error;
 
@@ -57,7 +60,7 @@ pub struct PolicyLog {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolicyWitness {
     pub name: String,
-    pub key: VerifierKey,
+    pub key: CosignerKey,
     pub url: Option<String>,
 }
 
@@ -174,7 +177,7 @@ impl Policy {
             [name, vkey, url] => (name, vkey, Some(url.to_string())),
             _ => return Err("expected `witness <name> <vkey> [<url>]`".into()),
         };
-        let key = VerifierKey::parse(vkey).map_err(|e: KeyError| format!("witness key: {e}"))?;
+        let key = CosignerKey::parse(vkey).map_err(|e: KeyError| format!("witness key: {e}"))?;
         self.add_witness(name, key, url)
     }
 
@@ -220,21 +223,18 @@ impl Policy {
         Ok(())
     }
 
-    /// Adds a witness with a cosignature/v1 key, under a name not yet used.
+    /// Adds a witness with a cosignature/v1 or ML-DSA-44 key, under a name not yet used.
     pub fn add_witness(
         &mut self,
         name: &str,
-        key: VerifierKey,
+        key: CosignerKey,
         url: Option<String>,
     ) -> Result<(), String> {
         self.check_new_name(name)?;
-        if key.alg() != ALG_COSIGNATURE_V1 {
-            return Err("a witness key must be a cosignature/v1 key (type 0x04)".into());
-        }
         if self
             .witnesses
             .iter()
-            .any(|w| w.key.public_key() == key.public_key())
+            .any(|w| w.key.alg() == key.alg() && w.key.public_key() == key.public_key())
         {
             return Err("duplicate witness key".into());
         }

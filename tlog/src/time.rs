@@ -92,7 +92,7 @@ mod tests {
         for (i, name) in ["w1", "w2", "w3"].into_iter().enumerate() {
             let public = ed25519_dalek::SigningKey::from_bytes(&[i as u8 + 1; 32]).verifying_key();
             let key = VerifierKey::new(name, ALG_COSIGNATURE_V1, public.as_bytes()).unwrap();
-            p.add_witness(name, key, None).unwrap();
+            p.add_witness(name, key.try_into().unwrap(), None).unwrap();
         }
         p.add_group("two", 2, &["w1", "w2", "w3"]).unwrap();
         p.set_quorum(quorum).unwrap();

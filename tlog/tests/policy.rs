@@ -272,3 +272,76 @@ fn the_keys_for_a_log_are_its_origins_keys_sorted() {
     );
     assert_eq!(policy.log_keys_for("example.net/none"), "");
 }
+
+/// One observer organization's witness holding an Ed25519 and an ML-DSA-44 key under one
+/// name, and a second witness with an ML-DSA-44 key only.
+#[test]
+fn post_quantum_witnesses_count_by_their_ml_dsa_cosignatures() {
+    use tlog::cosigner::CosignerSigningKey;
+    use tlog::ml_dsa::ALG_ML_DSA_44;
+    let both_ed = CosignerSigningKey::from_seed("observers.kg/w", ALG_COSIGNATURE_V1, &[40; 32]);
+    let both_pq = CosignerSigningKey::from_seed("observers.kg/w", ALG_ML_DSA_44, &[41; 32]);
+    let only_pq = CosignerSigningKey::from_seed("mirror.kg/w", ALG_ML_DSA_44, &[42; 32]);
+    let (both_ed, both_pq, only_pq) = (both_ed.unwrap(), both_pq.unwrap(), only_pq.unwrap());
+    let text = format!(
+        "log {}\nwitness obs {}\nwitness obs-pq {}\nwitness mirror-pq {}\n",
+        log().verifier(),
+        both_ed.verifier(),
+        both_pq.verifier(),
+        only_pq.verifier()
+    );
+    // Classical: either of the observers' keys; post-quantum: both ML-DSA keys.
+    let classical = Policy::parse(&format!(
+        "{text}group obs-any any obs obs-pq\ngroup q all obs-any mirror-pq\nquorum q\n"
+    ))
+    .unwrap();
+    let post_quantum =
+        Policy::parse(&format!("{text}group q all obs-pq mirror-pq\nquorum q\n")).unwrap();
+
+    let cp = Checkpoint {
+        origin: ORIGIN.into(),
+        size: 5,
+        root: tree_hash(5, &stored()).unwrap(),
+        extensions: vec![],
+    };
+    let note = sign(&cp.to_text(), &[&log()]).unwrap();
+    let cosigned = |by: &[&CosignerSigningKey]| {
+        let mut n = note.clone();
+        for k in by {
+            n.signatures
+                .push(k.cosign(&n.text, 1_700_000_000, &[3; 32]).unwrap());
+        }
+        n.to_bytes()
+    };
+    let all = cosigned(&[&both_ed, &both_pq, &only_pq]);
+    let verified = post_quantum.verify_checkpoint(&all).unwrap();
+    let names: Vec<&str> = verified.cosigners.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["obs", "obs-pq", "mirror-pq"]);
+    assert!(classical.verify_checkpoint(&all).is_ok());
+
+    // Without the observers' ML-DSA cosignature the classical policy is met, the
+    // post-quantum one is not.
+    let classical_only = cosigned(&[&both_ed, &only_pq]);
+    assert!(classical.verify_checkpoint(&classical_only).is_ok());
+    assert!(matches!(
+        post_quantum.verify_checkpoint(&classical_only),
+        Err(CheckpointRejection::QuorumNotMet { .. })
+    ));
+
+    // A forged ML-DSA cosignature rejects the note, as a forged Ed25519 one does.
+    let mut forged = Note::parse(&all).unwrap();
+    let last = forged.signatures.last_mut().unwrap();
+    last.signature[500] ^= 1;
+    assert!(matches!(
+        post_quantum.verify_checkpoint(&forged.to_bytes()),
+        Err(CheckpointRejection::Note(_))
+    ));
+
+    // The same key twice is refused; a log key is not a witness key.
+    let twice = format!("{text}witness again {}\nquorum none\n", only_pq.verifier());
+    assert!(Policy::parse(&twice).is_err());
+    let log_as_witness = format!("log {0}\nwitness w {0}\nquorum none\n", log().verifier());
+    assert!(Policy::parse(&log_as_witness).is_err());
+    // The policy's text form keeps the ML-DSA keys.
+    assert_eq!(Policy::parse(&post_quantum.to_text()).unwrap(), post_quantum);
+}

@@ -139,10 +139,10 @@ fn vectors() -> Vec<(&'static str, Vec<u8>)> {
         .add_log(log.verifier(), Some("http://127.0.0.1:8080/".into()))
         .unwrap();
     policy
-        .add_witness("observer-1", w1.verifier(), None)
+        .add_witness("observer-1", w1.verifier().try_into().unwrap(), None)
         .unwrap();
     policy
-        .add_witness("observer-2", w2.verifier(), None)
+        .add_witness("observer-2", w2.verifier().try_into().unwrap(), None)
         .unwrap();
     policy
         .add_group("observers", 2, &["observer-1", "observer-2"])

@@ -25,7 +25,7 @@ pub fn policy() -> Policy {
     let mut p = Policy::default();
     p.add_log(log_key().verifier(), None).unwrap();
     for (i, name) in WITNESSES.iter().enumerate() {
-        p.add_witness(name, witness_key(i).verifier(), None)
+        p.add_witness(name, witness_key(i).verifier().try_into().unwrap(), None)
             .unwrap();
     }
     p.add_group("observers", 2, &WITNESSES).unwrap();
