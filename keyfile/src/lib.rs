@@ -20,12 +20,60 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use std::fmt::Display;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use tlog::keys::{SignerKey, VerifierKey};
+use tlog::cosigner::{CosignerKey, CosignerSigningKey};
+use tlog::keys::{KeyError, SignerKey, VerifierKey};
 use zeroize::Zeroizing;
+
+/// A kind of private key a key file holds, with its public half: an Ed25519 note key (the CEC's
+/// and the commissions' keys, a log's key) or a cosigner's key of either type (a witness's).
+pub trait PrivateKey: Sized {
+    type Public: Display + PartialEq;
+    /// Parses the private key string.
+    fn parse(text: &str) -> Result<Self, KeyError>;
+    /// The private key string.
+    fn to_private_string(&self) -> String;
+    /// The public key.
+    fn public(&self) -> Self::Public;
+    /// Parses a public key as the header of a sealed file writes it.
+    fn parse_public(vkey: &str) -> Result<Self::Public, KeyError>;
+}
+
+impl PrivateKey for SignerKey {
+    type Public = VerifierKey;
+    fn parse(text: &str) -> Result<Self, KeyError> {
+        SignerKey::parse(text)
+    }
+    fn to_private_string(&self) -> String {
+        SignerKey::to_private_string(self)
+    }
+    fn public(&self) -> VerifierKey {
+        self.verifier()
+    }
+    fn parse_public(vkey: &str) -> Result<VerifierKey, KeyError> {
+        VerifierKey::parse(vkey)
+    }
+}
+
+impl PrivateKey for CosignerSigningKey {
+    type Public = CosignerKey;
+    fn parse(text: &str) -> Result<Self, KeyError> {
+        CosignerSigningKey::parse(text)
+    }
+    fn to_private_string(&self) -> String {
+        CosignerSigningKey::to_private_string(self)
+    }
+    fn public(&self) -> CosignerKey {
+        self.verifier()
+    }
+    fn parse_public(vkey: &str) -> Result<CosignerKey, KeyError> {
+        CosignerKey::parse(vkey)
+    }
+}
 
 /// The first line of a sealed key file.
 pub const SEALED_HEADER: &str = "shailoo-sealed-key/v1";
@@ -96,7 +144,11 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> KeyFileError + '_ {
 
 /// Writes `key` to a new file at `path` (mode 0600; an existing file is never replaced), made
 /// durable in its directory.
-pub fn create(path: &Path, key: &SignerKey, protection: Protection) -> Result<(), KeyFileError> {
+pub fn create<K: PrivateKey>(
+    path: &Path,
+    key: &K,
+    protection: Protection,
+) -> Result<(), KeyFileError> {
     // Claimed first: an existing file is said before the passphrase is stretched.
     let mut file = OpenOptions::new()
         .write(true)
@@ -131,10 +183,10 @@ pub fn create(path: &Path, key: &SignerKey, protection: Protection) -> Result<()
 }
 
 /// Reads the key in `path`, asking `passphrase` for the passphrase if the file is sealed.
-pub fn load(
+pub fn load<K: PrivateKey>(
     path: &Path,
     passphrase: impl FnOnce() -> Result<Zeroizing<String>, PassphraseError>,
-) -> Result<SignerKey, KeyFileError> {
+) -> Result<K, KeyFileError> {
     let text = read_private(path)?;
     let malformed = |why: String| KeyFileError::Malformed {
         path: path.to_path_buf(),
@@ -143,14 +195,14 @@ pub fn load(
     if !text.starts_with(SEALED_HEADER) {
         return unsealed(&text).map_err(malformed);
     }
-    let sealed = Sealed::parse(&text).map_err(malformed)?;
+    let sealed = Sealed::<K>::parse(&text).map_err(malformed)?;
     let passphrase = passphrase()?;
     let key = sealed
         .open(&passphrase)
         .ok_or_else(|| KeyFileError::WrongPassphrase {
             path: path.to_path_buf(),
         })?;
-    if key.verifier() != sealed.vkey {
+    if key.public() != sealed.vkey {
         let why = "the sealed key is not the public key its header names".to_string();
         return Err(malformed(why));
     }
@@ -158,26 +210,26 @@ pub fn load(
 }
 
 /// The public key of the key in `path`, read without the passphrase.
-pub fn public_key(path: &Path) -> Result<VerifierKey, KeyFileError> {
+pub fn public_key<K: PrivateKey>(path: &Path) -> Result<K::Public, KeyFileError> {
     let text = read_private(path)?;
     let malformed = |why: String| KeyFileError::Malformed {
         path: path.to_path_buf(),
         why,
     };
     if text.starts_with(SEALED_HEADER) {
-        Ok(Sealed::parse(&text).map_err(malformed)?.vkey)
+        Ok(Sealed::<K>::parse(&text).map_err(malformed)?.vkey)
     } else {
-        Ok(unsealed(&text).map_err(malformed)?.verifier())
+        Ok(unsealed::<K>(&text).map_err(malformed)?.public())
     }
 }
 
 /// An unsealed file: the private key string and one newline, nothing else.
-fn unsealed(text: &str) -> Result<SignerKey, String> {
+fn unsealed<K: PrivateKey>(text: &str) -> Result<K, String> {
     let line = text
         .strip_suffix('\n')
         .filter(|line| !line.contains(['\n', '\r', ' ', '\t']))
         .ok_or("an unsealed key file is one line: the private key and a newline")?;
-    SignerKey::parse(line).map_err(|e| e.to_string())
+    K::parse(line).map_err(|e| e.to_string())
 }
 
 /// Whether the key file at `path` is sealed with a passphrase.
@@ -218,12 +270,12 @@ fn read_private(path: &Path) -> Result<Zeroizing<String>, KeyFileError> {
 }
 
 /// Seals `key` with `passphrase`: the file's text.
-fn seal(key: &SignerKey, passphrase: &str, stretch: Stretch) -> Zeroizing<String> {
+fn seal<K: PrivateKey>(key: &K, passphrase: &str, stretch: Stretch) -> Zeroizing<String> {
     let mut salt = [0u8; 16];
     let mut nonce = [0u8; 24];
     getrandom::fill(&mut salt).expect("the OS's random source");
     getrandom::fill(&mut nonce).expect("the OS's random source");
-    let header = header(&key.verifier(), stretch, &salt, &nonce);
+    let header = header(&key.public(), stretch, &salt, &nonce);
     let secret = Zeroizing::new(key.to_private_string());
     let sealing_key = stretch_passphrase(passphrase, &salt, stretch);
     let sealed = XChaCha20Poly1305::new_from_slice(sealing_key.as_ref())
@@ -240,7 +292,7 @@ fn seal(key: &SignerKey, passphrase: &str, stretch: Stretch) -> Zeroizing<String
 }
 
 /// The authenticated header lines of a sealed file, each ending in a newline.
-fn header(vkey: &VerifierKey, stretch: Stretch, salt: &[u8; 16], nonce: &[u8; 24]) -> String {
+fn header(vkey: &impl Display, stretch: Stretch, salt: &[u8; 16], nonce: &[u8; 24]) -> String {
     format!(
         "{SEALED_HEADER}\nvkey: {vkey}\nkdf: argon2id m={} t={} p={} salt={}\n\
          cipher: xchacha20poly1305 nonce={}\n",
@@ -269,17 +321,17 @@ fn stretch_passphrase(passphrase: &str, salt: &[u8; 16], stretch: Stretch) -> Ze
 }
 
 /// A sealed file, parsed.
-struct Sealed {
-    vkey: VerifierKey,
+struct Sealed<K: PrivateKey> {
+    vkey: K::Public,
     stretch: Stretch,
     salt: [u8; 16],
     nonce: [u8; 24],
     sealed: Vec<u8>,
 }
 
-impl Sealed {
+impl<K: PrivateKey> Sealed<K> {
     /// Parses exactly the five lines `seal` writes; any other spelling is refused.
-    fn parse(text: &str) -> Result<Sealed, String> {
+    fn parse(text: &str) -> Result<Sealed<K>, String> {
         let lines: Vec<&str> = text.split_inclusive('\n').collect();
         let [first, vkey, kdf, cipher, sealed] = lines[..] else {
             return Err("a sealed key file has five lines".into());
@@ -293,7 +345,7 @@ impl Sealed {
                 .map(str::to_string)
                 .ok_or_else(|| format!("expected a line starting {prefix:?}"))
         };
-        let vkey = VerifierKey::parse(&field(vkey, "vkey: ")?).map_err(|e| e.to_string())?;
+        let vkey = K::parse_public(&field(vkey, "vkey: ")?).map_err(|e| e.to_string())?;
         let kdf = field(kdf, "kdf: argon2id ")?;
         let [m, t, p, salt] = kdf.split(' ').collect::<Vec<_>>()[..] else {
             return Err("the kdf line is `kdf: argon2id m=… t=… p=… salt=…`".into());
@@ -330,7 +382,7 @@ impl Sealed {
     }
 
     /// The key, if `passphrase` opens it and the header is the one it was sealed with.
-    fn open(&self, passphrase: &str) -> Option<SignerKey> {
+    fn open(&self, passphrase: &str) -> Option<K> {
         let sealing_key = stretch_passphrase(passphrase, &self.salt, self.stretch);
         let header = header(&self.vkey, self.stretch, &self.salt, &self.nonce);
         let secret = XChaCha20Poly1305::new_from_slice(sealing_key.as_ref())
@@ -344,7 +396,7 @@ impl Sealed {
             )
             .ok()
             .map(Zeroizing::new)?;
-        SignerKey::parse(std::str::from_utf8(&secret).ok()?).ok()
+        K::parse(std::str::from_utf8(&secret).ok()?).ok()
     }
 }
 
@@ -378,7 +430,7 @@ mod tests {
             !text.contains("PRIVATE"),
             "the private key is not in the clear"
         );
-        let sealed = Sealed::parse(&text).unwrap();
+        let sealed = Sealed::<SignerKey>::parse(&text).unwrap();
         assert_eq!(sealed.vkey, key().verifier());
         let opened = sealed.open("correct horse battery").unwrap();
         assert_eq!(opened.to_private_string(), key().to_private_string());
@@ -392,7 +444,7 @@ mod tests {
             .unwrap()
             .verifier();
         let swapped_vkey = text.replace(&key().verifier().to_string(), &other.to_string());
-        let sealed = Sealed::parse(&swapped_vkey).unwrap();
+        let sealed = Sealed::<SignerKey>::parse(&swapped_vkey).unwrap();
         assert!(
             sealed.open("correct horse battery").is_none(),
             "vkey swapped"
@@ -401,21 +453,21 @@ mod tests {
         let nonce_at = text.find("nonce=").unwrap() + "nonce=".len();
         let mut other_nonce = text.to_string();
         other_nonce.replace_range(nonce_at..nonce_at + 4, "AAAA");
-        let sealed = Sealed::parse(&other_nonce).unwrap();
+        let sealed = Sealed::<SignerKey>::parse(&other_nonce).unwrap();
         assert!(
             sealed.open("correct horse battery").is_none(),
             "nonce changed"
         );
         // The unsealed form is one line, exactly.
         let line = key().to_private_string();
-        assert!(unsealed(&format!("{line}\n")).is_ok());
+        assert!(unsealed::<SignerKey>(&format!("{line}\n")).is_ok());
         for loose in [
             line.clone(),
             format!("{line}\r\n"),
             format!("{line} \n"),
             format!("{line}\n\n"),
         ] {
-            assert!(unsealed(&loose).is_err(), "{loose:?}");
+            assert!(unsealed::<SignerKey>(&loose).is_err(), "{loose:?}");
         }
         for broken in [
             text.replacen("shailoo-sealed-key/v1", "shailoo-sealed-key/v2", 1),
@@ -427,7 +479,28 @@ mod tests {
             format!("{}extra\n", *text),
             text.trim_end().to_string(),
         ] {
-            assert!(Sealed::parse(&broken).is_err(), "{broken}");
+            assert!(Sealed::<SignerKey>::parse(&broken).is_err(), "{broken}");
         }
+    }
+
+    #[test]
+    fn a_post_quantum_witness_key_seals_and_fits() {
+        let key = CosignerSigningKey::from_seed(
+            "observers.kg/witness",
+            tlog::ml_dsa::ALG_ML_DSA_44,
+            &[9; 32],
+        )
+        .unwrap();
+        let text = seal(&key, "correct horse battery", FAST);
+        assert!(text.len() as u64 <= MAX_FILE, "{} bytes", text.len());
+        let sealed = Sealed::<CosignerSigningKey>::parse(&text).unwrap();
+        assert_eq!(sealed.vkey, key.verifier());
+        let opened = sealed.open("correct horse battery").unwrap();
+        assert_eq!(opened.to_private_string(), key.to_private_string());
+        // An Ed25519 reader refuses it, by its type.
+        assert!(Sealed::<SignerKey>::parse(&text).is_err());
+        let line = format!("{}\n", key.to_private_string());
+        assert!(unsealed::<CosignerSigningKey>(&line).is_ok());
+        assert!(unsealed::<SignerKey>(&line).is_err());
     }
 }

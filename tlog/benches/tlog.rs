@@ -220,7 +220,10 @@ fn cosignatures(c: &mut Criterion) {
     .to_text();
     let mut g = c.benchmark_group("cosignature");
     g.throughput(Throughput::Elements(1));
-    for (label, alg) in [("ed25519", ALG_COSIGNATURE_V1), ("ml_dsa_44", ALG_ML_DSA_44)] {
+    for (label, alg) in [
+        ("ed25519", ALG_COSIGNATURE_V1),
+        ("ml_dsa_44", ALG_ML_DSA_44),
+    ] {
         let signer = CosignerSigningKey::from_seed("witness.example/w", alg, &[7; 32]).unwrap();
         let key = signer.verifier();
         let vkey = key.to_string();
@@ -229,7 +232,9 @@ fn cosignatures(c: &mut Criterion) {
         g.bench_function(format!("{label}/cosign"), |b| {
             b.iter(|| {
                 n = n.wrapping_add(1);
-                signer.cosign(black_box(&text), 1_800_000_000, &[n; 32]).unwrap()
+                signer
+                    .cosign(black_box(&text), 1_800_000_000, &[n; 32])
+                    .unwrap()
             })
         });
         g.bench_function(format!("{label}/verify"), |b| {
@@ -242,5 +247,12 @@ fn cosignatures(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, sha256_baseline, append, proofs, notes, cosignatures);
+criterion_group!(
+    benches,
+    sha256_baseline,
+    append,
+    proofs,
+    notes,
+    cosignatures
+);
 criterion_main!(benches);

@@ -343,5 +343,8 @@ fn post_quantum_witnesses_count_by_their_ml_dsa_cosignatures() {
     let log_as_witness = format!("log {0}\nwitness w {0}\nquorum none\n", log().verifier());
     assert!(Policy::parse(&log_as_witness).is_err());
     // The policy's text form keeps the ML-DSA keys.
-    assert_eq!(Policy::parse(&post_quantum.to_text()).unwrap(), post_quantum);
+    assert_eq!(
+        Policy::parse(&post_quantum.to_text()).unwrap(),
+        post_quantum
+    );
 }

@@ -1,24 +1,67 @@
-//! The witness's directory and its cosigning key: where things live, how the key is created
+//! The witness's directory and its cosigning keys: where things live, how the keys are created
 //! and loaded, and the checks on what an operator types (witness name, log origin, log key).
 //!
-//! The key is the witness's whole identity: whoever holds it can cosign anything. So it is
-//! created with mode 0600 from the start (never chmod-ed after, which would leave a window),
-//! from the operating system's random source, and it is never printed or logged.
+//! A witness holds one or two keys under its one name: Ed25519 (cosignature/v1, type 0x04),
+//! which every client of 2026 verifies, and ML-DSA-44 (subtree/v1, type 0x06), which
+//! tlog-cosignature v1.1 asks new deployments to use and which stays convincing if Ed25519
+//! falls to a quantum computer. Each key is the witness's whole identity: whoever holds it can
+//! cosign anything. So it is created with mode 0600 from the start (never chmod-ed after,
+//! which would leave a window), from the operating system's random source, and it is never
+//! printed or logged.
 
 use crate::error::Error;
 use std::fs::DirBuilder;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
-use tlog::keys::{ALG_COSIGNATURE_V1, ALG_ED25519, SignerKey, VerifierKey};
+use tlog::cosigner::CosignerSigningKey;
+use tlog::keys::{ALG_COSIGNATURE_V1, ALG_ED25519, VerifierKey};
+use tlog::ml_dsa::ALG_ML_DSA_44;
+use tlog::note::NoteVerifier;
 
-/// The private key file inside the witness directory.
+/// The Ed25519 private key file inside the witness directory.
 pub const KEY_FILE: &str = "witness.key";
+/// The ML-DSA-44 private key file inside the witness directory.
+pub const ML_DSA_KEY_FILE: &str = "witness-ml-dsa-44.key";
 /// The SQLite state database inside the witness directory.
 pub const DB_FILE: &str = "witness.db";
 
-pub fn key_path(dir: &Path) -> PathBuf {
-    dir.join(KEY_FILE)
+/// A kind of cosigning key a witness holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyKind {
+    /// Ed25519, cosignature/v1 (type 0x04).
+    Ed25519,
+    /// ML-DSA-44, subtree/v1 (type 0x06).
+    MlDsa44,
+}
+
+impl KeyKind {
+    /// Both kinds, Ed25519 first: the order of the witness's cosignature lines.
+    pub const ALL: [KeyKind; 2] = [KeyKind::Ed25519, KeyKind::MlDsa44];
+
+    fn alg(self) -> u8 {
+        match self {
+            KeyKind::Ed25519 => ALG_COSIGNATURE_V1,
+            KeyKind::MlDsa44 => ALG_ML_DSA_44,
+        }
+    }
+
+    fn file(self) -> &'static str {
+        match self {
+            KeyKind::Ed25519 => KEY_FILE,
+            KeyKind::MlDsa44 => ML_DSA_KEY_FILE,
+        }
+    }
+}
+
+/// The file of the witness's key of `kind`.
+pub fn key_path(dir: &Path, kind: KeyKind) -> PathBuf {
+    dir.join(kind.file())
+}
+
+/// Whether `dir` holds a witness (a key of either kind).
+pub fn is_witness(dir: &Path) -> bool {
+    KeyKind::ALL.iter().any(|&k| key_path(dir, k).exists())
 }
 
 pub fn db_path(dir: &Path) -> PathBuf {
@@ -45,36 +88,52 @@ pub fn check_witness_name(name: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Creates the directory (if needed) and a new cosigning key in it; refuses to replace a key.
-pub fn create_key(dir: &Path, name: &str) -> Result<SignerKey, Error> {
+/// Creates the directory (if needed) and a new cosigning key of each of `kinds` in it;
+/// refuses to replace a witness.
+pub fn create_keys(
+    dir: &Path,
+    name: &str,
+    kinds: &[KeyKind],
+) -> Result<Vec<CosignerSigningKey>, Error> {
     check_witness_name(name)?;
-    // 0700: the directory holds the key and the evidence; nobody else needs to list it.
+    if kinds.is_empty() {
+        return Err(Error::Invalid("a witness needs at least one key".into()));
+    }
+    if name.len() > 255 && kinds.contains(&KeyKind::MlDsa44) {
+        return Err(Error::Invalid(format!(
+            "{name:?} is longer than 255 bytes, too long for an ML-DSA-44 cosigner's name"
+        )));
+    }
+    // 0700: the directory holds the keys and the evidence; nobody else needs to list it.
     DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(dir)
         .map_err(Error::io(format!("cannot create {}", dir.display())))?;
-    let path = key_path(dir);
-    if path.exists() || db_path(dir).exists() {
+    if is_witness(dir) || db_path(dir).exists() {
         return Err(Error::Invalid(format!(
-            "{} already holds a witness; refusing to overwrite its key (a new key is a new \
+            "{} already holds a witness; refusing to overwrite its keys (a new key is a new \
              witness: use another directory)",
             dir.display()
         )));
     }
-    let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|e| {
-        Error::Invalid(format!(
-            "the operating system's random source failed ({e}); no key was written"
-        ))
-    })?;
-    let key = SignerKey::from_seed(name, ALG_COSIGNATURE_V1, &seed)
-        .map_err(|e| Error::Invalid(format!("cannot make a key named {name:?}: {e}")))?;
-    seed.fill(0);
-    // Never overwritten: if another `init` raced us, one of the two fails instead of both
-    // writing. Unsealed: the witness starts unattended.
-    keyfile::create(&path, &key, keyfile::Protection::None).map_err(from_keyfile)?;
-    Ok(key)
+    let mut keys = Vec::new();
+    for kind in KeyKind::ALL.into_iter().filter(|k| kinds.contains(k)) {
+        let mut seed = zeroize::Zeroizing::new([0u8; 32]);
+        getrandom::fill(&mut seed[..]).map_err(|e| {
+            Error::Invalid(format!(
+                "the operating system's random source failed ({e}); no key was written"
+            ))
+        })?;
+        let key = CosignerSigningKey::from_seed(name, kind.alg(), &seed)
+            .map_err(|e| Error::Invalid(format!("cannot make a key named {name:?}: {e}")))?;
+        // Never overwritten: if another `init` raced us, one of the two fails instead of both
+        // writing. Unsealed: the witness starts unattended.
+        keyfile::create(&key_path(dir, kind), &key, keyfile::Protection::None)
+            .map_err(from_keyfile)?;
+        keys.push(key);
+    }
+    Ok(keys)
 }
 
 /// Makes a new directory entry durable (the file's own fsync does not cover its name).
@@ -84,22 +143,42 @@ pub fn sync_dir(dir: &Path) -> Result<(), Error> {
         .map_err(Error::io(format!("cannot sync {}", dir.display())))
 }
 
-/// Loads the cosigning key, refusing a key file that others can read (anyone who read it
-/// could cosign as this witness: retire it).
-pub fn load_key(dir: &Path) -> Result<SignerKey, Error> {
-    let path = key_path(dir);
-    if !path.exists() {
+/// Loads the witness's cosigning keys (Ed25519 first), refusing a key file that others can
+/// read (anyone who read it could cosign as this witness: retire it), a file holding a key of
+/// the other kind, and keys under two names.
+pub fn load_keys(dir: &Path) -> Result<Vec<CosignerSigningKey>, Error> {
+    if !is_witness(dir) {
         return Err(Error::not_a_witness(dir));
     }
-    let name = path.display().to_string();
-    let key = keyfile::load(&path, || keyfile::passphrase::for_key(&name)).map_err(from_keyfile)?;
-    if key.alg() != ALG_COSIGNATURE_V1 {
-        return Err(Error::Invalid(format!(
-            "{} is not a cosignature/v1 key (type 0x04); a witness key is made by `witness init`",
-            path.display()
-        )));
+    let mut keys: Vec<CosignerSigningKey> = Vec::new();
+    for kind in KeyKind::ALL {
+        let path = key_path(dir, kind);
+        if !path.exists() {
+            continue;
+        }
+        let shown = path.display().to_string();
+        let key: CosignerSigningKey =
+            keyfile::load(&path, || keyfile::passphrase::for_key(&shown)).map_err(from_keyfile)?;
+        if key.alg() != kind.alg() {
+            return Err(Error::Invalid(format!(
+                "{shown} holds a type 0x{:02x} key, not the {kind:?} key (type 0x{:02x}) its \
+                 name says; witness keys are made by `witness init`",
+                key.alg(),
+                kind.alg()
+            )));
+        }
+        if let Some(first) = keys.first()
+            && first.verifier().name() != key.verifier().name()
+        {
+            return Err(Error::Invalid(format!(
+                "the witness's keys have two names ({} and {}); a witness has one",
+                first.verifier().name(),
+                key.verifier().name()
+            )));
+        }
+        keys.push(key);
     }
-    Ok(key)
+    Ok(keys)
 }
 
 /// A key file's failure, as the witness reports it.

@@ -9,7 +9,8 @@ use crate::config::now_unix;
 use crate::error::Error;
 use crate::store::{Decision, LogState, NewEvidence, Store};
 use tlog::Checkpoint;
-use tlog::keys::{SignerKey, VerifierKey};
+use tlog::cosigner::CosignerSigningKey;
+use tlog::keys::VerifierKey;
 use tlog::note::{Note, NoteSignature, NoteVerifier};
 use tlog::witness::{
     AddCheckpointRequest, AddCheckpointResponse, Verdict, WitnessedTree, check_add_checkpoint,
@@ -21,7 +22,7 @@ use tlog::witness::{
 /// the state could not be read or written: the caller answers 500, never 200.
 pub fn add_checkpoint(
     store: &Store,
-    signer: &std::sync::Arc<SignerKey>,
+    signers: &std::sync::Arc<Vec<CosignerSigningKey>>,
     request: AddCheckpointRequest,
     body: Vec<u8>,
 ) -> Result<AddCheckpointResponse, Error> {
@@ -47,14 +48,14 @@ pub fn add_checkpoint(
         &origin,
         keys.as_deref(),
         state.as_ref(),
-        signer,
+        signers,
     );
-    let signer = std::sync::Arc::clone(signer);
+    let signers = std::sync::Arc::clone(signers);
     store.compare_and_swap(&origin.clone(), move |keys_now, state_now| {
         if keys_now == keys.as_deref() && state_now == state.as_ref() {
             decided
         } else {
-            decide(&request, &body, &origin, keys_now, state_now, &signer)
+            decide(&request, &body, &origin, keys_now, state_now, &signers)
         }
     })
 }
@@ -71,7 +72,7 @@ fn decide(
     origin: &str,
     keys: Option<&[VerifierKey]>,
     state: Option<&LogState>,
-    signer: &SignerKey,
+    signers: &[CosignerSigningKey],
 ) -> Decision<AddCheckpointResponse> {
     let witnessed = state.map(|s| WitnessedTree {
         size: s.size,
@@ -88,13 +89,21 @@ fn decide(
     match verdict {
         Verdict::Cosign { checkpoint, note } => {
             let now = now_unix();
-            // Cannot fail: the key was checked to be type 0x04 when loaded and `now` is at
-            // least 1. Were it to, the request would get a 500 (the panic is caught, in the
-            // writer too, where the write is undone): never a 200 without a cosignature.
-            let cosignature = signer
-                .cosign(&note.text, now)
-                .expect("a cosignature/v1 key cosigns at any time from 1 to 2^63 - 1");
-            let kept = served_note(&note, keys.unwrap_or(&[]), &cosignature);
+            let cosignatures: Vec<NoteSignature> = match signers
+                .iter()
+                .map(|signer| cosign(signer, &note.text, now))
+                .collect()
+            {
+                Ok(cosignatures) => cosignatures,
+                // A checkpoint the ML-DSA-44 key cannot cosign (extension lines, an origin
+                // longer than 255 bytes): refused whole, never cosigned by one key only.
+                Err(e) => {
+                    return Decision::Refuse(AddCheckpointResponse::BadRequest(format!(
+                        "this witness cannot cosign that checkpoint: {e}"
+                    )));
+                }
+            };
+            let kept = served_note(&note, keys.unwrap_or(&[]), &cosignatures);
             Decision::Advance {
                 state: LogState {
                     size: checkpoint.size,
@@ -102,7 +111,7 @@ fn decide(
                     checkpoint: kept,
                     updated_at: now,
                 },
-                answer: AddCheckpointResponse::Cosigned(vec![cosignature]),
+                answer: AddCheckpointResponse::Cosigned(cosignatures),
             }
         }
         Verdict::Refuse {
@@ -136,23 +145,42 @@ fn decide(
     }
 }
 
+/// One key's cosignature at `now`, hedged with fresh randomness (used by ML-DSA-44 only).
+///
+/// An `Err` is a checkpoint the key cannot cosign. The time cannot be wrong (`now` is at least
+/// 1), and the key's type was checked when it was loaded.
+fn cosign(
+    signer: &CosignerSigningKey,
+    text: &str,
+    now: u64,
+) -> Result<NoteSignature, tlog::keys::KeyError> {
+    let mut randomness = zeroize::Zeroizing::new([0u8; 32]);
+    // Without the OS's randomness the signature is FIPS 204's deterministic variant: still
+    // valid and secure, only without the hedge against faults.
+    let _ = getrandom::fill(&mut randomness[..]);
+    signer.cosign(text, now, &randomness)
+}
+
 /// The checkpoint as monitors get it: the text, the signatures of the log's configured keys
-/// (all of which verified, or the rule would have refused), and this witness's cosignature.
+/// (all of which verified, or the rule would have refused), and this witness's cosignatures.
 /// Other signatures are dropped: this witness did not check them and does not vouch for them.
-fn served_note(note: &Note, log_keys: &[VerifierKey], cosignature: &NoteSignature) -> Vec<u8> {
+fn served_note(note: &Note, log_keys: &[VerifierKey], ours: &[NoteSignature]) -> Vec<u8> {
     let is_log_key = |s: &NoteSignature| {
         log_keys
             .iter()
             .any(|k| k.name() == s.name && k.key_id() == s.key_id)
     };
-    let is_ours = |s: &NoteSignature| s.name == cosignature.name && s.key_id == cosignature.key_id;
+    let is_ours = |s: &NoteSignature| {
+        ours.iter()
+            .any(|o| s.name == o.name && s.key_id == o.key_id)
+    };
     let mut signatures: Vec<NoteSignature> = note
         .signatures
         .iter()
         .filter(|s| is_log_key(s) && !is_ours(s))
         .cloned()
         .collect();
-    signatures.push(cosignature.clone());
+    signatures.extend_from_slice(ours);
     Note {
         text: note.text.clone(),
         signatures,

@@ -110,7 +110,7 @@ async fn add_checkpoint(State(witness): State<Arc<Witness>>, body: Bytes) -> Res
     // its COMMIT.
     let w = witness.clone();
     let outcome = tokio::task::spawn_blocking(move || {
-        cosign::add_checkpoint(&w.store, &w.signer, request, body.to_vec())
+        cosign::add_checkpoint(&w.store, &w.signers, request, body.to_vec())
     })
     .await;
     match outcome {
@@ -199,10 +199,13 @@ async fn home(State(witness): State<Arc<Witness>>) -> Response {
     let mut page = String::new();
     let _ = writeln!(
         page,
-        "Shailoo Ledger witness (C2SP tlog-witness, cosignature/v1)\n"
+        "Shailoo Ledger witness (C2SP tlog-witness; tlog-cosignature v1.1)\n"
     );
     let _ = writeln!(page, "name: {}", witness.name);
-    let _ = writeln!(page, "vkey: {}\n", witness.vkey);
+    for vkey in &witness.vkeys {
+        let _ = writeln!(page, "vkey ({}): {vkey}", vkey.algorithm_name());
+    }
+    let _ = writeln!(page);
     let _ = writeln!(page, "logs witnessed: {}", logs.len());
     for log in &logs {
         let state = match (log.size, log.updated_at) {

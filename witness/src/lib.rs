@@ -35,7 +35,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use store::Store;
-use tlog::keys::{SignerKey, VerifierKey};
+use tlog::cosigner::{CosignerKey, CosignerSigningKey};
 use tokio::net::TcpListener;
 use tracing::info;
 
@@ -47,23 +47,23 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 pub struct Witness {
     /// The key name, e.g. `witness.example.kg/observer-1`.
     pub name: String,
-    /// The public key, as logs and verifiers configure it.
-    pub vkey: VerifierKey,
-    /// Shared with each request's compare-and-swap (a key is not copied per request).
-    signer: std::sync::Arc<SignerKey>,
+    /// The public keys (Ed25519 first), as logs and verifiers configure them.
+    pub vkeys: Vec<CosignerKey>,
+    /// Shared with each request's compare-and-swap (keys are not copied per request).
+    signers: std::sync::Arc<Vec<CosignerSigningKey>>,
     store: Store,
 }
 
 impl Witness {
-    /// Opens the witness in `dir`: loads its key and its database.
+    /// Opens the witness in `dir`: loads its keys and its database.
     pub fn open(dir: &Path) -> Result<Witness, Error> {
-        let signer = config::load_key(dir)?;
+        let signers = config::load_keys(dir)?;
         let store = Store::open(&config::db_path(dir))?;
-        let vkey = signer.verifier();
+        let vkeys: Vec<CosignerKey> = signers.iter().map(|s| s.verifier()).collect();
         Ok(Witness {
-            name: tlog::note::NoteVerifier::name(&vkey).to_string(),
-            vkey,
-            signer: std::sync::Arc::new(signer),
+            name: tlog::note::NoteVerifier::name(&vkeys[0]).to_string(),
+            vkeys,
+            signers: std::sync::Arc::new(signers),
             store,
         })
     }
@@ -94,7 +94,8 @@ impl Witness {
             .local_addr()
             .map_err(Error::io("cannot read the listening address"))?;
         let name = self.name.clone();
-        info!(witness = %name, %addr, vkey = %self.vkey, "serving");
+        let kinds: Vec<&str> = self.vkeys.iter().map(|k| k.algorithm_name()).collect();
+        info!(witness = %name, %addr, keys = %kinds.join(" and "), "serving");
         let app = http::router(Arc::new(self));
         let limits = http_front::Limits {
             shutdown_grace: SHUTDOWN_GRACE,
@@ -108,14 +109,15 @@ impl Witness {
     }
 }
 
-/// Creates a witness in `dir` (made if missing): a new cosigning key named `name` in
-/// `dir/witness.key` (mode 0600) and an empty state database. Refuses to overwrite an existing
-/// witness. Returns the witness's verifier key (cosignature/v1, type 0x04).
-pub fn init(dir: &Path, name: &str) -> Result<VerifierKey, Error> {
-    let key = config::create_key(dir, name)?;
+/// Creates a witness in `dir` (made if missing): a new cosigning key named `name` of each of
+/// `kinds` (`dir/witness.key` for Ed25519, `dir/witness-ml-dsa-44.key` for ML-DSA-44, mode
+/// 0600) and an empty state database. Refuses to overwrite an existing witness. Returns the
+/// witness's verifier keys, Ed25519 first.
+pub fn init(dir: &Path, name: &str, kinds: &[config::KeyKind]) -> Result<Vec<CosignerKey>, Error> {
+    let keys = config::create_keys(dir, name, kinds)?;
     Store::create(&config::db_path(dir))?;
     config::sync_dir(dir)?;
-    Ok(key.verifier())
+    Ok(keys.iter().map(CosignerSigningKey::verifier).collect())
 }
 
 /// Adds a log to witness: checkpoints whose first line is `origin`, signed by the Ed25519 key
@@ -134,7 +136,7 @@ pub fn add_logs(dir: &Path, logs: &[(String, String)]) -> Result<Vec<bool>, Erro
         config::check_origin(origin)?;
         keys.push(config::parse_log_vkey(vkey)?);
     }
-    if !config::key_path(dir).exists() {
+    if !config::is_witness(dir) {
         return Err(Error::not_a_witness(dir));
     }
     let store = Store::open(&config::db_path(dir))?;
@@ -174,14 +176,17 @@ pub fn add_listed_logs(
     Ok(listed.into_iter().zip(added).collect())
 }
 
-/// The verifier key of the witness in `dir`.
-pub fn vkey(dir: &Path) -> Result<VerifierKey, Error> {
-    Ok(config::load_key(dir)?.verifier())
+/// The verifier keys of the witness in `dir`, Ed25519 first.
+pub fn vkeys(dir: &Path) -> Result<Vec<CosignerKey>, Error> {
+    Ok(config::load_keys(dir)?
+        .iter()
+        .map(CosignerSigningKey::verifier)
+        .collect())
 }
 
 /// The evidence the witness in `dir` has kept, oldest first.
 pub fn evidence(dir: &Path) -> Result<Vec<EvidenceRecord>, Error> {
-    if !config::key_path(dir).exists() {
+    if !config::is_witness(dir) {
         return Err(Error::not_a_witness(dir));
     }
     Store::open(&config::db_path(dir))?.evidence()

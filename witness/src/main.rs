@@ -7,6 +7,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use witness::config::KeyKind;
 
 /// A witness for transparency logs (C2SP tlog-witness): it cosigns a log's checkpoint only if
 /// it extends everything it cosigned before for that log, and keeps any checkpoint that
@@ -20,7 +21,7 @@ use std::process::ExitCode;
       witness add-log /var/lib/witness --origin shailoo.gov.kg/ledger/2026-11-30-parliamentary \\\n      \
       --vkey 'shailoo.gov.kg/ledger/2026-11-30-parliamentary+1a2b3c4d+AQ...'\n  \
       witness serve /var/lib/witness --listen 0.0.0.0:7380\n\n\
-      Give the log operator the line `witness vkey /var/lib/witness` prints and this\n\
+      Give the log operator the lines `witness vkey /var/lib/witness` prints and this\n\
       witness's URL. Back up the whole directory: a witness that loses its state must not\n\
       be restarted empty with the same key.\n\n\
       Exit codes: 0 done; 1 failed while running (the file system or the state database);\n\
@@ -36,22 +37,50 @@ struct Cli {
     log_format: String,
 }
 
+/// `--keys`: the kinds of cosigning key, as typed.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum KeyKindArg {
+    /// Ed25519, cosignature/v1 (type 0x04).
+    Ed25519,
+    /// ML-DSA-44, subtree/v1 (type 0x06): post-quantum.
+    #[value(name = "ml-dsa-44")]
+    MlDsa44,
+}
+
+impl From<KeyKindArg> for KeyKind {
+    fn from(arg: KeyKindArg) -> KeyKind {
+        match arg {
+            KeyKindArg::Ed25519 => KeyKind::Ed25519,
+            KeyKindArg::MlDsa44 => KeyKind::MlDsa44,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Create a witness: a new cosigning key and an empty state database in DIR.
+    /// Create a witness: new cosigning keys and an empty state database in DIR.
     ///
-    /// Writes DIR/witness.key (the private key, mode 0600: back it up, never share it) and
-    /// DIR/witness.db (what this witness cosigned). Prints the witness's public key (a
-    /// cosignature/v1 vkey, type 0x04) as the last line: give it to the log operators and to
-    /// the verifiers that trust this witness. Refuses to overwrite an existing witness.
+    /// Writes the private keys (mode 0600: back them up, never share them) — DIR/witness.key
+    /// (Ed25519, cosignature/v1) and DIR/witness-ml-dsa-44.key (ML-DSA-44, post-quantum) —
+    /// and DIR/witness.db (what this witness cosigned). Prints the public keys (vkeys), one
+    /// per line, as the last lines: give them all to the log operators and to the verifiers
+    /// that trust this witness. Refuses to overwrite an existing witness.
+    ///
+    /// Both kinds by default: tlog-cosignature v1.1 asks new deployments to use ML-DSA-44,
+    /// whose cosignatures stay convincing if Ed25519 falls to a quantum computer, and Ed25519
+    /// is what every client verifies today. Each cosignature is one line per key.
     #[command(after_help = "Example:\n  \
-        witness init /var/lib/witness --name witness.example.kg/observer-1")]
+        witness init /var/lib/witness --name witness.example.kg/observer-1\n  \
+        witness init /var/lib/witness --name witness.example.kg/observer-1 --keys ed25519")]
     Init {
         /// The witness directory (created if missing).
         dir: PathBuf,
         /// The witness's name: a schema-less URL naming your organization's witness.
         #[arg(long)]
         name: String,
+        /// The kinds of key to make, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "ed25519,ml-dsa-44")]
+        keys: Vec<KeyKindArg>,
     },
     /// Witness a log: cosign checkpoints with this origin that its key signed.
     ///
@@ -94,10 +123,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Print the witness's public key (cosignature/v1 vkey).
+    /// Print the witness's public keys (vkeys), one per line, Ed25519 first.
     ///
-    /// This is the line log operators configure to request cosignatures, and verifiers put
-    /// in their trust policy (`witness <name> <vkey> <url>`).
+    /// Log operators configure them all to request cosignatures (`ledger witness add --vkey
+    /// "$(witness vkey DIR)"`); verifiers put each in their trust policy (`witness <name>
+    /// <vkey> <url>`, one line per key; a group says whether either key or both must cosign).
     #[command(after_help = "Example:\n  witness vkey /var/lib/witness")]
     Vkey {
         /// The witness directory.
@@ -177,16 +207,20 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<(), witness::Error> {
     match command {
-        Command::Init { dir, name } => {
-            let vkey = witness::init(&dir, &name)?;
-            println!(
-                "created witness {name} in {}\n\
-                 its private key is {} (mode 0600): back it up and never share it\n\
-                 its verifier key (give it to log operators and verifiers):",
-                dir.display(),
-                witness::config::key_path(&dir).display()
-            );
-            println!("{vkey}");
+        Command::Init { dir, name, keys } => {
+            let kinds: Vec<KeyKind> = keys.into_iter().map(KeyKind::from).collect();
+            let vkeys = witness::init(&dir, &name, &kinds)?;
+            println!("created witness {name} in {}", dir.display());
+            for kind in KeyKind::ALL.into_iter().filter(|k| kinds.contains(k)) {
+                println!(
+                    "its {kind:?} private key is {} (mode 0600): back it up and never share it",
+                    witness::config::key_path(&dir, kind).display()
+                );
+            }
+            println!("its verifier keys (give them to log operators and verifiers):");
+            for vkey in vkeys {
+                println!("{vkey}");
+            }
         }
         Command::AddLog { dir, origin, vkey } => {
             witness::add_log(&dir, &origin, &vkey)?;
@@ -212,7 +246,11 @@ fn run(command: Command) -> Result<(), witness::Error> {
                 println!("{} log(s) in the list, {new} new", added.len());
             }
         }
-        Command::Vkey { dir } => println!("{}", witness::vkey(&dir)?),
+        Command::Vkey { dir } => {
+            for vkey in witness::vkeys(&dir)? {
+                println!("{vkey}");
+            }
+        }
         Command::Serve {
             dir,
             listen,

@@ -5,42 +5,84 @@ mod common;
 
 use common::*;
 use std::os::unix::fs::PermissionsExt;
-use tlog::keys::{ALG_COSIGNATURE_V1, SignerKey, VerifierKey};
+use tlog::cosigner::{CosignerKey, CosignerSigningKey};
+use tlog::keys::ALG_COSIGNATURE_V1;
+use tlog::ml_dsa::ALG_ML_DSA_44;
 use tlog::note::NoteVerifier;
 
 #[test]
-fn init_creates_a_private_key_and_prints_the_vkey_last() {
+fn init_creates_private_keys_and_prints_the_vkeys_last() {
     let tmp = TempDir::new("cli-init");
     let dir = tmp.witness_dir();
     let out = cli(&["init", dir.to_str().unwrap(), "--name", WITNESS_NAME]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
-    let vkey = VerifierKey::parse(text.lines().last().unwrap()).unwrap();
-    assert_eq!(vkey.alg(), ALG_COSIGNATURE_V1);
-    assert_eq!(vkey.name(), WITNESS_NAME);
+    // Both kinds by default, Ed25519 first, one per line.
+    let lines: Vec<&str> = text.lines().collect();
+    let vkeys: Vec<CosignerKey> = lines[lines.len() - 2..]
+        .iter()
+        .map(|l| CosignerKey::parse(l).unwrap())
+        .collect();
+    assert_eq!(vkeys[0].alg(), ALG_COSIGNATURE_V1);
+    assert_eq!(vkeys[1].alg(), ALG_ML_DSA_44);
+    for (vkey, file) in vkeys.iter().zip(["witness.key", "witness-ml-dsa-44.key"]) {
+        assert_eq!(vkey.name(), WITNESS_NAME);
+        let key_file = dir.join(file);
+        let meta = std::fs::metadata(&key_file).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{file}");
+        let private = std::fs::read_to_string(&key_file).unwrap();
+        let key = CosignerSigningKey::parse(private.trim_end()).unwrap();
+        assert_eq!(&key.verifier(), vkey);
+        // The private key is never printed.
+        // The key field is everything after PRIVATE+KEY+<name>+<id>+ (base64 may hold '+').
+        let secret = private.trim_end().splitn(5, '+').nth(4).unwrap();
+        assert!(!text.contains(secret) && !stderr(&out).contains(secret));
+    }
+    let private = std::fs::read_to_string(dir.join("witness.key")).unwrap();
 
-    let key_file = dir.join("witness.key");
-    let meta = std::fs::metadata(&key_file).unwrap();
-    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
-    let private = std::fs::read_to_string(&key_file).unwrap();
-    let key = SignerKey::parse(private.trim_end()).unwrap();
-    assert_eq!(key.verifier(), vkey);
-    // The private key is never printed.
-    // The key field is everything after PRIVATE+KEY+<name>+<id>+ (base64 may itself hold '+').
-    let secret = private.trim_end().splitn(5, '+').nth(4).unwrap();
-    assert!(!text.contains(secret) && !stderr(&out).contains(secret));
-
-    // `vkey` prints the same key; a second init refuses and leaves the key alone.
+    // `vkey` prints the same keys; a second init refuses and leaves the keys alone.
     let out = cli(&["vkey", dir.to_str().unwrap()]);
-    assert_eq!(stdout(&out).trim_end(), vkey.to_string());
+    let printed: Vec<String> = vkeys.iter().map(|k| k.to_string()).collect();
+    assert_eq!(stdout(&out), format!("{}\n", printed.join("\n")));
     let out = cli(&["init", dir.to_str().unwrap(), "--name", "other.example/w"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("refusing"), "{}", stderr(&out));
-    assert_eq!(std::fs::read_to_string(&key_file).unwrap(), private);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("witness.key")).unwrap(),
+        private
+    );
 
     // Two witnesses never share a key.
     let other = init(&tmp.path().join("w2"));
-    assert_ne!(other.public_key(), vkey.public_key());
+    assert_ne!(other.public_key().to_vec(), vkeys[0].public_key());
+
+    // One kind only, as asked.
+    let pq = tmp.path().join("pq");
+    let out = cli(&[
+        "init",
+        pq.to_str().unwrap(),
+        "--name",
+        WITNESS_NAME,
+        "--keys",
+        "ml-dsa-44",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!pq.join("witness.key").exists());
+    let only = CosignerKey::parse(stdout(&out).lines().last().unwrap()).unwrap();
+    assert_eq!(only.alg(), ALG_ML_DSA_44);
+    let out = cli(&[
+        "init",
+        tmp.path().join("x").to_str().unwrap(),
+        "--name",
+        "n",
+        "--keys",
+        "rsa",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "an unknown kind is a usage error"
+    );
 }
 
 #[test]
