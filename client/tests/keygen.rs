@@ -57,9 +57,10 @@ fn a_new_key_is_sealed_readable_by_its_owner_only_and_its_public_key_printed_las
     // The public key is read without the passphrase; the private one only with it.
     let shown = shailoo(&["pubkey", file.to_str().unwrap()], None);
     assert_eq!(text(&shown.stdout).trim_end(), vkey);
-    let key = keyfile::load(&file, || Ok(PASSPHRASE.to_string().into())).unwrap();
+    let key = keyfile::load::<tlog::keys::SignerKey>(&file, || Ok(PASSPHRASE.to_string().into()))
+        .unwrap();
     assert_eq!(key.verifier().to_string(), vkey);
-    let wrong = keyfile::load(&file, || {
+    let wrong = keyfile::load::<tlog::keys::SignerKey>(&file, || {
         Ok("four words make a passphrasE".to_string().into())
     });
     assert!(
@@ -111,7 +112,7 @@ fn a_key_file_others_can_read_is_refused() {
         "{}",
         text(&shown.stderr)
     );
-    let loaded = keyfile::load(&file, || panic!("no passphrase is asked"));
+    let loaded = keyfile::load::<tlog::keys::SignerKey>(&file, || panic!("no passphrase is asked"));
     assert!(matches!(
         loaded,
         Err(keyfile::KeyFileError::Readable { .. })
@@ -140,7 +141,8 @@ fn without_a_passphrase_nothing_is_written_unless_asked_for_by_name() {
     assert!(made.status.success(), "{}", text(&made.stderr));
     let answer: serde_json::Value = serde_json::from_slice(&made.stdout).unwrap();
     assert_eq!(answer["sealed"], false);
-    let key = keyfile::load(&file, || panic!("no passphrase is asked")).unwrap();
+    let key =
+        keyfile::load::<tlog::keys::SignerKey>(&file, || panic!("no passphrase is asked")).unwrap();
     assert_eq!(answer["vkey"], key.verifier().to_string());
     assert!(
         std::fs::read_to_string(&file)

@@ -141,7 +141,9 @@ pub async fn run(
         ));
         for n in 1..=WITNESSES {
             let wdir = witness_dir(&opts.dir, n);
-            witness::init(&wdir, &witness_name(n)).map_err(|e| e.to_string())?;
+            // Both kinds of key, as `witness init` makes by default.
+            witness::init(&wdir, &witness_name(n), &witness::config::KeyKind::ALL)
+                .map_err(|e| e.to_string())?;
             witness::add_log(&wdir, ORIGIN, &created.log_vkey.to_string())
                 .map_err(|e| e.to_string())?;
         }
@@ -177,10 +179,10 @@ pub async fn run(
             "http://{}",
             listener.local_addr().map_err(|e| e.to_string())?
         );
-        let vkey = witness::vkey(&wdir).map_err(|e| e.to_string())?.to_string();
+        let vkeys = witness::vkeys(&wdir).map_err(|e| e.to_string())?;
         config.witnesses.push(WitnessConfig {
             name: format!("observer-{n}"),
-            vkey,
+            vkeys: vkeys.iter().map(ToString::to_string).collect(),
             url: url.clone(),
         });
         let (tx, rx) = oneshot::channel::<()>();
@@ -299,9 +301,12 @@ async fn cosigners(url: &str, config: &ledger::logdir::Config) -> Result<String,
     let keys = config
         .witnesses
         .iter()
-        .map(|w| Ok((w, tlog::keys::VerifierKey::parse(&w.vkey)?)))
-        .collect::<Result<Vec<_>, tlog::keys::KeyError>>()
-        .map_err(|e| e.to_string())?;
+        .map(|w| Ok(w.keys()?.into_iter().map(move |k| (w, k))))
+        .collect::<Result<Vec<_>, ledger::logdir::DirError>>()
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>();
     let verifiers: Vec<&dyn tlog::note::NoteVerifier> = keys
         .iter()
         .map(|(_, k)| k as &dyn tlog::note::NoteVerifier)
@@ -312,16 +317,18 @@ async fn cosigners(url: &str, config: &ledger::logdir::Config) -> Result<String,
         let note = tlog::note::Note::parse(&bytes).map_err(|e| format!("checkpoint: {e}"))?;
         let signed = tlog::note::verify_signatures(&note, &verifiers)
             .map_err(|e| format!("the published checkpoint: {e}"))?;
-        let cosigned = |i: usize| signed.iter().any(|v| v.verifier == i);
-        let missing: Vec<&WitnessConfig> = (0..keys.len())
-            .filter(|&i| !cosigned(i))
-            .map(|i| keys[i].0)
-            .collect();
+        // A witness cosigned if any of its keys did.
+        let cosigned =
+            |w: &WitnessConfig| signed.iter().any(|v| std::ptr::eq(keys[v.verifier].0, w));
+        let missing: Vec<&WitnessConfig> =
+            config.witnesses.iter().filter(|w| !cosigned(w)).collect();
         if missing.is_empty() || tokio::time::Instant::now() > deadline {
             let size = note.text.lines().nth(1).unwrap_or("?");
-            let names: Vec<&str> = (0..keys.len())
-                .filter(|&i| cosigned(i))
-                .map(|i| keys[i].0.name.as_str())
+            let names: Vec<&str> = config
+                .witnesses
+                .iter()
+                .filter(|w| cosigned(w))
+                .map(|w| w.name.as_str())
                 .collect();
             let mut said = format!(
                 "the checkpoint of {size} entries is cosigned by {}",
@@ -347,14 +354,7 @@ fn write_policy(dir: &Path, url: &str, config: &ledger::logdir::Config) -> Resul
         .verifier();
     let mut policy = tlog::policy::Policy::default();
     policy.add_log(log_vkey, Some(url.to_string()))?;
-    for w in &config.witnesses {
-        let key =
-            tlog::cosigner::CosignerKey::parse(&w.vkey).map_err(|e| format!("{}: {e}", w.name))?;
-        policy.add_witness(&w.name, key, Some(w.url.clone()))?;
-    }
-    let names: Vec<&str> = config.witnesses.iter().map(|w| w.name.as_str()).collect();
-    policy.add_group("observers", config.quorum, &names)?;
-    policy.set_quorum("observers")?;
+    ledger::logdir::add_witnesses_to_policy(&mut policy, &config.witnesses, config.quorum)?;
     let root = ledger::logdir::parse_root_vkey(&config.root_vkey).map_err(|e| e.to_string())?;
     let trust =
         election::policy::TrustPolicy::with_root(policy, root).map_err(|e| e.to_string())?;

@@ -220,7 +220,12 @@ fn demo_runs_an_election_cosigned_by_a_quorum_of_witnesses() {
     // cosigns with the demo's.
     let rt = runtime();
     let my_witness = dir.path().join("my-witness");
-    witness::init(&my_witness, "witness.example.org/observer").unwrap();
+    witness::init(
+        &my_witness,
+        "witness.example.org/observer",
+        &witness::config::KeyKind::ALL,
+    )
+    .unwrap();
     let vkey = ledger().arg("vkey").arg(&demo_dir).output().unwrap();
     let log_vkey = String::from_utf8(vkey.stdout).unwrap().trim().to_string();
     witness::add_log(&my_witness, demo::demo::ORIGIN, &log_vkey).unwrap();
@@ -236,7 +241,13 @@ fn demo_runs_an_election_cosigned_by_a_quorum_of_witnesses() {
         })
         .await
     });
-    let witness_vkey = witness::vkey(&my_witness).unwrap().to_string();
+    // Both keys in one --vkey, one per line, as `--vkey "$(witness vkey DIR)"` gives them.
+    let witness_vkey: Vec<String> = witness::vkeys(&my_witness)
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let witness_vkey = witness_vkey.join("\n");
     let added = ledger()
         .args(["witness", "add"])
         .arg(&demo_dir)

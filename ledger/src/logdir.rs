@@ -19,7 +19,9 @@ use std::fs::{self, OpenOptions};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
+use tlog::cosigner::CosignerKey;
 use tlog::keys::{ALG_ED25519, SignerKey, VerifierKey};
+use tlog::note::NoteVerifier;
 
 #[derive(Debug, Error)]
 pub enum DirError {
@@ -43,8 +45,73 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> DirError + '_ {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct WitnessConfig {
     pub name: String,
-    pub vkey: String,
+    /// The witness's keys, one per kind (Ed25519, ML-DSA-44), as `witness vkey` prints them.
+    /// Read from the single `vkey` of a configuration written before witnesses had two.
+    #[serde(alias = "vkey", deserialize_with = "one_or_more")]
+    pub vkeys: Vec<String>,
     pub url: String,
+}
+
+impl WitnessConfig {
+    /// The witness's keys, parsed.
+    pub fn keys(&self) -> Result<Vec<CosignerKey>, DirError> {
+        self.vkeys
+            .iter()
+            .map(|v| {
+                CosignerKey::parse(v)
+                    .map_err(|e| DirError::Invalid(format!("witness {}: {e}", self.name)))
+            })
+            .collect()
+    }
+}
+
+/// A string or a list of strings, as a list.
+fn one_or_more<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMore {
+        One(String),
+        More(Vec<String>),
+    }
+    Ok(match OneOrMore::deserialize(d)? {
+        OneOrMore::One(v) => vec![v],
+        OneOrMore::More(vs) => vs,
+    })
+}
+
+/// The witnesses and the quorum as tlog-policy lines, for the citizens' policy: one `witness`
+/// line per key, each with the witness's URL. A witness with two keys is also a group that
+/// either of its cosignatures satisfies (`<name>` over `<name>-ed25519` and
+/// `<name>-ml-dsa-44`), so that it counts once toward the quorum. A policy that must hold
+/// after Ed25519 falls names the `-ml-dsa-44` lines alone in its groups instead.
+pub fn add_witnesses_to_policy(
+    policy: &mut tlog::policy::Policy,
+    witnesses: &[WitnessConfig],
+    quorum: usize,
+) -> Result<(), String> {
+    let mut members = Vec::new();
+    for w in witnesses {
+        let keys = w.keys().map_err(|e| e.to_string())?;
+        if let [key] = &keys[..] {
+            policy.add_witness(&w.name, key.clone(), Some(w.url.clone()))?;
+        } else {
+            let names: Vec<String> = keys
+                .iter()
+                .map(|k| format!("{}-{}", w.name, k.algorithm_name().to_ascii_lowercase()))
+                .collect();
+            for (key, name) in keys.iter().zip(&names) {
+                policy.add_witness(name, key.clone(), Some(w.url.clone()))?;
+            }
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            policy.add_group(&w.name, 1, &names)?;
+        }
+        members.push(w.name.as_str());
+    }
+    if members.is_empty() {
+        return policy.set_quorum("none");
+    }
+    policy.add_group("observers", quorum.max(1), &members)?;
+    policy.set_quorum("observers")
 }
 
 /// The log's configuration, in `config.json`.
@@ -245,14 +312,34 @@ pub fn demo_root_name(origin: &str) -> String {
     format!("{}/root", origin.split('/').next().unwrap_or(origin))
 }
 
-/// Checks a witness before it is added.
+/// Checks a witness before it is added: one or two keys, of different kinds, none already
+/// configured for another witness, all under one name.
 pub fn check_witness(w: &WitnessConfig, others: &[WitnessConfig]) -> Result<(), DirError> {
-    let key =
-        VerifierKey::parse(&w.vkey).map_err(|e| DirError::Invalid(format!("witness key: {e}")))?;
-    if key.alg() != tlog::keys::ALG_COSIGNATURE_V1 {
-        return Err(DirError::Invalid(
-            "a witness key is a cosignature/v1 key (type 0x04), as `witness vkey` prints it".into(),
-        ));
+    let keys = w.keys().map_err(|e| {
+        DirError::Invalid(format!(
+            "{e}; a witness key is a cosignature/v1 (0x04) or ML-DSA-44 (0x06) vkey, as `witness vkey` prints it"
+        ))
+    })?;
+    match &keys[..] {
+        [] => return Err(DirError::Invalid("a witness needs a key (--vkey)".into())),
+        [_] => {}
+        [a, b] if a.alg() != b.alg() && a.name() == b.name() => {}
+        [a, b] if a.alg() == b.alg() => {
+            return Err(DirError::Invalid(
+                "two keys of one kind: a witness has at most one Ed25519 and one ML-DSA-44 key"
+                    .into(),
+            ));
+        }
+        [_, _] => {
+            return Err(DirError::Invalid(
+                "the two keys have different names: they are not one witness's".into(),
+            ));
+        }
+        _ => {
+            return Err(DirError::Invalid(
+                "a witness has at most two keys (Ed25519 and ML-DSA-44)".into(),
+            ));
+        }
     }
     check_witness_url(&w.url)?;
     if others.iter().any(|o| o.name == w.name) {
@@ -261,10 +348,14 @@ pub fn check_witness(w: &WitnessConfig, others: &[WitnessConfig]) -> Result<(), 
             w.name
         )));
     }
-    if others
-        .iter()
-        .any(|o| VerifierKey::parse(&o.vkey).map(|k| k.public_key()) == Ok(key.public_key()))
-    {
+    let configured = |key: &CosignerKey| {
+        others
+            .iter()
+            .filter_map(|o| o.keys().ok())
+            .flatten()
+            .any(|o| o.alg() == key.alg() && o.public_key() == key.public_key())
+    };
+    if keys.iter().any(configured) {
         return Err(DirError::Invalid(
             "that witness key is already configured".into(),
         ));

@@ -149,6 +149,10 @@ enum Command {
 enum WitnessCommand {
     /// Add a witness (takes effect at the next `serve`).
     ///
+    /// A witness has one or two keys (Ed25519 and ML-DSA-44); give them all, as `witness
+    /// vkey` prints them. The log collects a cosignature by each, and the witness counts
+    /// once toward the quorum if any of them verifies.
+    ///
     /// Example: ledger witness add ./log --name observer-1 \
     ///            --vkey "$(witness vkey ./w1)" --url http://127.0.0.1:7380
     #[command(verbatim_doc_comment)]
@@ -157,9 +161,10 @@ enum WitnessCommand {
         /// A short name for the witness, used in logs and policies.
         #[arg(long)]
         name: String,
-        /// The witness's cosignature/v1 verifier key, as `witness vkey` prints it.
-        #[arg(long)]
-        vkey: String,
+        /// The witness's verifier keys (cosignature/v1 and/or ML-DSA-44), as `witness vkey`
+        /// prints them: repeat --vkey, or give them in one value separated by newlines.
+        #[arg(long, required = true)]
+        vkey: Vec<String>,
         /// The witness's URL (its add-checkpoint endpoint is URL/add-checkpoint).
         #[arg(long)]
         url: String,
@@ -364,9 +369,21 @@ fn witness_command(command: WitnessCommand) -> Result<(), Box<dyn std::error::Er
         } => {
             let d = LogDir::new(&dir);
             let mut config = d.load_config()?;
-            let w = WitnessConfig { name, vkey, url };
+            let vkeys = vkey
+                .iter()
+                .flat_map(|v| v.split_whitespace())
+                .map(str::to_string)
+                .collect();
+            let w = WitnessConfig { name, vkeys, url };
             check_witness(&w, &config.witnesses)?;
-            println!("added witness {} at {}", w.name, w.url);
+            let kinds: Vec<&str> = w.keys()?.iter().map(|k| k.algorithm_name()).collect();
+            println!(
+                "added witness {} at {} ({} key{})",
+                w.name,
+                w.url,
+                kinds.join(" and "),
+                if kinds.len() > 1 { "s" } else { "" }
+            );
             config.witnesses.push(w);
             // A log that has a witness waits for at least one: quorum 0 is only ever chosen
             // explicitly (`ledger witness quorum DIR 0` and `serve --no-witnesses`).
@@ -401,7 +418,7 @@ fn witness_command(command: WitnessCommand) -> Result<(), Box<dyn std::error::Er
         WitnessCommand::List { dir } => {
             let config = LogDir::new(&dir).load_config()?;
             for w in &config.witnesses {
-                println!("{} {} {}", w.name, w.url, w.vkey);
+                println!("{} {} {}", w.name, w.url, w.vkeys.join(" "));
             }
             println!("quorum: {} of {}", config.quorum, config.witnesses.len());
         }

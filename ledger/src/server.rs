@@ -437,13 +437,7 @@ impl Prepared {
         let witnesses = config
             .witnesses
             .iter()
-            .map(|w| {
-                Ok((
-                    w.clone(),
-                    VerifierKey::parse(&w.vkey)
-                        .map_err(|e| DirError::Invalid(format!("witness {}: {e}", w.name)))?,
-                ))
-            })
+            .map(|w| Ok((w.clone(), w.keys()?)))
             .collect::<Result<Vec<_>, DirError>>()?;
         let witnessing = Witnessing {
             witnesses,

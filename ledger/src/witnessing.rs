@@ -25,8 +25,8 @@ use rusqlite::Connection;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tlog::cosigner::CosignerKey;
 use tlog::keys::SignerKey;
-use tlog::keys::VerifierKey;
 use tlog::note::{Note, NoteSignature, NoteVerifier};
 use tlog::tile::TileHashReader;
 use tlog::witness::{AddCheckpointRequest, AddCheckpointResponse};
@@ -47,7 +47,8 @@ pub struct Published {
 }
 
 pub struct Witnessing {
-    pub witnesses: Vec<(WitnessConfig, VerifierKey)>,
+    /// Each witness with its keys (one or two: Ed25519, ML-DSA-44).
+    pub witnesses: Vec<(WitnessConfig, Vec<CosignerKey>)>,
     pub quorum: usize,
     pub storage: Arc<dyn Storage>,
     pub conn: Arc<Mutex<Connection>>,
@@ -112,12 +113,9 @@ impl Witnessing {
 
     /// A cosignature that arrived after its checkpoint was published: published with it, if
     /// that checkpoint is still the published one (a later one supersedes it otherwise).
-    fn add_late(&self, (tree, cosignature): (Arc<SignedTree>, Option<NoteSignature>)) {
-        let Some(cosignature) = cosignature else {
-            return;
-        };
-        if self.published.borrow().size == tree.size {
-            self.publish_cosigned(&tree, vec![cosignature]);
+    fn add_late(&self, (tree, cosignatures): (Arc<SignedTree>, Vec<NoteSignature>)) {
+        if !cosignatures.is_empty() && self.published.borrow().size == tree.size {
+            self.publish_cosigned(&tree, cosignatures);
         }
     }
 
@@ -138,28 +136,33 @@ impl Witnessing {
         let mut asks: Asks<'_> = self
             .witnesses
             .iter()
-            .map(|(w, key)| {
+            .map(|(w, keys)| {
                 let tree = tree.clone();
                 Box::pin(async move {
-                    let cosignature = self.cosign(w, key, &tree).await;
-                    (tree, cosignature)
+                    let cosignatures = self.cosign(w, keys, &tree).await;
+                    (tree, cosignatures)
                 }) as Ask<'_>
             })
             .collect();
+        // A witness counts once toward the quorum, with one line per key it cosigned with.
         let mut cosignatures: Vec<NoteSignature> = Vec::new();
-        while cosignatures.len() < self.quorum.max(1) {
+        let mut witnessed = 0;
+        while witnessed < self.quorum.max(1) {
             match asks.next().await {
-                Some((_, answer)) => cosignatures.extend(answer),
+                Some((_, answer)) => {
+                    witnessed += usize::from(!answer.is_empty());
+                    cosignatures.extend(answer);
+                }
                 None => break,
             }
         }
         let stragglers = async {
             while let Some((_, answer)) = asks.next().await {
+                witnessed += usize::from(!answer.is_empty());
                 cosignatures.extend(answer);
             }
         };
         let _ = tokio::time::timeout(STRAGGLER_GRACE, stragglers).await;
-        let witnessed = cosignatures.len();
         if witnessed < self.quorum {
             if tree.size == self.published.borrow().size {
                 // Only a catch-up: the tree is published with the cosignatures it has.
@@ -207,8 +210,15 @@ impl Witnessing {
         }
         // In the configured order, whichever answered first: the same note for the same set.
         let rank = |s: &NoteSignature| {
-            let by = |(_, key): &(WitnessConfig, VerifierKey)| key.name() == s.name;
-            self.witnesses.iter().position(by)
+            self.witnesses
+                .iter()
+                .enumerate()
+                .find_map(|(i, (_, keys))| {
+                    let at = keys
+                        .iter()
+                        .position(|k| k.name() == s.name && k.key_id() == s.key_id)?;
+                    Some((i, at))
+                })
         };
         note.signatures[1..].sort_by_key(rank);
         let bytes = note.to_bytes();
@@ -250,17 +260,17 @@ impl Witnessing {
         Ok(())
     }
 
-    /// One witness's cosignature on `tree`, or `None` (with the reason logged); counted and
-    /// timed per witness for `/metrics`.
+    /// One witness's cosignatures on `tree`, one per key of its that verified, or none (with
+    /// the reason logged); counted and timed per witness for `/metrics`.
     async fn cosign(
         &self,
         w: &WitnessConfig,
-        key: &VerifierKey,
+        keys: &[CosignerKey],
         tree: &SignedTree,
-    ) -> Option<NoteSignature> {
+    ) -> Vec<NoteSignature> {
         let started = std::time::Instant::now();
-        let cosigned = self.ask_to_cosign(w, key, tree).await;
-        let result = if cosigned.is_some() {
+        let cosigned = self.ask_to_cosign(w, keys, tree).await.unwrap_or_default();
+        let result = if !cosigned.is_empty() {
             "cosigned"
         } else {
             "failed"
@@ -276,9 +286,9 @@ impl Witnessing {
     async fn ask_to_cosign(
         &self,
         w: &WitnessConfig,
-        key: &VerifierKey,
+        keys: &[CosignerKey],
         tree: &SignedTree,
-    ) -> Option<NoteSignature> {
+    ) -> Option<Vec<NoteSignature>> {
         let mut old = db::witness_size(&self.conn.lock().expect("db lock"), &w.name).ok()?;
         let url = format!("{}/add-checkpoint", w.url.trim_end_matches('/'));
         for _attempt in 0..3 {
@@ -328,24 +338,41 @@ impl Witnessing {
             match AddCheckpointResponse::parse(status, content_type.as_deref(), &bytes) {
                 Ok(AddCheckpointResponse::Cosigned(sigs)) => {
                     let text = Note::parse(&tree.checkpoint).ok()?.text;
-                    let valid = sigs.into_iter().find(|s| {
-                        s.name == key.name()
-                            && s.key_id == key.key_id()
-                            && key.verify(&text, &s.signature).is_some()
-                    });
-                    if valid.is_none() {
+                    // One line per configured key, each verified; lines by other keys are
+                    // dropped (the log does not vouch for what it did not check).
+                    let valid: Vec<NoteSignature> = keys
+                        .iter()
+                        .filter_map(|key| {
+                            sigs.iter()
+                                .find(|s| {
+                                    s.name == key.name()
+                                        && s.key_id == key.key_id()
+                                        && key.verify(&text, &s.signature).is_some()
+                                })
+                                .cloned()
+                        })
+                        .collect();
+                    if valid.is_empty() {
                         tracing::warn!(
-                            "witness {} answered 200 without a valid cosignature by its key",
+                            "witness {} answered 200 without a valid cosignature by its keys",
                             w.name
                         );
                         return None;
+                    }
+                    if valid.len() < keys.len() {
+                        tracing::warn!(
+                            "witness {} cosigned with {} of its {} keys",
+                            w.name,
+                            valid.len(),
+                            keys.len()
+                        );
                     }
                     let _ = db::raise_witness_size(
                         &self.conn.lock().expect("db lock"),
                         &w.name,
                         tree.size,
                     );
-                    return valid;
+                    return Some(valid);
                 }
                 Ok(AddCheckpointResponse::Conflict(size)) => {
                     tracing::info!(
@@ -378,7 +405,7 @@ impl Witnessing {
 
 /// A witness being asked to cosign a tree, and its answer.
 type Ask<'a> =
-    std::pin::Pin<Box<dyn Future<Output = (Arc<SignedTree>, Option<NoteSignature>)> + Send + 'a>>;
+    std::pin::Pin<Box<dyn Future<Output = (Arc<SignedTree>, Vec<NoteSignature>)> + Send + 'a>>;
 type Asks<'a> = FuturesUnordered<Ask<'a>>;
 
 /// How often an unpublished checkpoint is offered to the witnesses again.

@@ -72,24 +72,28 @@ fn quorum_survives_a_witness_down_and_a_witness_key_stolen() {
     let mut witnesses = Vec::new();
     let d = LogDir::new(&log);
     let mut config = d.load_config().unwrap();
-    let mut policy_text = format!("log {log_vkey}\n");
-    for n in 1..=3 {
+    // w1 holds both kinds of key, w2 only ML-DSA-44, w3 only Ed25519.
+    use witness::config::KeyKind;
+    let kinds = [&KeyKind::ALL[..], &[KeyKind::MlDsa44], &[KeyKind::Ed25519]];
+    for (n, kinds) in (1..=3).zip(kinds) {
         let wdir = tmp.path().join(format!("w{n}"));
-        let vkey = witness::init(&wdir, &format!("observers.example.kg/w{n}")).unwrap();
+        let vkeys = witness::init(&wdir, &format!("observers.example.kg/w{n}"), kinds).unwrap();
         witness::add_log(&wdir, ORIGIN, &log_vkey).unwrap();
         let w = Witness::start(&rt, &wdir, "127.0.0.1:0");
         config.witnesses.push(WitnessConfig {
             name: format!("w{n}"),
-            vkey: vkey.to_string(),
+            vkeys: vkeys.iter().map(ToString::to_string).collect(),
             url: format!("http://{}", w.addr),
         });
-        policy_text.push_str(&format!("witness w{n} {vkey}\n"));
         witnesses.push(w);
     }
     config.quorum = 2;
     d.save_config(&config).unwrap();
-    policy_text.push_str("group observers 2 w1 w2 w3\nquorum observers\n");
-    let policy = Policy::parse(&policy_text).unwrap();
+    let mut policy = Policy::default();
+    policy
+        .add_log(tlog::keys::VerifierKey::parse(&log_vkey).unwrap(), None)
+        .unwrap();
+    ledger::logdir::add_witnesses_to_policy(&mut policy, &config.witnesses, 2).unwrap();
     let root = root_key(&log);
     let server = Server::start(&log, 20);
     let client = LedgerClient::new(&server.url);
@@ -104,12 +108,13 @@ fn quorum_survives_a_witness_down_and_a_witness_key_stolen() {
     };
     let checkpoint = || policy.verify_checkpoint(&rt.block_on(client.get("checkpoint")).unwrap());
 
-    // All three up: a record comes back with a proof under a quorum-cosigned checkpoint.
+    // All three up: a record comes back with a proof under a quorum-cosigned checkpoint, with
+    // a cosignature by each key of each witness that answered in time.
     let a = submit(1, true).unwrap();
-    tlog::bundle::ProofBundle::parse(a.bundle.unwrap().as_bytes())
-        .unwrap()
-        .verify_entry(&policy)
-        .unwrap();
+    let bundle = tlog::bundle::ProofBundle::parse(a.bundle.unwrap().as_bytes()).unwrap();
+    bundle.verify_entry(&policy).unwrap();
+    let all = checkpoint().unwrap();
+    assert!(all.cosigners.len() >= 2, "{:?}", all.cosigners);
 
     // (k) One witness down: the log keeps publishing with the two that remain.
     witnesses[2].stop(&rt);
@@ -119,7 +124,7 @@ fn quorum_survives_a_witness_down_and_a_witness_key_stolen() {
     assert!(after_b.checkpoint.size > b.index);
     let mut names: Vec<&str> = after_b.cosigners.iter().map(|(n, _)| n.as_str()).collect();
     names.sort();
-    assert_eq!(names, ["w1", "w2"]);
+    assert_eq!(names, ["w1-ed25519", "w1-ml-dsa-44", "w2"]);
 
     // Two down: the record is sequenced, but no checkpoint covering it can be published, and
     // clients keep seeing the last quorum-cosigned one.
@@ -160,27 +165,52 @@ fn quorum_survives_a_witness_down_and_a_witness_key_stolen() {
         policy.verify_checkpoint(&note.to_bytes()),
         Err(CheckpointRejection::QuorumNotMet { .. })
     ));
-    // …and an honest witness refuses it and keeps the evidence.
-    let request = AddCheckpointRequest {
-        old_size: published.checkpoint.size,
-        proof: vec![],
-        checkpoint: log_signed,
+    // …and still short with w1's other key stolen too: one witness counts once.
+    let stolen_pq: tlog::cosigner::CosignerSigningKey =
+        keyfile::load(&tmp.path().join("w1/witness-ml-dsa-44.key"), || {
+            unreachable!("unsealed")
+        })
+        .unwrap();
+    note.signatures.push(
+        stolen_pq
+            .cosign(&note.text, 1_800_000_000, &[1; 32])
+            .unwrap(),
+    );
+    assert!(matches!(
+        policy.verify_checkpoint(&note.to_bytes()),
+        Err(CheckpointRejection::QuorumNotMet { .. })
+    ));
+    // …and an honest witness refuses it and keeps the evidence. (It may have cosigned a
+    // larger tree than the published one meanwhile — the log's record of that checkpoint —
+    // so the fork is made at whatever size its 409 names.)
+    let offer = |checkpoint: Vec<u8>, old_size: u64| {
+        let request = AddCheckpointRequest {
+            old_size,
+            proof: vec![],
+            checkpoint,
+        };
+        rt.block_on(async {
+            let r = reqwest::Client::new()
+                .post(format!("http://{}/add-checkpoint", witnesses[1].addr))
+                .body(request.to_bytes())
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let content_type = r
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_string());
+            let body = r.bytes().await.unwrap();
+            AddCheckpointResponse::parse(status, content_type.as_deref(), &body).unwrap()
+        })
     };
-    let response = rt.block_on(async {
-        let r = reqwest::Client::new()
-            .post(format!("http://{}/add-checkpoint", witnesses[1].addr))
-            .body(request.to_bytes())
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        let content_type = r
-            .headers()
-            .get("content-type")
-            .map(|v| v.to_str().unwrap().to_string());
-        AddCheckpointResponse::parse(status, content_type.as_deref(), &r.bytes().await.unwrap())
-            .unwrap()
-    });
+    let mut response = offer(log_signed, published.checkpoint.size);
+    if let AddCheckpointResponse::Conflict(size) = response {
+        let fork = Checkpoint { size, ..fork };
+        let signed = tlog::note::sign(&fork.to_text(), &[&log_key]).unwrap();
+        response = offer(signed.to_bytes(), size);
+    }
     assert_eq!(response.status(), 422, "{response:?}");
     assert_eq!(
         witness::evidence(&witnesses[1].dir).unwrap().len(),

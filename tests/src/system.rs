@@ -34,8 +34,9 @@ pub enum Backend {
 pub struct WitnessNode {
     pub name: String,
     pub dir: PathBuf,
-    /// Its cosignature/v1 verifier key, as `witness init` printed it.
-    pub vkey: String,
+    /// Its verifier keys, as `witness vkey` prints them: observer-1 holds both kinds
+    /// (the default), observer-2 ML-DSA-44 only, observer-3 Ed25519 only.
+    pub vkeys: Vec<String>,
     /// The address it serves on; kept when it is stopped, so it comes back on the same one.
     pub address: String,
     pub daemon: Option<Daemon>,
@@ -121,10 +122,20 @@ impl ElectionNight {
             let name = format!("observer-{n}");
             let wdir = dir.path().join(&name);
             let identity = format!("observers.example.kg/{name}");
-            let vkey = witness(&["init", path(&wdir), "--name", &identity])
+            let mut init = vec!["init", path(&wdir), "--name", &identity];
+            match n {
+                1 => {}
+                2 => init.extend(["--keys", "ml-dsa-44"]),
+                _ => init.extend(["--keys", "ed25519"]),
+            }
+            witness(&init).expect(0, &[]);
+            let vkeys: Vec<String> = witness(&["vkey", path(&wdir)])
                 .expect(0, &[])
-                .last_line()
-                .to_string();
+                .stdout
+                .lines()
+                .map(str::to_string)
+                .collect();
+            let vkey = vkeys.join("\n");
             if n == 1 {
                 // The first observer configures itself from a witness-network log list, with
                 // the entry the ledger prints for its own log.
@@ -162,7 +173,7 @@ impl ElectionNight {
             witnesses.push(WitnessNode {
                 name,
                 dir: wdir,
-                vkey,
+                vkeys,
                 address,
                 daemon: Some(daemon),
             });
@@ -372,20 +383,27 @@ impl ElectionNight {
 
     /// The policy trusting this log at `url`, its three witnesses with quorum 2 of 3, and the
     /// CEC's root key.
+    ///
+    /// A witness with two keys is a group either of its cosignatures satisfies
+    /// (`ledger::logdir::add_witnesses_to_policy`).
     pub fn policy_text(&self, url: &str) -> String {
-        let mut policy = format!("log {} {url}\n", self.log_vkey);
-        let mut names = Vec::new();
-        for w in &self.witnesses {
-            policy.push_str(&format!(
-                "witness {} {} http://{}\n",
-                w.name, w.vkey, w.address
-            ));
-            names.push(w.name.as_str());
-        }
-        policy.push_str(&format!("group observers {QUORUM} {}\n", names.join(" ")));
-        policy.push_str("quorum observers\n");
-        policy.push_str(&format!("root {}\n", self.root_vkey));
+        let mut policy = tlog::policy::Policy::default();
+        let log_key = tlog::keys::VerifierKey::parse(&self.log_vkey).expect("the log's vkey");
         policy
+            .add_log(log_key, Some(url.to_string()))
+            .expect("one log");
+        let witnesses: Vec<ledger::logdir::WitnessConfig> = self
+            .witnesses
+            .iter()
+            .map(|w| ledger::logdir::WitnessConfig {
+                name: w.name.clone(),
+                vkeys: w.vkeys.clone(),
+                url: format!("http://{}", w.address),
+            })
+            .collect();
+        ledger::logdir::add_witnesses_to_policy(&mut policy, &witnesses, QUORUM)
+            .expect("the witnesses' keys");
+        format!("{}root {}\n", policy.to_text(), self.root_vkey)
     }
 
     /// `GET path` from the ledger, as a browser or `curl` would: the body, on status 200.

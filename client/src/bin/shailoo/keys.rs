@@ -49,7 +49,7 @@ pub fn keygen(out: &Path, name: &str, no_passphrase: bool, json: bool) -> Result
 
 /// Prints a key file's public key.
 pub fn pubkey(file: &Path, json: bool) -> Result<u8, Failure> {
-    let vkey = keyfile::public_key(file)?.to_string();
+    let vkey = keyfile::public_key::<tlog::keys::SignerKey>(file)?.to_string();
     if json {
         let sealed = keyfile::is_sealed(file)?;
         println!(
