@@ -143,11 +143,23 @@ fn demo_runs_an_election_cosigned_by_a_quorum_of_witnesses() {
 
     let text = std::fs::read_to_string(demo_dir.join("policy")).unwrap();
     let policy = Policy::parse_with_extensions(&text, &["root"]).unwrap();
-    assert_eq!(policy.witnesses.len(), 3);
+    // Three observers, each with an Ed25519 and an ML-DSA-44 key: six witness lines.
+    assert_eq!(policy.witnesses.len(), 6);
+    let pq = policy
+        .witnesses
+        .iter()
+        .filter(|w| w.key.alg() == tlog::ml_dsa::ALG_ML_DSA_44)
+        .count();
+    assert_eq!(pq, 3, "{text}");
     assert_eq!(policy.extensions.len(), 1, "one root line");
     let verified = cosigned_checkpoint(&demo.url, &policy);
+    // A quorum of observers, each by both its keys.
     assert!(
-        verified.cosigners.len() >= 2,
+        verified.cosigners.len() >= 4
+            && verified
+                .cosigners
+                .iter()
+                .any(|(name, _)| name.ends_with("-ml-dsa-44")),
         "cosigned by a quorum: {:?}",
         verified.cosigners
     );
@@ -324,12 +336,13 @@ fn demo_runs_an_election_cosigned_by_a_quorum_of_witnesses() {
     let after = cosigned_checkpoint(&demo.url, &policy);
     assert!(after.checkpoint.size > size, "{}", after.checkpoint.size);
     let names: Vec<&str> = after.cosigners.iter().map(|(n, _)| n.as_str()).collect();
+    // (Each witness's two keys are `<name>-ed25519` and `<name>-ml-dsa-44` in the policy.)
     assert!(
-        names.contains(&"observer-1"),
+        names.contains(&"observer-1-ml-dsa-44") && names.contains(&"observer-1-ed25519"),
         "the stale witness was brought back in step: {names:?}"
     );
     assert!(
-        names.contains(&"my-org"),
+        names.contains(&"my-org-ml-dsa-44") && names.contains(&"my-org-ed25519"),
         "the observer's own witness cosigned: {names:?}"
     );
     // After the restart the log went on recording its checkpoints without repeating one (a

@@ -113,7 +113,7 @@ test('the home page verifies the checkpoint and renders within a second', async 
     .filter((e) => /\.(wasm|js|css)$/.test(e.name)).map((e) => [e.name.replace(/^.*\//, ''), e.encodedBodySize || e.transferSize])));
   const total = Object.values(figures.assets).reduce((a, b) => a + b, 0);
   assert.equal(Object.keys(figures.assets).length, 5, JSON.stringify(figures.assets));
-  assert.ok(total < 700_000, `wasm + JS + CSS is ${total} bytes (budget: BENCHMARKS.md)`);
+  assert.ok(total < 730_000, `wasm + JS + CSS is ${total} bytes (budget: BENCHMARKS.md)`);
   // Once more in a fresh context (empty HTTP cache and storage) of the running browser: the
   // first one also pays for the browser process starting up, and the machine is shared.
   const again = await newContext();
