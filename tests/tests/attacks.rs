@@ -23,6 +23,7 @@
 //! | (r) one device's far-future time, logged by an insider | `verifier audit` reports that record alone; no complaint becomes overdue | exit 1, `[record.time]`, no `[complaint.deadline]` |
 //! | (s) a mirror or proxy serves one tampered hash tile of an honest log | `verifier` | exit 2, "the log's files are damaged or tampered", naming the tile; never "FORK", nothing kept |
 //! | (w) a witness that answers slowly, never, or endlessly | nobody needs to: the log publishes once the others' quorum cosigned, and adds a late cosignature when it comes | each record published within seconds while the hostile witness holds its connection; a late witness's cosignature published once it answers |
+//! | (x) Ed25519 broken: a fork signed by the log's key and "cosigned" with two observers' Ed25519 keys | the witnesses refuse it and keep evidence; `verifier` with a policy requiring ML-DSA-44 cosignatures (a policy counting Ed25519 is fooled) | 422 and `witness evidence`; exit 2, "the witness quorum is not met" |
 //! | (t) a checkpoint signed by another key for the same origin | `verifier` | exit 2, "no valid signature by the key your policy trusts", never "FORK"; a verifier trusting that other log keeps its memory apart |
 //!
 //! Every row runs twice: with the log in the ledger's directory (`in_a_directory::…`) and in a
@@ -790,6 +791,86 @@ fn j_a_stolen_witness_key_alone_cannot_make_a_fork_acceptable(backend: Backend) 
     }
 }
 
+/// The day Ed25519 falls (or every witness's Ed25519 key leaks): an insider signs a fork with
+/// the log's key and "cosigns" it with the Ed25519 keys of observer-1 (which also holds an
+/// ML-DSA-44 key) and observer-3 (Ed25519 only). A citizen whose policy counts either kind is
+/// fooled — which is why an election's policy should require ML-DSA-44 cosignatures — and one
+/// whose policy names only the observers' ML-DSA-44 keys refuses the fork; the witnesses
+/// themselves refuse it and keep it as evidence, as for any fork.
+fn x_with_ed25519_broken_a_post_quantum_policy_still_refuses_a_fork(backend: Backend) {
+    let (night, size) = logged_election(backend);
+    let mut entries = night.entries();
+    entries[0][30] ^= 1;
+    let fork = operator::sign(&night.log_dir(), size, operator::root_of(&entries));
+    let mut forged = fork.clone();
+    for n in [0, 2] {
+        let key = night.witnesses[n].dir.join("witness.key");
+        forged = operator::cosign(&forged, &ledger::logdir::load_key(&key).unwrap());
+    }
+    let served = serve_checkpoint(&night, "fork-ed25519", &forged);
+
+    // Counting Ed25519 cosignatures, the quorum (2 of 3) is met: the policy that every
+    // verifier applies (`Policy::verify_checkpoint`) accepts the fork's checkpoint, and only an
+    // operator who also served the forked tiles is needed to fool such a citizen.
+    let classical = std::fs::read_to_string(&night.policy).unwrap();
+    let classical = tlog::policy::Policy::parse_with_extensions(&classical, &["root"]).unwrap();
+    let fooled = classical
+        .verify_checkpoint(&forged)
+        .expect("the quorum looks met");
+    assert_eq!(
+        classical.witness_count(
+            &fooled
+                .cosigners
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>()
+        ),
+        2
+    );
+
+    // The observers' post-quantum policy: the log, the ML-DSA-44 keys of observer-1 and
+    // observer-2, both required.
+    let pq_keys: Vec<(String, String)> = night
+        .witnesses
+        .iter()
+        .flat_map(|w| w.vkeys.iter().map(move |v| (w.name.clone(), v.clone())))
+        .filter(|(_, v)| {
+            tlog::cosigner::CosignerKey::parse(v).unwrap().alg() == tlog::ml_dsa::ALG_ML_DSA_44
+        })
+        .collect();
+    assert_eq!(
+        pq_keys.len(),
+        2,
+        "observer-1 and observer-2 hold ML-DSA-44 keys"
+    );
+    let mut text = format!("log {} {}\n", night.log_vkey, night.url());
+    for (name, vkey) in &pq_keys {
+        text.push_str(&format!("witness {name}-pq {vkey}\n"));
+    }
+    text.push_str("group post-quantum all observer-1-pq observer-2-pq\nquorum post-quantum\n");
+    text.push_str(&format!("root {}\n", night.root_vkey));
+    let pq_policy = night.file("post-quantum-policy");
+    std::fs::write(&pq_policy, text).unwrap();
+    let careful = shailoo_e2e::system::Verifier::new(&pq_policy);
+    careful.run(&["checkpoint", "--log", path(&served)]).expect(
+        2,
+        &[
+            "the witness quorum is not met",
+            "your policy needs \"post-quantum\", but no witness it knows cosigned it",
+        ],
+    );
+    // The honest log satisfies it: both observers' ML-DSA-44 cosignatures are on it.
+    careful.run(&["checkpoint"]).expect(
+        0,
+        &["cosigned by 2 witness(es) (observer-1-pq, observer-2-pq)"],
+    );
+    // Every witness node refuses the fork and keeps it.
+    for (w, answer) in offer_to_witnesses(&night, size, &fork) {
+        assert_eq!(answer.status, 422, "{}: {answer:?}", w.name);
+        witness(&["evidence", path(&w.dir)]).expect(0, &["1 record(s)"]);
+    }
+}
+
 fn k_with_a_witness_down_the_log_publishes_with_the_quorum_left(backend: Backend) {
     let (mut night, size) = logged_election(backend);
     let root = night.root_key();
@@ -806,7 +887,7 @@ fn k_with_a_witness_down_the_log_publishes_with_the_quorum_left(backend: Backend
     citizen.run(&["checkpoint"]).expect(
         0,
         &[
-            "cosigned by 2 witness(es) (observer-1, observer-2)",
+            "cosigned by 2 witness(es) (observer-1-ed25519, observer-1-ml-dsa-44, observer-2)",
             &format!("consistent with the checkpoint of size {size}"),
         ],
     );
@@ -979,7 +1060,7 @@ fn late_witness(address: &str, upstream: String) -> std::sync::mpsc::Sender<()> 
 /// The cosignatures on the checkpoint the log publishes now.
 fn published_cosignatures(night: &ElectionNight) -> usize {
     let text = String::from_utf8(night.read("checkpoint").unwrap()).unwrap();
-    // The log's own signature, then one line per witness.
+    // The log's own signature, then one line per witness key (observer-1 has two).
     text.lines().filter(|l| l.starts_with("— ")).count() - 1
 }
 
@@ -999,11 +1080,12 @@ fn w_a_late_witness_is_added_to_the_published_checkpoint_once_it_answers(backend
     // held answer can now bring its cosignature (within the ledger's 10 s wait for it).
     let settled = night.wait_settled();
     assert!(settled.size > logged.index);
-    assert_eq!(published_cosignatures(&night), 2);
+    // observer-1's two lines and observer-2's.
+    assert_eq!(published_cosignatures(&night), 3);
     // Once it answers, the same checkpoint is published again, with its cosignature.
     drop(hold);
     let deadline = Instant::now() + Duration::from_secs(30);
-    while published_cosignatures(&night) < 3 {
+    while published_cosignatures(&night) < 4 {
         assert!(
             Instant::now() < deadline,
             "the late cosignature was never published"
@@ -1013,7 +1095,7 @@ fn w_a_late_witness_is_added_to_the_published_checkpoint_once_it_answers(backend
     assert_eq!(night.published().size, settled.size, "the same checkpoint");
     night.verifier().run(&["checkpoint"]).expect(
         0,
-        &["cosigned by 3 witness(es) (observer-1, observer-2, observer-3)"],
+        &["cosigned by 3 witness(es) (observer-1-ed25519, observer-1-ml-dsa-44, observer-2, observer-3)"],
     );
 }
 
@@ -1042,10 +1124,10 @@ fn w_a_slow_or_hostile_witness_delays_no_publication_past_the_others_quorum(back
             "record {n}: published after {took:?}"
         );
     }
-    night
-        .verifier()
-        .run(&["checkpoint"])
-        .expect(0, &["cosigned by 2 witness(es) (observer-1, observer-2)"]);
+    night.verifier().run(&["checkpoint"]).expect(
+        0,
+        &["cosigned by 2 witness(es) (observer-1-ed25519, observer-1-ml-dsa-44, observer-2)"],
+    );
 }
 
 /// Each row of the table as a test, once per backend.
@@ -1079,5 +1161,6 @@ rows!(
     t_a_checkpoint_of_another_key_with_the_same_origin_is_not_this_log,
     w_a_late_witness_is_added_to_the_published_checkpoint_once_it_answers,
     w_a_slow_or_hostile_witness_delays_no_publication_past_the_others_quorum,
+    x_with_ed25519_broken_a_post_quantum_policy_still_refuses_a_fork,
     control_a_clean_election_has_no_findings_and_no_evidence,
 );

@@ -44,7 +44,10 @@ pub enum CheckpointRejection {
     NoLogSignature(String),
     #[error("witness quorum not met: cosigned by {cosigned:?}, the policy's quorum is {quorum}")]
     QuorumNotMet {
+        /// The policy's names of the keys whose cosignatures verified.
         cosigned: Vec<String>,
+        /// How many witnesses those keys belong to ([`Policy::witness_count`]).
+        witnesses: usize,
         quorum: String,
     },
 }
@@ -331,6 +334,22 @@ impl Policy {
         }
     }
 
+    /// How many witnesses the policy's witness lines `names` belong to: one witness may hold
+    /// two keys (Ed25519 and ML-DSA-44), listed as two lines under one key name.
+    pub fn witness_count(&self, names: &[&str]) -> usize {
+        let mut identities: Vec<&str> = Vec::new();
+        for w in self
+            .witnesses
+            .iter()
+            .filter(|w| names.contains(&w.name.as_str()))
+        {
+            if !identities.contains(&w.key.name()) {
+                identities.push(w.key.name());
+            }
+        }
+        identities.len()
+    }
+
     /// The quorum's name, `none` if no cosignature is needed.
     pub fn quorum_name(&self) -> &str {
         self.quorum.map_or("none", |m| self.member_name(m))
@@ -369,6 +388,7 @@ impl Policy {
         if !self.quorum_satisfied(&names) {
             return Err(CheckpointRejection::QuorumNotMet {
                 cosigned: names.iter().map(|n| n.to_string()).collect(),
+                witnesses: self.witness_count(&names),
                 quorum: self.quorum_name().to_string(),
             });
         }

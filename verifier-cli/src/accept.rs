@@ -264,9 +264,10 @@ pub fn signatures_line(verified: &tlog::policy::VerifiedCheckpoint, trust: &Trus
     } else {
         format!(" ({})", cosigners.join(", "))
     };
+    // One witness may cosign with two keys (two policy lines, one key name): counted once.
     format!(
         "signed by the log's key; cosigned by {} witness(es){names} — your policy's quorum is {}",
-        cosigners.len(),
+        trust.policy.witness_count(&cosigners),
         trust.policy.quorum_name()
     )
 }

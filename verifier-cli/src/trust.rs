@@ -101,12 +101,16 @@ pub fn explain_rejection(e: &CheckpointRejection, from: &str) -> Failure {
         CheckpointRejection::NoLogSignature(origin) => format!(
             "it has no valid signature by the key your policy trusts for {origin:?}: it was not signed by that log, or it was altered"
         ),
-        CheckpointRejection::QuorumNotMet { cosigned, quorum } => format!(
+        CheckpointRejection::QuorumNotMet {
+            cosigned,
+            witnesses,
+            quorum,
+        } => format!(
             "the witness quorum is not met: your policy needs {quorum:?}, but {} cosigned it{}",
             if cosigned.is_empty() {
                 "no witness it knows".to_string()
             } else {
-                format!("only {}", cosigned.len())
+                format!("only {witnesses}")
             },
             if cosigned.is_empty() {
                 String::new()

@@ -469,7 +469,7 @@ function pageWitnesses() {
   show(checkpointBox(), h('h2', {}, t('nav_witnesses')), h('p', {}, t('witnesses_intro')),
     h('p', {}, `${t('quorum')}: `, h('code', {}, pol.quorum)),
     h('ul', { class: 'witnesses' }, pol.witnesses.map((w) => h('li', { class: 'card' },
-      h('h3', {}, w.name), h('p', {}, `${t('key')}: `, h('code', { class: 'mono' }, w.vkey)),
+      h('h3', {}, w.name), h('p', {}, `${t('key')} (${w.algorithm}): `, h('code', { class: 'mono' }, w.vkey)),
       w.url ? h('p', {}, w.url) : null,
       h('p', {}, cos.has(w.name) ? [`${t('cosigned_at')} `, h('time', {}, time(cos.get(w.name))), ' ', badge(true)] : [t('not_cosigned'), ' ', badge(false)])))),
     h('h3', {}, t('log_key')), pol.logs.map((l) => h('p', {}, h('code', { class: 'mono' }, l.vkey))),

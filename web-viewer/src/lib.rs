@@ -55,7 +55,7 @@ fn parse_policy(text: &str) -> Result<Policy, String> {
 fn policy_json(policy: &Policy) -> Value {
     json!({
         "logs": policy.logs.iter().map(|l| json!({"name": l.key.name(), "vkey": l.key.to_string(), "url": l.url})).collect::<Vec<_>>(),
-        "witnesses": policy.witnesses.iter().map(|w| json!({"name": w.name, "key_name": w.key.name(), "vkey": w.key.to_string(), "url": w.url})).collect::<Vec<_>>(),
+        "witnesses": policy.witnesses.iter().map(|w| json!({"name": w.name, "key_name": w.key.name(), "algorithm": w.key.algorithm_name(), "vkey": w.key.to_string(), "url": w.url})).collect::<Vec<_>>(),
         "quorum": policy.quorum_name(),
         "root": policy.extensions.iter().find(|e| e.keyword == ROOT_KEYWORD).map(|e| e.args.join(" ")),
     })
