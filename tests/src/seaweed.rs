@@ -24,7 +24,22 @@ const PORTS: usize = 8;
 
 impl Seaweed {
     /// Starts SeaweedFS and waits (up to a minute) until its S3 gateway answers.
+    ///
+    /// Its eight ports are found free by binding and releasing them, so another process may
+    /// take one before `weed` binds it; a start that never gets ready is tried again on new
+    /// ports (three times in all) before the test fails with the last log.
     pub fn start() -> Seaweed {
+        let mut last = String::new();
+        for _ in 0..3 {
+            match Seaweed::try_start() {
+                Ok(weed) => return weed,
+                Err(log) => last = log,
+            }
+        }
+        panic!("SeaweedFS did not get ready in 60 s, three times; it last logged:\n{last}");
+    }
+
+    fn try_start() -> Result<Seaweed, String> {
         let dir = crate::temp_dir("seaweed");
         // Ports the OS picked, released just before `weed` takes them.
         let listeners: Vec<TcpListener> = (0..PORTS)
@@ -71,13 +86,14 @@ impl Seaweed {
             s3: format!("127.0.0.1:{}", ports[6]),
             dir,
         };
-        weed.wait_ready();
-        weed
+        weed.wait_ready()?;
+        Ok(weed)
     }
 
     /// Waits until the gateway creates a bucket and stores an object in it: then every part
     /// of SeaweedFS is up, the volume servers too (a bucket alone needs only the filer).
-    fn wait_ready(&self) {
+    /// Waits until the S3 gateway stores an object; the log if it never does.
+    fn wait_ready(&self) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(60);
         // A conditional create of a new object each time, as a log's first write is: right
         // after start the gateway takes plain writes while it still fails those (500).
@@ -93,14 +109,11 @@ impl Seaweed {
                     .request("PUT", &object, &["If-None-Match: *"], body.as_bytes())
                     .is_ok_and(|s| s == 200);
             if stored {
-                return;
+                return Ok(());
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        panic!(
-            "SeaweedFS did not get ready in 60 s; it logged:\n{}",
-            std::fs::read_to_string(self.dir.path().join("weed.log")).unwrap_or_default()
-        );
+        Err(std::fs::read_to_string(self.dir.path().join("weed.log")).unwrap_or_default())
     }
 
     /// Creates a bucket (idempotent).

@@ -231,12 +231,7 @@ impl SignerKey {
         if self.alg != ALG_COSIGNATURE_V1 {
             return Err(KeyError::UnsupportedType(self.alg));
         }
-        // tlog-witness: a cosignature must not omit its timestamp.
-        if timestamp == 0 || timestamp > i64::MAX as u64 {
-            return Err(KeyError::Malformed(
-                "cosignature timestamp must be between 1 and 2^63 - 1",
-            ));
-        }
+        check_cosignature_time(timestamp)?;
         let sig = self
             .key
             .sign(cosignature_message(timestamp, text).as_bytes());
@@ -268,6 +263,17 @@ impl NoteSigner for SignerKey {
         );
         self.key.sign(text.as_bytes()).to_bytes().to_vec()
     }
+}
+
+/// Checks the time a witness puts on a cosignature of either type: tlog-witness forbids
+/// omitting it (0), tlog-cosignature caps it at 2^63 - 1.
+pub(crate) fn check_cosignature_time(timestamp: u64) -> Result<(), KeyError> {
+    if timestamp == 0 || timestamp > i64::MAX as u64 {
+        return Err(KeyError::Malformed(
+            "cosignature timestamp must be between 1 and 2^63 - 1",
+        ));
+    }
+    Ok(())
 }
 
 /// Splits a vkey `<name>+<hex key ID>+<base64(type || key)>` into its name, key ID and typed

@@ -25,7 +25,7 @@
 
 use crate::checkpoint::Checkpoint;
 use crate::hash::{Hash, encode_base64};
-use crate::keys::{KeyError, key_id, split_private_key, split_vkey};
+use crate::keys::{KeyError, check_cosignature_time, key_id, split_private_key, split_vkey};
 use crate::note::{NoteSignature, NoteVerifier, SignatureInfo, is_valid_key_name};
 use ml_dsa::{EncodedSignature, EncodedVerifyingKey, ExpandedSigningKey, MlDsa44, Signature};
 use std::fmt;
@@ -298,11 +298,7 @@ impl MlDsaSignerKey {
         timestamp: u64,
         randomness: &[u8; 32],
     ) -> Result<NoteSignature, KeyError> {
-        if timestamp == 0 || timestamp > i64::MAX as u64 {
-            return Err(KeyError::Malformed(
-                "cosignature timestamp must be between 1 and 2^63 - 1",
-            ));
-        }
+        check_cosignature_time(timestamp)?;
         let message = checkpoint_message(&self.name, timestamp, text).ok_or(
             KeyError::CannotCosign(
                 "not a checkpoint of a non-empty tree without extension lines, with an origin of at most 255 bytes",

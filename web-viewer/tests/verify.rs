@@ -427,11 +427,19 @@ fn committed_pkg_is_up_to_date() {
     }
     let out = std::env::temp_dir().join(format!("shailoo-pkg-{}", std::process::id()));
     // Its own target directory: the `cargo test` running this may hold the usual one's lock.
+    // One per checkout: cargo judges a build fresh by its sources' paths and times, so a
+    // directory shared with another checkout would hand back that checkout's module.
+    let checkout = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        dir.hash(&mut h);
+        h.finish()
+    };
     let status = std::process::Command::new(dir.join("build.sh"))
         .arg(&out)
         .env(
             "CARGO_TARGET_DIR",
-            std::env::temp_dir().join("shailoo-pkg-check-target"),
+            std::env::temp_dir().join(format!("shailoo-pkg-check-target-{checkout:016x}")),
         )
         .status()
         .unwrap();
