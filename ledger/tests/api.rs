@@ -139,6 +139,22 @@ fn readyz_warns_of_a_log_without_witnesses() {
             .any(|w| w.as_str().unwrap().contains("no witness cosigned")),
         "{readyz}"
     );
+    // The viewer's files: a returning browser revalidates by ETag and gets 304, no body.
+    let (first, again) = runtime().block_on(async {
+        let url = format!("{}/pkg/web_viewer_bg.wasm", server.url);
+        let first = reqwest::get(&url).await.unwrap();
+        let tag = first.headers()["etag"].clone();
+        let again = reqwest::Client::new()
+            .get(&url)
+            .header("if-none-match", tag)
+            .send()
+            .await
+            .unwrap();
+        (first, again)
+    });
+    assert_eq!(first.status(), 200);
+    assert_eq!(again.status(), 304);
+    assert_eq!(runtime().block_on(again.bytes()).unwrap().len(), 0);
     assert!(server.stop());
 }
 
