@@ -391,6 +391,68 @@ pub fn check_witness_url(url: &str) -> Result<(), DirError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tlog::cosigner::CosignerSigningKey;
+
+    fn vkey(name: &str, alg: u8, seed: u8) -> String {
+        CosignerSigningKey::from_seed(name, alg, &[seed; 32])
+            .unwrap()
+            .verifier()
+            .to_string()
+    }
+
+    fn witness(name: &str, vkeys: Vec<String>) -> WitnessConfig {
+        WitnessConfig {
+            name: name.into(),
+            vkeys,
+            url: "http://127.0.0.1:7380".into(),
+        }
+    }
+
+    #[test]
+    fn a_witness_has_one_key_of_each_kind_under_one_name() {
+        let (ed, pq) = (0x04, tlog::ml_dsa::ALG_ML_DSA_44);
+        let both = witness("w1", vec![vkey("o/w1", ed, 1), vkey("o/w1", pq, 1)]);
+        check_witness(&both, &[]).unwrap();
+        for (keys, reason) in [
+            (vec![], "needs a key"),
+            (
+                vec![vkey("o/w", ed, 2), vkey("o/w", ed, 3)],
+                "two keys of one kind",
+            ),
+            (
+                vec![vkey("o/a", ed, 2), vkey("o/b", pq, 3)],
+                "different names",
+            ),
+            (
+                vec![vkey("o/w", ed, 2), vkey("o/w", pq, 2), vkey("o/w", pq, 3)],
+                "at most two keys",
+            ),
+            (
+                vec!["o/w+00000000+AQ==".into()],
+                "0x04) or ML-DSA-44 (0x06)",
+            ),
+        ] {
+            let said = check_witness(&witness("w2", keys), &[])
+                .unwrap_err()
+                .to_string();
+            assert!(said.contains(reason), "{said}");
+        }
+        // A key another witness already has, of either kind, is refused.
+        let again = witness("w2", vec![vkey("o/w1", pq, 1)]);
+        let said = check_witness(&again, &[both]).unwrap_err().to_string();
+        assert!(said.contains("already configured"), "{said}");
+    }
+
+    #[test]
+    fn a_configuration_from_before_two_keys_still_reads() {
+        let old = r#"{"name":"w1","vkey":"o/w1+00000000+AQ==","url":"http://x"}"#;
+        let w: WitnessConfig = serde_json::from_str(old).unwrap();
+        assert_eq!(w.vkeys, ["o/w1+00000000+AQ=="]);
+        let saved = serde_json::to_string(&w).unwrap();
+        assert!(saved.contains(r#""vkeys":["#), "{saved}");
+        let again: WitnessConfig = serde_json::from_str(&saved).unwrap();
+        assert_eq!(again, w);
+    }
 
     #[test]
     fn witness_urls_that_cannot_work_are_refused_with_the_reason() {

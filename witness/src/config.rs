@@ -26,12 +26,13 @@ pub const ML_DSA_KEY_FILE: &str = "witness-ml-dsa-44.key";
 /// The SQLite state database inside the witness directory.
 pub const DB_FILE: &str = "witness.db";
 
-/// A kind of cosigning key a witness holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A kind of cosigning key a witness holds (`witness init --keys`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum KeyKind {
     /// Ed25519, cosignature/v1 (type 0x04).
     Ed25519,
-    /// ML-DSA-44, subtree/v1 (type 0x06).
+    /// ML-DSA-44, subtree/v1 (type 0x06): post-quantum.
+    #[value(name = "ml-dsa-44")]
     MlDsa44,
 }
 

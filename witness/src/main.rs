@@ -37,25 +37,6 @@ struct Cli {
     log_format: String,
 }
 
-/// `--keys`: the kinds of cosigning key, as typed.
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum KeyKindArg {
-    /// Ed25519, cosignature/v1 (type 0x04).
-    Ed25519,
-    /// ML-DSA-44, subtree/v1 (type 0x06): post-quantum.
-    #[value(name = "ml-dsa-44")]
-    MlDsa44,
-}
-
-impl From<KeyKindArg> for KeyKind {
-    fn from(arg: KeyKindArg) -> KeyKind {
-        match arg {
-            KeyKindArg::Ed25519 => KeyKind::Ed25519,
-            KeyKindArg::MlDsa44 => KeyKind::MlDsa44,
-        }
-    }
-}
-
 #[derive(Subcommand)]
 enum Command {
     /// Create a witness: new cosigning keys and an empty state database in DIR.
@@ -80,7 +61,7 @@ enum Command {
         name: String,
         /// The kinds of key to make, comma-separated.
         #[arg(long, value_delimiter = ',', default_value = "ed25519,ml-dsa-44")]
-        keys: Vec<KeyKindArg>,
+        keys: Vec<KeyKind>,
     },
     /// Witness a log: cosign checkpoints with this origin that its key signed.
     ///
@@ -208,10 +189,9 @@ fn main() -> ExitCode {
 fn run(command: Command) -> Result<(), witness::Error> {
     match command {
         Command::Init { dir, name, keys } => {
-            let kinds: Vec<KeyKind> = keys.into_iter().map(KeyKind::from).collect();
-            let vkeys = witness::init(&dir, &name, &kinds)?;
+            let vkeys = witness::init(&dir, &name, &keys)?;
             println!("created witness {name} in {}", dir.display());
-            for kind in KeyKind::ALL.into_iter().filter(|k| kinds.contains(k)) {
+            for kind in KeyKind::ALL.into_iter().filter(|k| keys.contains(k)) {
                 println!(
                     "its {kind:?} private key is {} (mode 0600): back it up and never share it",
                     witness::config::key_path(&dir, kind).display()
