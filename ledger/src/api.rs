@@ -39,14 +39,40 @@ pub const MAX_BLOB_SIZE: usize = 16 * 1024 * 1024;
 /// How long a request may wait for a cosigned checkpoint.
 const MAX_WAIT: Duration = Duration::from_secs(60);
 
-/// What the handlers share.
-pub struct AppState {
+/// What the read handlers share: the published tree and where its files are. A ledger holds
+/// one inside its [`AppState`]; a mirror (the `mirror` crate) serves its verified copy of a
+/// log through the same read API with one of its own.
+pub struct ReadState {
     pub storage: Arc<dyn Storage>,
+    /// The lookup index, and the documents the logged records reference.
     pub conn: Arc<Mutex<Connection>>,
-    pub submit: mpsc::Sender<Submission>,
     pub published: watch::Receiver<Published>,
     /// The published tree's tiles and bundles read so far, served and proved from memory.
     pub published_tiles: Arc<PublishedTiles>,
+    /// Documents read to be served at once (each held in memory while it is hashed).
+    pub document_reads: Arc<tokio::sync::Semaphore>,
+}
+
+impl ReadState {
+    pub fn new(
+        storage: Arc<dyn Storage>,
+        conn: Connection,
+        published: watch::Receiver<Published>,
+    ) -> ReadState {
+        ReadState {
+            storage,
+            conn: Arc::new(Mutex::new(conn)),
+            published,
+            published_tiles: Default::default(),
+            document_reads: Arc::new(tokio::sync::Semaphore::new(documents::MAX_DOCUMENT_READS)),
+        }
+    }
+}
+
+/// What the ledger's handlers share: the read side, and the writes' way to the sequencer.
+pub struct AppState {
+    pub read: Arc<ReadState>,
+    pub submit: mpsc::Sender<Submission>,
     /// Admitted signers' keys, decompressed once (the sequencer's gate keeps them).
     pub signers: Arc<election::signers::SignerKeys>,
     /// The window a record's claimed time must lie in around this server's clock.
@@ -55,8 +81,6 @@ pub struct AppState {
     pub readiness: Readiness,
     /// Uploads read at once (each holds up to a document's size in memory).
     pub uploads: Arc<tokio::sync::Semaphore>,
-    /// Documents read to be served at once (each held in memory while it is hashed).
-    pub document_reads: Arc<tokio::sync::Semaphore>,
     /// Whether the sequencer can write (false while it retries a commit that failed).
     pub writable: Arc<std::sync::atomic::AtomicBool>,
 }
@@ -76,6 +100,7 @@ pub struct Readiness {
 }
 
 pub(crate) type Shared = State<Arc<AppState>>;
+pub(crate) type Reads = State<Arc<ReadState>>;
 
 /// An error answer.
 pub struct ApiError {
@@ -126,19 +151,16 @@ impl IntoResponse for ApiError {
 
 pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
+/// The ledger's API: the reads of [`read_router`] and the two writes.
 pub fn router(state: Arc<AppState>) -> Router {
     // Bodies declared larger than a route takes are refused before they are read.
     let at_most = |limit: usize| middleware::from_fn_with_state(limit, declared_size_at_most);
-    Router::new()
-        .route("/checkpoint", get(checkpoint))
-        .route("/tile/{*path}", get(tile))
-        .route("/blob/{hash}", get(documents::serve))
+    let writes = Router::new()
         .route(
             "/api/v1/records",
             post(submit)
                 .route_layer(at_most(MAX_RECORD_BODY))
-                .layer(DefaultBodyLimit::max(MAX_RECORD_BODY))
-                .get(find_records),
+                .layer(DefaultBodyLimit::max(MAX_RECORD_BODY)),
         )
         .route(
             "/api/v1/blobs/{hash}",
@@ -146,10 +168,22 @@ pub fn router(state: Arc<AppState>) -> Router {
                 .route_layer(at_most(MAX_BLOB_BODY))
                 .layer(DefaultBodyLimit::max(MAX_BLOB_BODY)),
         )
+        .route("/readyz", get(readyz))
+        .with_state(state.clone());
+    read_router(state.read.clone()).merge(writes)
+}
+
+/// The read API (`spec/api.md`): the tlog-tiles files, documents, proofs, bundles and the
+/// lookup index, all of the published tree. What a ledger and a mirror both serve.
+pub fn read_router(state: Arc<ReadState>) -> Router {
+    Router::new()
+        .route("/checkpoint", get(checkpoint))
+        .route("/tile/{*path}", get(tile))
+        .route("/blob/{hash}", get(documents::serve))
+        .route("/api/v1/records", get(find_records))
         .route("/api/v1/proof/inclusion/{index}", get(inclusion))
         .route("/api/v1/proof/consistency", get(consistency))
         .route("/api/v1/bundle/{index}", get(bundle))
-        .route("/readyz", get(readyz))
         .with_state(state)
 }
 
@@ -163,7 +197,7 @@ const MAX_BLOB_BODY: usize = MAX_BLOB_SIZE + 1024;
 /// or while the published checkpoint is older than `--ready-max-age`. Every published
 /// checkpoint met its quorum: that is when a checkpoint is published.
 async fn readyz(State(s): Shared) -> Response {
-    let published = s.published.borrow().size;
+    let published = s.read.published.borrow().size;
     let r = &s.readiness;
     let writable = s.writable.load(std::sync::atomic::Ordering::SeqCst);
     let age = crate::witnessing::unix_now()
@@ -191,7 +225,7 @@ async fn readyz(State(s): Shared) -> Response {
         .into_response()
 }
 
-async fn checkpoint(State(s): Shared) -> Response {
+async fn checkpoint(State(s): Reads) -> Response {
     let published = s.published.borrow().clone();
     (
         [
@@ -212,7 +246,7 @@ pub(crate) async fn read(storage: &Arc<dyn Storage>, path: String) -> ApiResult<
         .map_err(ApiError::internal)
 }
 
-async fn tile(State(s): Shared, ApiPath(path): ApiPath<String>) -> ApiResult<Response> {
+async fn tile(State(s): Reads, ApiPath(path): ApiPath<String>) -> ApiResult<Response> {
     let full_path = format!("tile/{path}");
     let parsed = parse_tile_path(&full_path)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad-tile-path", e.to_string()))?;
@@ -342,7 +376,7 @@ async fn submit(
     };
     let mut answer = serde_json::to_value(&sequenced).map_err(ApiError::internal)?;
     if q.wait.as_deref() == Some("cosigned") {
-        let text = proof_bundle(&s, sequenced.index, MAX_WAIT).await?;
+        let text = proof_bundle(&s.read, sequenced.index, MAX_WAIT).await?;
         answer["bundle"] = json!(String::from_utf8_lossy(&text));
     }
     Ok(Json(answer).into_response())
@@ -404,7 +438,7 @@ fn refused(refusal: Refusal) -> ApiError {
 }
 
 /// Waits until the published checkpoint covers `index`, up to `wait`.
-async fn published_covering(s: &AppState, index: u64, wait: Duration) -> ApiResult<Published> {
+async fn published_covering(s: &ReadState, index: u64, wait: Duration) -> ApiResult<Published> {
     let mut rx = s.published.clone();
     let deadline = tokio::time::Instant::now() + wait;
     loop {
@@ -429,7 +463,7 @@ async fn published_covering(s: &AppState, index: u64, wait: Duration) -> ApiResu
 }
 
 /// The tlog-proof bundle of entry `index` under the published checkpoint, entry in `extra`.
-async fn proof_bundle(s: &AppState, index: u64, wait: Duration) -> ApiResult<Vec<u8>> {
+async fn proof_bundle(s: &ReadState, index: u64, wait: Duration) -> ApiResult<Vec<u8>> {
     let published = published_covering(s, index, wait).await?;
     let (storage, kept) = (s.storage.clone(), s.published_tiles.clone());
     tokio::task::spawn_blocking(move || -> ApiResult<Vec<u8>> {
@@ -457,7 +491,7 @@ struct WaitQuery {
 }
 
 async fn bundle(
-    State(s): Shared,
+    State(s): Reads,
     ApiPath(index): ApiPath<u64>,
     ApiQuery(q): ApiQuery<WaitQuery>,
 ) -> ApiResult<Response> {
@@ -469,7 +503,7 @@ async fn bundle(
 /// Computes a proof in the published tree of `size` leaves (or an earlier one): from the
 /// tiles in memory if they are all there, else on a blocking thread that reads the rest.
 async fn prove_from_tiles(
-    s: &AppState,
+    s: &ReadState,
     size: u64,
     prove: impl Fn(&KeptHashes) -> Result<Vec<tlog::Hash>, tlog::proof::ProofError> + Send + 'static,
 ) -> ApiResult<Vec<tlog::Hash>> {
@@ -495,7 +529,7 @@ struct SizeQuery {
 }
 
 async fn inclusion(
-    State(s): Shared,
+    State(s): Reads,
     ApiPath(index): ApiPath<u64>,
     ApiQuery(q): ApiQuery<SizeQuery>,
 ) -> ApiResult<Response> {
@@ -527,7 +561,7 @@ struct ConsistencyQuery {
 }
 
 async fn consistency(
-    State(s): Shared,
+    State(s): Reads,
     ApiQuery(q): ApiQuery<ConsistencyQuery>,
 ) -> ApiResult<Response> {
     let published = s.published.borrow().size;
@@ -556,7 +590,7 @@ struct FindQuery {
     limit: Option<u32>,
 }
 
-async fn find_records(State(s): Shared, ApiQuery(q): ApiQuery<FindQuery>) -> ApiResult<Response> {
+async fn find_records(State(s): Reads, ApiQuery(q): ApiQuery<FindQuery>) -> ApiResult<Response> {
     let kind = match &q.kind {
         None => None,
         Some(name) => Some(

@@ -12,7 +12,7 @@
 //! ([`MAX_DOCUMENT_READS`]): each holds the document in memory while hashing it, so a crowd
 //! asking for the biggest scan at once waits its turn instead of exhausting memory and CPU.
 
-use crate::api::{ApiError, ApiResult, AppState, Shared, read};
+use crate::api::{ApiError, ApiResult, ReadState, Reads, Shared, read};
 use crate::db;
 use crate::rejections::ApiPath;
 use axum::Json;
@@ -58,7 +58,7 @@ fn parse_sha256(hex_text: &str) -> ApiResult<[u8; 32]> {
 }
 
 /// The media type and size a logged record gives the document `sha`, if one references it.
-async fn referenced(s: &AppState, sha: [u8; 32]) -> ApiResult<Option<(String, u64)>> {
+async fn referenced(s: &ReadState, sha: [u8; 32]) -> ApiResult<Option<(String, u64)>> {
     let conn = s.conn.clone();
     tokio::task::spawn_blocking(move || db::document(&conn.lock().expect("db lock"), &sha))
         .await
@@ -67,7 +67,7 @@ async fn referenced(s: &AppState, sha: [u8; 32]) -> ApiResult<Option<(String, u6
 }
 
 /// `GET /blob/<sha256>`: a stored document, hashed again before it is served.
-pub async fn serve(State(s): Shared, ApiPath(hash): ApiPath<String>) -> ApiResult<Response> {
+pub async fn serve(State(s): Reads, ApiPath(hash): ApiPath<String>) -> ApiResult<Response> {
     let sha = parse_sha256(&hash)?;
     let not_found = || {
         ApiError::new(
@@ -125,7 +125,7 @@ pub async fn upload(
     body: Body,
 ) -> ApiResult<Response> {
     let sha = parse_sha256(&hash)?;
-    let (_, size) = referenced(&s, sha).await?.ok_or_else(|| {
+    let (_, size) = referenced(&s.read, sha).await?.ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
             "unreferenced",
@@ -154,7 +154,7 @@ pub async fn upload(
     }
     let path = format!("blob/{hash}");
     // Already stored and intact: nothing to do. Stored but damaged: this upload repairs it.
-    let stored = read(&s.storage, path.clone()).await?;
+    let stored = read(&s.read.storage, path.clone()).await?;
     let intact = match stored {
         Some(bytes) => tokio::task::spawn_blocking(move || {
             tlog::hash::sha256(&bytes).0 == sha && bytes.len() as u64 == size
@@ -181,7 +181,7 @@ pub async fn upload(
             "the body's SHA-256 is not the one the record references".into(),
         ));
     }
-    let storage = s.storage.clone();
+    let storage = s.read.storage.clone();
     tokio::task::spawn_blocking(move || storage.write_all(&[(path, bytes)]))
         .await
         .map_err(ApiError::internal)?

@@ -1,7 +1,7 @@
 //! Creating a log, and running its server: recovery, the sequencer thread, the witnessing
 //! task and the HTTP API, with a clean stop.
 
-use crate::api::{AppState, router};
+use crate::api::{AppState, ReadState, router};
 use crate::db::{self, SignedTree};
 use crate::lease::{self, Lease, LeaseError};
 use crate::logdir::{self, Config, DirError, LogDir};
@@ -415,7 +415,6 @@ impl Prepared {
         ));
         let dir = dir.as_path();
         let d = LogDir::new(dir);
-        let read_conn = Arc::new(Mutex::new(db::open(&d.db_path())?));
         let (published_tx, published_rx) = watch::channel(published.clone());
         let (signed_tx, signed_rx) = watch::channel(sequencer.signed().clone());
         let (submit_tx, submit_rx) = mpsc::channel(config.max_pending.max(1));
@@ -455,17 +454,15 @@ impl Prepared {
         let witness_task = tokio::spawn(witnessing.run(signed_rx));
 
         let state = Arc::new(AppState {
-            storage,
-            conn: read_conn,
+            read: Arc::new(ReadState::new(
+                storage,
+                db::open(&d.db_path())?,
+                published_rx,
+            )),
             submit: submit_tx,
-            published: published_rx,
-            published_tiles: Default::default(),
             signers,
             time_window: config.time_window(),
             uploads: Arc::new(tokio::sync::Semaphore::new(crate::documents::MAX_UPLOADS)),
-            document_reads: Arc::new(tokio::sync::Semaphore::new(
-                crate::documents::MAX_DOCUMENT_READS,
-            )),
             writable,
             readiness: crate::api::Readiness {
                 quorum: config.quorum,

@@ -4,6 +4,7 @@
 //! ```text
 //! log <vkey> [<url>]
 //! witness <name> <vkey> [<url>]
+//! mirror <name> <vkey> [<url>]
 //! group <name> all|any|<k> <member>...
 //! quorum <name>|none
 //! ```
@@ -12,6 +13,11 @@
 //! and accepts Ed25519 log keys, and witness keys of either cosignature type: Ed25519
 //! cosignature/v1 (0x04) or ML-DSA-44 (0x06). A witness holding one key of each is two
 //! `witness` lines; a group says whether either or both must cosign.
+//!
+//! `mirror` is this project's extension (c2sp.org/tlog-mirror defines no policy syntax): a
+//! mirror is a cosigner like a witness — it can be a group's member and its cosignature counts
+//! the same way — whose cosignature says "every entry of this checkpoint is durably copied
+//! here", and whose URL, if given, is another place the log can be read.
 
 use crate::checkpoint::Checkpoint;
 use crate::cosigner::CosignerKey;
@@ -65,6 +71,8 @@ pub struct PolicyWitness {
     pub name: String,
     pub key: CosignerKey,
     pub url: Option<String>,
+    /// Listed by a `mirror` line: its URL serves a verified copy of the log.
+    pub mirror: bool,
 }
 
 /// A member of a group: a witness or an earlier group, by position.
@@ -139,7 +147,8 @@ impl Policy {
             }
             let result = match keyword {
                 "log" => policy.parse_log(args),
-                "witness" => policy.parse_witness(args),
+                "witness" => policy.parse_witness(args, false),
+                "mirror" => policy.parse_witness(args, true),
                 "group" => policy.parse_group(args),
                 "quorum" => policy.parse_quorum(args),
                 k if extra_keywords.contains(&k) => {
@@ -174,14 +183,27 @@ impl Policy {
         self.add_log(key, url)
     }
 
-    fn parse_witness(&mut self, args: &[&str]) -> Result<(), String> {
+    fn parse_witness(&mut self, args: &[&str], mirror: bool) -> Result<(), String> {
+        let keyword = if mirror { "mirror" } else { "witness" };
         let (name, vkey, url) = match args {
             [name, vkey] => (name, vkey, None),
             [name, vkey, url] => (name, vkey, Some(url.to_string())),
-            _ => return Err("expected `witness <name> <vkey> [<url>]`".into()),
+            _ => return Err(format!("expected `{keyword} <name> <vkey> [<url>]`")),
         };
-        let key = CosignerKey::parse(vkey).map_err(|e: KeyError| format!("witness key: {e}"))?;
-        self.add_witness(name, key, url)
+        let key = CosignerKey::parse(vkey).map_err(|e: KeyError| format!("{keyword} key: {e}"))?;
+        self.add_witness(name, key, url)?;
+        if mirror {
+            self.witnesses.last_mut().expect("just added").mirror = true;
+        }
+        Ok(())
+    }
+
+    /// The URLs of the policy's mirrors: other places where the log can be read.
+    pub fn mirror_urls(&self) -> impl Iterator<Item = &str> {
+        self.witnesses
+            .iter()
+            .filter(|w| w.mirror)
+            .filter_map(|w| w.url.as_deref())
     }
 
     fn parse_group(&mut self, args: &[&str]) -> Result<(), String> {
@@ -248,6 +270,7 @@ impl Policy {
             name: name.to_string(),
             key,
             url,
+            mirror: false,
         });
         Ok(())
     }
@@ -460,7 +483,8 @@ impl Policy {
             out.push_str(&format!("log {}{}\n", l.key, url(&l.url)));
         }
         for w in &self.witnesses {
-            out.push_str(&format!("witness {} {}{}\n", w.name, w.key, url(&w.url)));
+            let keyword = if w.mirror { "mirror" } else { "witness" };
+            out.push_str(&format!("{keyword} {} {}{}\n", w.name, w.key, url(&w.url)));
         }
         for g in &self.groups {
             let members: Vec<&str> = g.members.iter().map(|&m| self.member_name(m)).collect();

@@ -348,3 +348,42 @@ fn post_quantum_witnesses_count_by_their_ml_dsa_cosignatures() {
         post_quantum
     );
 }
+
+#[test]
+fn a_mirror_is_a_cosigner_that_a_group_can_require() {
+    let text = format!(
+        "log {}\nwitness W1 {}\nmirror M1 {} https://mirror.example/\nmirror M2 {}\ngroup both all W1 M1\nquorum both\n",
+        log().verifier(),
+        witness(1).verifier(),
+        witness(2).verifier(),
+        witness(3).verifier(),
+    );
+    let p = Policy::parse(&text).unwrap();
+    assert_eq!(
+        p.witnesses.iter().map(|w| w.mirror).collect::<Vec<_>>(),
+        [false, true, true]
+    );
+    // Only a mirror with a URL is a place to read the log.
+    assert_eq!(
+        p.mirror_urls().collect::<Vec<_>>(),
+        ["https://mirror.example/"]
+    );
+    // The witness alone is not enough: the group needs the mirror's cosignature too.
+    assert!(matches!(
+        p.verify_checkpoint(&cosigned_checkpoint(5, &[1])),
+        Err(CheckpointRejection::QuorumNotMet { .. })
+    ));
+    let verified = p
+        .verify_checkpoint(&cosigned_checkpoint(5, &[1, 2]))
+        .unwrap();
+    assert_eq!(verified.cosigners.len(), 2);
+    // The text form keeps the mirror a mirror.
+    assert_eq!(Policy::parse(&p.to_text()).unwrap(), p);
+    assert!(p.to_text().contains("\nmirror M1 "));
+    // A mirror's key and name follow the witness's rules.
+    let dup = format!("{text}mirror W1 {}\n", witness(4).verifier());
+    assert!(Policy::parse(&dup).is_err());
+    let bad = text.replace("mirror M2", "mirror");
+    let err = Policy::parse(&bad).unwrap_err();
+    assert!(err.reason.contains("mirror <name> <vkey>"), "{err}");
+}
