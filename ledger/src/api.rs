@@ -227,6 +227,16 @@ async fn readyz(State(s): Shared) -> Response {
 
 async fn checkpoint(State(s): Reads) -> Response {
     let published = s.published.borrow().clone();
+    // A log always has one (init signs the empty tree); a new mirror has none until it has
+    // copied and verified a first one.
+    if published.checkpoint.is_empty() {
+        return ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no-checkpoint",
+            "no checkpoint is published here yet",
+        )
+        .into_response();
+    }
     (
         [
             (header::CONTENT_TYPE, "text/plain; charset=utf-8"),

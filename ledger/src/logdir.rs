@@ -246,24 +246,34 @@ impl LogDir {
     /// Takes the directory's lock (`DIR/lock`), or says that another server holds it: two
     /// sequencers on one directory would each sign their own trees.
     pub fn lock(&self) -> Result<DirLock, DirError> {
-        use rustix::fs::{FlockOperation, flock};
-        let path = self.root.join("lock");
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(io(&path))?;
-        match flock(&file, FlockOperation::NonBlockingLockExclusive) {
-            Ok(()) => Ok(DirLock { _file: file }),
-            Err(rustix::io::Errno::WOULDBLOCK) => Err(DirError::Invalid(format!(
-                "{} is in use: another `ledger serve` holds {}; stop it first (two servers on one log would sign different trees)",
-                self.root.display(),
-                path.display()
-            ))),
-            Err(e) => Err(io(&path)(e.into())),
-        }
+        lock_dir(
+            &self.root,
+            "`ledger serve`",
+            "two servers on one log would sign different trees",
+        )
+    }
+}
+
+/// Takes `dir/lock` for the one `holder` of a directory (flock, released when the process
+/// ends however it ends), or says that another holds it and `why` that matters.
+pub fn lock_dir(dir: &Path, holder: &str, why: &str) -> Result<DirLock, DirError> {
+    use rustix::fs::{FlockOperation, flock};
+    let path = dir.join("lock");
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(&path)
+        .map_err(io(&path))?;
+    match flock(&file, FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => Ok(DirLock { _file: file }),
+        Err(rustix::io::Errno::WOULDBLOCK) => Err(DirError::Invalid(format!(
+            "{} is in use: another {holder} holds {}; stop it first ({why})",
+            dir.display(),
+            path.display()
+        ))),
+        Err(e) => Err(io(&path)(e.into())),
     }
 }
 

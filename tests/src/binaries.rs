@@ -16,6 +16,7 @@ pub struct Binaries {
     pub verifier: PathBuf,
     pub shailoo: PathBuf,
     pub demo: PathBuf,
+    pub mirror: PathBuf,
 }
 
 /// Builds the binaries (once) and returns their paths.
@@ -30,7 +31,7 @@ fn build() -> Binaries {
         .expect("tests/ is inside the workspace");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     eprintln!(
-        "building the release binaries: cargo build --release -p ledger -p witness -p verifier-cli -p shailoo -p demo"
+        "building the release binaries: cargo build --release -p ledger -p witness -p verifier-cli -p shailoo -p demo -p mirror"
     );
     let status = Command::new(cargo)
         .current_dir(workspace)
@@ -43,7 +44,16 @@ fn build() -> Binaries {
             "-p",
             "witness",
         ])
-        .args(["-p", "verifier-cli", "-p", "shailoo", "-p", "demo"])
+        .args([
+            "-p",
+            "verifier-cli",
+            "-p",
+            "shailoo",
+            "-p",
+            "demo",
+            "-p",
+            "mirror",
+        ])
         .status()
         .expect("cargo runs");
     assert!(status.success(), "cargo build --release failed");
@@ -54,6 +64,7 @@ fn build() -> Binaries {
         verifier: release.join("verifier"),
         shailoo: release.join("shailoo"),
         demo: release.join("demo"),
+        mirror: release.join("mirror"),
     };
     for bin in [
         &binaries.ledger,
@@ -61,6 +72,7 @@ fn build() -> Binaries {
         &binaries.verifier,
         &binaries.shailoo,
         &binaries.demo,
+        &binaries.mirror,
     ] {
         assert!(bin.exists(), "{} is missing after the build", bin.display());
     }

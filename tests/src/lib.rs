@@ -9,12 +9,14 @@
 //! - [`process`]: a server process and a finished command, with their output.
 //! - [`system`]: election night — a ledger, three witnesses (quorum 2 of 3), the trust policy
 //!   the observers publish, and verifiers with their own memory.
+//! - [`mirror`]: an observers' mirror following the log, and the policy that requires it.
 //! - [`operator`]: what a dishonest log operator can do with its own key and files.
 //! - [`seaweed`]: a real distributed object store (SeaweedFS) for logs kept in a bucket.
 //! - [`tls`]: a throw-away certificate authority for servers that speak HTTPS.
 //! - [`two_clients`]: the `verifier`'s verdict and the web viewer's, read alike.
 
 pub mod binaries;
+pub mod mirror;
 pub mod operator;
 pub mod process;
 pub mod seaweed;

@@ -19,6 +19,7 @@ fn the_viewer_verifies_in_a_real_browser() {
     let mut node = Command::new("node");
     node.current_dir(&tests)
         .env("DEMO_BIN", &binaries().demo)
+        .env("MIRROR_BIN", &binaries().mirror)
         .args(["--test", "--test-reporter=tap", "--test-concurrency=1"])
         .arg("viewer.test.mjs");
     let run = Run::of(node);

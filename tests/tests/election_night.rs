@@ -3,7 +3,12 @@
 //! observers' policy verifies the checkpoint, the whole election and single precincts — with
 //! the scans they downloaded — and a proof bundle offline. The same again with the log kept
 //! in a bucket of a real distributed object store (SeaweedFS) rather than a directory.
+//!
+//! On the directory's night an observers' mirror follows the log from the start; once the
+//! ledger is stopped, a citizen whose policy requires the mirror's cosignature verifies the
+//! whole election, scans included, from the mirror alone.
 
+use shailoo_e2e::mirror::MirrorNode;
 use shailoo_e2e::system::{ElectionNight, count_before, path, scan_hash, witness};
 use verifier::display::thousands;
 
@@ -15,15 +20,24 @@ const SAMPLE: usize = 6;
 
 #[test]
 fn an_election_is_logged_cosigned_and_verified_by_a_citizen() {
-    election_night(ElectionNight::start());
+    let night = ElectionNight::start();
+    let mirror = night.start_mirror("mirror-1");
+    let (night, accepted, uploaded) = election_night(night);
+    verified_from_the_mirror(night, mirror, accepted, uploaded);
 }
 
 #[test]
 fn an_election_kept_in_a_bucket_is_logged_cosigned_and_verified_by_a_citizen() {
-    election_night(ElectionNight::start_in_a_bucket());
+    let (mut night, _, _) = election_night(ElectionNight::start_in_a_bucket());
+    // Everything stops cleanly, as an operator stops it.
+    assert!(night.ledger.take().unwrap().stop().success());
+    for w in &mut night.witnesses {
+        assert!(w.daemon.take().unwrap().stop().success());
+    }
 }
 
-fn election_night(mut night: ElectionNight) {
+/// The night itself; returns it with the records accepted and the documents uploaded.
+fn election_night(night: ElectionNight) -> (ElectionNight, u64, u64) {
     // The CEC: enroll the commissions' keys and submit the election with its scans.
     let simulated = night.simulate(PRECINCTS, &[]);
     simulated.run.expect(0, &["documents uploaded"]);
@@ -105,9 +119,64 @@ fn election_night(mut night: ElectionNight) {
         witness(&["evidence", path(&w.dir)]).expect(0, &["no evidence"]);
     }
 
-    // Everything stops cleanly, as an operator stops it.
+    (night, accepted, uploaded)
+}
+
+/// The CEC's server goes down; the observers' mirror still proves the whole election.
+fn verified_from_the_mirror(
+    mut night: ElectionNight,
+    mut mirror: MirrorNode,
+    accepted: u64,
+    uploaded: u64,
+) {
+    let status = mirror.wait_mirrored(accepted);
+    assert_eq!(status["status"]["forks_seen"], 0, "{status}");
+    // The mirror serves the log's checkpoint, with its own two cosignatures added.
+    let logs = String::from_utf8(night.get("checkpoint")).unwrap();
+    let mirrors = String::from_utf8(night_get(mirror.url(), "checkpoint")).unwrap();
+    assert!(
+        mirrors.starts_with(&logs),
+        "the log's checkpoint, extended:\n{mirrors}"
+    );
+    assert_eq!(
+        mirrors.lines().count(),
+        logs.lines().count() + 2,
+        "one line per mirror key:\n{mirrors}"
+    );
+
+    // Everything stops cleanly, as an operator stops it; the mirror stays.
     assert!(night.ledger.take().unwrap().stop().success());
     for w in &mut night.witnesses {
         assert!(w.daemon.take().unwrap().stop().success());
     }
+
+    // A citizen whose policy needs the witnesses' quorum and the mirror's cosignature
+    // verifies every entry, rule, tally and scan from the mirror alone.
+    let citizen = shailoo_e2e::Verifier::new(&mirror.policy);
+    let from_mirror = ["--log", mirror.url()];
+    citizen
+        .run(&[&["audit", "--documents", "-q"][..], &from_mirror].concat())
+        .expect(
+            0,
+            &[
+                &format!("records: {0} valid of {0} entries", thousands(accepted)),
+                "their recomputed Merkle root matches the signed checkpoint",
+                "findings: none",
+                &format!("documents: {} checked", thousands(uploaded)),
+                "the election records passed every check",
+            ],
+        );
+    // The log's own files lack the mirror's cosignature: that policy refuses them.
+    let stored = night.stored_url();
+    let refused = citizen.copy().run(&["checkpoint", "--log", &stored]);
+    assert_ne!(refused.code, 0, "{}", refused.text());
+    assert!(refused.text().contains("quorum"), "{}", refused.text());
+    // The mirror stops cleanly too.
+    assert!(mirror.daemon.take().unwrap().stop().success());
+}
+
+/// `GET path` from a server that is not the ledger.
+fn night_get(url: &str, path: &str) -> Vec<u8> {
+    let client = shailoo::client::LedgerClient::new(url);
+    shailoo_e2e::system::block_on(client.get(path)).unwrap()
 }

@@ -191,10 +191,21 @@ impl Policy {
             _ => return Err(format!("expected `{keyword} <name> <vkey> [<url>]`")),
         };
         let key = CosignerKey::parse(vkey).map_err(|e: KeyError| format!("{keyword} key: {e}"))?;
-        self.add_witness(name, key, url)?;
-        if mirror {
-            self.witnesses.last_mut().expect("just added").mirror = true;
+        match mirror {
+            true => self.add_mirror(name, key, url),
+            false => self.add_witness(name, key, url),
         }
+    }
+
+    /// Adds a mirror: a cosigner like a witness, whose `url` serves a copy of the log.
+    pub fn add_mirror(
+        &mut self,
+        name: &str,
+        key: CosignerKey,
+        url: Option<String>,
+    ) -> Result<(), String> {
+        self.add_witness(name, key, url)?;
+        self.witnesses.last_mut().expect("just added").mirror = true;
         Ok(())
     }
 
@@ -400,6 +411,24 @@ impl Policy {
         witnessed(quorum, &group_ok)
     }
 
+    /// Whether the cosigners `cosigned` satisfy the quorum with every mirror of the policy
+    /// counted as cosigning: the part of the quorum that witnesses must meet.
+    pub fn witnesses_satisfy_quorum(&self, cosigned: &[&str]) -> bool {
+        let mut names = cosigned.to_vec();
+        names.extend(
+            self.witnesses
+                .iter()
+                .filter(|w| w.mirror)
+                .map(|w| w.name.as_str()),
+        );
+        self.quorum_satisfied(&names)
+    }
+
+    /// Whether the policy's line `name` is a mirror's.
+    pub fn is_mirror(&self, name: &str) -> bool {
+        self.witnesses.iter().any(|w| w.mirror && w.name == name)
+    }
+
     /// Verifies a signed checkpoint: a log of the policy signed it for its own origin, and the
     /// cosignatures that verify satisfy the quorum.
     pub fn verify_checkpoint(
@@ -412,6 +441,27 @@ impl Policy {
             return Err(CheckpointRejection::QuorumNotMet {
                 cosigned: names.iter().map(|n| n.to_string()).collect(),
                 witnesses: self.witness_count(&names),
+                quorum: self.quorum_name().to_string(),
+            });
+        }
+        Ok(verified)
+    }
+
+    /// [`Policy::verify_checkpoint`] for a checkpoint the log logged inside itself: mirrors
+    /// cosign a checkpoint only after they copied it, so no logged checkpoint can carry their
+    /// cosignatures; the quorum is judged as if every mirror of the policy had cosigned. What
+    /// such a checkpoint vouches for — that the witnesses saw the tree by their time — is the
+    /// witnesses' word, never a mirror's.
+    pub fn verify_logged_checkpoint(
+        &self,
+        note_bytes: &[u8],
+    ) -> Result<VerifiedCheckpoint, CheckpointRejection> {
+        let verified = self.verify_log_signature(note_bytes)?;
+        let cosigned: Vec<&str> = verified.cosigners.iter().map(|(n, _)| n.as_str()).collect();
+        if !self.witnesses_satisfy_quorum(&cosigned) {
+            return Err(CheckpointRejection::QuorumNotMet {
+                cosigned: cosigned.iter().map(|n| n.to_string()).collect(),
+                witnesses: self.witness_count(&cosigned),
                 quorum: self.quorum_name().to_string(),
             });
         }

@@ -35,16 +35,23 @@ pub fn witnessed_time(policy: &Policy, cosigners: &[(String, u64)]) -> Option<Wi
     if policy.quorum_name() == "none" {
         return None;
     }
-    let mut times: Vec<u64> = cosigners.iter().map(|&(_, t)| t).collect();
+    // Time is the witnesses' word: a mirror cosigns whenever it copied the tree, so its
+    // timestamps count for nothing, and a quorum that requires a mirror is judged on its
+    // witnesses' part.
+    let witnesses: Vec<&(String, u64)> = cosigners
+        .iter()
+        .filter(|(n, _)| !policy.is_mirror(n))
+        .collect();
+    let mut times: Vec<u64> = witnesses.iter().map(|&&(_, t)| t).collect();
     times.sort_unstable();
     times.dedup();
     let satisfied = |keep: &dyn Fn(u64) -> bool| {
-        let names: Vec<&str> = cosigners
+        let names: Vec<&str> = witnesses
             .iter()
-            .filter(|&&(_, t)| keep(t))
+            .filter(|&&&(_, t)| keep(t))
             .map(|(n, _)| n.as_str())
             .collect();
-        policy.quorum_satisfied(&names)
+        policy.witnesses_satisfy_quorum(&names)
     };
     let contained_by = times.iter().copied().find(|&t| satisfied(&|c| c <= t))?;
     let newest_at = times
@@ -95,6 +102,11 @@ mod tests {
             p.add_witness(name, key.try_into().unwrap(), None).unwrap();
         }
         p.add_group("two", 2, &["w1", "w2", "w3"]).unwrap();
+        // A mirror, and a group that needs it besides two witnesses.
+        let public = ed25519_dalek::SigningKey::from_bytes(&[9; 32]).verifying_key();
+        let key = VerifierKey::new("m", ALG_COSIGNATURE_V1, public.as_bytes()).unwrap();
+        p.add_mirror("m", key.try_into().unwrap(), None).unwrap();
+        p.add_group("both", 2, &["two", "m"]).unwrap();
         p.set_quorum(quorum).unwrap();
         p
     }
@@ -131,6 +143,20 @@ mod tests {
         );
         let one = witnessed_time(&policy("w2"), &cosigned(&[("w1", 5), ("w2", 9)])).unwrap();
         assert_eq!((one.contained_by, one.newest_at), (9, 9));
+    }
+
+    #[test]
+    fn a_mirrors_cosignature_counts_for_no_time() {
+        let p2 = policy("both");
+        // The mirror copied the tree a day later: the witnesses' times stand.
+        let all = cosigned(&[("w1", 100), ("w2", 104), ("m", 86_500)]);
+        let w = witnessed_time(&p2, &all).unwrap();
+        assert_eq!((w.contained_by, w.newest_at), (104, 100));
+        // Without the mirror's cosignature the witnesses still attest the time; the mirror
+        // alone with one witness does not.
+        let w = witnessed_time(&p2, &all[..2]).unwrap();
+        assert_eq!((w.contained_by, w.newest_at), (104, 100));
+        assert_eq!(witnessed_time(&p2, &cosigned(&[("w1", 1), ("m", 2)])), None);
     }
 
     #[test]

@@ -387,3 +387,25 @@ fn a_mirror_is_a_cosigner_that_a_group_can_require() {
     let err = Policy::parse(&bad).unwrap_err();
     assert!(err.reason.contains("mirror <name> <vkey>"), "{err}");
 }
+
+#[test]
+fn a_logged_checkpoint_needs_only_the_witnesses_part_of_a_quorum_with_mirrors() {
+    let text = format!(
+        "log {}\nwitness W1 {}\nwitness W2 {}\nmirror M1 {}\ngroup witnesses 2 W1 W2\ngroup both all witnesses M1\nquorum both\n",
+        log().verifier(),
+        witness(1).verifier(),
+        witness(2).verifier(),
+        witness(3).verifier(),
+    );
+    let p = Policy::parse(&text).unwrap();
+    // Cosigned by both witnesses: enough inside the log, not enough to be served as current.
+    let witnessed = cosigned_checkpoint(5, &[1, 2]);
+    assert!(p.verify_logged_checkpoint(&witnessed).is_ok());
+    assert!(p.verify_checkpoint(&witnessed).is_err());
+    // The witnesses' part still counts: one witness is not two, mirror or not.
+    let one = cosigned_checkpoint(5, &[1, 3]);
+    assert!(matches!(
+        p.verify_logged_checkpoint(&one),
+        Err(CheckpointRejection::QuorumNotMet { witnesses: 2, .. })
+    ));
+}

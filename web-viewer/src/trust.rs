@@ -89,20 +89,27 @@ pub fn choose_policy(
             return json!({"ok": false, "error": error, "offered": offered_info}).to_string();
         }
     };
-    let log = if log_param.is_empty() {
+    let served_here = |url: &str| origin(url).eq_ignore_ascii_case(origin(&site_url));
+    // A page served by one of the policy's mirrors reads the copy beside it: the mirror is
+    // there for when the log's own server is not.
+    let by_a_mirror = policy.policy.mirror_urls().any(served_here);
+    let log = if !log_param.is_empty() {
+        log_param.to_string()
+    } else if by_a_mirror {
+        directory(page_url)
+    } else {
         policy
             .policy
             .logs
             .iter()
             .find_map(|l| l.url.clone())
             .unwrap_or_else(|| directory(page_url))
-    } else {
-        log_param.to_string()
     };
     // The policy came from the very server whose log it checks: the operator's own copy —
-    // whatever `?log=` says, if that server is where the policy's `log` line points.
-    let served_here = |url: &str| origin(url).eq_ignore_ascii_case(origin(&site_url));
+    // whatever `?log=` says, if that server is where the policy's `log` line points. (Not
+    // one of the observers' mirrors the policy names.)
     let operator_copy = used == "site"
+        && !by_a_mirror
         && (served_here(&log)
             || policy
                 .policy
@@ -184,6 +191,34 @@ pub fn adopt_remembered(policy_text: &str, origin: &str, remembered: &str) -> bo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn policy_with_mirror() -> String {
+        let log = tlog::keys::SignerKey::from_seed("log.example", 0x01, &[1; 32]).unwrap();
+        let mirror = tlog::keys::SignerKey::from_seed("m.example", 0x04, &[2; 32]).unwrap();
+        format!(
+            "log {} https://log.example/\nmirror m {} https://mirror.example/\nquorum none\n",
+            log.verifier(),
+            mirror.verifier()
+        )
+    }
+
+    #[test]
+    fn a_page_served_by_a_mirror_reads_the_mirror() {
+        let policy = policy_with_mirror();
+        let choose = |page: &str, log_param: &str| -> Value {
+            serde_json::from_str(&choose_policy(&policy, page, "", "", false, log_param)).unwrap()
+        };
+        let at_mirror = choose("https://mirror.example/index.html", "");
+        assert_eq!(at_mirror["log"], "https://mirror.example/");
+        assert_eq!(at_mirror["operator_copy"], false);
+        // Elsewhere, the policy's log line; `?log=` always wins.
+        let elsewhere = choose("https://observers.example/viewer/", "");
+        assert_eq!(elsewhere["log"], "https://log.example/");
+        let asked = choose("https://mirror.example/", "https://other.example");
+        assert_eq!(asked["log"], "https://other.example/");
+        // The log's own server still says it is the operator's copy.
+        assert_eq!(choose("https://log.example/", "")["operator_copy"], true);
+    }
 
     #[test]
     fn urls_are_cut_to_their_origin_and_directory() {

@@ -19,12 +19,27 @@ use tlog::keys::{ALG_COSIGNATURE_V1, ALG_ED25519, VerifierKey};
 use tlog::ml_dsa::ALG_ML_DSA_44;
 use tlog::note::NoteVerifier;
 
-/// The Ed25519 private key file inside the witness directory.
-pub const KEY_FILE: &str = "witness.key";
-/// The ML-DSA-44 private key file inside the witness directory.
-pub const ML_DSA_KEY_FILE: &str = "witness-ml-dsa-44.key";
 /// The SQLite state database inside the witness directory.
 pub const DB_FILE: &str = "witness.db";
+
+/// A node that cosigns with keys kept in its directory: a witness, or a mirror (the `mirror`
+/// crate), each under its own file names so that one is never taken for the other.
+#[derive(Clone, Copy, Debug)]
+pub struct Cosigner {
+    /// What it is called in messages and commands: `witness`, `mirror`.
+    pub node: &'static str,
+    /// Its key files: `<stem>.key` (Ed25519) and `<stem>-ml-dsa-44.key`.
+    pub stem: &'static str,
+    /// A file whose presence also means the directory is taken (its state database).
+    pub state: &'static str,
+}
+
+/// The witness's keys: DIR/witness.key and DIR/witness-ml-dsa-44.key.
+pub const WITNESS: Cosigner = Cosigner {
+    node: "witness",
+    stem: "witness",
+    state: DB_FILE,
+};
 
 /// A kind of cosigning key a witness holds (`witness init --keys`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -47,22 +62,22 @@ impl KeyKind {
         }
     }
 
-    fn file(self) -> &'static str {
+    fn suffix(self) -> &'static str {
         match self {
-            KeyKind::Ed25519 => KEY_FILE,
-            KeyKind::MlDsa44 => ML_DSA_KEY_FILE,
+            KeyKind::Ed25519 => ".key",
+            KeyKind::MlDsa44 => "-ml-dsa-44.key",
         }
     }
 }
 
 /// The file of the witness's key of `kind`.
 pub fn key_path(dir: &Path, kind: KeyKind) -> PathBuf {
-    dir.join(kind.file())
+    WITNESS.key_path(dir, kind)
 }
 
 /// Whether `dir` holds a witness (a key of either kind).
 pub fn is_witness(dir: &Path) -> bool {
-    KeyKind::ALL.iter().any(|&k| key_path(dir, k).exists())
+    WITNESS.holds_keys(dir)
 }
 
 pub fn db_path(dir: &Path) -> PathBuf {
@@ -89,52 +104,14 @@ pub fn check_witness_name(name: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Creates the directory (if needed) and a new cosigning key of each of `kinds` in it;
+/// Creates the directory (if needed) and a new witness key of each of `kinds` in it;
 /// refuses to replace a witness.
 pub fn create_keys(
     dir: &Path,
     name: &str,
     kinds: &[KeyKind],
 ) -> Result<Vec<CosignerSigningKey>, Error> {
-    check_witness_name(name)?;
-    if kinds.is_empty() {
-        return Err(Error::Invalid("a witness needs at least one key".into()));
-    }
-    if name.len() > 255 && kinds.contains(&KeyKind::MlDsa44) {
-        return Err(Error::Invalid(format!(
-            "{name:?} is longer than 255 bytes, too long for an ML-DSA-44 cosigner's name"
-        )));
-    }
-    // 0700: the directory holds the keys and the evidence; nobody else needs to list it.
-    DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(Error::io(format!("cannot create {}", dir.display())))?;
-    if is_witness(dir) || db_path(dir).exists() {
-        return Err(Error::Invalid(format!(
-            "{} already holds a witness; refusing to overwrite its keys (a new key is a new \
-             witness: use another directory)",
-            dir.display()
-        )));
-    }
-    let mut keys = Vec::new();
-    for kind in KeyKind::ALL.into_iter().filter(|k| kinds.contains(k)) {
-        let mut seed = zeroize::Zeroizing::new([0u8; 32]);
-        getrandom::fill(&mut seed[..]).map_err(|e| {
-            Error::Invalid(format!(
-                "the operating system's random source failed ({e}); no key was written"
-            ))
-        })?;
-        let key = CosignerSigningKey::from_seed(name, kind.alg(), &seed)
-            .map_err(|e| Error::Invalid(format!("cannot make a key named {name:?}: {e}")))?;
-        // Never overwritten: if another `init` raced us, one of the two fails instead of both
-        // writing. Unsealed: the witness starts unattended.
-        keyfile::create(&key_path(dir, kind), &key, keyfile::Protection::None)
-            .map_err(from_keyfile)?;
-        keys.push(key);
-    }
-    Ok(keys)
+    WITNESS.create_keys(dir, name, kinds)
 }
 
 /// Makes a new directory entry durable (the file's own fsync does not cover its name).
@@ -144,42 +121,115 @@ pub fn sync_dir(dir: &Path) -> Result<(), Error> {
         .map_err(Error::io(format!("cannot sync {}", dir.display())))
 }
 
-/// Loads the witness's cosigning keys (Ed25519 first), refusing a key file that others can
-/// read (anyone who read it could cosign as this witness: retire it), a file holding a key of
-/// the other kind, and keys under two names.
+/// Loads the witness's cosigning keys (Ed25519 first).
 pub fn load_keys(dir: &Path) -> Result<Vec<CosignerSigningKey>, Error> {
-    if !is_witness(dir) {
-        return Err(Error::not_a_witness(dir));
+    WITNESS.load_keys(dir)
+}
+
+impl Cosigner {
+    /// The file of this node's key of `kind` in `dir`.
+    pub fn key_path(&self, dir: &Path, kind: KeyKind) -> PathBuf {
+        dir.join(format!("{}{}", self.stem, kind.suffix()))
     }
-    let mut keys: Vec<CosignerSigningKey> = Vec::new();
-    for kind in KeyKind::ALL {
-        let path = key_path(dir, kind);
-        if !path.exists() {
-            continue;
+
+    /// Whether `dir` holds this node's keys (a key of either kind).
+    pub fn holds_keys(&self, dir: &Path) -> bool {
+        KeyKind::ALL.iter().any(|&k| self.key_path(dir, k).exists())
+    }
+
+    /// Creates the directory (if needed) and a new cosigning key of each of `kinds` in it;
+    /// refuses to replace keys or state already there.
+    pub fn create_keys(
+        &self,
+        dir: &Path,
+        name: &str,
+        kinds: &[KeyKind],
+    ) -> Result<Vec<CosignerSigningKey>, Error> {
+        let node = self.node;
+        check_witness_name(name)?;
+        if kinds.is_empty() {
+            return Err(Error::Invalid(format!("a {node} needs at least one key")));
         }
-        let shown = path.display().to_string();
-        let key: CosignerSigningKey =
-            keyfile::load(&path, || keyfile::passphrase::for_key(&shown)).map_err(from_keyfile)?;
-        if key.alg() != kind.alg() {
+        if name.len() > 255 && kinds.contains(&KeyKind::MlDsa44) {
             return Err(Error::Invalid(format!(
-                "{shown} holds a type 0x{:02x} key, not the {kind:?} key (type 0x{:02x}) its \
-                 name says; witness keys are made by `witness init`",
-                key.alg(),
-                kind.alg()
+                "{name:?} is longer than 255 bytes, too long for an ML-DSA-44 cosigner's name"
             )));
         }
-        if let Some(first) = keys.first()
-            && first.verifier().name() != key.verifier().name()
-        {
+        // 0700: the directory holds the keys and the state; nobody else needs to list it.
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(Error::io(format!("cannot create {}", dir.display())))?;
+        if self.holds_keys(dir) || dir.join(self.state).exists() {
             return Err(Error::Invalid(format!(
-                "the witness's keys have two names ({} and {}); a witness has one",
-                first.verifier().name(),
-                key.verifier().name()
+                "{} already holds a {node}; refusing to overwrite its keys (a new key is a new \
+                 {node}: use another directory)",
+                dir.display()
             )));
         }
-        keys.push(key);
+        let mut keys = Vec::new();
+        for kind in KeyKind::ALL.into_iter().filter(|k| kinds.contains(k)) {
+            let mut seed = zeroize::Zeroizing::new([0u8; 32]);
+            getrandom::fill(&mut seed[..]).map_err(|e| {
+                Error::Invalid(format!(
+                    "the operating system's random source failed ({e}); no key was written"
+                ))
+            })?;
+            let key = CosignerSigningKey::from_seed(name, kind.alg(), &seed)
+                .map_err(|e| Error::Invalid(format!("cannot make a key named {name:?}: {e}")))?;
+            // Never overwritten: if another `init` raced us, one of the two fails instead of
+            // both writing. Unsealed: the node starts unattended.
+            keyfile::create(&self.key_path(dir, kind), &key, keyfile::Protection::None)
+                .map_err(from_keyfile)?;
+            keys.push(key);
+        }
+        Ok(keys)
     }
-    Ok(keys)
+
+    /// Loads this node's cosigning keys (Ed25519 first), refusing a key file that others can
+    /// read (anyone who read it could cosign as this node: retire it), a file holding a key of
+    /// the other kind, and keys under two names.
+    pub fn load_keys(&self, dir: &Path) -> Result<Vec<CosignerSigningKey>, Error> {
+        let node = self.node;
+        if !self.holds_keys(dir) {
+            return Err(Error::Invalid(format!(
+                "{} has no {node} key; run `{node} init {} --name NAME` first",
+                dir.display(),
+                dir.display()
+            )));
+        }
+        let mut keys: Vec<CosignerSigningKey> = Vec::new();
+        for kind in KeyKind::ALL {
+            let path = self.key_path(dir, kind);
+            if !path.exists() {
+                continue;
+            }
+            let shown = path.display().to_string();
+            let key: CosignerSigningKey =
+                keyfile::load(&path, || keyfile::passphrase::for_key(&shown))
+                    .map_err(from_keyfile)?;
+            if key.alg() != kind.alg() {
+                return Err(Error::Invalid(format!(
+                    "{shown} holds a type 0x{:02x} key, not the {kind:?} key (type 0x{:02x}) \
+                     its name says; {node} keys are made by `{node} init`",
+                    key.alg(),
+                    kind.alg()
+                )));
+            }
+            if let Some(first) = keys.first()
+                && first.verifier().name() != key.verifier().name()
+            {
+                return Err(Error::Invalid(format!(
+                    "the {node}'s keys have two names ({} and {}); a {node} has one",
+                    first.verifier().name(),
+                    key.verifier().name()
+                )));
+            }
+            keys.push(key);
+        }
+        Ok(keys)
+    }
 }
 
 /// A key file's failure, as the witness reports it.

@@ -4,7 +4,8 @@
 //   cargo build -p demo && web-viewer/tests/browser/setup.sh && \
 //   (cd web-viewer/tests/browser && node --test --test-concurrency=1)
 //
-// DEMO_BIN overrides the binary ($CARGO_TARGET_DIR/debug/demo by default); screenshots
+// DEMO_BIN overrides the binary ($CARGO_TARGET_DIR/debug/demo by default), MIRROR_BIN the
+// observers' mirror (beside the demo by default; `cargo build -p mirror`); screenshots
 // and the measured figures go to artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,6 +23,7 @@ const repo = path.resolve(here, '../../..');
 const artifacts = path.join(here, 'artifacts');
 const targetDir = process.env.CARGO_TARGET_DIR || path.join(repo, 'target');
 const demoBin = process.env.DEMO_BIN || path.join(targetDir, 'debug', 'demo');
+const mirrorBin = process.env.MIRROR_BIN || path.join(path.dirname(demoBin), 'mirror');
 const PRECINCTS = Number(process.env.VIEWER_TEST_PRECINCTS || 12);
 
 let demo, dir, base, browser, ctx;
@@ -443,4 +445,54 @@ test('accessibility: keyboard, labels, alternative text, contrast', async () => 
   });
   figures.min_contrast = worst;
   assert.ok(worst.ratio >= 4.5, `contrast ${worst.ratio.toFixed(2)} for "${worst.text}"`);
+});
+
+// Last: it stops the demo's log. An observers' mirror follows the log; the observers name it
+// (with its URL) in their policy; with the log's server gone, the viewer the mirror serves reads
+// the mirror's copy and verifies it against that policy.
+test('with the log stopped, the viewer served by an observers\' mirror verifies the election from the mirror', async () => {
+  assert.ok(fs.existsSync(mirrorBin), `${mirrorBin} is missing: cargo build -p mirror first`);
+  const mdir = path.join(dir, 'mirror');
+  const init = spawnSync(mirrorBin, ['init', mdir, '--name', 'observers.example.kg/mirror', '--log', base, '--policy', path.join(dir, 'policy'), '--keys', 'ed25519'], { encoding: 'utf8' });
+  assert.equal(init.status, 0, init.stderr);
+  const vkey = init.stdout.trim().split('\n').pop();
+  const mirror = spawn(mirrorBin, ['serve', mdir, '--listen', '127.0.0.1:0', '--poll-ms', '200'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const murl = await new Promise((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`mirror not listening in 30 s:\n${out}`)), 30_000);
+      mirror.stdout.on('data', (d) => { out += d; const m = out.match(/listening on (http:\/\/\S+)/); if (m) { clearTimeout(timer); resolve(m[1]); } });
+      mirror.stderr.on('data', (d) => { out += d; });
+    });
+    // The observers' policy, now naming the mirror and where it serves.
+    fs.appendFileSync(path.join(mdir, 'policy'), `mirror observers-mirror ${vkey} ${murl}/\n`);
+    const logSize = (await (await fetch(`${base}/checkpoint`)).text()).split('\n')[1];
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const status = await (await fetch(`${murl}/readyz`)).json();
+      if (String(status.published_size) === logSize && status.status.documents_missing === 0) break;
+      assert.ok(Date.now() < deadline, `the mirror did not copy the log: ${JSON.stringify(status)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    // The log's server goes down.
+    demo.removeAllListeners('exit');
+    demo.kill('SIGTERM');
+    await new Promise((r) => { demo.once('exit', r); setTimeout(r, 10_000); });
+    const p = (await (await fetch(`${murl}/api/v1/records?kind=protocol&limit=1`)).json()).records[0];
+    const page = await newContext();
+    await page.goto(`${murl}/`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+    assert.equal(await page.locator('#checkpoint-status [data-state]').getAttribute('data-state'), 'verified');
+    assert.equal(await page.locator('#trust-log').textContent(), `${murl}/`, 'the copy beside the page is read');
+    assert.equal(await page.locator('#operator-copy').count(), 0, 'an observers\' copy, not the operator\'s');
+    await shot(page, 'mirror-home');
+    await page.goto(`${murl}/#/precinct/${p.precinct}`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+    assert.equal(await page.locator('#status [data-state]').getAttribute('data-state'), 'verified');
+    assert.equal(await page.locator('.record [data-state="failed"]').count(), 0);
+    assert.ok(await page.locator('figure img').count() >= 1, 'the scan, from the mirror');
+    await shot(page, 'mirror-precinct');
+  } finally {
+    mirror.kill('SIGTERM');
+  }
 });
