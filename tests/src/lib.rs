@@ -11,6 +11,7 @@
 //!   the observers publish, and verifiers with their own memory.
 //! - [`mirror`]: an observers' mirror following the log, and the policy that requires it.
 //! - [`operator`]: what a dishonest log operator can do with its own key and files.
+//! - [`records`]: records the tests sign themselves (enrollments of keys from a seed byte).
 //! - [`seaweed`]: a real distributed object store (SeaweedFS) for logs kept in a bucket.
 //! - [`tls`]: a throw-away certificate authority for servers that speak HTTPS.
 //! - [`two_clients`]: the `verifier`'s verdict and the web viewer's, read alike.
@@ -19,6 +20,7 @@ pub mod binaries;
 pub mod mirror;
 pub mod operator;
 pub mod process;
+pub mod records;
 pub mod seaweed;
 pub mod system;
 pub mod tls;

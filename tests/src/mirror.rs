@@ -19,6 +19,8 @@ pub struct MirrorNode {
     /// mirror's cosignature (either of its keys). The mirror itself checks against it.
     pub policy: PathBuf,
     pub daemon: Option<Daemon>,
+    /// The environment it runs with (a bucket's `AWS_*` settings).
+    env: Vec<(&'static str, String)>,
 }
 
 impl ElectionNight {
@@ -31,11 +33,25 @@ impl ElectionNight {
     /// [`ElectionNight::start_mirror`], following the log at `upstream` (a URL, or a
     /// directory holding a copy of its files).
     pub fn start_mirror_of(&self, name: &str, upstream: &str) -> MirrorNode {
+        self.start_mirror_with(name, upstream, None)
+    }
+
+    /// [`ElectionNight::start_mirror_of`], keeping the copy in `bucket` (`s3://…`) of
+    /// `store` rather than in the mirror's directory.
+    pub fn start_mirror_with(
+        &self,
+        name: &str,
+        upstream: &str,
+        bucket: Option<(&str, &crate::seaweed::Seaweed)>,
+    ) -> MirrorNode {
         let dir = self.file(name);
         let identity = format!("observers.example.kg/{name}");
         let mut init = Command::new(&binaries().mirror);
         init.args(["init", path(&dir), "--name", &identity, "--log", upstream])
             .args(["--policy", path(&self.policy)]);
+        if let Some((url, _)) = bucket {
+            init.args(["--storage", url]);
+        }
         let init = Run::of(init);
         init.expect(0, &["created mirror"]);
         let vkeys: Vec<String> = init
@@ -57,6 +73,7 @@ impl ElectionNight {
             vkeys,
             policy,
             daemon: None,
+            env: bucket.map(|(_, store)| store.env()).unwrap_or_default(),
         };
         node.start();
         node
@@ -107,6 +124,7 @@ impl MirrorNode {
             "--poll-ms",
             "200",
         ]);
+        serve.envs(self.env.iter().map(|(k, v)| (*k, v.as_str())));
         let log = self.dir.with_extension("log");
         self.daemon = Some(Daemon::start(serve, &log));
     }

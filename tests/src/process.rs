@@ -111,6 +111,12 @@ impl Daemon {
         wait(&mut self.child, Duration::from_secs(30)).expect("the daemon stops on SIGINT")
     }
 
+    /// Waits up to `limit` for it to exit by itself, and returns how it did (`None`: it was
+    /// still running, and is killed).
+    pub fn exited(mut self, limit: Duration) -> Option<ExitStatus> {
+        wait(&mut self.child, limit)
+    }
+
     /// Kills it with SIGKILL, as a crash or a pulled cable would.
     pub fn kill(mut self) {
         signal(&self.child, "KILL");

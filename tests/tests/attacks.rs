@@ -33,20 +33,18 @@
 
 use election::Body;
 use election::records::{
-    ComplaintCategory, ComplaintDecision, ComplaintFiled, Decider, KeyEnrollment, KeyRevocation,
-    Outcome, Role, Scope,
+    ComplaintCategory, ComplaintDecision, ComplaintFiled, Decider, KeyRevocation, Outcome, Role,
 };
 use shailoo::client::ClientError;
 use shailoo::unix_now;
 use shailoo_e2e::Run;
 use shailoo_e2e::operator;
+use shailoo_e2e::records::{ELECTION, ed25519_key, enrollment};
 use shailoo_e2e::system::{
     Backend, ElectionNight, WitnessNode, copy_tree, is_log_checkpoint, path, scan_hash, witness,
 };
 use shailoo_e2e::two_clients::{Judged, Page};
 use std::path::{Path, PathBuf};
-
-const ELECTION: &str = "2026-11-29-parliamentary";
 
 /// A small clean election, logged and published.
 fn logged_election(backend: Backend) -> (ElectionNight, u64) {
@@ -240,23 +238,6 @@ fn c_a_fork_is_refused_by_the_witnesses_and_reported_with_both_checkpoints(backe
 }
 
 /// A key enrolled with `role` and scope `everything`, signed by `signer` at `time`.
-fn enrollment(
-    signer: &ed25519_dalek::SigningKey,
-    key: u8,
-    role: Role,
-    time: u64,
-) -> election::Record {
-    let body = Body::KeyEnrollment(KeyEnrollment {
-        key: ed25519_key(key).verifying_key().to_bytes(),
-        role,
-        holder: format!("{} {key}", role.name()),
-        scope: Scope::everything(),
-        valid_from: 0,
-        valid_until: u64::MAX,
-    });
-    election::Record::sign(ELECTION, time, body, signer)
-}
-
 fn revocation(signer: &ed25519_dalek::SigningKey, key: u8, time: u64) -> election::Record {
     let body = Body::KeyRevocation(KeyRevocation {
         key: ed25519_key(key).verifying_key().to_bytes(),
@@ -955,10 +936,6 @@ fn control_a_clean_election_has_no_findings_and_no_evidence(backend: Backend) {
     for w in &night.witnesses {
         witness(&["evidence", path(&w.dir)]).expect(0, &["no evidence"]);
     }
-}
-
-fn ed25519_key(n: u8) -> ed25519_dalek::SigningKey {
-    ed25519_dalek::SigningKey::from_bytes(&[n; 32])
 }
 
 #[track_caller]

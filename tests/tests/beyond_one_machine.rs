@@ -7,7 +7,9 @@
 //! - a log kept in a bucket of a real distributed object store (SeaweedFS): with the ledger
 //!   stopped, the bucket served by the store's own GETs (what a CDN would front) is a
 //!   tlog-tiles log that `verifier audit --documents` verifies end to end, and `ledger check`
-//!   finds clean.
+//!   finds clean;
+//! - an insider with write access to the bucket who plants the log's next entry bundle stops
+//!   the log — never forks it, never has a file overwritten — until the object is removed.
 
 use shailoo_e2e::binaries;
 use shailoo_e2e::seaweed::Seaweed;
@@ -260,5 +262,62 @@ fn a_log_in_a_bucket_is_verified_straight_from_the_bucket_with_the_ledger_stoppe
     assert!(
         Path::new(&log).join("ledger.db").exists(),
         "the cache is local"
+    );
+}
+
+#[test]
+fn an_insider_who_plants_the_next_bundle_in_the_bucket_stops_the_log_and_never_forks_it() {
+    use election::records::Role;
+    use shailoo_e2e::records::enrollment;
+    let mut night = shailoo_e2e::ElectionNight::start_in_a_bucket();
+    let root = night.root_key();
+    let now = shailoo::unix_now();
+    let finance = |key| enrollment(root.signing_key(), key, Role::FinanceOffice, now);
+    night.submit(&finance(1), true).unwrap();
+    let before = night.wait_settled();
+    let n = before.size;
+    assert!(n % 256 + 4 < 256, "the next entries stay in one bundle");
+    // What the next batch (of one to four entries) would create, planted with other bytes.
+    let planted: Vec<String> = (n + 1..=n + 4)
+        .map(|size| {
+            tlog::tile::Tile::at_tree_size(0, n / 256, size)
+                .unwrap()
+                .entries_path()
+        })
+        .collect();
+    for path in &planted {
+        night.overwrite(path, b"planted by an insider");
+    }
+    // The sequencer commits its batch, finds a file of its tree holding other bytes, and stops
+    // rather than overwrite it or go on without it; the submitter is never acknowledged.
+    let answer = night.submit(&finance(2), false);
+    assert!(answer.is_err(), "acknowledged: {answer:?}");
+    let ledger = night.ledger.take().unwrap();
+    let stderr_before = ledger.stderr();
+    let exited = ledger.exited(Duration::from_secs(30));
+    assert_eq!(exited.and_then(|s| s.code()), Some(70), "{stderr_before}");
+    // Nothing published, nothing overwritten: the log is stopped, not forked.
+    assert_eq!(night.published(), before);
+    for path in &planted {
+        assert_eq!(
+            night.read(path).as_deref(),
+            Some(&b"planted by an insider"[..])
+        );
+    }
+    // The operator removes the planted objects; the log resumes from its commit point, the
+    // unacknowledged record in it, and publishes again.
+    for path in &planted {
+        night.storage().remove(path).unwrap();
+    }
+    night.start_ledger();
+    let after = night.wait_published(n + 1);
+    let entries = night.entries_from(n, after.size);
+    assert!(
+        entries.contains(&finance(2).to_bytes()),
+        "the committed batch is in the log"
+    );
+    assert_eq!(
+        shailoo_e2e::operator::root_of(&night.entries_from(0, after.size)),
+        after.root
     );
 }

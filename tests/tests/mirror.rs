@@ -129,6 +129,32 @@ fn a_mirror_copies_only_what_verifies_and_keeps_a_fork_as_evidence() {
         .expect(0, &["the election records passed every check"]);
 }
 
+#[test]
+fn a_mirror_keeps_its_copy_in_a_bucket_that_is_itself_a_verifiable_log() {
+    let night = ElectionNight::start();
+    let size = night.simulate(20, &[]).size;
+    let store = shailoo_e2e::seaweed::Seaweed::start();
+    store.create_bucket("mirror");
+    let mirror =
+        night.start_mirror_with("mirror-1", night.url(), Some(("s3://mirror/copy", &store)));
+    mirror.wait_mirrored(size);
+    assert!(
+        !mirror.dir.join("public").exists(),
+        "the copy is in the bucket, not the directory"
+    );
+    // The bucket alone, served by the store's own GETs (what a CDN would front): every entry,
+    // rule and scan verifies, under the policy that needs the mirror's cosignature.
+    shailoo_e2e::Verifier::new(&mirror.policy)
+        .run(&[
+            "audit",
+            "--documents",
+            "-q",
+            "--log",
+            &store.read_url("mirror", "copy"),
+        ])
+        .expect(0, &["the election records passed every check"]);
+}
+
 fn bundle_path(size: u64) -> String {
     Tile::at_tree_size(0, 0, size).unwrap().entries_path()
 }
