@@ -26,7 +26,7 @@
 
 pub mod tls;
 pub mod watch;
-pub use tls::{Tls, TlsError};
+pub use tls::{Tls, TlsError, load_pem};
 
 use axum::Router;
 use axum::body::Body;

@@ -35,30 +35,7 @@ impl Tls {
     /// The certificate chain in `cert` (the server's first) and the private key in `key`,
     /// both PEM. The key file must be readable by its owner only.
     pub fn from_pem_files(cert: &Path, key: &Path) -> Result<Tls, TlsError> {
-        let file_error = |path: &Path| {
-            let path = path.to_path_buf();
-            move |e: &dyn std::fmt::Display| TlsError::File {
-                path,
-                why: e.to_string(),
-            }
-        };
-        let mode = std::fs::metadata(key)
-            .map_err(|e| file_error(key)(&e))?
-            .mode();
-        if mode & 0o077 != 0 {
-            return Err(TlsError::KeyReadable {
-                path: key.to_path_buf(),
-                mode: mode & 0o777,
-            });
-        }
-        let chain = CertificateDer::pem_file_iter(cert)
-            .map_err(|e| file_error(cert)(&e))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| file_error(cert)(&e))?;
-        if chain.is_empty() {
-            return Err(file_error(cert)(&"holds no PEM certificate"));
-        }
-        let private = PrivateKeyDer::from_pem_file(key).map_err(|e| file_error(key)(&e))?;
+        let (chain, private) = load_pem(cert, key)?;
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let mut config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -71,6 +48,39 @@ impl Tls {
             acceptor: TlsAcceptor::from(Arc::new(config)),
         })
     }
+}
+
+/// A certificate chain (the server's first) and its private key from PEM files, the key
+/// readable by its owner only: for a server that builds its own TLS configuration.
+pub fn load_pem(
+    cert: &Path,
+    key: &Path,
+) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), TlsError> {
+    let file_error = |path: &Path| {
+        let path = path.to_path_buf();
+        move |e: &dyn std::fmt::Display| TlsError::File {
+            path,
+            why: e.to_string(),
+        }
+    };
+    let mode = std::fs::metadata(key)
+        .map_err(|e| file_error(key)(&e))?
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(TlsError::KeyReadable {
+            path: key.to_path_buf(),
+            mode: mode & 0o777,
+        });
+    }
+    let chain = CertificateDer::pem_file_iter(cert)
+        .map_err(|e| file_error(cert)(&e))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| file_error(cert)(&e))?;
+    if chain.is_empty() {
+        return Err(file_error(cert)(&"holds no PEM certificate"));
+    }
+    let private = PrivateKeyDer::from_pem_file(key).map_err(|e| file_error(key)(&e))?;
+    Ok((chain, private))
 }
 
 /// An I/O error for a handshake that failed, for the connection's debug log.

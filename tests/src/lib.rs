@@ -9,6 +9,7 @@
 //! - [`process`]: a server process and a finished command, with their output.
 //! - [`system`]: election night — a ledger, three witnesses (quorum 2 of 3), the trust policy
 //!   the observers publish, and verifiers with their own memory.
+//! - [`bastion`]: a witness behind NAT, reached through a bastion (c2sp.org/https-bastion).
 //! - [`mirror`]: an observers' mirror following the log, and the policy that requires it.
 //! - [`operator`]: what a dishonest log operator can do with its own key and files.
 //! - [`records`]: records the tests sign themselves (enrollments of keys from a seed byte).
@@ -16,6 +17,7 @@
 //! - [`tls`]: a throw-away certificate authority for servers that speak HTTPS.
 //! - [`two_clients`]: the `verifier`'s verdict and the web viewer's, read alike.
 
+pub mod bastion;
 pub mod binaries;
 pub mod mirror;
 pub mod operator;

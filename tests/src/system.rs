@@ -46,6 +46,9 @@ pub struct WitnessNode {
 /// stopped).
 pub struct ElectionNight {
     pub ledger: Option<Daemon>,
+    /// What `ledger serve` runs with besides the store's settings (`SSL_CERT_FILE` once a
+    /// witness is reached through a bastion with a private CA).
+    pub(crate) ledger_env: Vec<(&'static str, String)>,
     /// The log's public files as the harness reads them: `log/public`, or the log's bucket.
     files: std::sync::Arc<dyn ledger::storage::Storage>,
     /// The object store the log is kept in, when it is (stopped after the ledger).
@@ -183,6 +186,7 @@ impl ElectionNight {
 
         let mut night = ElectionNight {
             ledger: None,
+            ledger_env: vec![],
             files,
             store,
             witnesses,
@@ -290,6 +294,7 @@ impl ElectionNight {
         if let Some(store) = &self.store {
             store.configure(&mut command);
         }
+        command.envs(self.ledger_env.iter().map(|(k, v)| (*k, v.as_str())));
         self.ledger = Some(Daemon::start(command, &self.file("ledger.log")));
     }
 

@@ -109,6 +109,45 @@ impl Witness {
     }
 }
 
+impl Witness {
+    /// The identity this witness shows a bastion: its Ed25519 cosigning key (c2sp.org/
+    /// https-bastion appendix B: the TLS signatures cannot be taken for cosignatures).
+    pub fn bastion_identity(&self) -> Result<bastion::identity::Identity, Error> {
+        let seed = self
+            .signers
+            .iter()
+            .find_map(|k| match k {
+                CosignerSigningKey::Ed25519(k) => Some(k.signing_key().to_bytes()),
+                CosignerSigningKey::MlDsa44(_) => None,
+            })
+            .ok_or_else(|| {
+                Error::Invalid(
+                    "a witness reached through a bastion needs an Ed25519 key, which a bastion authenticates; this one holds only ML-DSA-44 (make one with `witness init --keys ed25519,ml-dsa-44`)".into(),
+                )
+            })?;
+        bastion::identity::Identity::from_seed(&seed).map_err(|e| Error::Invalid(e.to_string()))
+    }
+
+    /// Serves the witness through the bastion at `bastion_url` only — no listening port —
+    /// until `shutdown`; `connected` is told the witness's public URL each time the
+    /// connection is up.
+    pub async fn serve_through_bastion(
+        self,
+        bastion_url: &str,
+        shutdown: impl Future<Output = ()> + Send,
+        connected: impl Fn(&str),
+    ) -> Result<(), Error> {
+        let backend = bastion::backend::Backend::new(bastion_url, self.bastion_identity()?)
+            .map_err(|e| Error::Invalid(e.to_string()))?;
+        let name = self.name.clone();
+        info!(witness = %name, bastion = %bastion_url, url = %backend.public_url(), "serving through a bastion");
+        let app = http::router(Arc::new(self));
+        backend.serve(app, shutdown, connected).await;
+        info!(witness = %name, "stopped");
+        Ok(())
+    }
+}
+
 /// Creates a witness in `dir` (made if missing): a new cosigning key named `name` of each of
 /// `kinds` (`dir/witness.key` for Ed25519, `dir/witness-ml-dsa-44.key` for ML-DSA-44, mode
 /// 0600) and an empty state database. Refuses to overwrite an existing witness. Returns the

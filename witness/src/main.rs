@@ -132,7 +132,7 @@ enum Command {
         /// The witness directory.
         dir: PathBuf,
         /// The address and port to listen on (port 0 picks a free one).
-        #[arg(long, default_value = "127.0.0.1:7380")]
+        #[arg(long, default_value = "127.0.0.1:7380", conflicts_with = "bastion")]
         listen: SocketAddr,
         /// Speak HTTPS with this certificate chain (PEM, the server's certificate first).
         #[arg(long, requires = "tls_key", value_name = "PEM")]
@@ -140,6 +140,37 @@ enum Command {
         /// The certificate's private key (PEM, readable by its owner only).
         #[arg(long, requires = "tls_cert", value_name = "PEM")]
         tls_key: Option<PathBuf>,
+        /// Listen nowhere: dial out to this bastion (https://host[:port], c2sp.org/
+        /// https-bastion) and serve through it, for a witness behind NAT or a firewall. Its
+        /// public URL is https://host[:port]/<key hash> (`witness bastion-hash`); the bastion's
+        /// operator must allow that hash. Trusts the platform's roots, or SSL_CERT_FILE.
+        #[arg(long, value_name = "URL", conflicts_with_all = ["tls_cert", "tls_key"])]
+        bastion: Option<String>,
+    },
+    /// Print the key hash that names this witness at a bastion: give it to the bastion's
+    /// operator to allow, and tell log operators https://BASTION/<hash> as the witness's URL.
+    #[command(after_help = "Example:\n  witness bastion-hash /var/lib/witness")]
+    BastionHash { dir: PathBuf },
+    /// Run a bastion (c2sp.org/https-bastion): witnesses that accept no connections dial out
+    /// to it, and it relays each request for https://HOST/<key hash>/<path> to that witness.
+    ///
+    /// Speaks TLS 1.3 only. Backends prove their Ed25519 key with a client certificate; only
+    /// the key hashes listed in --backends are served (restart to change the list). Prints
+    /// `listening on https://ADDRESS` once bound.
+    #[command(after_help = "Example:\n  \
+        witness bastion --listen 0.0.0.0:443 --tls-cert cert.pem --tls-key key.pem --backends backends.txt")]
+    Bastion {
+        #[arg(long, default_value = "127.0.0.1:7443")]
+        listen: SocketAddr,
+        /// The bastion's certificate chain (PEM).
+        #[arg(long, value_name = "PEM")]
+        tls_cert: PathBuf,
+        /// Its private key (PEM, readable by its owner only).
+        #[arg(long, value_name = "PEM")]
+        tls_key: PathBuf,
+        /// The allowed backends: one key hash per line (`witness bastion-hash`), `#` comments.
+        #[arg(long, value_name = "FILE")]
+        backends: PathBuf,
     },
     /// List the evidence of log misbehaviour this witness kept.
     ///
@@ -236,6 +267,29 @@ fn run(command: Command) -> Result<(), witness::Error> {
             listen,
             tls_cert,
             tls_key,
+            bastion: Some(url),
+        } => {
+            let _ = (listen, tls_cert, tls_key);
+            serve_through_bastion(&dir, &url)?
+        }
+        Command::BastionHash { dir } => {
+            println!(
+                "{}",
+                witness::Witness::open(&dir)?.bastion_identity()?.key_hash()
+            );
+        }
+        Command::Bastion {
+            listen,
+            tls_cert,
+            tls_key,
+            backends,
+        } => run_bastion(listen, &tls_cert, &tls_key, &backends)?,
+        Command::Serve {
+            dir,
+            listen,
+            tls_cert,
+            tls_key,
+            bastion: None,
         } => {
             let tls = match (tls_cert, tls_key) {
                 (Some(cert), Some(key)) => Some(
@@ -292,6 +346,62 @@ fn serve(
 }
 
 /// A future that completes on SIGINT or SIGTERM; the handlers are installed when it is made.
+fn serve_through_bastion(dir: &Path, url: &str) -> Result<(), witness::Error> {
+    let witness = witness::Witness::open(dir)?;
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(witness::Error::io("cannot start the async runtime"))?;
+    runtime.block_on(async {
+        let stop = stop_signal()?;
+        let said = std::sync::atomic::AtomicBool::new(false);
+        witness
+            .serve_through_bastion(url, stop, |public| {
+                // Scripts and tests read the witness's URL from this line, said once.
+                if !said.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                    let mut stdout = std::io::stdout();
+                    let _ = writeln!(stdout, "listening on {public}");
+                    let _ = stdout.flush();
+                }
+                tracing::info!(url = %public, "connected to the bastion");
+            })
+            .await
+    })
+}
+
+fn run_bastion(
+    listen: SocketAddr,
+    cert: &Path,
+    key: &Path,
+    backends: &Path,
+) -> Result<(), witness::Error> {
+    let invalid = |e: &dyn std::fmt::Display| witness::Error::Invalid(e.to_string());
+    let (chain, key) = http_front::load_pem(cert, key).map_err(|e| invalid(&e))?;
+    let text = std::fs::read_to_string(backends).map_err(witness::Error::io(format!(
+        "reading {}",
+        backends.display()
+    )))?;
+    let allowed = bastion::relay::Allowed::parse(&text).map_err(|e| invalid(&e))?;
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(witness::Error::io("cannot start the async runtime"))?;
+    runtime.block_on(async {
+        let stop = stop_signal()?;
+        let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+            witness::Error::Invalid(format!(
+                "cannot listen on {listen} ({e}); choose another address with --listen"
+            ))
+        })?;
+        let bound = listener
+            .local_addr()
+            .map_err(witness::Error::io("cannot read the bound address"))?;
+        tracing::info!(%bound, backends = allowed.0.len(), "bastion serving");
+        let mut stdout = std::io::stdout();
+        let _ = writeln!(stdout, "listening on https://{bound}");
+        let _ = stdout.flush();
+        bastion::relay::run(listener, chain, key, allowed, stop)
+            .await
+            .map_err(|e| invalid(&e))
+    })
+}
+
 fn stop_signal() -> Result<impl Future<Output = ()> + Send + 'static, witness::Error> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term =
