@@ -22,7 +22,8 @@ impl ElectionNight {
     /// Adds witness `name` (Ed25519 key) reached only through a bastion: starts the bastion
     /// (allowing that witness alone) and `witness serve --bastion`, stops the ledger, adds the
     /// witness (`ledger witness add --url https://BASTION/<hash>`), and starts the ledger again
-    /// trusting the bastion's CA. The policy's quorum is unchanged: this witness cosigns too.
+    /// trusting the bastion's CA (the policy file then names its new URL). The policy's
+    /// quorum is unchanged: this witness cosigns too.
     pub fn add_witness_behind_a_bastion(&mut self, name: &str) -> BastionedWitness {
         let ca = TestCa::new();
         let trust = ("SSL_CERT_FILE", ca.ca.display().to_string());
@@ -74,6 +75,9 @@ impl ElectionNight {
         Run::of(add).expect(0, &[]);
         self.ledger_env.push(trust);
         self.start_ledger();
+        // The ledger came back on another port: the observers' policy names where it is now.
+        let policy = self.policy_text(self.url());
+        std::fs::write(&self.policy, policy).expect("the policy file");
         BastionedWitness {
             name: name.to_string(),
             url,
