@@ -128,6 +128,26 @@ impl Limits {
     }
 }
 
+/// Binds `listen` and says `listening on <scheme>://<address bound>` on stdout, flushed at
+/// once: scripts and tests read the real port (port 0: the OS chooses) from that line.
+pub async fn bind_and_announce(
+    listen: std::net::SocketAddr,
+    scheme: &str,
+) -> io::Result<TcpListener> {
+    let listener = TcpListener::bind(listen).await.map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("cannot listen on {listen} ({e}); choose another address with --listen"),
+        )
+    })?;
+    let bound = listener.local_addr()?;
+    use std::io::Write;
+    let mut stdout = std::io::stdout();
+    writeln!(stdout, "listening on {scheme}://{bound}")?;
+    stdout.flush()?;
+    Ok(listener)
+}
+
 /// Raises this process's soft limit on open files to its hard limit (bounded by what the
 /// kernel takes), and returns the soft limit now in force.
 pub fn raise_open_files_limit() -> u64 {

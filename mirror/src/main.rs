@@ -4,7 +4,6 @@
 
 use clap::{Parser, Subcommand};
 use mirror::MirrorError;
-use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -190,18 +189,10 @@ fn serve(
         tokio::runtime::Runtime::new().map_err(MirrorError::io("starting the async runtime"))?;
     runtime.block_on(async {
         let stop = ledger::server::shutdown_signal();
-        let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
-            MirrorError::Invalid(format!(
-                "cannot listen on {listen} ({e}); choose another address with --listen"
-            ))
-        })?;
-        let bound = listener
-            .local_addr()
-            .map_err(MirrorError::io("reading the bound address"))?;
         let scheme = if tls.is_some() { "https" } else { "http" };
-        let mut stdout = std::io::stdout();
-        let _ = writeln!(stdout, "listening on {scheme}://{bound}");
-        let _ = stdout.flush();
+        let listener = http_front::bind_and_announce(listen, scheme)
+            .await
+            .map_err(|e| MirrorError::Invalid(e.to_string()))?;
         mirror.run(listener, tls, stop).await
     })
 }

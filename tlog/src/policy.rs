@@ -435,16 +435,7 @@ impl Policy {
         &self,
         note_bytes: &[u8],
     ) -> Result<VerifiedCheckpoint, CheckpointRejection> {
-        let verified = self.verify_log_signature(note_bytes)?;
-        let names: Vec<&str> = verified.cosigners.iter().map(|(n, _)| n.as_str()).collect();
-        if !self.quorum_satisfied(&names) {
-            return Err(CheckpointRejection::QuorumNotMet {
-                cosigned: names.iter().map(|n| n.to_string()).collect(),
-                witnesses: self.witness_count(&names),
-                quorum: self.quorum_name().to_string(),
-            });
-        }
-        Ok(verified)
+        self.verify_with_quorum(note_bytes, |names| self.quorum_satisfied(names))
     }
 
     /// [`Policy::verify_checkpoint`] for a checkpoint the log logged inside itself: mirrors
@@ -456,12 +447,21 @@ impl Policy {
         &self,
         note_bytes: &[u8],
     ) -> Result<VerifiedCheckpoint, CheckpointRejection> {
+        self.verify_with_quorum(note_bytes, |names| self.witnesses_satisfy_quorum(names))
+    }
+
+    /// The log's signature, then `satisfied` on the names of the cosigners that verified.
+    fn verify_with_quorum(
+        &self,
+        note_bytes: &[u8],
+        satisfied: impl Fn(&[&str]) -> bool,
+    ) -> Result<VerifiedCheckpoint, CheckpointRejection> {
         let verified = self.verify_log_signature(note_bytes)?;
-        let cosigned: Vec<&str> = verified.cosigners.iter().map(|(n, _)| n.as_str()).collect();
-        if !self.witnesses_satisfy_quorum(&cosigned) {
+        let names: Vec<&str> = verified.cosigners.iter().map(|(n, _)| n.as_str()).collect();
+        if !satisfied(&names) {
             return Err(CheckpointRejection::QuorumNotMet {
-                cosigned: cosigned.iter().map(|n| n.to_string()).collect(),
-                witnesses: self.witness_count(&cosigned),
+                cosigned: names.iter().map(|n| n.to_string()).collect(),
+                witnesses: self.witness_count(&names),
                 quorum: self.quorum_name().to_string(),
             });
         }

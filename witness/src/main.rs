@@ -328,19 +328,10 @@ fn serve(
         // Catch the signals before saying "listening", so that a SIGTERM sent right after
         // that line stops the witness cleanly instead of killing it.
         let stop = stop_signal()?;
-        let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
-            witness::Error::Invalid(format!(
-                "cannot listen on {listen} ({e}); choose another address with --listen"
-            ))
-        })?;
-        let bound = listener
-            .local_addr()
-            .map_err(witness::Error::io("cannot read the bound address"))?;
-        // Scripts and tests read the real port from this line: print it, and flush, at once.
-        let mut stdout = std::io::stdout();
         let scheme = if tls.is_some() { "https" } else { "http" };
-        let _ = writeln!(stdout, "listening on {scheme}://{bound}");
-        let _ = stdout.flush();
+        let listener = http_front::bind_and_announce(listen, scheme)
+            .await
+            .map_err(|e| witness::Error::Invalid(e.to_string()))?;
         witness.serve_tls(listener, tls, stop).await
     })
 }
@@ -384,18 +375,10 @@ fn run_bastion(
         .map_err(witness::Error::io("cannot start the async runtime"))?;
     runtime.block_on(async {
         let stop = stop_signal()?;
-        let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
-            witness::Error::Invalid(format!(
-                "cannot listen on {listen} ({e}); choose another address with --listen"
-            ))
-        })?;
-        let bound = listener
-            .local_addr()
-            .map_err(witness::Error::io("cannot read the bound address"))?;
-        tracing::info!(%bound, backends = allowed.0.len(), "bastion serving");
-        let mut stdout = std::io::stdout();
-        let _ = writeln!(stdout, "listening on https://{bound}");
-        let _ = stdout.flush();
+        let listener = http_front::bind_and_announce(listen, "https")
+            .await
+            .map_err(|e| witness::Error::Invalid(e.to_string()))?;
+        tracing::info!(backends = allowed.0.len(), "bastion serving");
         bastion::relay::run(listener, chain, key, allowed, stop)
             .await
             .map_err(|e| invalid(&e))
