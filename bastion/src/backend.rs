@@ -3,7 +3,7 @@
 
 use crate::identity::Identity;
 use crate::{ALPN, BastionError};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use rustls_platform_verifier::BuilderVerifierExt;
 use std::future::Future;
@@ -93,7 +93,12 @@ impl Backend {
                     backoff = Duration::from_millis(250);
                     connected(&self.public_url());
                     let service = TowerToHyperService::new(router.clone());
+                    // Pings notice a connection that died silently (a NAT forgot it): then
+                    // it ends, and is dialled again.
                     let connection = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+                        .timer(TokioTimer::new())
+                        .keep_alive_interval(Some(Duration::from_secs(30)))
+                        .keep_alive_timeout(Duration::from_secs(20))
                         .serve_connection(TokioIo::new(tls), service);
                     tokio::pin!(connection);
                     tokio::select! {

@@ -5,8 +5,9 @@
 //! bastion then speaks HTTP/2 to it as a client and keeps it as the way to that key's hash. Any
 //! other connection is a client: HTTP/1.1, each request for `/<key hash>/<path>` forwarded to
 //! that backend as `/<path>`, its body and the answer's each at most [`MAX_BODY`] bytes, the
-//! answer awaited at most [`BACKEND_TIMEOUT`]. A second connection of the same backend
-//! replaces the first.
+//! answer awaited at most [`BACKEND_TIMEOUT`], the whole exchange at most a minute. A second
+//! connection of the same backend replaces the first. Backends and clients have places of
+//! their own, and each end of a backend connection pings the other.
 
 use crate::identity::{ed25519_key_of, is_key_hash, key_hash};
 use crate::{ALPN, BastionError};
@@ -38,8 +39,26 @@ pub const MAX_BODY: usize = 1 << 20;
 pub const BACKEND_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a TLS handshake, or a client's request headers, may take.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Connections held at once (backends and clients).
-const MAX_CONNECTIONS: usize = 4096;
+/// How long a client's whole request may take: its body, the backend's answer and its body.
+const FORWARD_TIMEOUT: Duration = Duration::from_secs(60);
+/// Handshakes under way at once.
+const MAX_HANDSHAKES: usize = 1024;
+/// Client connections held at once. Backends have places of their own
+/// ([`MAX_BACKENDS`]): no crowd of clients can keep a witness from connecting.
+const MAX_CLIENTS: usize = 4096;
+/// Backend connections held at once.
+const MAX_BACKENDS: usize = 1024;
+/// How often each end of a backend connection pings the other, and how long it waits for the
+/// answer: a connection that died silently (a NAT forgot it) is noticed, and dialled again.
+const PING_INTERVAL: Duration = Duration::from_secs(30);
+const PING_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The places of a bastion's connections.
+struct Places {
+    handshakes: Arc<tokio::sync::Semaphore>,
+    clients: Arc<tokio::sync::Semaphore>,
+    backends: Arc<tokio::sync::Semaphore>,
+}
 
 /// Which backends a bastion serves: their key hashes.
 #[derive(Clone, Debug, Default)]
@@ -189,7 +208,11 @@ pub async fn run(
     config.alpn_protocols = vec![ALPN.to_vec(), b"http/1.1".to_vec()];
     let acceptor = TlsAcceptor::from(Arc::new(config));
     let backends = Arc::new(Backends::default());
-    let places = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let places = Arc::new(Places {
+        handshakes: Arc::new(tokio::sync::Semaphore::new(MAX_HANDSHAKES)),
+        clients: Arc::new(tokio::sync::Semaphore::new(MAX_CLIENTS)),
+        backends: Arc::new(tokio::sync::Semaphore::new(MAX_BACKENDS)),
+    });
     tokio::pin!(shutdown);
     loop {
         let (tcp, peer) = tokio::select! {
@@ -204,13 +227,12 @@ pub async fn run(
                 }
             },
         };
-        let Ok(place) = places.clone().try_acquire_owned() else {
+        let Ok(handshake) = places.handshakes.clone().try_acquire_owned() else {
             continue; // full: the connection is closed unanswered
         };
-        let (acceptor, backends) = (acceptor.clone(), backends.clone());
+        let (acceptor, backends, places) = (acceptor.clone(), backends.clone(), places.clone());
         tokio::spawn(async move {
-            let _place = place;
-            serve_connection(acceptor, backends, tcp, peer).await;
+            serve_connection(acceptor, backends, &places, handshake, tcp, peer).await;
         });
     }
 }
@@ -218,6 +240,8 @@ pub async fn run(
 async fn serve_connection(
     acceptor: TlsAcceptor,
     backends: Arc<Backends>,
+    places: &Places,
+    handshake: tokio::sync::OwnedSemaphorePermit,
     tcp: tokio::net::TcpStream,
     peer: SocketAddr,
 ) {
@@ -226,8 +250,18 @@ async fn serve_connection(
         Ok(Err(e)) => return tracing::debug!(%peer, "TLS handshake: {e}"),
         Err(_) => return tracing::debug!(%peer, "TLS handshake timed out"),
     };
+    drop(handshake);
     let (_, session) = tls.get_ref();
-    if session.alpn_protocol() == Some(ALPN) {
+    let backend = session.alpn_protocol() == Some(ALPN);
+    let pool = if backend {
+        &places.backends
+    } else {
+        &places.clients
+    };
+    let Ok(_place) = pool.clone().try_acquire_owned() else {
+        return tracing::warn!(%peer, backend, "no place left for another connection: closed");
+    };
+    if backend {
         let Some(key) = session
             .peer_certificates()
             .and_then(|c| c.first())
@@ -236,8 +270,12 @@ async fn serve_connection(
             return tracing::warn!(%peer, "a backend connection without a certificate: closed");
         };
         let hash = key_hash(&key);
-        let handshake =
-            hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tls));
+        let handshake = hyper::client::conn::http2::Builder::new(TokioExecutor::new())
+            .timer(TokioTimer::new())
+            .keep_alive_interval(PING_INTERVAL)
+            .keep_alive_timeout(PING_TIMEOUT)
+            .keep_alive_while_idle(true)
+            .handshake(TokioIo::new(tls));
         let (send, connection) = match handshake.await {
             Ok(both) => both,
             Err(e) => return tracing::warn!(%peer, backend = %hash, "HTTP/2 with the backend: {e}"),
@@ -252,7 +290,18 @@ async fn serve_connection(
     } else {
         let service = hyper::service::service_fn(move |request| {
             let backends = backends.clone();
-            async move { Ok::<_, Infallible>(forward(&backends, request, peer.ip()).await) }
+            async move {
+                let forwarded = forward(&backends, request, peer.ip());
+                Ok::<_, Infallible>(
+                    match tokio::time::timeout(FORWARD_TIMEOUT, forwarded).await {
+                        Ok(response) => response,
+                        Err(_) => answer(
+                            StatusCode::GATEWAY_TIMEOUT,
+                            format!("the request took more than {} s", FORWARD_TIMEOUT.as_secs()),
+                        ),
+                    },
+                )
+            }
         });
         let served = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())

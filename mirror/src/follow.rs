@@ -17,6 +17,7 @@
 use crate::dir::{MirrorDir, MirrorError};
 use election::Record;
 use election::records::DocumentRef;
+use ledger::api::MAX_BLOB_SIZE;
 use ledger::db::{self, IndexRow, SignedTree};
 use ledger::storage::{Storage, StorageTiles};
 use ledger::witnessing::Published;
@@ -37,6 +38,10 @@ use verifier::fetch::{FetchError, MAX_NOTE, Source};
 
 /// Documents fetched per round at most (each up to 16 MiB, one in memory at a time).
 const DOCUMENTS_PER_ROUND: usize = 64;
+
+/// The most entry bytes one round holds (the new entries and their files are in memory until
+/// they are checked against the signed root): an election's 45,000 records are about 25 MB.
+const MAX_ROUND_BYTES: usize = 256 << 20;
 
 /// Why a round changed nothing.
 #[derive(Debug, thiserror::Error)]
@@ -96,6 +101,8 @@ pub struct Follower {
     evidence_dir: PathBuf,
     /// Referenced documents not stored yet, by hash.
     missing: BTreeMap<[u8; 32], DocumentRef>,
+    /// The hash of the last document asked for: the next round goes on after it.
+    documents_cursor: [u8; 32],
     pub status: Arc<Mutex<Status>>,
 }
 
@@ -140,6 +147,7 @@ impl Follower {
             published,
             evidence_dir: dir.evidence_dir(),
             missing,
+            documents_cursor: [0; 32],
             status: Arc::new(Mutex::new(status)),
         })
     }
@@ -266,33 +274,54 @@ impl Follower {
         }
     }
 
-    /// The entries `from..to` of the log, from its entry bundles.
+    /// The entries `from..to` of the log, from its entry bundles, at most [`MAX_ROUND_BYTES`]
+    /// of them: nothing is checked until the last entry is in (only the signed root vouches
+    /// for them), so a server sending huge bundles is stopped there instead of exhausting
+    /// memory.
     fn fetch_entries(&self, from: u64, to: u64) -> Result<Vec<Vec<u8>>, FollowError> {
         let width = u64::from(TILE_WIDTH);
-        let bundles: Vec<Tile> = (from / width..to.div_ceil(width))
-            .map(|n| Tile::at_tree_size(0, n, to).expect("a bundle of the tree"))
-            .collect();
-        let data = self
-            .source
-            .tiles(&bundles, true)
-            .map_err(|(tile, e)| match e {
-                FetchError::Failed(m) => FollowError::Upstream(m),
-                other => FollowError::Refused(format!(
-                    "entry bundle {}: {}",
-                    tile.entries_path(),
-                    fetch_message(other)
-                )),
-            })?;
+        let bundles = (from / width..to.div_ceil(width))
+            .map(|n| Tile::at_tree_size(0, n, to).expect("a bundle of the tree"));
         let mut entries = Vec::with_capacity((to - from) as usize);
-        for (tile, data) in bundles.iter().zip(&data) {
-            let in_bundle = tlog::writer::entries_of(tile, data).map_err(|e| {
-                FollowError::Refused(format!("entry bundle {}: {e}", tile.entries_path()))
-            })?;
-            let first = tile.index * width;
-            let skip = from.saturating_sub(first) as usize;
-            entries.extend(in_bundle[skip..].iter().map(|e| e.to_vec()));
+        let (mut bytes, mut failure) = (0usize, None);
+        self.source.for_each_tile(bundles, true, |tile, data| {
+            let data = match data {
+                Ok(data) => data,
+                Err(FetchError::Failed(m)) => {
+                    failure = Some(FollowError::Upstream(m));
+                    return false;
+                }
+                Err(other) => {
+                    let why = format!("entry bundle {}: {}", tile.entries_path(), fetch_message(other));
+                    failure = Some(FollowError::Refused(why));
+                    return false;
+                }
+            };
+            let in_bundle = match tlog::writer::entries_of(&tile, &data) {
+                Ok(in_bundle) => in_bundle,
+                Err(e) => {
+                    let why = format!("entry bundle {}: {e}", tile.entries_path());
+                    failure = Some(FollowError::Refused(why));
+                    return false;
+                }
+            };
+            let skip = from.saturating_sub(tile.index * width) as usize;
+            for entry in &in_bundle[skip..] {
+                bytes += entry.len();
+                entries.push(entry.to_vec());
+            }
+            if bytes > MAX_ROUND_BYTES {
+                failure = Some(FollowError::Refused(format!(
+                    "the entries from {from} to {to} are more than {MAX_ROUND_BYTES} bytes: more than this mirror copies in one step"
+                )));
+                return false;
+            }
+            true
+        });
+        match failure {
+            Some(failure) => Err(failure),
+            None => Ok(entries),
         }
-        Ok(entries)
     }
 
     /// The files of the tree made by appending `entries` to the tree held, checked to be the
@@ -389,12 +418,22 @@ impl Follower {
     /// [`DOCUMENTS_PER_ROUND`]; keeps those whose hash is their reference's. Returns how many
     /// were stored.
     pub fn fetch_documents(&mut self) -> usize {
-        let wanted: Vec<DocumentRef> = self
+        // Round-robin from where the last round stopped: documents the log never serves do
+        // not keep the others waiting.
+        let after = self.documents_cursor;
+        let mut wanted: Vec<DocumentRef> = self
             .missing
-            .values()
+            .range((std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded))
+            .chain(self.missing.range(..=after))
+            .map(|(_, d)| d.clone())
             .take(DOCUMENTS_PER_ROUND)
-            .cloned()
             .collect();
+        if let Some(last) = wanted.last() {
+            self.documents_cursor = last.sha256;
+        }
+        // No document is larger than the ledger accepts: a record that says otherwise does
+        // not make this mirror read without end.
+        wanted.retain(|d| d.size <= MAX_BLOB_SIZE as u64);
         let paths = wanted
             .iter()
             .map(|d| (blob_path(&d.sha256), d.size as usize));
@@ -436,15 +475,11 @@ impl Follower {
         loop {
             let copied = match self.round() {
                 Ok(progress) => {
+                    let published = self.published.borrow().size;
                     let mut status = self.status.lock().expect("status");
                     status.last_success = Some(witness::config::now_unix());
-                    if !matches!(
-                        progress,
-                        Progress::Copied {
-                            published: false,
-                            ..
-                        }
-                    ) {
+                    // Why a tree held is not published stays said until it is.
+                    if published >= status.mirrored_size {
                         status.last_error = None;
                     }
                     matches!(progress, Progress::Copied { .. })

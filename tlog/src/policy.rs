@@ -391,37 +391,38 @@ impl Policy {
 
     /// Whether witnesses `cosigned` (by name) satisfy the quorum.
     pub fn quorum_satisfied(&self, cosigned: &[&str]) -> bool {
+        self.satisfied(cosigned, false)
+    }
+
+    /// Whether the witnesses among `cosigned` meet the witnesses' part of the quorum: the
+    /// quorum with every mirror taken out of every group, each group's threshold capped at the
+    /// members it has left (a group of mirrors only asks nothing of witnesses). A mirror never
+    /// stands in for a witness: `group g 2 W1 W2 M1` still needs both witnesses.
+    pub fn witnesses_satisfy_quorum(&self, cosigned: &[&str]) -> bool {
+        self.satisfied(cosigned, true)
+    }
+
+    fn satisfied(&self, cosigned: &[&str], witnesses_only: bool) -> bool {
         let Some(quorum) = self.quorum else {
             return true;
+        };
+        let counts = |m: &Member| match *m {
+            Member::Witness(i) => !(witnesses_only && self.witnesses[i].mirror),
+            Member::Group(_) => true,
         };
         // Groups refer only to earlier groups, so one pass in order decides them all.
         let mut group_ok = Vec::with_capacity(self.groups.len());
         let witnessed = |m: Member, group_ok: &Vec<bool>| match m {
+            m if !counts(&m) => true,
             Member::Witness(i) => cosigned.contains(&self.witnesses[i].name.as_str()),
             Member::Group(i) => group_ok[i],
         };
         for g in &self.groups {
-            let count = g
-                .members
-                .iter()
-                .filter(|&&m| witnessed(m, &group_ok))
-                .count();
-            group_ok.push(count >= g.threshold);
+            let members: Vec<Member> = g.members.iter().copied().filter(counts).collect();
+            let met = members.iter().filter(|&&m| witnessed(m, &group_ok)).count();
+            group_ok.push(met >= g.threshold.min(members.len()));
         }
         witnessed(quorum, &group_ok)
-    }
-
-    /// Whether the cosigners `cosigned` satisfy the quorum with every mirror of the policy
-    /// counted as cosigning: the part of the quorum that witnesses must meet.
-    pub fn witnesses_satisfy_quorum(&self, cosigned: &[&str]) -> bool {
-        let mut names = cosigned.to_vec();
-        names.extend(
-            self.witnesses
-                .iter()
-                .filter(|w| w.mirror)
-                .map(|w| w.name.as_str()),
-        );
-        self.quorum_satisfied(&names)
     }
 
     /// Whether the policy's line `name` is a mirror's.

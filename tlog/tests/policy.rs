@@ -409,3 +409,35 @@ fn a_logged_checkpoint_needs_only_the_witnesses_part_of_a_quorum_with_mirrors() 
         Err(CheckpointRejection::QuorumNotMet { witnesses: 2, .. })
     ));
 }
+
+#[test]
+fn a_mirror_never_stands_in_for_a_witness() {
+    let text = |group: &str| {
+        format!(
+            "log {}\nwitness W1 {}\nwitness W2 {}\nmirror M1 {}\n{group}\nquorum g\n",
+            log().verifier(),
+            witness(1).verifier(),
+            witness(2).verifier(),
+            witness(3).verifier(),
+        )
+    };
+    // Two of three, the mirror one of the three: inside the log, both witnesses are needed.
+    let p = Policy::parse(&text("group g 2 W1 W2 M1")).unwrap();
+    assert!(
+        p.verify_logged_checkpoint(&cosigned_checkpoint(5, &[1]))
+            .is_err()
+    );
+    assert!(
+        p.verify_logged_checkpoint(&cosigned_checkpoint(5, &[1, 2]))
+            .is_ok()
+    );
+    assert!(!p.witnesses_satisfy_quorum(&["W1", "M1"]));
+    // Any of a witness and a mirror: the witness.
+    let p = Policy::parse(&text("group g any W1 M1")).unwrap();
+    assert!(!p.witnesses_satisfy_quorum(&["W2"]));
+    assert!(p.witnesses_satisfy_quorum(&["W1"]));
+    // Mirrors only: nothing asked of witnesses.
+    let p = Policy::parse(&text("group g all M1")).unwrap();
+    assert!(p.witnesses_satisfy_quorum(&[]));
+    assert!(!p.quorum_satisfied(&[]));
+}
