@@ -145,10 +145,20 @@ impl MirrorNode {
     /// Waits (up to two minutes) until the mirror publishes a checkpoint of at least `size`
     /// entries and holds every document its records reference.
     pub fn wait_mirrored(&self, size: u64) -> serde_json::Value {
-        self.wait_for(&format!("{size} entries and their documents"), |status| {
-            status["published_size"].as_u64().unwrap_or(0) >= size
-                && status["status"]["documents_missing"].as_u64() == Some(0)
-        })
+        self.wait_mirrored_within(size, Duration::from_secs(120))
+    }
+
+    /// [`MirrorNode::wait_mirrored`], waiting up to `limit` (a bucket on a busy machine is
+    /// slow to take its first objects: SeaweedFS grows its volumes then).
+    pub fn wait_mirrored_within(&self, size: u64, limit: Duration) -> serde_json::Value {
+        self.wait_for_within(
+            &format!("{size} entries and their documents"),
+            limit,
+            |status| {
+                status["published_size"].as_u64().unwrap_or(0) >= size
+                    && status["status"]["documents_missing"].as_u64() == Some(0)
+            },
+        )
     }
 
     /// Waits (up to two minutes) until the mirror's `/readyz` satisfies `done`; returns it.
@@ -157,7 +167,16 @@ impl MirrorNode {
         what: &str,
         done: impl Fn(&serde_json::Value) -> bool,
     ) -> serde_json::Value {
-        let deadline = Instant::now() + Duration::from_secs(120);
+        self.wait_for_within(what, Duration::from_secs(120), done)
+    }
+
+    fn wait_for_within(
+        &self,
+        what: &str,
+        limit: Duration,
+        done: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        let deadline = Instant::now() + limit;
         loop {
             let status = self.status();
             if done(&status) {

@@ -137,7 +137,7 @@ fn a_mirror_keeps_its_copy_in_a_bucket_that_is_itself_a_verifiable_log() {
     store.create_bucket("mirror");
     let mirror =
         night.start_mirror_with("mirror-1", night.url(), Some(("s3://mirror/copy", &store)));
-    mirror.wait_mirrored(size);
+    mirror.wait_mirrored_within(size, std::time::Duration::from_secs(400));
     assert!(
         !mirror.dir.join("public").exists(),
         "the copy is in the bucket, not the directory"
