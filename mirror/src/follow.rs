@@ -36,8 +36,10 @@ use tlog::writer::LogWriter;
 use tokio::sync::watch;
 use verifier::fetch::{FetchError, MAX_NOTE, Source};
 
-/// Documents fetched per round at most (each up to 16 MiB, one in memory at a time).
+/// Documents fetched per round at most.
 const DOCUMENTS_PER_ROUND: usize = 64;
+/// Documents fetched at once, held in memory until stored (each at most 16 MiB).
+const DOCUMENTS_AT_ONCE: usize = 8;
 
 /// The most entry bytes one round holds (the new entries and their files are in memory until
 /// they are checked against the signed root): an election's 45,000 records are about 25 MB.
@@ -221,10 +223,11 @@ impl Follower {
                     .into(),
             ),
         })?;
+        // The new records' documents are wanted, unasked whether they are stored: only a
+        // document two records reference can be, and storing it again is no error. (One
+        // question per document to a bucket is what made a first copy slow.)
         for document in rows.iter().flat_map(|r| &r.documents) {
-            if !self.storage.exists(&blob_path(&document.sha256)) {
-                self.missing.insert(document.sha256, document.clone());
-            }
+            self.missing.insert(document.sha256, document.clone());
         }
         let published = self.publish(&note, checkpoint.size)?;
         let mut status = self.status.lock().expect("status");
@@ -434,34 +437,42 @@ impl Follower {
         // No document is larger than the ledger accepts: a record that says otherwise does
         // not make this mirror read without end.
         wanted.retain(|d| d.size <= MAX_BLOB_SIZE as u64);
-        let paths = wanted
-            .iter()
-            .map(|d| (blob_path(&d.sha256), d.size as usize));
+        // Fetched a few at a time and stored between fetches, never from inside the fetcher's
+        // runtime: a bucket's store runs on a runtime of its own, and waiting for it from
+        // within another one could stall both.
         let mut stored = Vec::new();
-        let storage = self.storage.clone();
-        self.source.for_each(paths, |i, data| {
-            let document = &wanted[i];
-            match data {
-                Ok(bytes) => match document.check(&bytes) {
-                    Ok(()) => match storage.write_all(&[(blob_path(&document.sha256), bytes)]) {
-                        Ok(()) => stored.push(document.sha256),
-                        Err(e) => tracing::warn!("storing a document: {e}"),
+        for batch in wanted.chunks(DOCUMENTS_AT_ONCE) {
+            let paths = batch
+                .iter()
+                .map(|d| (blob_path(&d.sha256), d.size as usize));
+            let mut fetched = Vec::new();
+            self.source.for_each(paths, |i, data| {
+                let document = &batch[i];
+                match data {
+                    Ok(bytes) => match document.check(&bytes) {
+                        Ok(()) => fetched.push((document.sha256, bytes)),
+                        Err(e) => tracing::warn!(
+                            "the log served bytes that are not document {}: {e}; not kept",
+                            hex::encode(document.sha256)
+                        ),
                     },
-                    Err(e) => tracing::warn!(
-                        "the log served bytes that are not document {}: {e}; not kept",
-                        hex::encode(document.sha256)
+                    // Uploaded after its record: a later round asks again.
+                    Err(FetchError::Missing(_)) => {}
+                    Err(e) => tracing::debug!(
+                        "document {}: {}",
+                        hex::encode(document.sha256),
+                        fetch_message(e)
                     ),
-                },
-                // Uploaded after its record: the next round asks again.
-                Err(FetchError::Missing(_)) => {}
-                Err(e) => tracing::debug!(
-                    "document {}: {}",
-                    hex::encode(document.sha256),
-                    fetch_message(e)
-                ),
+                }
+                true
+            });
+            for (sha256, bytes) in fetched {
+                match self.storage.write_all(&[(blob_path(&sha256), bytes)]) {
+                    Ok(()) => stored.push(sha256),
+                    Err(e) => tracing::warn!("storing a document: {e}"),
+                }
             }
-            true
-        });
+        }
         for sha in &stored {
             self.missing.remove(sha);
         }
