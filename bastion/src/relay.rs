@@ -424,3 +424,27 @@ async fn forward(
     copy_headers(&parts.headers, response.headers_mut());
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_backends_file_lists_key_hashes_with_comments() {
+        let hash = "ab".repeat(32);
+        let allowed = Allowed::parse(&format!("# observers\n\n{hash}  # observer-1\n")).unwrap();
+        assert_eq!(allowed.0.len(), 1);
+        assert!(allowed.0.contains(&hash));
+        let err = Allowed::parse(&format!("{hash}\nobserver-2\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("backends line 2") && err.contains("witness bastion-hash"),
+            "{err}"
+        );
+        assert!(
+            Allowed::parse(&hash.to_uppercase()).is_err(),
+            "lower-case hex only"
+        );
+    }
+}

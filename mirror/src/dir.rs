@@ -186,6 +186,8 @@ pub fn init(dir: &Path, options: &InitOptions<'_>) -> Result<Vec<CosignerKey>, M
 /// The origin to mirror: the one given, which the policy must know, or the policy's only log.
 fn choose_origin(policy: &TrustPolicy, given: Option<&str>) -> Result<String, MirrorError> {
     let mut origins: Vec<&str> = policy.policy.logs.iter().map(|l| l.key.name()).collect();
+    // Two keys of one log (a key rotation) are one origin to mirror.
+    origins.sort_unstable();
     origins.dedup();
     match (given, origins.as_slice()) {
         (Some(origin), known) if known.contains(&origin) => Ok(origin.to_string()),
@@ -210,4 +212,42 @@ pub fn vkeys(dir: &Path) -> Result<Vec<CosignerKey>, MirrorError> {
         .map(|k| keyfile::public_key::<CosignerSigningKey>(&MIRROR.key_path(dir, k)))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| MirrorError::Invalid(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(origins: &[&str]) -> TrustPolicy {
+        let mut text = String::new();
+        for (i, origin) in origins.iter().enumerate() {
+            let key = tlog::keys::SignerKey::from_seed(origin, 0x01, &[i as u8 + 1; 32]).unwrap();
+            text.push_str(&format!("log {}\n", key.verifier()));
+        }
+        text.push_str("quorum none\n");
+        TrustPolicy::parse(&text).unwrap()
+    }
+
+    #[test]
+    fn the_origin_is_the_policys_only_log_or_the_one_named() {
+        let one = policy(&["a.example/log", "a.example/log"]);
+        assert_eq!(choose_origin(&one, None).unwrap(), "a.example/log");
+        let two = policy(&["b.example/log", "a.example/log", "b.example/log"]);
+        let err = choose_origin(&two, None).unwrap_err().to_string();
+        assert!(
+            err.contains("names 2 logs") && err.contains("--origin"),
+            "{err}"
+        );
+        assert_eq!(
+            choose_origin(&two, Some("b.example/log")).unwrap(),
+            "b.example/log"
+        );
+        let err = choose_origin(&two, Some("c.example/log"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("no log with origin \"c.example/log\""),
+            "{err}"
+        );
+    }
 }
