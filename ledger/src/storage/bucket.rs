@@ -196,12 +196,25 @@ impl BucketStorage {
     }
 
     /// Runs `work` on the bucket's runtime and waits for it, from any thread.
+    ///
+    /// Called from a worker of another multi-threaded runtime (the server's tasks), the wait
+    /// first tells that runtime this worker blocks, so its other tasks move to a free worker
+    /// instead of queueing behind the bucket; a plain wait there was seen to stall a mirror.
+    /// A current-thread runtime cannot hand its tasks over: callers there use spawn_blocking.
     fn run<T: Send + 'static>(&self, work: impl Future<Output = T> + Send + 'static) -> T {
         let runtime = self
             .runtime
             .as_ref()
             .expect("the runtime lives as long as the storage");
-        match futures::executor::block_on(runtime.spawn(work)) {
+        let task = runtime.spawn(work);
+        let wait = move || futures::executor::block_on(task);
+        let outcome = match tokio::runtime::Handle::try_current() {
+            Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+                tokio::task::block_in_place(wait)
+            }
+            _ => wait(),
+        };
+        match outcome {
             Ok(value) => value,
             Err(e) => std::panic::resume_unwind(e.into_panic()),
         }
