@@ -30,6 +30,9 @@ pub struct BenchOptions {
     pub ledger: Option<PathBuf>,
     /// The log's bucket (`s3://BUCKET/PREFIX`); `None`: files in `dir`.
     pub storage: Option<String>,
+    /// The server terminates TLS with this certificate and key (PEM), and every client speaks
+    /// HTTPS to it, trusting the platform's roots or `SSL_CERT_FILE`.
+    pub tls: Option<(PathBuf, PathBuf)>,
 }
 
 /// The server child, killed when dropped.
@@ -129,8 +132,19 @@ pub async fn run(opts: BenchOptions) -> Result<String, String> {
         Some(ledger) => ledger.clone(),
         None => ledger_beside_me()?,
     };
+    let tls_args: Vec<std::ffi::OsString> = match &opts.tls {
+        Some((cert, key)) => vec![
+            "--tls-cert".into(),
+            cert.into(),
+            "--tls-key".into(),
+            key.into(),
+        ],
+        None => vec![],
+    };
     let (child, url) =
-        ledger::server::spawn_process(&exe, &opts.dir, opts.batch_ms).map_err(|e| e.to_string())?;
+        ledger::server::spawn_process_with(&exe, &opts.dir, opts.batch_ms, &tls_args)
+            .map_err(|e| e.to_string())?;
+    out.push_str(&format!("server: {url}\n"));
     let server = ServerProcess(child);
     let pid = server.0.id();
     let client = LedgerClient::new(&url);

@@ -126,6 +126,13 @@ enum Command {
         /// endpoint and credentials of the AWS_* environment, as `ledger init --storage`.
         #[arg(long, value_name = "s3://BUCKET/PREFIX")]
         storage: Option<String>,
+        /// The server terminates TLS with this certificate (PEM; it must name 127.0.0.1) and
+        /// the load generator speaks HTTPS, trusting the platform's roots or SSL_CERT_FILE.
+        #[arg(long, requires = "tls_key", value_name = "PEM")]
+        tls_cert: Option<PathBuf>,
+        /// The private key of --tls-cert (PEM).
+        #[arg(long, requires = "tls_cert", value_name = "PEM")]
+        tls_key: Option<PathBuf>,
     },
 }
 
@@ -245,6 +252,8 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             dir,
             ledger,
             storage,
+            tls_cert,
+            tls_key,
         }) => {
             let dir = dir.unwrap_or_else(|| {
                 std::env::temp_dir().join(format!("shailoo-bench-{}", std::process::id()))
@@ -257,6 +266,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 dir: dir.clone(),
                 ledger,
                 storage,
+                tls: tls_cert.zip(tls_key),
             };
             let runtime = tokio::runtime::Runtime::new()?;
             let report = runtime.block_on(demo::bench::run(opts))?;

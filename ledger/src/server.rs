@@ -556,6 +556,16 @@ pub fn spawn_process(
     dir: &Path,
     batch_ms: u64,
 ) -> std::io::Result<(std::process::Child, String)> {
+    spawn_process_with(exe, dir, batch_ms, &[])
+}
+
+/// [`spawn_process`] with more arguments for `serve` (`--tls-cert`, `--tls-key`, say).
+pub fn spawn_process_with(
+    exe: &Path,
+    dir: &Path,
+    batch_ms: u64,
+    more: &[std::ffi::OsString],
+) -> std::io::Result<(std::process::Child, String)> {
     use std::io::BufRead;
     let mut child = std::process::Command::new(exe)
         .arg("serve")
@@ -567,6 +577,7 @@ pub fn spawn_process(
             &batch_ms.to_string(),
         ])
         .args(no_witnesses_flag(dir))
+        .args(more)
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::inherit())

@@ -6,12 +6,62 @@
 //! submitters keep one connection each, send a request, read the status line, the
 //! `Content-Length` and the body, and nothing else. The answers are the server's real ones:
 //! an index per accepted record, 429 retried after a pause.
+//!
+//! An `https://` server is spoken to over TLS (rustls, trusting the platform's roots or the
+//! bundle `SSL_CERT_FILE` names, as every client here), so that what a server terminating TLS
+//! itself costs is measured too.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::rustls::pki_types::ServerName;
+
+/// Where the submitters connect: `host:port`, and a TLS connector for an `https://` URL.
+#[derive(Clone)]
+pub struct Target {
+    host: String,
+    tls: Option<(TlsConnector, ServerName<'static>)>,
+}
+
+impl Target {
+    pub fn parse(url: &str) -> Result<Target, String> {
+        let url = url.trim_end_matches('/');
+        if let Some(host) = url.strip_prefix("http://") {
+            return Ok(Target {
+                host: host.to_string(),
+                tls: None,
+            });
+        }
+        let host = url
+            .strip_prefix("https://")
+            .ok_or_else(|| format!("{url}: not an http:// or https:// URL"))?;
+        let name = match host.rsplit_once(':') {
+            Some((name, port)) if port.parse::<u16>().is_ok() => name,
+            _ => return Err(format!("{url}: the load generator needs the port")),
+        };
+        let name = ServerName::try_from(name.trim_matches(['[', ']']).to_string())
+            .map_err(|e| format!("{url}: {e}"))?;
+        use rustls_platform_verifier::BuilderVerifierExt;
+        let provider = Arc::new(tokio_rustls::rustls::crypto::aws_lc_rs::default_provider());
+        let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_platform_verifier()
+            .map_err(|e| format!("the platform's roots: {e}"))?
+            .with_no_client_auth();
+        Ok(Target {
+            host: host.to_string(),
+            tls: Some((TlsConnector::from(Arc::new(config)), name)),
+        })
+    }
+}
+
+/// A connection's byte stream: TCP, or TLS over TCP.
+trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<S: AsyncRead + AsyncWrite + Unpin + Send> Stream for S {}
 
 /// One accepted record: its index, and when it was sent and answered.
 pub struct Timing {
@@ -22,12 +72,13 @@ pub struct Timing {
 
 /// One keep-alive connection to the ledger.
 struct Connection {
-    stream: BufReader<TcpStream>,
+    stream: BufReader<Box<dyn Stream>>,
     host: String,
 }
 
 impl Connection {
-    async fn open(host: &str) -> Result<Connection, String> {
+    async fn open(target: &Target) -> Result<Connection, String> {
+        let host = &target.host;
         let stream = TcpStream::connect(host).await.map_err(|e| {
             // EMFILE: each submitter holds a connection, and the server one for each.
             let hint = if e.raw_os_error() == Some(24) {
@@ -38,6 +89,15 @@ impl Connection {
             format!("connecting to {host}: {e}{hint}")
         })?;
         stream.set_nodelay(true).map_err(|e| e.to_string())?;
+        let stream: Box<dyn Stream> = match &target.tls {
+            None => Box::new(stream),
+            Some((connector, name)) => Box::new(
+                connector
+                    .connect(name.clone(), stream)
+                    .await
+                    .map_err(|e| format!("TLS with {host}: {e}"))?,
+            ),
+        };
         Ok(Connection {
             stream: BufReader::new(stream),
             host: host.to_string(),
@@ -66,6 +126,8 @@ impl Connection {
     async fn exchange(&mut self, request: &[u8]) -> Result<(u16, Vec<u8>), String> {
         let io = |e: std::io::Error| format!("talking to {}: {e}", self.host);
         self.stream.get_mut().write_all(request).await.map_err(io)?;
+        // TLS keeps what it encrypted until flushed; for TCP this does nothing.
+        self.stream.get_mut().flush().await.map_err(io)?;
         let mut line = String::new();
         if self.stream.read_line(&mut line).await.map_err(io)? == 0 {
             return Err(format!("{} closed the connection", self.host));
@@ -107,17 +169,14 @@ pub async fn submit_all<F>(
 where
     F: Fn(u64) -> Vec<u8> + Send + Sync + 'static,
 {
-    let host = url
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_string();
+    let target = Target::parse(url)?;
     let next = Arc::new(AtomicU64::new(0));
     let entry = Arc::new(entry);
     let mut submitters = Vec::new();
     for _ in 0..concurrency.clamp(1, count.max(1) as usize) {
-        let (host, next, entry) = (host.clone(), next.clone(), entry.clone());
+        let (target, next, entry) = (target.clone(), next.clone(), entry.clone());
         submitters.push(tokio::spawn(async move {
-            let mut connection = Connection::open(&host).await?;
+            let mut connection = Connection::open(&target).await?;
             let mut timings = Vec::new();
             loop {
                 let n = next.fetch_add(1, Ordering::Relaxed);
@@ -168,17 +227,14 @@ pub async fn read_for<F>(
 where
     F: Fn(u64) -> String + Send + Sync + 'static,
 {
-    let host = url
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_string();
+    let target = Target::parse(url)?;
     let stop = Instant::now() + duration;
     let (next, path) = (Arc::new(AtomicU64::new(0)), Arc::new(path));
     let mut readers = Vec::new();
     for _ in 0..concurrency.max(1) {
-        let (host, next, path) = (host.clone(), next.clone(), path.clone());
+        let (target, next, path) = (target.clone(), next.clone(), path.clone());
         readers.push(tokio::spawn(async move {
-            let mut connection = Connection::open(&host).await?;
+            let mut connection = Connection::open(&target).await?;
             let mut ok = 0u64;
             while Instant::now() < stop {
                 let (status, _) = connection
