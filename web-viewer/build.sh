@@ -24,5 +24,10 @@ wasm-bindgen --target web --no-typescript --remove-name-section --remove-produce
 # wasm-opt, when present (npm's binaryen), shrinks the module further; the build is
 # reproducible only with the same wasm-opt, so it is used only when asked for.
 if [ -n "${WASM_OPT:-}" ]; then "$WASM_OPT" -Os --enable-bulk-memory --enable-nontrapping-float-to-int -o "$out/web_viewer_bg.wasm" "$out/web_viewer_bg.wasm"; fi
+# The wasm is fetched by a URL naming its contents (the first 16 hex digits of its SHA-256), so
+# that a server may let browsers keep it for a year: a new build is a new URL.
+wasm_version=$(sha256sum "$out/web_viewer_bg.wasm" | cut -c1-16)
+sed -i "s|new URL('web_viewer_bg.wasm', import.meta.url)|new URL('web_viewer_bg.wasm?v=$wasm_version', import.meta.url)|" "$out/web_viewer.js"
+grep -q "web_viewer_bg.wasm?v=$wasm_version" "$out/web_viewer.js" || { echo "build.sh: the glue's wasm URL was not found" >&2; exit 1; }
 rm -f "$out/.gitignore" "$out/package.json"
 ls -l "$out"
