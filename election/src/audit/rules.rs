@@ -123,8 +123,8 @@ impl Rule {
             Rule::RecordElection => (
                 "record.election",
                 "Record of another election",
-                "Башка шайлоонун жазуусу",
-                "Запись другого избирательного процесса",
+                "Жазуу башка шайлоого тиешелүү",
+                "Запись относится к другим выборам",
             ),
             Rule::RecordReference => (
                 "record.reference",
@@ -135,14 +135,14 @@ impl Rule {
             Rule::SignerAuthorized => (
                 "signer.authorized",
                 "Signer not authorized",
-                "Кол коюучунун укугу жок",
+                "Кол коюучунун ыйгарым укугу жок",
                 "Подписант не уполномочен",
             ),
             Rule::RecordTime => (
                 "record.time",
                 "Record time outside the admission window",
-                "Жазуунун убактысы кабыл алуу мөөнөтүнөн тышкары",
-                "Время записи вне допустимого окна",
+                "Жазуунун убактысы кабыл алуу аралыгынан тышкары",
+                "Время записи вне допустимого интервала приёма",
             ),
             Rule::LogCheckpoint => (
                 "log.checkpoint",
@@ -153,20 +153,20 @@ impl Rule {
             Rule::ProtocolArithmetic => (
                 "protocol.arithmetic",
                 "Protocol figures do not add up",
-                "Протоколдун сандары дал келбейт",
-                "Цифры протокола не сходятся",
+                "Протоколдун сандары бири-бирине дал келбейт",
+                "Данные протокола не сходятся",
             ),
             Rule::ProtocolSingle => (
                 "protocol.single",
                 "More than one protocol for a precinct",
-                "Участокто бирден ашык протокол",
+                "Бир участокто бирден ашык протокол",
                 "Более одного протокола на участке",
             ),
             Rule::UrnMatchesProtocol => (
                 "urn.matches-protocol",
                 "Urn count differs from the protocol",
-                "Урнанын эсеби протоколдон айырмаланат",
-                "Подсчёт урны расходится с протоколом",
+                "Автоматтык урнанын эсеби протоколдон айырмаланат",
+                "Данные автоматически считывающей урны расходятся с протоколом",
             ),
             Rule::BallotsWithinIdentified => (
                 "ballots.within-identified",
@@ -177,20 +177,20 @@ impl Rule {
             Rule::TurnoutMonotonic => (
                 "turnout.monotonic",
                 "Turnout count decreased",
-                "Катышуу эсеби азайды",
+                "Катышуунун эсеби азайып кеткен",
                 "Счётчик явки уменьшился",
             ),
             Rule::AnnulmentByCec => (
                 "annulment.by-cec",
                 "Annulment not by the CEC",
-                "Жокко чыгаруу БШК тарабынан эмес",
-                "Отмена не Центризбиркомом",
+                "Жыйынтыктарды жараксыз деп табуу БШК тарабынан эмес",
+                "Аннулирование не ЦИК",
             ),
             Rule::FinalMatchesTally => (
                 "final.matches-tally",
                 "Final result differs from the sum of precincts",
-                "Жыйынтык участоктордун суммасынан айырмаланат",
-                "Итог расходится с суммой участков",
+                "Жарыяланган натыйжа участоктор боюнча суммадан айырмаланат",
+                "Объявленный результат расходится с суммой по участкам",
             ),
             Rule::ComplaintDeadline => (
                 "complaint.deadline",
@@ -201,8 +201,8 @@ impl Rule {
             Rule::FinanceStatementBalance => (
                 "finance.statement-balance",
                 "Bank statement does not balance",
-                "Банк көчүрмөсү баланска келбейт",
-                "Банковская выписка не сходится",
+                "Банктык көчүрмөнүн калдыктары дал келбейт",
+                "Остатки банковской выписки не сходятся",
             ),
         }
     }
