@@ -24,7 +24,7 @@ if [ -e "$out" ] && [ -n "$(ls -A "$out" 2>/dev/null)" ]; then
   exit 3
 fi
 mkdir -p "$out/pkg"
-cp "$site"/index.html "$site"/app.js "$site"/i18n.js "$site"/style.css "$out/"
+cp "$site"/index.html "$site"/*.js "$site"/style.css "$out/"
 cp "$site"/pkg/web_viewer.js "$site"/pkg/web_viewer_bg.wasm "$out/pkg/"
 cp "$policy" "$out/policy"
 echo "the viewer with policy $(sha256sum "$out/policy" | cut -c1-16) (its fingerprint, as the page shows it) is in $out"

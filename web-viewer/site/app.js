@@ -2,7 +2,11 @@
 // decoding, audit rules, tally — is made by the Rust code of `tlog` and `election` compiled to
 // WebAssembly (pkg/); this file only fetches files, calls it, and draws the answers.
 import init, * as wv from './pkg/web_viewer.js';
-import { LANGS, STRINGS } from './i18n.js';
+import { LANGS } from './i18n.js';
+import { state, t, tf, count, nm, h, badge, fmt, percent, time, table, FetchError, errorText } from './ui.js';
+import { barChart } from './charts.js';
+import { pageComplaints, pageFinance } from './filings.js';
+import { pagePrecinct } from './precinct.js';
 
 const params = new URLSearchParams(location.search);
 // The log's URL, chosen with the policy (loadPolicy): ?log=<url> (a mirror, say), else the URL
@@ -10,10 +14,6 @@ const params = new URLSearchParams(location.search);
 let LOG = new URL('.', location.href).href;
 const url = (path) => new URL(path, LOG).href;
 
-const state = {
-  lang: 'ky', policy: null, policySource: '', checkpoint: null, cp: null,
-  bytes: new Map(), election: null, audit: null, timings: [],
-};
 state.wv = wv;
 window.shailoo = state; // for the browser tests and the curious
 
@@ -27,8 +27,6 @@ function pickLang() {
   }
   return 'ky';
 }
-const t = (key) => STRINGS[state.lang][key] ?? STRINGS.en[key] ?? key;
-const nm = (names) => (names ? names[state.lang] || names.ru : '');
 
 function setLang(lang) {
   state.lang = lang;
@@ -41,25 +39,6 @@ function setLang(lang) {
   route();
 }
 
-// ---- DOM helper: text is always text, never markup -------------------------------------------
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else el.setAttribute(k, v);
-  }
-  for (const c of children.flat()) if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : String(c));
-  return el;
-}
-const badge = (ok, extra) => h('span', { class: `badge ${ok === null ? 'pending' : ok ? 'ok' : 'bad'}`, 'data-state': ok === null ? 'pending' : ok ? 'verified' : 'failed' },
-  ok === null ? t('pending') : ok ? `✓ ${t('verified')}` : `✗ ${t('failed')}`, extra ? ` — ${extra}` : '');
-const fmt = (n) => (typeof n === 'number' ? n.toLocaleString(state.lang === 'en' ? 'en-US' : 'ru-RU') : n);
-const time = (s) => new Date(s * 1000).toISOString().replace('T', ' ').replace('.000Z', ' UTC');
-const table = (caption, rows, head) => h('table', {}, caption && h('caption', {}, caption),
-  head && h('thead', {}, h('tr', {}, head.map((c) => h('th', { scope: 'col' }, c)))),
-  h('tbody', {}, rows.map((r) => h('tr', {}, h('th', { scope: 'row' }, r[0]), r.slice(1).map((c) => h('td', {}, c))))));
-
 // ---- fetching ------------------------------------------------------------------------------
 // Fetched files are kept (as promises, so that records sharing a tile fetch it once). None is
 // trusted: each is checked against the verified checkpoint or a record's hash before use.
@@ -68,10 +47,10 @@ const table = (caption, rows, head) => h('table', {}, caption && h('caption', {}
 function getBytes(path, { fresh = false, full = null } = {}) {
   const u = url(path);
   if (!fresh && state.bytes.has(u)) return state.bytes.get(u);
-  const p = fetch(u, { cache: fresh ? 'no-store' : 'default' }).then(async (r) => {
+  const p = fetch(u, { cache: fresh ? 'no-store' : 'default' }).catch(() => { throw new FetchError(path, 0); }).then(async (r) => {
     // A missing object: 404, or 403 on hosts that do not say whether it exists.
     if ((r.status === 404 || r.status === 403) && full) return getBytes(full);
-    if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+    if (!r.ok) throw new FetchError(path, r.status);
     return new Uint8Array(await r.arrayBuffer());
   });
   if (!fresh) {
@@ -81,8 +60,8 @@ function getBytes(path, { fresh = false, full = null } = {}) {
   return p;
 }
 async function getJSON(path) {
-  const r = await fetch(url(path), { cache: 'no-store' });
-  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+  const r = await fetch(url(path), { cache: 'no-store' }).catch(() => { throw new FetchError(path, 0); });
+  if (!r.ok) throw new FetchError(path, r.status);
   return r.json();
 }
 function concat(parts) {
@@ -162,7 +141,7 @@ async function loadCheckpoint() {
     state.checkpointText = new TextDecoder().decode(bytes);
     state.cp = await acceptCheckpoint(bytes);
   } catch (e) {
-    state.cp = { ok: false, error: String(e) };
+    state.cp = { ok: false, error: errorText(e) };
   }
 }
 
@@ -215,7 +194,7 @@ async function prove(index) {
     state.timings.push(performance.now() - t0);
     return { index, entry, proof, record, ok: proof.ok && record.ok && record.signature_ok, error: proof.error || record.error };
   } catch (e) {
-    return { index, ok: false, error: String(e.message || e) };
+    return { index, ok: false, error: errorText(e) };
   }
 }
 
@@ -227,7 +206,7 @@ async function loadElection() {
   const proved = await Promise.all([...defs.slice(0, 1), ...regs].map(prove));
   const def = proved.find((p) => p.ok && p.record.kind === 'election-definition');
   const precincts = new Map();
-  for (const p of proved) if (p.ok && p.record.kind === 'precinct-registry') for (const [id, territory, registered] of p.record.body.precincts) precincts.set(id, { id, territory, registered });
+  for (const p of proved) if (p.ok && p.record.kind === 'precinct-registry') for (const [id, territory, registered, station, address] of p.record.body.precincts) precincts.set(id, { id, territory, registered, station, address });
   // Each with its proof's outcome goes to a precinct's page, to check its records' references.
   const context = proved.map((p) => ({ index: p.index, entry: p.entry || new Uint8Array(), proved: !!(p.proof && p.proof.ok), error: p.error || '' })).sort((a, b) => a.index - b.index);
   state.election = { def: def && def.record.body, precincts, context, ok: proved.every((p) => p.ok) };
@@ -240,7 +219,7 @@ function show(...children) {
   const m = main();
   const foreign = state.trust && state.trust.ok && state.trust.use !== 'site';
   m.replaceChildren(foreign ? h('p', { class: 'warncard card', id: 'foreign-policy', role: 'note' }, t('policy_not_sites'), ' ',
-    h('code', { class: 'mono' }, state.trust.fingerprint)) : '', ...children.flat());
+    h('code', { class: 'mono' }, state.trust.fingerprint)) : '', ...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
   // After a navigation the focus moves to the new content; on first load it stays at the top.
   if (state.navigated) m.focus({ preventScroll: true });
 }
@@ -255,18 +234,68 @@ function checkpointBox() {
       h('dt', {}, t('log_signature')), h('dd', {}, badge(true), ' ', cp.origin),
       h('dt', {}, t('tree_size')), h('dd', {}, fmt(cp.size)),
       h('dt', {}, t('root_hash')), h('dd', { class: 'mono' }, cp.root),
-      h('dt', {}, t('witness_quorum')), h('dd', {}, badge(true), ' ', `${cp.cosigners.map((c) => c.name).join(', ')} (${t('quorum')}: ${cp.policy.quorum})`)));
+      h('dt', {}, t('witness_quorum')), h('dd', {}, badge(true), ' ', `${t('cosigned_by')}: ${cp.cosigners.map((c) => c.name).join(', ')} (${t('quorum')}: ${cp.policy.quorum})`),
+      h('dt', {}, t('signed_at')), h('dd', {}, time(Math.max(...cp.cosigners.map((c) => c.time))))));
+}
+
+// The announced final result of each contest — the latest final-result record, proved (in the
+// log under the checkpoint, its signature valid) — and, once the browser has recomputed the
+// tally, whether the two agree and the turnout.
+async function announced() {
+  if (state.announced) return state.announced;
+  const listed = await getJSON('api/v1/records?kind=final-result&limit=100');
+  const proved = await Promise.all(listed.records.map((r) => prove(r.index)));
+  const latest = new Map();
+  for (const p of proved.sort((a, b) => a.index - b.index)) if (p.ok) latest.set(p.record.body.contest, p);
+  state.announced = { latest, failed: proved.filter((p) => !p.ok) };
+  return state.announced;
+}
+
+function announcedSection(def, ann) {
+  const rep = state.audit && state.audit.done ? state.audit.report : null;
+  const registered = [...state.election.precincts.values()].reduce((n, p) => n + p.registered, 0);
+  const contests = def.contests.map((contest) => {
+    const p = ann.latest.get(contest.id);
+    const tally = rep && rep.tally.find((c) => c.contest === contest.id);
+    const verdict = rep && p && rep.final_results.find((f) => f.index === p.index);
+    if (!p) return h('p', { class: 'note' }, t('announced_none'));
+    const b = p.record.body;
+    const total = b.totals.reduce((n, v) => n + v, 0);
+    return h('section', { class: 'card', 'data-contest': contest.id, id: `announced-${contest.id}` },
+      h('h3', {}, nm(contest.name), ` — ${count(contest.seats, 'seats')}`),
+      h('p', { class: 'headline' }, `${t('announced_proof')}: `, h('span', { class: 'announced-status' }, badge(p.ok)), ' · ', time(p.record.time)),
+      barChart(t('announced_h'), contest.options.map((o, i) => ({ label: nm(o), value: b.totals[i] || 0 })), { total }),
+      h('p', {}, `${t('precincts_counted')}: ${fmt(b.precincts_counted)} · ${t('annulled')}: ${b.annulled.length ? b.annulled.map((n) => `№ ${n}`).join(', ') : '—'}`),
+      verdict ? h('p', { id: `announced-verdict-${contest.id}` }, `${t('final_result')}: `, badge(verdict.matches, verdict.matches ? t('matches') : t('differs'))) :
+        h('p', {}, h('a', { href: '#/tally' }, t('announced_compare'))),
+      tally && h('p', { class: 'turnout' }, `${t('turnout')}: ${percent(tally.valid + tally.invalid, registered)} (${fmt(tally.valid + tally.invalid)} / ${fmt(registered)} ${t('registered_pct')})`),
+      h('details', { class: 'proof' }, h('summary', {}, t('proof_details')),
+        h('ul', { class: 'checks' }, h('li', {}, `${t('inclusion')}: `, badge(p.proof.ok)), h('li', {}, `${t('signature')}: `, badge(p.record.signature_ok)),
+          h('li', {}, `${t('log_index')} ${p.index}`), h('li', {}, `${t('signer')}: `, h('code', { class: 'mono' }, p.record.signer)))));
+  });
+  return [h('h2', {}, t('announced_h')), ann.failed.length ? h('p', { class: 'bad', role: 'alert' }, ann.failed.map((f) => `#${f.index}: ${f.error}`).join('; ')) : null, contests];
 }
 
 async function pageHome() {
   const el = await loadElection();
   const def = el.def;
-  show(trustBox(), checkpointBox(),
-    def ? [h('h2', {}, nm(def.name), ' — ', def.date),
-      h('p', {}, h('a', { href: '#/tally' }, t('nav_tally'))),
+  const ann = def && state.cp.ok ? await announced() : null;
+  show(def ? [h('h2', {}, nm(def.name), ' — ', def.date), ann ? announcedSection(def, ann) : null] : h('p', { class: 'bad' }, t('error')),
+    checkpointBox(),
+    def ? [h('p', {}, h('a', { href: '#/tally' }, t('nav_tally')), ' · ', h('a', { href: '#/complaints' }, t('nav_complaints')), ' · ', h('a', { href: '#/finance' }, t('nav_finance'))),
       h('h2', {}, t('regions')),
-      h('ul', { class: 'links' }, def.regions.map((r) => h('li', {}, h('a', { href: `#/region/${r.id}` }, nm(r.name)))))]
-      : h('p', { class: 'bad' }, t('error')));
+      h('ul', { class: 'links' }, def.regions.map((r) => h('li', {}, h('a', { href: `#/region/${r.id}` }, nm(r.name)))))] : null,
+    trustBox(), h('p', { class: 'note' }, t('times_note')));
+}
+
+const crumbs = (...parts) => h('nav', { 'aria-label': 'breadcrumb', class: 'crumbs' }, h('a', { href: '#/' }, t('nav_home')), parts.map((p) => [' › ', p]));
+
+// The precincts of `ids` that the full audit found something about, as links.
+function precinctsWithFindings(ids) {
+  const rep = state.audit && state.audit.done ? state.audit.report : null;
+  if (!rep) return null;
+  const found = [...new Set(rep.findings.map((f) => f.precinct).filter((p) => p && ids.has(p)))].sort((a, b) => a - b);
+  return [h('h3', {}, t('findings')), found.length ? h('ul', { class: 'links grid', id: 'precincts-with-findings' }, found.map((p) => h('li', {}, h('a', { href: `#/precinct/${p}`, class: 'bad' }, `№ ${p}`)))) : h('p', { class: 'ok' }, t('no_findings'))];
 }
 
 function regionTally(key, id) {
@@ -275,7 +304,7 @@ function regionTally(key, id) {
   return a.tally.map((c) => {
     const contest = el().def.contests.find((x) => x.id === c.contest);
     const v = c[key][id];
-    return v && table(nm(contest.name), contest.options.map((o, i) => [nm(o), fmt(v[i])]), [t('option'), t('votes')]);
+    return v && barChart(nm(contest.name), contest.options.map((o, i) => ({ label: nm(o), value: v[i] })), { total: v.reduce((n, x) => n + x, 0) });
   });
 }
 const el = () => state.election;
@@ -284,11 +313,14 @@ async function pageRegion(id) {
   const { def } = await loadElection();
   const region = def.regions.find((r) => r.id === id);
   const ts = def.territories.filter((x) => x.region === id);
-  show(h('nav', { 'aria-label': 'breadcrumb', class: 'crumbs' }, h('a', { href: '#/' }, t('nav_home')), ' › ', nm(region?.name)),
+  const terrIds = new Set(ts.map((x) => x.id));
+  const ids = new Set([...state.election.precincts.values()].filter((p) => terrIds.has(p.territory)).map((p) => p.id));
+  show(crumbs(nm(region?.name)),
     h('h2', {}, t('region'), ': ', nm(region?.name)),
-    regionTally('by_region', id),
+    regionTally('by_region', id) || h('p', {}, h('a', { href: '#/tally' }, t('announced_compare'))),
     h('h3', {}, t('territories')),
-    h('ul', { class: 'links' }, ts.map((x) => h('li', {}, h('a', { href: `#/territory/${x.id}` }, nm(x.name))))));
+    h('ul', { class: 'links' }, ts.map((x) => h('li', {}, h('a', { href: `#/territory/${x.id}` }, nm(x.name))))),
+    precinctsWithFindings(ids));
 }
 
 async function pageTerritory(id) {
@@ -296,116 +328,12 @@ async function pageTerritory(id) {
   const terr = def.territories.find((x) => x.id === id);
   const region = def.regions.find((r) => r.id === terr?.region);
   const ps = [...precincts.values()].filter((p) => p.territory === id).sort((a, b) => a.id - b.id);
-  show(h('nav', { 'aria-label': 'breadcrumb', class: 'crumbs' }, h('a', { href: '#/' }, t('nav_home')), ' › ',
-    h('a', { href: `#/region/${region?.id}` }, nm(region?.name)), ' › ', nm(terr?.name)),
-  h('h2', {}, t('territory'), ': ', nm(terr?.name)),
-  regionTally('by_territory', id),
-  h('h3', {}, t('precincts')),
-  h('ul', { class: 'links grid' }, ps.map((p) => h('li', {}, h('a', { href: `#/precinct/${p.id}` }, `№ ${p.id}`)))));
-}
-
-// Fetches a document a proved record references; the page's wasm checks it.
-async function fetchDocument(page, p, doc) {
-  let bytes = new Uint8Array();
-  let error = '';
-  try {
-    bytes = await getBytes(`blob/${doc.sha256}`);
-  } catch (e) {
-    error = String(e.message || e) || 'fetch failed';
-  }
-  const c = JSON.parse(page.document(p.index, doc.sha256, bytes, error));
-  if (c.ok) c.src = URL.createObjectURL(new Blob([bytes], { type: doc.media_type }));
-  return c;
-}
-
-function recordSection(p, def, docs) {
-  const r = p.record && p.record.ok ? p.record : null;
-  const b = r && r.body;
-  const contest = b && def && def.contests.find((c) => c.id === b.contest);
-  const optionRows = (votes) => votes.map((v, i) => [contest ? nm(contest.options[i]) : `#${i + 1}`, fmt(v)]);
-  let title = r ? r.kind : `#${p.index}`;
-  let body = [];
-  if (r && r.kind === 'protocol') {
-    title = t('protocol');
-    body = [table(null, ['voters_on_list', 'ballots_received', 'ballots_issued', 'ballots_cancelled', 'ballots_stationary', 'ballots_mobile', 'invalid', 'valid'].map((k) => [t(k), fmt(b[k])])),
-      table(contest ? nm(contest.name) : t('votes'), optionRows(b.votes), [t('option'), t('votes')])];
-  } else if (r && r.kind === 'urn-result') {
-    title = t('urn');
-    body = [table(null, [[t('device'), b.device], [t('ballots_read'), fmt(b.ballots_read)], [t('rejected'), fmt(b.rejected)]]),
-      table(contest ? nm(contest.name) : t('votes'), optionRows(b.votes), [t('option'), t('votes')])];
-  } else if (r && r.kind === 'identification-report') {
-    title = t('identification');
-    body = [table(null, [[t('identified'), fmt(b.identified)], [t('identified_mobile'), fmt(b.identified_mobile)]]),
-      b.hourly.length ? table(null, b.hourly.map(([hh, n]) => [`${hh}:00`, fmt(n)]), [t('hour'), t('cumulative')]) : null];
-  } else if (r && r.kind === 'turnout') {
-    title = `${t('turnout')} ${b.hour}:00`;
-    body = [h('p', {}, `${t('cumulative')}: ${fmt(b.identified)}`)];
-  } else if (r) {
-    body = [h('pre', {}, b.text || JSON.stringify(b))];
-  }
-  const docEls = (b && b.documents || []).map((d) => {
-    const c = docs.get(d.sha256) || {};
-    return h('figure', { 'data-sha256': d.sha256 },
-      c.src && d.media_type.startsWith('image/') ? h('img', { src: c.src, alt: `${t('scan')}: ${title}`, loading: 'lazy' }) : null,
-      h('figcaption', {}, `${t('document_hash')}: `, h('span', { class: 'mono' }, d.sha256.slice(0, 16), '…'), ' ', h('span', { class: 'doc-status' }, badge(c.ok === undefined ? false : c.ok, c.error))));
-  });
-  return h('section', { class: 'card record', 'data-kind': r ? r.kind : 'unknown', 'aria-label': title },
-    h('h3', {}, title),
-    h('ul', { class: 'checks' },
-      h('li', {}, `${t('inclusion')}: `, badge(!!(p.proof && p.proof.ok), p.proof && p.proof.ok ? null : p.error)),
-      h('li', {}, `${t('signature')}: `, badge(!!(r && r.signature_ok))),
-      h('li', {}, `${t('log_index')} ${p.index}`, r ? ` · ${t('signed_at')} ${time(r.time)}` : '')),
-    body, docEls);
-}
-
-async function pagePrecinct(id) {
-  show(h('p', { role: 'status' }, t('loading')));
-  const { def, precincts } = await loadElection();
-  const info = precincts.get(id);
-  const terr = info && def && def.territories.find((x) => x.id === info.territory);
-  const region = terr && def.regions.find((r) => r.id === terr.region);
-  const crumbs = h('nav', { 'aria-label': 'breadcrumb', class: 'crumbs' }, h('a', { href: '#/' }, t('nav_home')), ' › ',
-    region ? h('a', { href: `#/region/${region.id}` }, nm(region.name)) : '', ' › ',
-    terr ? h('a', { href: `#/territory/${terr.id}` }, nm(terr.name)) : '', ' › ', `№ ${id}`);
-  const listed = await getJSON(`api/v1/records?precinct=${id}&limit=1000`);
-  const proved = await Promise.all(listed.records.map((r) => prove(r.index)));
-  // The index is untrusted and the page decides nothing: the wasm takes the proved definition
-  // and registry, each listed record with its proof's outcome, and each document, and judges.
-  const page = new wv.PrecinctPage(id);
-  const docs = new Map();
-  let verdict;
-  try {
-    for (const c of (state.election && state.election.context) || []) page.context(c.index, c.entry, c.proved, c.error);
-    for (const p of proved) page.record(p.index, p.entry || new Uint8Array(), !!(p.proof && p.proof.ok), p.error || '');
-    await Promise.all(proved.flatMap((p) => (p.record && p.record.ok ? (p.record.body.documents || []).map((d) => [p, d]) : []))
-      .map(async ([p, d]) => docs.set(d.sha256, await fetchDocument(page, p, d))));
-    verdict = JSON.parse(page.verdict(!!state.cp.ok, state.lang));
-  } finally {
-    page.free();
-  }
-  for (const r of verdict.records) {
-    const p = proved.find((x) => x.index === r.index);
-    p.ok = r.ok;
-    if (!r.ok) p.error = r.error;
-  }
-  const fullAudit = state.audit && state.audit.done ? state.audit.report.findings.filter((f) => f.precinct === id) : null;
-  const shownFindings = fullAudit || verdict.findings;
-  const allOk = verdict.ok;
-  const order = ['protocol', 'urn-result', 'identification-report', 'turnout'];
-  proved.sort((a, b) => (order.indexOf(a.record?.kind) + 10) % 14 - (order.indexOf(b.record?.kind) + 10) % 14 || a.index - b.index);
-  show(crumbs,
-    h('h2', {}, `${t('precinct')} № ${id}`),
-    info ? h('p', {}, `${nm(terr?.name)} · ${t('registered')}: ${fmt(info.registered)}`) : h('p', {}, t('not_found')),
-    h('section', { class: `card ${allOk ? 'okcard' : 'badcard'}`, 'aria-live': 'polite' },
-      h('h3', {}, t('precinct_status'), ' ', h('span', { id: 'status' }, badge(allOk))),
-      h('p', {}, proved.length ? (allOk ? t('precinct_ok') : t('precinct_bad')) : t('no_records')),
-      h('p', { class: 'note' }, t('index_note')),
-      state.timings.length ? h('p', { class: 'note', id: 'perf' }, `${t('perf')} ${Math.max(...state.timings).toFixed(1)} ms`) : null),
-    h('section', { class: 'card', 'aria-labelledby': 'f-h' }, h('h3', { id: 'f-h' }, t('findings')),
-      fullAudit ? null : h('p', { class: 'note' }, t('local_checks')),
-      shownFindings.length ? h('ul', { id: 'findings' }, shownFindings.map((f) => h('li', { class: 'bad' }, h('strong', {}, state.rules[f.rule] || f.rule), ` (${f.rule}): ${f.message}`)))
-        : h('p', { class: 'ok' }, t('no_findings'))),
-    proved.map((p) => recordSection(p, def, docs)));
+  show(crumbs(h('a', { href: `#/region/${region?.id}` }, nm(region?.name)), nm(terr?.name)),
+    h('h2', {}, t('territory'), ': ', nm(terr?.name)),
+    regionTally('by_territory', id) || h('p', {}, h('a', { href: '#/tally' }, t('announced_compare'))),
+    h('h3', {}, t('precincts')),
+    h('ul', { class: 'links grid' }, ps.map((p) => h('li', {}, h('a', { href: `#/precinct/${p.id}` }, `№ ${p.id}`)))),
+    precinctsWithFindings(new Set(ps.map((p) => p.id))));
 }
 
 async function pageTally() {
@@ -421,7 +349,7 @@ async function pageTally() {
     for (const c of rep.tally) {
       const contest = def.contests.find((x) => x.id === c.contest);
       const fin = rep.final_results.find((f) => f.contest === c.contest);
-      out.push(h('section', { class: 'card' }, h('h3', {}, nm(contest.name), ` (${contest.seats} ${t('seats')})`),
+      out.push(h('section', { class: 'card' }, h('h3', {}, nm(contest.name), ` (${count(contest.seats, 'seats')})`),
         table(null, contest.options.map((o, i) => [nm(o), fmt(c.national[i])]).concat([[t('total'), fmt(c.valid)], [t('invalid'), fmt(c.invalid)]]), [t('option'), t('votes')]),
         h('p', {}, `${t('included')}: ${fmt(c.included)} · ${t('missing')}: ${c.missing.length} · ${t('annulled')}: ${c.annulled.join(', ') || '—'}`),
         fin && h('p', {}, `${t('final_result')}: `, badge(fin.matches, fin.matches ? t('matches') : t('differs'))),
@@ -462,6 +390,31 @@ async function runAudit() {
   if (location.hash.startsWith('#/tally')) pageTally();
 }
 
+// Search by precinct number, or by a polling station's name or address in Kyrgyz or Russian
+// spelling (letters compared without case, ё as е, punctuation ignored).
+const fold = (text) => (text || '').toLocaleLowerCase('ru').replace(/ё/g, 'е').replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+function searchPrecincts(query) {
+  const words = fold(query).split(' ').filter(Boolean);
+  const all = [...state.election.precincts.values()];
+  if (/^\d+$/.test(query.trim())) return all.filter((p) => p.id === Number(query.trim()));
+  return all.filter((p) => {
+    const text = fold([p.station && p.station.ky, p.station && p.station.ru, p.address && p.address.ky, p.address && p.address.ru].join(' '));
+    return words.length && words.every((w) => text.includes(w));
+  }).sort((a, b) => a.id - b.id);
+}
+
+async function pageSearch(query) {
+  const { def } = await loadElection();
+  const found = searchPrecincts(query);
+  if (found.length === 1) { location.replace(`#/precinct/${found[0].id}`); return; }
+  const terr = (p) => def.territories.find((x) => x.id === p.territory);
+  show(crumbs(query), h('h2', {}, `${t('search_found')}: ${count(found.length, 'precincts')}`),
+    found.length ? h('ul', { class: 'links', id: 'search-results' }, found.slice(0, 200).map((p) => h('li', {},
+      h('a', { href: `#/precinct/${p.id}` }, `№ ${p.id}`), ` — ${nm(terr(p)?.name)}`,
+      p.station ? ` · ${nm(p.station)}` : '', p.address ? ` · ${nm(p.address)}` : '')))
+      : h('p', { role: 'status' }, tf('search_none', { q: query })));
+}
+
 function pageWitnesses() {
   const cp = state.cp;
   const pol = cp.policy || { witnesses: [], logs: [], quorum: '?' };
@@ -471,7 +424,7 @@ function pageWitnesses() {
     h('ul', { class: 'witnesses' }, pol.witnesses.map((w) => h('li', { class: 'card' },
       h('h3', {}, w.name), h('p', {}, `${t('key')} (${w.algorithm}): `, h('code', { class: 'mono' }, w.vkey)),
       w.url ? h('p', {}, w.url) : null,
-      h('p', {}, cos.has(w.name) ? [`${t('cosigned_at')} `, h('time', {}, time(cos.get(w.name))), ' ', badge(true)] : [t('not_cosigned'), ' ', badge(false)])))),
+      h('p', {}, cos.has(w.name) ? [`${t('cosigned_at')} `, time(cos.get(w.name)), ' ', badge(true)] : [t('not_cosigned'), ' ', badge(false)])))),
     h('h3', {}, t('log_key')), pol.logs.map((l) => h('p', {}, h('code', { class: 'mono' }, l.vkey))),
     pol.root ? [h('h3', {}, t('root_key')), h('p', {}, h('code', { class: 'mono' }, pol.root))] : null,
     h('h3', {}, t('checkpoint')), h('pre', { class: 'mono' }, state.checkpointText || ''));
@@ -487,10 +440,13 @@ function pagePolicy() {
 }
 
 async function reloadTrust() {
-  state.election = null; state.audit = null;
+  state.election = null; state.audit = null; state.announced = null; state.complaints = null;
   await loadPolicy();
   await loadCheckpoint();
 }
+
+// What the pages in their own modules (precinct.js, filings.js) fetch, prove and draw with.
+const pageEnv = { getJSON, getBytes, prove, loadElection, show, crumbs };
 
 // ---- routing -------------------------------------------------------------------------------
 async function route() {
@@ -498,15 +454,18 @@ async function route() {
   const n = Number(arg);
   for (const a of document.querySelectorAll('nav.top a')) a.toggleAttribute('aria-current', a.getAttribute('href') === `#/${page || ''}`);
   try {
-    if (page === 'precinct' && Number.isInteger(n)) await pagePrecinct(n);
+    if (page === 'precinct' && Number.isInteger(n)) await pagePrecinct(pageEnv, n);
     else if (page === 'region') await pageRegion(n);
     else if (page === 'territory') await pageTerritory(n);
     else if (page === 'tally') await pageTally();
     else if (page === 'witnesses') pageWitnesses();
+    else if (page === 'complaints') await pageComplaints(pageEnv);
+    else if (page === 'finance') await pageFinance(pageEnv);
+    else if (page === 'search') await pageSearch(decodeURIComponent(arg || ''));
     else if (page === 'policy') pagePolicy();
     else await pageHome();
   } catch (e) {
-    show(h('p', { class: 'bad', role: 'alert' }, `${t('error')}: ${e.message || e}`), trustBox(), state.cp ? checkpointBox() : null);
+    show(h('p', { class: 'bad', role: 'alert' }, `${t('error')}: ${errorText(e)}`), trustBox(), state.cp ? checkpointBox() : null);
   }
   if (state.firstRender === undefined) state.firstRender = performance.now();
   document.body.dataset.ready = 'true';
@@ -521,6 +480,7 @@ async function main_() {
     e.preventDefault();
     const v = document.getElementById('precinct-number').value.trim();
     if (/^\d+$/.test(v)) location.hash = `#/precinct/${Number(v)}`;
+    else if (v) location.hash = `#/search/${encodeURIComponent(v)}`;
   });
   // The skip link moves the focus without changing the route.
   document.querySelector('.skip').addEventListener('click', (e) => { e.preventDefault(); main().focus(); });

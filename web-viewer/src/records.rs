@@ -3,7 +3,9 @@
 use crate::err_json;
 use election::Record;
 use election::audit::Finding;
-use election::records::{Body, DocumentRef, ElectionDefinition, Names};
+use election::records::{
+    Body, ComplaintCategory, Decider, DocumentRef, ElectionDefinition, Names, Outcome,
+};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 
@@ -41,7 +43,11 @@ fn body_json(body: &Body) -> Value {
         Body::ElectionDefinition(d) => definition_json(d),
         Body::PrecinctRegistry(r) => json!({
             "part": r.part,
-            "precincts": r.precincts.iter().map(|p| json!([p.id, p.territory, p.registered])).collect::<Vec<_>>(),
+            // [id, territory, registered, station names | null, address names | null]
+            "precincts": r.precincts.iter().map(|p| json!([
+                p.id, p.territory, p.registered,
+                p.station.as_ref().map(names_json), p.address.as_ref().map(names_json),
+            ])).collect::<Vec<_>>(),
         }),
         Body::FinalResult(f) => json!({
             "contest": f.contest, "totals": f.totals, "precincts_counted": f.precincts_counted,
@@ -49,6 +55,26 @@ fn body_json(body: &Body) -> Value {
         }),
         Body::Annulment(a) => json!({
             "precincts": a.precincts, "resolution": a.resolution, "reason": a.reason,
+        }),
+        Body::ComplaintFiled(c) => json!({
+            "complaint": c.complaint, "filed_with": c.filed_with, "category": category_name(c.category),
+            "precinct": c.precinct, "subject": c.subject,
+            "documents": c.documents.iter().map(doc_json).collect::<Vec<_>>(),
+        }),
+        Body::ComplaintDecision(d) => json!({
+            "complaint": d.complaint, "decided_by": decider_name(d.decided_by), "decider_name": d.decider_name,
+            "outcome": outcome_name(d.outcome), "documents": d.documents.iter().map(doc_json).collect::<Vec<_>>(),
+        }),
+        Body::FinanceReport(f) => json!({
+            "filer": f.filer, "period_end": f.period_end,
+            "income": f.income.iter().map(|a| json!([a.category, a.tyiyn])).collect::<Vec<_>>(),
+            "spending": f.spending.iter().map(|a| json!([a.category, a.tyiyn])).collect::<Vec<_>>(),
+            "documents": [doc_json(&f.document)],
+        }),
+        Body::BankStatement(b) => json!({
+            "filer": b.filer, "account": b.account, "period_end": b.period_end,
+            "opening": b.opening_tyiyn, "credits": b.credits_tyiyn, "debits": b.debits_tyiyn,
+            "closing": b.closing_tyiyn, "documents": [doc_json(&b.document)],
         }),
         other => json!({
             "precinct": other.precinct(),
@@ -58,9 +84,38 @@ fn body_json(body: &Body) -> Value {
     }
 }
 
+// The enumerations by their names in `spec/records.md` (the viewer's strings are keyed by them).
+fn category_name(c: ComplaintCategory) -> &'static str {
+    match c {
+        ComplaintCategory::VoterList => "voter-list",
+        ComplaintCategory::Campaigning => "campaigning",
+        ComplaintCategory::VotingProcess => "voting-process",
+        ComplaintCategory::Counting => "counting",
+        ComplaintCategory::Tabulation => "tabulation",
+        ComplaintCategory::Finance => "finance",
+        ComplaintCategory::Other => "other",
+    }
+}
+
+fn decider_name(d: Decider) -> &'static str {
+    match d {
+        Decider::Commission => "commission",
+        Decider::Court => "court",
+    }
+}
+
+fn outcome_name(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Upheld => "upheld",
+        Outcome::PartlyUpheld => "partly-upheld",
+        Outcome::Rejected => "rejected",
+        Outcome::NotConsidered => "not-considered",
+    }
+}
+
 pub(crate) fn definition_json(d: &ElectionDefinition) -> Value {
     json!({
-        "date": d.date, "name": names_json(&d.name),
+        "date": d.date, "name": names_json(&d.name), "complaint_deadline": d.complaint_deadline,
         "contests": d.contests.iter().map(|c| json!({
             "id": c.id, "name": names_json(&c.name), "seats": c.seats,
             "options": c.options.iter().map(|o| names_json(&o.name)).collect::<Vec<_>>(),

@@ -961,7 +961,7 @@ async function __wbg_init_once(module_or_path) {
     }
 
     if (module_or_path === undefined) {
-        module_or_path = new URL('web_viewer_bg.wasm', import.meta.url);
+        module_or_path = new URL('web_viewer_bg.wasm?v=0211f97e10d079bd', import.meta.url);
     }
     const imports = __wbg_get_imports();
 
