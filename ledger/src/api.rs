@@ -19,7 +19,7 @@ use crate::witnessing::Published;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -256,7 +256,11 @@ pub(crate) async fn read(storage: &Arc<dyn Storage>, path: String) -> ApiResult<
         .map_err(ApiError::internal)
 }
 
-async fn tile(State(s): Reads, ApiPath(path): ApiPath<String>) -> ApiResult<Response> {
+async fn tile(
+    State(s): Reads,
+    ApiPath(path): ApiPath<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let full_path = format!("tile/{path}");
     let parsed = parse_tile_path(&full_path)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad-tile-path", e.to_string()))?;
@@ -299,14 +303,37 @@ async fn tile(State(s): Reads, ApiPath(path): ApiPath<String>) -> ApiResult<Resp
     } else {
         "public, max-age=60"
     };
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/octet-stream"),
-            (header::CACHE_CONTROL, cache),
-        ],
-        data,
-    )
-        .into_response())
+    let headers_for = |encoding: Option<&'static str>| {
+        let mut answer = HeaderMap::new();
+        let mut set = |name, value| answer.insert(name, HeaderValue::from_static(value));
+        set(header::CONTENT_TYPE, "application/octet-stream");
+        set(header::CACHE_CONTROL, cache);
+        if matches!(parsed, TilePath::Entries(_)) {
+            set(header::VARY, "Accept-Encoding");
+        }
+        if let Some(encoding) = encoding {
+            set(header::CONTENT_ENCODING, encoding);
+        }
+        answer
+    };
+    // Entry bundles (records: they compress about 3:1) go gzipped to a browser that takes it,
+    // compressed once and kept beside the bundle; hash tiles do not compress.
+    if matches!(parsed, TilePath::Entries(_)) && crate::gzip::accepted(&headers) {
+        let key = format!("{file}.gz");
+        let zipped = match s.published_tiles.get(&key) {
+            Some(kept) => kept,
+            None => {
+                let zipped = tokio::task::spawn_blocking(move || crate::gzip::compress(&data, 6))
+                    .await
+                    .map_err(ApiError::internal)?;
+                let zipped = Bytes::from(zipped);
+                s.published_tiles.keep(&key, zipped.clone());
+                zipped
+            }
+        };
+        return Ok((headers_for(Some("gzip")), zipped).into_response());
+    }
+    Ok((headers_for(None), data).into_response())
 }
 
 #[derive(Deserialize)]

@@ -146,37 +146,12 @@ fn gzipped(index: usize) -> Option<&'static [u8]> {
     if first {
         let all = FILES
             .iter()
-            .map(|(_, _, body)| {
-                use std::io::Write;
-                let mut encoder =
-                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-                encoder.write_all(body).expect("writing to memory");
-                encoder.finish().expect("writing to memory")
-            })
+            .map(|(_, _, body)| crate::gzip::compress(body, 9))
             .collect();
         let _ = GZIPPED.set(all);
         return GZIPPED.get().map(|all| &all[index][..]);
     }
     None
-}
-
-/// Whether the request's `Accept-Encoding` takes gzip (and does not refuse it with `q=0`).
-fn accepts_gzip(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(header::ACCEPT_ENCODING)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|coding| {
-            let mut parts = coding.split(';').map(str::trim);
-            let name = parts.next().unwrap_or("");
-            let refused = parts.any(|p| {
-                p.strip_prefix("q=")
-                    .and_then(|q| q.parse::<f32>().ok())
-                    .is_some_and(|q| q == 0.0)
-            });
-            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
-        })
 }
 
 /// Whether an `If-None-Match` header names `tag` (or is `*`).
@@ -197,7 +172,9 @@ fn file(path: &str, query: Option<&str>, headers: &HeaderMap) -> Response {
         return StatusCode::NOT_FOUND.into_response();
     };
     let (_, media_type, body) = FILES[index];
-    let compressed = accepts_gzip(headers).then(|| gzipped(index)).flatten();
+    let compressed = crate::gzip::accepted(headers)
+        .then(|| gzipped(index))
+        .flatten();
     let tag = etag(index, compressed.is_some());
     let versioned = path.ends_with(".wasm")
         && query.is_some_and(|q| q.split('&').any(|kv| kv == format!("v={}", wasm_version())));

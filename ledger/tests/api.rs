@@ -314,6 +314,28 @@ fn submit_read_verify_restart() {
             "public, max-age=31536000, immutable"
         );
         assert_eq!(full.bytes().await.unwrap().len(), 256 * 32);
+        // An entry bundle goes gzipped to a client that takes it, the same bytes once
+        // unzipped; to one that does not ask, as stored. Hash tiles never.
+        let raw_bundle = client.get("tile/entries/000").await.unwrap();
+        let ask = |path: &str| {
+            reqwest::Client::new()
+                .get(format!("{}/{path}", server.url))
+                .header("accept-encoding", "gzip")
+                .send()
+        };
+        let zipped = ask("tile/entries/000").await.unwrap();
+        assert_eq!(zipped.headers()["content-encoding"], "gzip");
+        assert_eq!(zipped.headers()["vary"], "Accept-Encoding");
+        let zipped = zipped.bytes().await.unwrap();
+        let mut unzipped = Vec::new();
+        std::io::Read::read_to_end(
+            &mut flate2::read::GzDecoder::new(&zipped[..]),
+            &mut unzipped,
+        )
+        .unwrap();
+        assert_eq!(unzipped, raw_bundle);
+        let hashes = ask("tile/0/000").await.unwrap();
+        assert!(hashes.headers().get("content-encoding").is_none());
         assert_eq!(
             refusal(client.get("tile/0/00").await),
             (400, "bad-tile-path".into())
