@@ -279,7 +279,7 @@ fn a_precinct_alone_is_judged_as_the_full_audit_judges_it() {
             .filter(|f| f.precinct == Some(precinct) && local.contains(&f.rule))
             .cloned()
             .collect();
-        let key = |f: &election::audit::Finding| (f.index, f.rule.id(), f.message.clone());
+        let key = |f: &election::audit::Finding| (f.index, f.rule.id(), f.message.to_string());
         alone.sort_by_key(key);
         audited.sort_by_key(key);
         assert_eq!(alone, audited, "precinct {precinct}");

@@ -430,7 +430,7 @@ fn admissible_here(
         rule,
         index: None,
         precinct: record.body.precinct(),
-        message,
+        message: message.into(),
     };
     if record.kind() == election::Kind::LogCheckpoint {
         return Err(finding(
@@ -468,7 +468,7 @@ fn refused(refusal: Refusal) -> ApiError {
             };
             ApiError {
                 extra: json!({"rule": finding.rule.id()}),
-                ..ApiError::new(status, code, finding.message)
+                ..ApiError::new(status, code, finding.message.to_string())
             }
         }
     }

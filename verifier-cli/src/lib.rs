@@ -22,6 +22,7 @@ pub mod display;
 pub mod documents;
 pub mod fetch;
 pub mod outcome;
+pub mod parallel;
 pub mod prove;
 pub mod report;
 pub mod scan;

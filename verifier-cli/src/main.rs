@@ -35,6 +35,10 @@ struct Cli {
     /// $XDG_DATA_HOME/shailoo-verifier, else ~/.local/share/shailoo-verifier]
     #[arg(long, global = true, value_name = "DIR")]
     state_dir: Option<PathBuf>,
+    /// The language of the audit's findings and rule titles for people: ky (Kyrgyz), ru
+    /// (Russian) or en. JSON output keeps the English sentence and the rule ids.
+    #[arg(long, global = true, value_name = "LANG", default_value = "en", value_parser = ["ky", "ru", "en"])]
+    lang: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -263,7 +267,7 @@ fn run(cli: Cli) -> Outcome {
                 complaint_deadline,
             };
             match online(&log, state_dir) {
-                Ok(o) => commands::audit::run(&o, options, json),
+                Ok(o) => commands::audit::run(&o, options, json, &cli.lang),
                 Err(f) => {
                     if json {
                         println!("{:#}", verifier::report::json_failure(&f));

@@ -43,8 +43,8 @@ fn percent(part: u64, whole: u64) -> f64 {
     }
 }
 
-/// The report for people.
-pub fn human(online: &Online, r: &AuditResult) -> String {
+/// The report for people; findings and rule titles in `lang` (`en`, `ky`, `ru`).
+pub fn human(online: &Online, r: &AuditResult, lang: &str) -> String {
     let mut out = String::new();
     let rep = &r.report;
     let size = r.accepted.size();
@@ -106,11 +106,11 @@ pub fn human(online: &Online, r: &AuditResult) -> String {
                 out,
                 "  {} — {}: {}",
                 rule.id(),
-                rule.title("en"),
+                rule.title(lang),
                 list.len()
             );
             for f in list.iter().take(EXAMPLES) {
-                let _ = writeln!(out, "    {f}");
+                let _ = writeln!(out, "    {}", f.line(lang));
             }
             if list.len() > EXAMPLES {
                 let _ = writeln!(out, "    … and {} more", list.len() - EXAMPLES);
@@ -118,7 +118,7 @@ pub fn human(online: &Online, r: &AuditResult) -> String {
         }
     }
     let _ = writeln!(out);
-    human_tally(&mut out, r);
+    human_tally(&mut out, r, lang);
     if let Some(docs) = &r.documents {
         let _ = writeln!(out);
         if docs.problems.is_empty() {
@@ -153,7 +153,7 @@ pub fn human(online: &Online, r: &AuditResult) -> String {
     out
 }
 
-fn human_tally(out: &mut String, r: &AuditResult) {
+fn human_tally(out: &mut String, r: &AuditResult, lang: &str) {
     let rep = &r.report;
     if rep.tally.contests.is_empty() {
         let _ = writeln!(out, "tally: no election definition has been logged yet");
@@ -210,14 +210,14 @@ fn human_tally(out: &mut String, r: &AuditResult) {
                 .iter()
                 .filter(|x| x.rule == Rule::FinalMatchesTally && x.index == Some(*index))
             {
-                let _ = writeln!(out, "  {}", finding.message);
+                let _ = writeln!(out, "  {}", finding.message.text(lang));
             }
         }
     }
 }
 
 fn finding_json(f: &Finding) -> Value {
-    json!({"rule": f.rule.id(), "index": f.index, "precinct": f.precinct, "message": f.message})
+    json!({"rule": f.rule.id(), "index": f.index, "precinct": f.precinct, "message": f.message.to_string()})
 }
 
 /// The report as JSON.

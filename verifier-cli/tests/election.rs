@@ -121,6 +121,25 @@ fn arithmetic_anomalies_are_found_by_their_rules() {
     assert!(rules.contains(&"ballots.within-identified"), "{rules:?}");
     assert!(rules.contains(&"final.matches-tally"), "{rules:?}");
     assert_eq!(report["final_results"][0]["matches_tally"], false);
+    // The same findings for a reader of Russian or Kyrgyz: the rules' titles and the sentences
+    // with their figures in that language (the JSON above stays in English).
+    v.with_policy(&policy, &["--lang", "ru", "audit"]).expect(
+        1,
+        &[
+            "ballots.within-identified — Бюллетеней больше, чем идентифицированных избирателей",
+            "но в помещении для голосования идентифицировано лишь",
+            "по протоколам участков",
+        ],
+    );
+    v.with_policy(&policy, &["audit", "--lang", "ky"]).expect(
+        1,
+        &[
+            "бирок добуш берүү жайында",
+            "участоктордун протоколдорунун суммасы",
+        ],
+    );
+    let refused = v.with_policy(&policy, &["--lang", "fr", "audit"]);
+    refused.expect(3, &["ky", "ru", "en"]);
 }
 
 #[test]

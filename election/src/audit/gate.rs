@@ -62,8 +62,17 @@ impl Gate {
     /// The record in `entry` if it passes the gate; otherwise the finding that stops it.
     /// `index` is only used to label the finding.
     pub fn check(&self, entry: &[u8], index: Option<u64>) -> Result<Record, Finding> {
-        let record =
-            Gate::verified_record(entry, &self.signers).map_err(|f| Finding { index, ..f })?;
+        self.check_verified(Gate::verified_record(entry, &self.signers), index)
+    }
+
+    /// [`Gate::check`] for an entry another thread already decoded and whose signature it
+    /// checked ([`Gate::verified_record`]): what needs the log's state is checked here.
+    pub fn check_verified(
+        &self,
+        verified: Result<Record, Finding>,
+        index: Option<u64>,
+    ) -> Result<Record, Finding> {
+        let record = verified.map_err(|f| Finding { index, ..f })?;
         self.check_authority(&record)
             .map_err(|f| Finding { index, ..f })?;
         Ok(record)
@@ -73,11 +82,11 @@ impl Gate {
     /// signature verifies. A ledger runs it in parallel, off its single sequencer thread,
     /// with one [`SignerKeys`] shared by its threads.
     pub fn verified_record(entry: &[u8], signers: &SignerKeys) -> Result<Record, Finding> {
-        let finding = |rule, precinct, message| Finding {
+        let finding = |rule, precinct, message: String| Finding {
             rule,
             index: None,
             precinct,
-            message,
+            message: message.into(),
         };
         let record = Record::from_bytes(entry).map_err(|e| match e {
             RecordError::UnknownKind(k) => finding(
@@ -98,11 +107,11 @@ impl Gate {
     /// clock or the witnessed time, and is applied by the caller: [`crate::time`].)
     pub fn check_authority(&self, record: &Record) -> Result<(), Finding> {
         let precinct = record.body.precinct();
-        let finding = |rule, message| Finding {
+        let finding = |rule, message: String| Finding {
             rule,
             index: None,
             precinct,
-            message,
+            message: message.into(),
         };
         if let Some(expected) = &self.election
             && *expected != record.election
@@ -133,12 +142,11 @@ impl Gate {
         if record.kind() == Kind::Annulment
             && !self.authority(record).is_some_and(Authority::is_cec)
         {
-            let message = "only the CEC's keys may annul results".to_string();
             return Err(Finding {
                 rule: Rule::AnnulmentByCec,
                 index: None,
                 precinct: None,
-                message,
+                message: "only the CEC's keys may annul results".into(),
             });
         }
         Ok(())

@@ -13,11 +13,13 @@
 mod authority;
 pub mod checks;
 mod gate;
+pub mod message;
 mod precinct;
 mod rules;
 
 pub use authority::{Authority, KeyRegistry, roles_for};
 pub use gate::Gate;
+pub use message::{Message, Sentence};
 pub use precinct::{Applied, Counted, PrecinctRules, References, precinct_findings};
 pub use rules::{Finding, Rule};
 
@@ -177,9 +179,17 @@ impl Auditor {
     /// Audits the entry at `index` (entries must come in log order) and returns the findings
     /// it raised.
     pub fn push(&mut self, index: u64, entry: &[u8]) -> &[Finding] {
+        let verified = Gate::verified_record(entry, &self.gate.signers());
+        self.push_verified(index, verified)
+    }
+
+    /// [`Auditor::push`] for an entry that another thread decoded and whose signature it
+    /// checked ([`Gate::verified_record`], the costly part: an audit spreads it over every
+    /// core); every rule that needs the log's state runs here, in log order.
+    pub fn push_verified(&mut self, index: u64, verified: Result<Record, Finding>) -> &[Finding] {
         let before = self.findings.len();
         self.entries += 1;
-        match self.gate.check(entry, Some(index)) {
+        match self.gate.check_verified(verified, Some(index)) {
             Ok(record) => {
                 *self.counts.entry(record.kind()).or_insert(0) += 1;
                 self.unjudged.push(ClaimedTime {
@@ -199,7 +209,7 @@ impl Auditor {
         rule: Rule,
         index: u64,
         precinct: Option<PrecinctId>,
-        problems: Vec<String>,
+        problems: Vec<impl Into<Message>>,
     ) {
         for message in problems {
             self.findings
@@ -247,10 +257,7 @@ impl Auditor {
                         Rule::RecordReference,
                         index,
                         None,
-                        vec![
-                            "the election is defined a second time; the first definition stands"
-                                .into(),
-                        ],
+                        vec!["the election is defined a second time; the first definition stands"],
                     );
                 } else {
                     self.definition = Some(d);
@@ -571,42 +578,40 @@ impl Auditor {
 }
 
 /// `final.matches-tally`: the announced result against the recomputed one.
-fn final_result_problems(f: &FinalResult, tally: &Tally) -> Vec<String> {
+fn final_result_problems(f: &FinalResult, tally: &Tally) -> Vec<Message> {
     let Some(t) = tally.contest(f.contest) else {
-        return vec![format!(
-            "final result for contest {}, which is not defined",
-            f.contest
-        )];
+        return vec![Message::new(Sentence::FinalUndefinedContest, [f.contest])];
     };
     let mut problems = Vec::new();
     for (option, (announced, counted)) in f.totals.iter().zip(&t.national).enumerate() {
         if announced != counted {
-            problems.push(format!(
-                "option {}: announced {announced}, the precinct protocols add up to {counted}",
-                option + 1
+            problems.push(Message::new(
+                Sentence::FinalOption,
+                [(option + 1) as u64, *announced, *counted],
             ));
         }
     }
     if f.totals.len() != t.national.len() {
-        problems.push(format!(
-            "{} totals announced for {} options",
-            f.totals.len(),
-            t.national.len()
+        problems.push(Message::new(
+            Sentence::FinalOptionCount,
+            [f.totals.len(), t.national.len()],
         ));
     }
     if f.precincts_counted as usize != t.included.len() {
-        problems.push(format!(
-            "{} precincts announced as counted, {} protocols count",
-            f.precincts_counted,
-            t.included.len()
+        problems.push(Message::new(
+            Sentence::FinalPrecincts,
+            [f.precincts_counted as usize, t.included.len()],
         ));
     }
     let mut announced_annulled = f.annulled.clone();
     announced_annulled.sort_unstable();
     if announced_annulled != t.annulled {
-        problems.push(format!(
-            "annulled precincts announced {:?}, annulled in the log {:?}",
-            announced_annulled, t.annulled
+        problems.push(Message::new(
+            Sentence::FinalAnnulled,
+            [
+                format!("{announced_annulled:?}"),
+                format!("{:?}", t.annulled),
+            ],
         ));
     }
     problems
@@ -616,13 +621,13 @@ fn finding(
     rule: Rule,
     index: Option<u64>,
     precinct: Option<PrecinctId>,
-    message: String,
+    message: impl Into<Message>,
 ) -> Finding {
     Finding {
         rule,
         index,
         precinct,
-        message,
+        message: message.into(),
     }
 }
 

@@ -7,6 +7,7 @@
 //! precinct's records — the same code, so that they judge a precinct alike.
 
 use super::checks;
+use super::message::Message;
 use super::rules::{Finding, Rule};
 use crate::record::Record;
 use crate::records::{
@@ -168,7 +169,8 @@ impl PrecinctRules {
                 set_aside: true,
             })
         };
-        let note = |rule, precinct, problems| found(rule, index, Some(precinct), problems);
+        let note =
+            |rule, precinct, problems: Vec<Message>| found(rule, index, Some(precinct), problems);
         let mut applied = Applied::default();
         match body {
             Body::PrecinctProtocol(p) => {
@@ -182,7 +184,7 @@ impl PrecinctRules {
                 applied.set_aside = !single.is_empty();
                 applied
                     .findings
-                    .extend(note(Rule::ProtocolSingle, precinct, single));
+                    .extend(found(Rule::ProtocolSingle, index, Some(precinct), single));
                 applied.counts_for = (!applied.set_aside).then_some((precinct, contest));
             }
             Body::UrnResult(u) => {
@@ -204,7 +206,7 @@ impl PrecinctRules {
                         "{}:00 shows {} identified after {hour}:00 showed {count}",
                         t.hour, t.identified
                     );
-                    applied.findings = note(Rule::TurnoutMonotonic, t.precinct, vec![msg]);
+                    applied.findings = note(Rule::TurnoutMonotonic, t.precinct, vec![msg.into()]);
                 }
                 self.turnout.insert(t.precinct, (t.hour, t.identified));
             }
@@ -242,7 +244,7 @@ fn found(
     rule: Rule,
     index: u64,
     precinct: Option<PrecinctId>,
-    messages: Vec<String>,
+    messages: Vec<impl Into<Message>>,
 ) -> Vec<Finding> {
     messages
         .into_iter()
@@ -250,7 +252,7 @@ fn found(
             rule,
             index: Some(index),
             precinct,
-            message,
+            message: message.into(),
         })
         .collect()
 }

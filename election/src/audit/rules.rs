@@ -1,7 +1,8 @@
 //! The audit rules: stable ids, what each checks, and its title in the three languages of
 //! the viewer. A finding names its rule, the record and precinct it concerns, and says what
-//! is wrong in English; the viewer shows the rule's title in the reader's language.
+//! is wrong with the figures (`message.rs`), in the reader's language where a citizen reads it.
 
+use super::message::Message;
 use crate::records::PrecinctId;
 use std::fmt;
 
@@ -226,8 +227,28 @@ pub struct Finding {
     pub index: Option<u64>,
     /// The precinct concerned, when one is.
     pub precinct: Option<PrecinctId>,
-    /// What is wrong, in English, with the figures.
-    pub message: String,
+    /// What is wrong, with the figures: in the reader's language by `message.text(lang)`.
+    pub message: Message,
+}
+
+impl Finding {
+    /// The finding on one line for a reader of `lang` (`en`, `ky`, `ru`): the rule's title and
+    /// the sentence in that language, the entry and precinct by number.
+    pub fn line(&self, lang: &str) -> String {
+        if !matches!(lang, "ky" | "ru") {
+            return self.to_string();
+        }
+        let mut out = format!("{} [{}]", self.rule.title(lang), self.rule);
+        if let Some(i) = self.index {
+            out.push_str(&format!(" #{i}"));
+        }
+        if let Some(p) = self.precinct {
+            out.push_str(&format!(" № {p}"));
+        }
+        out.push_str(": ");
+        out.push_str(&self.message.text(lang));
+        out
+    }
 }
 
 impl fmt::Display for Finding {

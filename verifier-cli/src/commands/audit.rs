@@ -8,6 +8,7 @@ use super::Online;
 use crate::accept::{Accepted, accept};
 use crate::documents::{self, DocumentCheck, Referenced};
 use crate::outcome::{Failure, Outcome};
+use crate::parallel::ParallelAudit;
 use crate::report;
 use crate::scan::Scanner;
 use crate::trust::election_of;
@@ -114,11 +115,15 @@ pub fn audit(online: &Online, options: AuditOptions) -> Result<AuditResult, Fail
     );
     let mut refs: Vec<Referenced> = Vec::new();
     let progress = Progress::unless(options.quiet, "entries", checkpoint.size);
-    Scanner::new().advance(&online.source, checkpoint, &progress, |index, entry| {
-        auditor.push(index, entry);
-        if options.documents {
-            documents::references(index, entry, &mut refs);
-        }
+    // Signatures are checked on every core; the rules run here, in log order.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    ParallelAudit::run(&mut auditor, threads, |audit| {
+        Scanner::new().advance(&online.source, checkpoint, &progress, |index, entry| {
+            audit.push(index, entry);
+            if options.documents {
+                documents::references(index, entry, &mut refs);
+            }
+        })
     })?;
     let report = auditor.report(audited(online, &accepted).as_ref());
     let documents = if options.documents {
@@ -136,10 +141,11 @@ pub fn audit(online: &Online, options: AuditOptions) -> Result<AuditResult, Fail
 }
 
 /// `verifier audit`: audits and prints the report (for people, or JSON).
-pub fn run(online: &Online, options: AuditOptions, json: bool) -> Outcome {
+/// `lang`: the language of the findings for people (`en`, `ky`, `ru`).
+pub fn run(online: &Online, options: AuditOptions, json: bool, lang: &str) -> Outcome {
     let result = audit(online, options);
     match (&result, json) {
-        (Ok(r), false) => print!("{}", report::human(online, r)),
+        (Ok(r), false) => print!("{}", report::human(online, r, lang)),
         (Ok(r), true) => println!("{:#}", report::json(online, r)),
         (Err(f), true) => println!("{:#}", report::json_failure(f)),
         (Err(_), false) => {}

@@ -23,7 +23,7 @@ pub struct MonitorArgs {
 type Seen = HashSet<(&'static str, Option<u64>, Option<u32>, String)>;
 
 fn key(f: &Finding) -> (&'static str, Option<u64>, Option<u32>, String) {
-    (f.rule.id(), f.index, f.precinct, f.message.clone())
+    (f.rule.id(), f.index, f.precinct, f.message.to_string())
 }
 
 struct Monitor<'a> {
