@@ -45,6 +45,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../web-viewer/site/precinct.js"),
     ),
     (
+        "tally-worker.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../web-viewer/site/tally-worker.js"),
+    ),
+    (
         "filings.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../web-viewer/site/filings.js"),

@@ -34,6 +34,8 @@ function setLang(lang) {
   document.documentElement.lang = lang;
   document.title = t('title');
   state.rules = JSON.parse(wv.rule_titles(lang));
+  const a = state.audit;
+  if (a && a.done) a.report = JSON.parse(a.wasm.report(lang, new TextEncoder().encode(state.checkpointText)));
   for (const el of document.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
   for (const b of document.querySelectorAll('[data-lang]')) b.setAttribute('aria-pressed', String(b.dataset.lang === lang));
   route();
@@ -362,30 +364,71 @@ async function pageTally() {
   show(out);
 }
 
-// Reads every entry bundle up to the checkpoint; the wasm audits each entry in log order and
-// recomputes the root from them.
+// Web Workers that check the bundles' signatures on the other cores (tally-worker.js), or
+// none where workers cannot start (then the page checks everything itself).
+// ?workers=N sets how many (0: none), for comparisons.
+function tallyWorkers() {
+  const asked = params.has('workers') ? Number(params.get('workers')) : navigator.hardwareConcurrency || 2;
+  const n = Math.max(0, Math.min(8, Number.isInteger(asked) ? asked : 2));
+  try {
+    return Array.from({ length: n }, () => new Worker(new URL('tally-worker.js', import.meta.url), { type: 'module' }));
+  } catch {
+    return [];
+  }
+}
+
+// Reads every entry bundle up to the checkpoint; workers check their signatures in parallel,
+// and the wasm audits each entry in log order and recomputes the root from them.
 async function runAudit() {
   const size = state.cp.size;
+  if (state.audit && state.audit.wasm) state.audit.wasm.free();
   const audit = new wv.Audit(state.policy);
-  const a = (state.audit = { read: 0, done: false });
+  const a = (state.audit = { read: 0, done: false, byWorkers: 0, auditing: 0 });
+  const started = performance.now();
   pageTally();
   const bundles = Math.ceil(size / 256);
-  const fetchBundle = (n) => {
-    const need = JSON.parse(wv.inclusion_tiles_needed(n * 256, size));
-    return getBytes(need.bundle, { full: need.full[need.bundle] }).then((b) => ({ b, w: need.bundle_width, path: need.bundle }));
-  };
-  let next = fetchBundle(0);
-  for (let n = 0; n < bundles; n++) {
-    const cur = await next;
-    if (n + 1 < bundles) next = fetchBundle(n + 1);
-    audit.push_bundle(cur.b, cur.w);
-    state.bytes.delete(cur.path); // do not keep the whole log in memory
-    a.read += cur.w;
-    const p = document.querySelector('progress');
-    if (p) { p.value = a.read; p.nextElementSibling.textContent = `${t('progress')}: ${fmt(a.read)} / ${fmt(size)}`; }
+  const workers = tallyWorkers();
+  const waiting = new Map();
+  let broken = false; // a worker that failed: the rest is checked on this thread
+  for (const w of workers) {
+    w.onmessage = ({ data }) => { waiting.get(data.id)(data.checked); waiting.delete(data.id); };
+    w.onerror = () => { broken = true; for (const resolve of waiting.values()) resolve(new Uint8Array(0)); waiting.clear(); };
   }
+  // Fetched, and handed to a worker, a few bundles ahead of the auditor.
+  const start = (n) => {
+    const need = JSON.parse(wv.inclusion_tiles_needed(n * 256, size));
+    return getBytes(need.bundle, { full: need.full[need.bundle] }).then((b) => {
+      if (!workers.length || broken) return { b, w: need.bundle_width, path: need.bundle, checked: null };
+      const copy = b.slice();
+      const checked = new Promise((resolve) => waiting.set(n, resolve));
+      workers[n % workers.length].postMessage({ id: n, bundle: copy, width: need.bundle_width }, [copy.buffer]);
+      return checked.then((c) => ({ b, w: need.bundle_width, path: need.bundle, checked: c }));
+    });
+  };
+  const ahead = Math.max(2, workers.length * 2);
+  const queue = [];
+  for (let n = 0; n < Math.min(ahead, bundles); n++) queue.push(start(n));
+  try {
+    for (let n = 0; n < bundles; n++) {
+      const cur = await queue.shift();
+      if (n + ahead < bundles) queue.push(start(n + ahead));
+      const t0 = performance.now();
+      if (cur.checked && cur.checked.length) { audit.push_bundle_checked(cur.b, cur.w, cur.checked); a.byWorkers += 1; }
+      else audit.push_bundle(cur.b, cur.w);
+      a.auditing += performance.now() - t0;
+      state.bytes.delete(cur.path); // do not keep the whole log in memory
+      a.read += cur.w;
+      const p = document.querySelector('progress');
+      if (p) { p.value = a.read; p.nextElementSibling.textContent = `${t('progress')}: ${fmt(a.read)} / ${fmt(size)}`; }
+    }
+  } finally {
+    for (const w of workers) w.terminate();
+  }
+  // Kept, to say its findings again in another language (setLang).
+  a.wasm = audit;
   a.report = JSON.parse(audit.report(state.lang, new TextEncoder().encode(state.checkpointText)));
-  audit.free();
+  a.ms = performance.now() - started;
+  a.workers = workers.length;
   a.done = true;
   if (location.hash.startsWith('#/tally')) pageTally();
 }
@@ -440,6 +483,7 @@ function pagePolicy() {
 }
 
 async function reloadTrust() {
+  if (state.audit && state.audit.wasm) state.audit.wasm.free();
   state.election = null; state.audit = null; state.announced = null; state.complaints = null;
   await loadPolicy();
   await loadCheckpoint();

@@ -2,8 +2,10 @@
 
 use crate::bundle_tile;
 use crate::records::{definition_json, finding_json};
-use election::audit::{AuditConfig, Auditor, Rule};
+use election::Record;
+use election::audit::{AuditConfig, Auditor, Gate, Rule};
 use election::policy::TrustPolicy;
+use election::signers::SignerKeys;
 use serde_json::{Value, json};
 use tlog::policy::Policy;
 use wasm_bindgen::prelude::*;
@@ -64,6 +66,32 @@ impl Audit {
         Ok(entries.len() as u32)
     }
 
+    /// [`Audit::push_bundle`] for a bundle whose entries a Web Worker already decoded and
+    /// checked the signatures of ([`verify_bundle`]: `checked` holds a 1 for each entry that
+    /// passed). Those are decoded again here (cheap) and their signatures not checked twice;
+    /// any other entry goes through the whole gate here, which says what is wrong with it.
+    pub fn push_bundle_checked(
+        &mut self,
+        bundle: &[u8],
+        width: u32,
+        checked: &[u8],
+    ) -> Result<u32, String> {
+        let entries =
+            tlog::writer::entries_of(&bundle_tile(width)?, bundle).map_err(|e| e.to_string())?;
+        for (i, entry) in entries.iter().enumerate() {
+            match checked.get(i) {
+                Some(1) => match Record::from_bytes(entry) {
+                    Ok(record) => self.auditor.push_verified(self.next, Ok(record)),
+                    Err(_) => self.auditor.push(self.next, entry),
+                },
+                _ => self.auditor.push(self.next, entry),
+            };
+            self.tree.append(tlog::leaf_hash(entry), |_, _| {});
+            self.next += 1;
+        }
+        Ok(entries.len() as u32)
+    }
+
     /// The report so far, as of `checkpoint` (the signed checkpoint audited: its witnessed
     /// time is the audit's "now"): `{entries, root_ok, root_error?, election, definition,
     /// registry, records_by_kind, findings, tally, final_results}`. `root_ok`: the entries read
@@ -113,4 +141,24 @@ impl Audit {
         })
         .to_string()
     }
+}
+
+thread_local! {
+    /// Signers' keys, decompressed once per worker (each Web Worker has its own module).
+    static SIGNERS: SignerKeys = SignerKeys::new();
+}
+
+/// The costly, stateless part of the audit, for a Web Worker: each entry of the bundle
+/// decoded and its signature checked. One byte per entry: 1 if it passed. The page's auditor
+/// takes these with [`Audit::push_bundle_checked`], so the national tally uses every core.
+#[wasm_bindgen]
+pub fn verify_bundle(bundle: &[u8], width: u32) -> Result<Vec<u8>, String> {
+    let entries =
+        tlog::writer::entries_of(&bundle_tile(width)?, bundle).map_err(|e| e.to_string())?;
+    Ok(SIGNERS.with(|signers| {
+        entries
+            .iter()
+            .map(|e| u8::from(Gate::verified_record(e, signers).is_ok()))
+            .collect()
+    }))
 }

@@ -24,7 +24,7 @@ mod inclusion;
 mod precinct;
 mod records;
 mod trust;
-pub use audit::Audit;
+pub use audit::{Audit, verify_bundle};
 pub use checkpoint::{
     accept_checkpoint, consistency_tiles_needed, verify_checkpoint, verify_consistency_from_tiles,
 };

@@ -150,6 +150,6 @@ pub fn decode_record(entry: &[u8]) -> String {
 pub(crate) fn finding_json(f: &Finding, lang: &str) -> Value {
     json!({
         "rule": f.rule.id(), "title": f.rule.title(lang), "index": f.index,
-        "precinct": f.precinct, "message": f.message,
+        "precinct": f.precinct, "message": f.message.text(lang),
     })
 }

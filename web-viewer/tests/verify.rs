@@ -406,6 +406,51 @@ fn the_whole_log_is_audited_and_its_root_recomputed() {
     );
 }
 
+/// The national tally on Web Workers (`verify_bundle` in each, `push_bundle_checked` in the
+/// page) reports exactly what the page's own audit reports: on the log as it is, and with an
+/// entry altered so that its record no longer verifies.
+#[test]
+fn the_audit_with_workers_reports_what_the_page_alone_reports() {
+    let log = build_log();
+    let audit_with = |files: &HashMap<String, Vec<u8>>, workers: bool| -> Value {
+        let mut audit = Audit::new(&log.policy).unwrap_or_else(|_| panic!("audit"));
+        for n in 0..log.size.div_ceil(256) {
+            let width = (log.size - n * 256).min(256) as u32;
+            let tile = Tile {
+                level: 0,
+                index: n,
+                width: width as u16,
+            };
+            let bundle = &files[&tile.entries_path()];
+            let read = if workers {
+                let checked = verify_bundle(bundle, width).unwrap_or_else(|_| panic!("verify"));
+                assert_eq!(checked.len(), width as usize);
+                audit.push_bundle_checked(bundle, width, &checked)
+            } else {
+                audit.push_bundle(bundle, width)
+            };
+            assert_eq!(read.unwrap_or_else(|_| panic!("bundle")), width);
+        }
+        parse(audit.report("en", &log.checkpoint))
+    };
+    assert_eq!(audit_with(&log.files, true), audit_with(&log.files, false));
+    let mut edited = log.files.clone();
+    let path = Tile {
+        level: 0,
+        index: 0,
+        width: log.size.min(256) as u16,
+    }
+    .entries_path();
+    let bytes = edited.get_mut(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    let checked = verify_bundle(&edited[&path], log.size.min(256) as u32).unwrap();
+    assert!(checked.contains(&0), "the altered entry does not pass");
+    let alone = audit_with(&edited, false);
+    assert!(!alone["findings"].as_array().unwrap().is_empty(), "{alone}");
+    assert_eq!(audit_with(&edited, true), alone);
+}
+
 /// The committed `site/pkg/` is what `build.sh` makes from this source — checked only where
 /// wasm-bindgen-cli of the locked version is installed (CI installs it; see `.ci/run`).
 #[test]

@@ -52,6 +52,35 @@ export class Audit {
         return ret[0] >>> 0;
     }
     /**
+     * [`Audit::push_bundle`] for a bundle whose entries a Web Worker already decoded and
+     * checked the signatures of ([`verify_bundle`]: `checked` holds a 1 for each entry that
+     * passed). Those are decoded again here (cheap) and their signatures not checked twice;
+     * any other entry goes through the whole gate here, which says what is wrong with it.
+     * @param {Uint8Array | number[]} bundle
+     * @param {number} width
+     * @param {Uint8Array | number[]} checked
+     * @returns {number}
+     */
+    push_bundle_checked(bundle, width, checked) {
+        const val3 = +width;
+        let ptr0, len0, ptr1, len1;
+        try {
+            ptr0 = passArray8ToWasm0(bundle, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray8ToWasm0(checked, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+            throw e;
+        }
+        const ret = wasm.audit_push_bundle_checked(this.__wbg_ptr, ptr0, len0, val3, ptr1, len1);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return ret[0] >>> 0;
+    }
+    /**
      * The report so far, as of `checkpoint` (the signed checkpoint audited: its witnessed
      * time is the audit's "now"): `{entries, root_ok, root_error?, election, definition,
      * registry, records_by_kind, findings, tally, final_results}`. `root_ok`: the entries read
@@ -593,6 +622,27 @@ export function sha256_hex(data) {
 }
 
 /**
+ * The costly, stateless part of the audit, for a Web Worker: each entry of the bundle
+ * decoded and its signature checked. One byte per entry: 1 if it passed. The page's auditor
+ * takes these with [`Audit::push_bundle_checked`], so the national tally uses every core.
+ * @param {Uint8Array | number[]} bundle
+ * @param {number} width
+ * @returns {Uint8Array}
+ */
+export function verify_bundle(bundle, width) {
+    const val2 = +width;
+    const ptr0 = passArray8ToWasm0(bundle, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ret = wasm.verify_bundle(ptr0, len0, val2);
+    if (ret[3]) {
+        throw takeFromExternrefTable0(ret[2]);
+    }
+    var v3 = getArrayU8FromWasm0(ret[0], ret[1]).slice();
+    wasm.__wbindgen_free(ret[0], ret[1] * 1, 1);
+    return v3;
+}
+
+/**
  * Verifies a signed checkpoint against a trust policy (`spec/tlog.md` §10): the log's
  * signature and the witnesses' quorum. Returns `{ok, origin, size, root, cosigners, policy,
  * relate}` or `{ok: false, error, policy?, relate}`, where `relate` (`{origin, size, root}` or
@@ -961,7 +1011,7 @@ async function __wbg_init_once(module_or_path) {
     }
 
     if (module_or_path === undefined) {
-        module_or_path = new URL('web_viewer_bg.wasm?v=0211f97e10d079bd', import.meta.url);
+        module_or_path = new URL('web_viewer_bg.wasm?v=3dfe7b0efa8dcd3d', import.meta.url);
     }
     const imports = __wbg_get_imports();
 
