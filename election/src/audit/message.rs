@@ -31,6 +31,14 @@ pub enum Sentence {
     FinalOptionCount,
     FinalPrecincts,
     FinalAnnulled,
+    TurnoutFalls,
+    ProtocolRepeated,
+    ComplaintDecidedLate,
+    ComplaintUndecided,
+    ComplaintNotShownInTime,
+    ComplaintFiledTwice,
+    DecisionWithoutComplaint,
+    AnnulmentNotByCec,
 }
 
 impl Sentence {
@@ -42,72 +50,72 @@ impl Sentence {
             MarkedNotFound => [
                 "valid ({0}) + invalid ({1}) = {2}, but {3} ballots were found in the boxes ({4} stationary + {5} mobile)",
                 "жарактуу ({0}) + жараксыз ({1}) = {2}, бирок кутулардан {3} бюллетень табылган (стационардык кутулардан {4} + көчмө кутулардан {5})",
-                "действительных ({0}) + недействительных ({1}) = {2}, но в ящиках обнаружено {3} бюллетеней ({4} в стационарных + {5} в переносных)",
+                "действительных ({0}) + недействительных ({1}) = {2}, но бюллетеней в ящиках: {3} (в стационарных: {4}, в переносных: {5})",
             ],
             VotesNotValid => [
                 "the votes per option add up to {0}, but the protocol reports {1} valid ballots",
                 "талапкерлерге / партияларга берилген добуштардын суммасы {0}, бирок протоколдо {1} жарактуу бюллетень көрсөтүлгөн",
-                "сумма голосов за кандидатов / партии равна {0}, но в протоколе указано {1} действительных бюллетеней",
+                "сумма голосов за кандидатов / партии равна {0}, но действительных бюллетеней по протоколу: {1}",
             ],
             IssuedOverReceived => [
                 "{0} ballots issued, more than the {1} received",
                 "{0} бюллетень берилген — алынган {1} бюллетенден көп",
-                "выдано {0} бюллетеней — больше, чем получено ({1})",
+                "выдано бюллетеней: {0} — больше, чем получено ({1})",
             ],
             FoundOverIssued => [
                 "{0} ballots found in the boxes, more than the {1} issued",
                 "кутулардан {0} бюллетень табылган — берилген {1} бюллетенден көп",
-                "в ящиках обнаружено {0} бюллетеней — больше, чем выдано ({1})",
+                "бюллетеней в ящиках: {0} — больше, чем выдано ({1})",
             ],
             IssuedOverList => [
                 "{0} ballots issued, more than the {1} voters on the list",
                 "{0} бюллетень берилген — тизмедеги {1} шайлоочудан көп",
-                "выдано {0} бюллетеней — больше, чем избирателей в списке ({1})",
+                "выдано бюллетеней: {0} — больше, чем избирателей в списке ({1})",
             ],
             UrnOption => [
                 "option {0}: the urn counted {1}, the protocol reports {2}",
-                "{0}-талапкер / партия: урна {1} эсептеген, протоколдо {2}",
-                "кандидат / партия № {0}: урна насчитала {1}, в протоколе {2}",
+                "{0}-талапкер / партия: автоматтык урна {1} эсептеген, протоколдо {2}",
+                "кандидат / партия № {0}: автоматическая урна насчитала {1}, в протоколе {2}",
             ],
             UrnOptionCount => [
                 "the urn reports {0} options, the protocol {1}",
-                "урна {0} талапкерди / партияны көрсөтөт, протокол — {1}",
-                "урна показывает {0} кандидатов / партий, протокол — {1}",
+                "автоматтык урна {0} талапкерди / партияны көрсөтөт, протокол — {1}",
+                "кандидатов / партий у автоматической урны: {0}, в протоколе: {1}",
             ],
             UrnRead => [
                 "the urn read {0} ballots, the protocol found {1} in the boxes",
-                "урна {0} бюллетень окуган, протокол боюнча кутулардан {1} табылган",
-                "урна считала {0} бюллетеней, по протоколу в ящиках обнаружено {1}",
+                "автоматтык урна {0} бюллетень окуган, протокол боюнча кутулардан {1} табылган",
+                "автоматическая урна считала бюллетеней: {0}, по протоколу в ящиках: {1}",
             ],
             UrnRejected => [
                 "the urn rejected {0} ballots, the protocol reports {1} invalid",
-                "урна {0} бюллетенди четке каккан, протоколдо {1} жараксыз бюллетень көрсөтүлгөн",
-                "урна отклонила {0} бюллетеней, в протоколе указано {1} недействительных",
+                "автоматтык урна {0} бюллетенди четке каккан, протоколдо {1} жараксыз бюллетень көрсөтүлгөн",
+                "автоматическая урна отклонила бюллетеней: {0}, недействительных по протоколу: {1}",
             ],
             StationaryOverIdentified => [
                 "{0} ballots in the stationary boxes, but only {1} voters were identified in the premises",
                 "стационардык кутуларда {0} бюллетень, бирок добуш берүү жайында {1} гана шайлоочу идентификацияланган",
-                "в стационарных ящиках {0} бюллетеней, но в помещении для голосования идентифицировано лишь {1} избирателей",
+                "бюллетеней в стационарных ящиках: {0}, а избирателей, идентифицированных в помещении для голосования, — лишь {1}",
             ],
             MobileOverIdentified => [
                 "{0} ballots in the mobile boxes, but only {1} voters were identified for the mobile box",
                 "көчмө кутуларда {0} бюллетень, бирок көчмө куту үчүн {1} гана шайлоочу идентификацияланган",
-                "в переносных ящиках {0} бюллетеней, но для голосования вне помещения идентифицировано лишь {1} избирателей",
+                "бюллетеней в переносных ящиках: {0}, а избирателей, идентифицированных для голосования вне помещения, — лишь {1}",
             ],
             HourlyFalls => [
                 "{0}:00 shows {1} identified, {2}:00 shows {3}",
                 "саат {0}:00 боюнча {1} идентификацияланган, саат {2}:00 боюнча — {3}",
-                "к {0}:00 идентифицировано {1}, к {2}:00 — {3}",
+                "число идентифицированных к {0}:00 — {1}, к {2}:00 — {3}",
             ],
             HourlyOverTotal => [
                 "{0}:00 shows {1} identified, more than the day's total of {2}",
                 "саат {0}:00 боюнча {1} идентификацияланган — күндүн жалпы санынан ({2}) көп",
-                "к {0}:00 идентифицировано {1} — больше, чем за весь день ({2})",
+                "число идентифицированных к {0}:00 — {1}, больше, чем за весь день ({2})",
             ],
             StatementUnbalanced => [
                 "opening {0} + credits {1} − debits {2} ≠ closing {3} (tyiyn)",
-                "баштапкы калдык {0} + кирешелер {1} − чыгашалар {2} ≠ акыркы калдык {3} (тыйын)",
-                "входящий остаток {0} + поступления {1} − списания {2} ≠ исходящий остаток {3} (тыйын)",
+                "башталгыч калдык {0} + эсепке түшкөнү {1} − эсептен чыгарылганы {2} ≠ акыркы калдык {3} (тыйын)",
+                "входящий остаток {0} + зачисления {1} − списания {2} ≠ исходящий остаток {3} (тыйын)",
             ],
             FinalUndefinedContest => [
                 "final result for contest {0}, which is not defined",
@@ -122,19 +130,98 @@ impl Sentence {
             FinalOptionCount => [
                 "{0} totals announced for {1} options",
                 "{1} талапкер / партия үчүн {0} жыйынтык жарыяланган",
-                "объявлено {0} итогов для {1} кандидатов / партий",
+                "объявлено итогов: {0}, кандидатов / партий: {1}",
             ],
             FinalPrecincts => [
                 "{0} precincts announced as counted, {1} protocols count",
                 "{0} участок эсептелди деп жарыяланган, протоколдор боюнча {1}",
-                "объявлено, что учтено {0} участков, по протоколам — {1}",
+                "объявлено учтённых участков: {0}, по протоколам: {1}",
             ],
             FinalAnnulled => [
                 "annulled precincts announced {0}, annulled in the log {1}",
                 "жыйынтыгы жараксыз деп табылган участоктор: жарыяланганы {0}, журналда {1}",
                 "участки с недействительными итогами: объявлено {0}, в журнале {1}",
             ],
+            TurnoutFalls => [
+                "{0}:00 shows {1} identified after {2}:00 showed {3}",
+                "саат {0}:00 боюнча {1} идентификацияланган, ал эми мурунку отчетто саат {2}:00 боюнча {3} болгон",
+                "число идентифицированных к {0}:00 — {1}, а в предыдущем отчёте к {2}:00 — {3}",
+            ],
+            ProtocolRepeated => [
+                "a protocol for this precinct and contest is already logged at entry {0}, and no correction supersedes it",
+                "бул участок жана добуш берүү боюнча протокол журналга {0}-жазуу катары мурун эле киргизилген, аны эч бир оңдоо алмаштырган эмес",
+                "протокол этого участка по этому голосованию уже внесён в журнал (запись № {0}), и никакое исправление его не заменяет",
+            ],
+            ComplaintDecidedLate => [
+                "complaint {0} was decided no earlier than {1} (witnessed time), {2} after it was filed (logged no later than {3}); the time limit is {4}",
+                "{0} даттануу {1} мурда эмес каралган (күбөлөндүрүүчүлөрдүн убактысы боюнча), берилгенден {2} өткөндөн кийин (журналга {3} кечиктирилбей киргизилген); кароо мөөнөтү — {4}",
+                "жалоба {0} рассмотрена не ранее {1} (по времени заверителей), через {2} после подачи (внесена в журнал не позднее {3}); срок рассмотрения — {4}",
+            ],
+            ComplaintUndecided => [
+                "complaint {0} is undecided at {1} (the audited checkpoint's witnessed time), {2} after it was filed (logged no later than {3}); the time limit is {4}",
+                "{0} даттануу боюнча {1} абалында чечим жок (текшерилген чекиттин күбөлөндүрүүчүлөр ырастаган убактысы), берилгенден {2} өттү (журналга {3} кечиктирилбей киргизилген); кароо мөөнөтү — {4}",
+                "по жалобе {0} нет решения на {1} (время проверенной контрольной точки по заверителям), через {2} после подачи (внесена в журнал не позднее {3}); срок рассмотрения — {4}",
+            ],
+            ComplaintNotShownInTime => [
+                "complaint {0} is not shown to have been decided in time: filed no earlier than {1}, decided no later than {2}, {3} apart, and the time limit is {4}; the log's checkpoint records do not narrow it further",
+                "{0} даттануу мөөнөтүндө каралганы далилденбейт: {1} мурда эмес берилген, {2} кечиктирилбей каралган, ортосу {3}, кароо мөөнөтү — {4}; журналдагы текшерүү чекиттеринин жазуулары мындан так айтпайт",
+                "не доказано, что жалоба {0} рассмотрена в срок: подана не ранее {1}, решение не позднее {2}, между ними {3}, срок рассмотрения — {4}; записи контрольных точек в журнале точнее не говорят",
+            ],
+            ComplaintFiledTwice => [
+                "complaint {0} is filed a second time",
+                "{0} даттануу экинчи жолу катталган",
+                "жалоба {0} зарегистрирована повторно",
+            ],
+            DecisionWithoutComplaint => [
+                "decision on complaint {0}, which was never filed",
+                "{0} даттануу боюнча чечим бар, бирок мындай даттануу катталган эмес",
+                "решение по жалобе {0}, которая не была зарегистрирована",
+            ],
+            AnnulmentNotByCec => [
+                "resolution {0} annulling precincts {1} is signed by a key that is not the CEC's; it is not applied",
+                "{1} участоктордун жыйынтыктарын жараксыз деп тапкан {0} токтом БШКнын ачкычы менен кол коюлган эмес; ал колдонулбайт",
+                "постановление {0} о признании итогов недействительными на участках {1} подписано не ключом ЦИК; оно не применяется",
+            ],
         }
+    }
+}
+
+/// A figure of a sentence: text said alike in every language (a number, a time, an id), or
+/// a length of time, said in the reader's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Figure {
+    Text(String),
+    Seconds(u64),
+}
+
+impl Figure {
+    fn text(&self, lang: &str) -> String {
+        match self {
+            Figure::Text(text) => text.clone(),
+            Figure::Seconds(seconds) => duration(*seconds, lang),
+        }
+    }
+}
+
+/// Seconds as days, hours and minutes, abbreviated (no plural to agree with) in `lang`.
+fn duration(seconds: u64, lang: &str) -> String {
+    let [days, hours, minutes, secs] = match lang {
+        "ky" => ["күн", "саат", "мүн.", "сек."],
+        "ru" => ["сут.", "ч", "мин", "с"],
+        _ => ["d", "h", "min", "s"],
+    };
+    let parts: Vec<String> = [
+        (seconds / 86_400, days),
+        (seconds % 86_400 / 3600, hours),
+        (seconds % 3600 / 60, minutes),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, unit)| format!("{n} {unit}"))
+    .collect();
+    match parts.is_empty() {
+        true => format!("{seconds} {secs}"),
+        false => parts.join(" "),
     }
 }
 
@@ -142,15 +229,23 @@ impl Sentence {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
     pub sentence: Sentence,
-    pub figures: Vec<String>,
+    pub figures: Vec<Figure>,
 }
 
 impl Message {
     pub fn new<T: ToString>(sentence: Sentence, figures: impl IntoIterator<Item = T>) -> Message {
         Message {
             sentence,
-            figures: figures.into_iter().map(|f| f.to_string()).collect(),
+            figures: figures
+                .into_iter()
+                .map(|f| Figure::Text(f.to_string()))
+                .collect(),
         }
+    }
+
+    /// A sentence whose figures include lengths of time ([`Figure::Seconds`]).
+    pub fn with_figures(sentence: Sentence, figures: Vec<Figure>) -> Message {
+        Message { sentence, figures }
     }
 
     /// The sentence in `lang` (`en`, `ky`, `ru`; English otherwise), its figures in place.
@@ -171,7 +266,10 @@ impl Message {
                 .and_then(|close| Some((close, after[..close].parse::<usize>().ok()?)))
             {
                 Some((close, n)) => {
-                    out.push_str(self.figures.get(n).map_or("?", String::as_str));
+                    match self.figures.get(n) {
+                        Some(figure) => out.push_str(&figure.text(lang)),
+                        None => out.push('?'),
+                    }
                     rest = &after[close + 1..];
                 }
                 None => {
@@ -213,7 +311,7 @@ impl From<&str> for Message {
 mod tests {
     use super::*;
 
-    const ALL: [Sentence; 20] = {
+    const ALL: [Sentence; 28] = {
         use Sentence::*;
         [
             Detail,
@@ -236,6 +334,14 @@ mod tests {
             FinalOptionCount,
             FinalPrecincts,
             FinalAnnulled,
+            TurnoutFalls,
+            ProtocolRepeated,
+            ComplaintDecidedLate,
+            ComplaintUndecided,
+            ComplaintNotShownInTime,
+            ComplaintFiledTwice,
+            DecisionWithoutComplaint,
+            AnnulmentNotByCec,
         ]
     };
 
@@ -265,6 +371,28 @@ mod tests {
     }
 
     #[test]
+    fn no_russian_noun_follows_a_figure() {
+        // A Russian noun after a number takes one of three forms (1 бюллетень, 3 бюллетеня,
+        // 5 бюллетеней): the sentences say "бюллетеней: 5" instead, right for any figure.
+        for sentence in ALL {
+            let [_, _, ru] = sentence.forms();
+            for noun in [
+                "бюллетен",
+                "избирател",
+                "участк",
+                "кандидат",
+                "итог",
+                "голос",
+            ] {
+                for place in 0..8 {
+                    let bad = format!("{{{place}}} {noun}");
+                    assert!(!ru.contains(&bad), "{sentence:?}: {ru}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn figures_go_in_their_places() {
         let m = Message::new(Sentence::UrnOption, [2u64, 140, 139]);
         assert_eq!(
@@ -273,9 +401,23 @@ mod tests {
         );
         assert_eq!(
             m.text("ru"),
-            "кандидат / партия № 2: урна насчитала 140, в протоколе 139"
+            "кандидат / партия № 2: автоматическая урна насчитала 140, в протоколе 139"
         );
         assert_eq!(m.text("xx"), m.to_string());
+        let late = Message::with_figures(
+            Sentence::ComplaintUndecided,
+            vec![
+                Figure::Text("C-1".into()),
+                Figure::Text("2026-10-09T08:00:00Z".into()),
+                Figure::Seconds(3 * 86_400 + 7200),
+                Figure::Text("2026-10-06T06:00:00Z".into()),
+                Figure::Seconds(72 * 3600),
+            ],
+        );
+        assert!(late.text("en").contains("3 d 2 h after it was filed"));
+        assert!(late.text("ru").contains("через 3 сут. 2 ч после подачи"));
+        assert!(late.text("ky").contains("кароо мөөнөтү — 3 күн"));
+        assert_eq!(duration(3, "ru"), "3 с");
         let detail = Message::from("kind 99 is not a known record kind");
         assert_eq!(detail.text("ky"), "kind 99 is not a known record kind");
         // A figure the sentence lacks shows as "?", never a panic.

@@ -19,7 +19,7 @@ mod rules;
 
 pub use authority::{Authority, KeyRegistry, roles_for};
 pub use gate::Gate;
-pub use message::{Message, Sentence};
+pub use message::{Figure, Message, Sentence};
 pub use precinct::{Applied, Counted, PrecinctRules, References, precinct_findings};
 pub use rules::{Finding, Rule};
 
@@ -28,7 +28,6 @@ use crate::records::{Body, ContestId, ElectionDefinition, FinalResult, Kind, Pre
 use crate::tally::{Tally, compute};
 use crate::time::{
     LoggedCheckpoint, LoggedInterval, TimeWindow, WitnessedCheckpoint, WitnessedCheckpoints,
-    duration,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -276,7 +275,7 @@ impl Auditor {
                         Rule::RecordReference,
                         index,
                         c.precinct,
-                        vec![format!("complaint {} is filed a second time", c.complaint)],
+                        vec![Message::new(Sentence::ComplaintFiledTwice, [&c.complaint])],
                     );
                     return;
                 }
@@ -293,9 +292,9 @@ impl Auditor {
                         Rule::RecordReference,
                         index,
                         None,
-                        vec![format!(
-                            "decision on complaint {}, which was never filed",
-                            d.complaint
+                        vec![Message::new(
+                            Sentence::DecisionWithoutComplaint,
+                            [&d.complaint],
                         )],
                     );
                     return;
@@ -311,9 +310,11 @@ impl Auditor {
             ),
             Body::Annulment(a) => {
                 if !authority.is_some_and(Authority::is_cec) {
-                    let msg = format!(
-                        "resolution {} annulling {:?} is signed by a key that is not the CEC's; it is not applied",
-                        a.resolution, a.precincts
+                    let precincts: Vec<String> =
+                        a.precincts.iter().map(|p| p.to_string()).collect();
+                    let msg = Message::new(
+                        Sentence::AnnulmentNotByCec,
+                        [a.resolution.clone(), precincts.join(", ")],
                     );
                     self.note(
                         Rule::AnnulmentByCec,
@@ -433,12 +434,15 @@ impl Auditor {
                         }
                         continue;
                     }
-                    let msg = format!(
-                        "complaint {number} was decided no earlier than {} (witnessed), {} after it was filed (logged no later than {}); the deadline is {}",
-                        rfc3339(decided_from),
-                        duration(decided_from.saturating_sub(filed_by)),
-                        rfc3339(filed_by),
-                        duration(deadline)
+                    let msg = Message::with_figures(
+                        Sentence::ComplaintDecidedLate,
+                        vec![
+                            Figure::Text(number.to_string()),
+                            Figure::Text(rfc3339(decided_from)),
+                            Figure::Seconds(decided_from.saturating_sub(filed_by)),
+                            Figure::Text(rfc3339(filed_by)),
+                            Figure::Seconds(deadline),
+                        ],
                     );
                     (Some((decision, decided_from)), msg)
                 }
@@ -446,12 +450,15 @@ impl Auditor {
                     let Some(now) = at.map(|a| a.time.newest_at) else {
                         continue;
                     };
-                    let msg = format!(
-                        "complaint {number} is undecided at {} (the audited checkpoint's witnessed time), {} after it was filed (logged no later than {}); the deadline is {}",
-                        rfc3339(now),
-                        duration(now.saturating_sub(filed_by)),
-                        rfc3339(filed_by),
-                        duration(deadline)
+                    let msg = Message::with_figures(
+                        Sentence::ComplaintUndecided,
+                        vec![
+                            Figure::Text(number.to_string()),
+                            Figure::Text(rfc3339(now)),
+                            Figure::Seconds(now.saturating_sub(filed_by)),
+                            Figure::Text(rfc3339(filed_by)),
+                            Figure::Seconds(deadline),
+                        ],
                     );
                     (Some((c.filed_index, now)), msg)
                 }
@@ -481,16 +488,19 @@ impl Auditor {
         decided: LoggedInterval,
         at: Option<&WitnessedCheckpoint>,
         deadline: u64,
-    ) -> Option<String> {
+    ) -> Option<Message> {
         let filed_from = self.logged(filed_index, at).not_before?;
         let decided_by = decided.not_after?;
         (decided_by.saturating_sub(filed_from) > deadline).then(|| {
-            format!(
-                "complaint {number} is not shown to have been decided in time: filed no earlier than {}, decided no later than {}, {} apart, and the deadline is {}; the log's checkpoint records do not narrow it further",
-                rfc3339(filed_from),
-                rfc3339(decided_by),
-                duration(decided_by.saturating_sub(filed_from)),
-                duration(deadline)
+            Message::with_figures(
+                Sentence::ComplaintNotShownInTime,
+                vec![
+                    Figure::Text(number.to_string()),
+                    Figure::Text(rfc3339(filed_from)),
+                    Figure::Text(rfc3339(decided_by)),
+                    Figure::Seconds(decided_by.saturating_sub(filed_from)),
+                    Figure::Seconds(deadline),
+                ],
             )
         })
     }

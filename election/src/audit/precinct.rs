@@ -7,7 +7,7 @@
 //! precinct's records — the same code, so that they judge a precinct alike.
 
 use super::checks;
-use super::message::Message;
+use super::message::{Message, Sentence};
 use super::rules::{Finding, Rule};
 use crate::record::Record;
 use crate::records::{
@@ -30,12 +30,10 @@ pub struct Counted {
 impl Counted {
     /// Counts the protocol at `index`, unless one already counts for its precinct and
     /// contest: then the `protocol.single` problem.
-    pub fn protocol(&mut self, index: u64, p: PrecinctProtocol) -> Vec<String> {
+    pub fn protocol(&mut self, index: u64, p: PrecinctProtocol) -> Vec<Message> {
         let key = (p.precinct, p.contest);
         if let Some((earlier, _)) = self.protocols.get(&key) {
-            return vec![format!(
-                "a protocol for this precinct and contest is already logged at entry {earlier}, and no correction supersedes it"
-            )];
+            return vec![Message::new(Sentence::ProtocolRepeated, [earlier])];
         }
         self.protocols.insert(key, (index, p));
         vec![]
@@ -202,11 +200,11 @@ impl PrecinctRules {
                 if let Some(&(hour, count)) = self.turnout.get(&t.precinct)
                     && (t.hour <= hour || t.identified < count)
                 {
-                    let msg = format!(
-                        "{}:00 shows {} identified after {hour}:00 showed {count}",
-                        t.hour, t.identified
+                    let msg = Message::new(
+                        Sentence::TurnoutFalls,
+                        [u32::from(t.hour), t.identified, u32::from(hour), count],
                     );
-                    applied.findings = note(Rule::TurnoutMonotonic, t.precinct, vec![msg.into()]);
+                    applied.findings = note(Rule::TurnoutMonotonic, t.precinct, vec![msg]);
                 }
                 self.turnout.insert(t.precinct, (t.hour, t.identified));
             }

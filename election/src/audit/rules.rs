@@ -185,7 +185,7 @@ impl Rule {
                 "annulment.by-cec",
                 "Annulment not by the CEC",
                 "Жыйынтыктарды жараксыз деп табуу БШК тарабынан эмес",
-                "Аннулирование не ЦИК",
+                "Итоги признаны недействительными не ЦИК",
             ),
             Rule::FinalMatchesTally => (
                 "final.matches-tally",
