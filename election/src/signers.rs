@@ -37,6 +37,27 @@ impl SignerKeys {
         record.verify_signature()
     }
 
+    /// [`SignerKeys::verify`] for a checker without the log's state (a Web Worker of the
+    /// browser's tally): the key of a record whose signature verified is kept, decompressed
+    /// once, without knowing whether it is enrolled. A hostile log can fill the cache with
+    /// keys of its own making; that costs only speed, as it is bounded like every other use.
+    pub fn verify_remembering(&self, record: &Record) -> Result<(), RecordError> {
+        let cached = self.read().get(&record.signer).copied();
+        if let Some(key) = cached {
+            return record.verify_signature_with(&key);
+        }
+        let key = VerifyingKey::from_bytes(&record.signer).map_err(|_| RecordError::BadKey)?;
+        record.verify_signature_with(&key)?;
+        let mut keys = self
+            .keys
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if keys.len() < Self::CAPACITY {
+            keys.insert(record.signer, key);
+        }
+        Ok(())
+    }
+
     /// Keeps `signer`'s key, decompressed, while there is room: call it once a record it
     /// signed was admitted.
     pub fn remember(&self, signer: &[u8; 32]) {
@@ -92,6 +113,27 @@ mod tests {
             reason: "test".into(),
         });
         Record::sign("e", time, body, &SigningKey::from_bytes(&[signer; 32]))
+    }
+
+    #[test]
+    fn a_worker_keeps_only_the_keys_of_signatures_that_verified() {
+        let keys = SignerKeys::new();
+        let mut forged = record(1, 5);
+        forged.signature[0] ^= 1;
+        assert!(matches!(
+            keys.verify_remembering(&forged),
+            Err(RecordError::BadSignature)
+        ));
+        assert!(keys.is_empty(), "a bad signature keeps nothing");
+        keys.verify_remembering(&record(1, 5)).unwrap();
+        assert_eq!(keys.len(), 1);
+        // Kept, the key still catches a bad signature.
+        assert!(matches!(
+            keys.verify_remembering(&forged),
+            Err(RecordError::BadSignature)
+        ));
+        keys.verify_remembering(&record(1, 6)).unwrap();
+        assert_eq!(keys.len(), 1);
     }
 
     #[test]

@@ -5,8 +5,6 @@ import init, * as wv from './pkg/web_viewer.js';
 import { LANGS } from './i18n.js';
 import { state, t, tf, count, nm, h, badge, fmt, percent, time, table, FetchError, errorText } from './ui.js';
 import { barChart } from './charts.js';
-import { pageComplaints, pageFinance } from './filings.js';
-import { pagePrecinct } from './precinct.js';
 
 const params = new URLSearchParams(location.search);
 // The log's URL, chosen with the policy (loadPolicy): ?log=<url> (a mirror, say), else the URL
@@ -35,7 +33,7 @@ function setLang(lang) {
   document.title = t('title');
   state.rules = JSON.parse(wv.rule_titles(lang));
   const a = state.audit;
-  if (a && a.done) a.report = JSON.parse(a.wasm.report(lang, new TextEncoder().encode(state.checkpointText)));
+  if (a && a.wasm) a.report = JSON.parse(a.wasm.report(lang, new TextEncoder().encode(state.checkpointText)));
   for (const el of document.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
   for (const b of document.querySelectorAll('[data-lang]')) b.setAttribute('aria-pressed', String(b.dataset.lang === lang));
   route();
@@ -222,8 +220,9 @@ function show(...children) {
   const foreign = state.trust && state.trust.ok && state.trust.use !== 'site';
   m.replaceChildren(foreign ? h('p', { class: 'warncard card', id: 'foreign-policy', role: 'note' }, t('policy_not_sites'), ' ',
     h('code', { class: 'mono' }, state.trust.fingerprint)) : '', ...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
-  // After a navigation the focus moves to the new content; on first load it stays at the top.
-  if (state.navigated) m.focus({ preventScroll: true });
+  // After a navigation the focus moves to the new content, once: a redraw of the same page
+  // (progress, a language switch) leaves it where the reader is; on first load it stays at the top.
+  if (state.navigated) { state.navigated = false; m.focus({ preventScroll: true }); }
 }
 
 function checkpointBox() {
@@ -254,7 +253,7 @@ async function announced() {
 }
 
 function announcedSection(def, ann) {
-  const rep = state.audit && state.audit.done ? state.audit.report : null;
+  const rep = (state.audit && state.audit.report) || null;
   const registered = [...state.election.precincts.values()].reduce((n, p) => n + p.registered, 0);
   const contests = def.contests.map((contest) => {
     const p = ann.latest.get(contest.id);
@@ -290,18 +289,18 @@ async function pageHome() {
     trustBox(), h('p', { class: 'note' }, t('times_note')));
 }
 
-const crumbs = (...parts) => h('nav', { 'aria-label': 'breadcrumb', class: 'crumbs' }, h('a', { href: '#/' }, t('nav_home')), parts.map((p) => [' › ', p]));
+const crumbs = (...parts) => h('nav', { 'aria-label': t('breadcrumb'), class: 'crumbs' }, h('a', { href: '#/' }, t('nav_home')), parts.map((p) => [' › ', p]));
 
 // The precincts of `ids` that the full audit found something about, as links.
 function precinctsWithFindings(ids) {
-  const rep = state.audit && state.audit.done ? state.audit.report : null;
+  const rep = (state.audit && state.audit.report) || null;
   if (!rep) return null;
   const found = [...new Set(rep.findings.map((f) => f.precinct).filter((p) => p && ids.has(p)))].sort((a, b) => a - b);
   return [h('h3', {}, t('findings')), found.length ? h('ul', { class: 'links grid', id: 'precincts-with-findings' }, found.map((p) => h('li', {}, h('a', { href: `#/precinct/${p}`, class: 'bad' }, `№ ${p}`)))) : h('p', { class: 'ok' }, t('no_findings'))];
 }
 
 function regionTally(key, id) {
-  const a = state.audit && state.audit.done && state.audit.report;
+  const a = state.audit && state.audit.report;
   if (!a || !el().def) return null;
   return a.tally.map((c) => {
     const contest = el().def.contests.find((x) => x.id === c.contest);
@@ -345,7 +344,8 @@ async function pageTally() {
   const label = h('span', { role: 'status' }, a ? `${t('progress')}: ${fmt(a.read)} / ${fmt(state.cp.size)}` : '');
   const start = h('button', { type: 'button', onclick: () => runAudit(), disabled: a && !a.done ? 'disabled' : null }, t('tally_start'));
   const out = [checkpointBox(), h('h2', {}, t('nav_tally')), h('p', {}, t('tally_intro')), h('p', {}, start, ' ', progress, ' ', label)];
-  if (a && a.done) {
+  if (a && a.error) out.push(h('p', { class: 'bad', role: 'alert' }, `${t('error')}: ${errorText(a.error)}`));
+  if (a && a.report) {
     const rep = a.report;
     out.push(h('p', {}, `${t('root_recomputed')}: `, h('span', { id: 'root-status' }, badge(rep.root_ok, rep.root_error))));
     for (const c of rep.tally) {
@@ -364,71 +364,46 @@ async function pageTally() {
   show(out);
 }
 
-// Web Workers that check the bundles' signatures on the other cores (tally-worker.js), or
-// none where workers cannot start (then the page checks everything itself).
-// ?workers=N sets how many (0: none), for comparisons.
-function tallyWorkers() {
-  const asked = params.has('workers') ? Number(params.get('workers')) : navigator.hardwareConcurrency || 2;
-  const n = Math.max(0, Math.min(8, Number.isInteger(asked) ? asked : 2));
-  try {
-    return Array.from({ length: n }, () => new Worker(new URL('tally-worker.js', import.meta.url), { type: 'module' }));
-  } catch {
-    return [];
-  }
-}
-
 // Reads every entry bundle up to the checkpoint; workers check their signatures in parallel,
-// and the wasm audits each entry in log order and recomputes the root from them.
+// and the wasm audits each entry in log order and recomputes the root from them. One tally at
+// a time: a newer one, or another trust policy, makes an older one stop.
 async function runAudit() {
   const size = state.cp.size;
+  const run = (state.auditRun = (state.auditRun || 0) + 1);
   if (state.audit && state.audit.wasm) state.audit.wasm.free();
   const audit = new wv.Audit(state.policy);
   const a = (state.audit = { read: 0, done: false, byWorkers: 0, auditing: 0 });
   const started = performance.now();
   pageTally();
-  const bundles = Math.ceil(size / 256);
-  const workers = tallyWorkers();
-  const waiting = new Map();
-  let broken = false; // a worker that failed: the rest is checked on this thread
-  for (const w of workers) {
-    w.onmessage = ({ data }) => { waiting.get(data.id)(data.checked); waiting.delete(data.id); };
-    w.onerror = () => { broken = true; for (const resolve of waiting.values()) resolve(new Uint8Array(0)); waiting.clear(); };
-  }
-  // Fetched, and handed to a worker, a few bundles ahead of the auditor.
-  const start = (n) => {
+  const read = async (n) => {
     const need = JSON.parse(wv.inclusion_tiles_needed(n * 256, size));
-    return getBytes(need.bundle, { full: need.full[need.bundle] }).then((b) => {
-      if (!workers.length || broken) return { b, w: need.bundle_width, path: need.bundle, checked: null };
-      const copy = b.slice();
-      const checked = new Promise((resolve) => waiting.set(n, resolve));
-      workers[n % workers.length].postMessage({ id: n, bundle: copy, width: need.bundle_width }, [copy.buffer]);
-      return checked.then((c) => ({ b, w: need.bundle_width, path: need.bundle, checked: c }));
-    });
+    const bytes = await getBytes(need.bundle, { full: need.full[need.bundle] });
+    // Not kept: the whole log need not stay in memory.
+    const forget = () => { state.bytes.delete(url(need.bundle)); if (need.full[need.bundle]) state.bytes.delete(url(need.full[need.bundle])); };
+    return { bytes, width: need.bundle_width, forget };
   };
-  const ahead = Math.max(2, workers.length * 2);
-  const queue = [];
-  for (let n = 0; n < Math.min(ahead, bundles); n++) queue.push(start(n));
+  const progress = (n) => {
+    a.read = n;
+    const p = document.querySelector('progress');
+    if (p) { p.value = n; p.nextElementSibling.textContent = `${t('progress')}: ${fmt(n)} / ${fmt(size)}`; }
+  };
+  const current = () => state.auditRun === run;
   try {
-    for (let n = 0; n < bundles; n++) {
-      const cur = await queue.shift();
-      if (n + ahead < bundles) queue.push(start(n + ahead));
-      const t0 = performance.now();
-      if (cur.checked && cur.checked.length) { audit.push_bundle_checked(cur.b, cur.w, cur.checked); a.byWorkers += 1; }
-      else audit.push_bundle(cur.b, cur.w);
-      a.auditing += performance.now() - t0;
-      state.bytes.delete(cur.path); // do not keep the whole log in memory
-      a.read += cur.w;
-      const p = document.querySelector('progress');
-      if (p) { p.value = a.read; p.nextElementSibling.textContent = `${t('progress')}: ${fmt(a.read)} / ${fmt(size)}`; }
+    // Loaded when first wanted: a first visit does not fetch it.
+    const { tallyLog, workersWanted } = await import('./tally.js');
+    if (!(await tallyLog({ audit, size, workers: workersWanted(params), read, progress, current, stats: a }))) {
+      audit.free();
+      return;
     }
-  } finally {
-    for (const w of workers) w.terminate();
+    // Kept, to say its findings again in another language (setLang).
+    a.wasm = audit;
+    a.report = JSON.parse(audit.report(state.lang, new TextEncoder().encode(state.checkpointText)));
+  } catch (e) {
+    audit.free();
+    if (!current()) return;
+    a.error = e;
   }
-  // Kept, to say its findings again in another language (setLang).
-  a.wasm = audit;
-  a.report = JSON.parse(audit.report(state.lang, new TextEncoder().encode(state.checkpointText)));
   a.ms = performance.now() - started;
-  a.workers = workers.length;
   a.done = true;
   if (location.hash.startsWith('#/tally')) pageTally();
 }
@@ -484,6 +459,7 @@ function pagePolicy() {
 
 async function reloadTrust() {
   if (state.audit && state.audit.wasm) state.audit.wasm.free();
+  state.auditRun = (state.auditRun || 0) + 1; // a tally under the old trust stops
   state.election = null; state.audit = null; state.announced = null; state.complaints = null;
   await loadPolicy();
   await loadCheckpoint();
@@ -493,18 +469,20 @@ async function reloadTrust() {
 const pageEnv = { getJSON, getBytes, prove, loadElection, show, crumbs };
 
 // ---- routing -------------------------------------------------------------------------------
+// The precinct, complaints and finance pages (and the tally's workers) are modules loaded when
+// first opened: a first visit to the home page fetches only what it draws.
 async function route() {
   const [, page, arg] = (location.hash || '#/').split('/');
   const n = Number(arg);
   for (const a of document.querySelectorAll('nav.top a')) a.toggleAttribute('aria-current', a.getAttribute('href') === `#/${page || ''}`);
   try {
-    if (page === 'precinct' && Number.isInteger(n)) await pagePrecinct(pageEnv, n);
+    if (page === 'precinct' && Number.isInteger(n)) await (await import('./precinct.js')).pagePrecinct(pageEnv, n);
     else if (page === 'region') await pageRegion(n);
     else if (page === 'territory') await pageTerritory(n);
     else if (page === 'tally') await pageTally();
     else if (page === 'witnesses') pageWitnesses();
-    else if (page === 'complaints') await pageComplaints(pageEnv);
-    else if (page === 'finance') await pageFinance(pageEnv);
+    else if (page === 'complaints') await (await import('./filings.js')).pageComplaints(pageEnv);
+    else if (page === 'finance') await (await import('./filings.js')).pageFinance(pageEnv);
     else if (page === 'search') await pageSearch(decodeURIComponent(arg || ''));
     else if (page === 'policy') pagePolicy();
     else await pageHome();

@@ -1,7 +1,7 @@
 // Charts as plain SVG, no library: each is a figure whose picture has a text alternative and
 // whose figures are one click away in a table, for screen readers and for anyone who wants
 // the numbers rather than the shapes.
-import { h, t, fmt, table } from './ui.js';
+import { h, t, fmt, percent, table } from './ui.js';
 
 let charts = 0;
 
@@ -12,7 +12,7 @@ export function barChart(caption, rows, { total = null } = {}) {
   const max = Math.max(1, ...rows.map((r) => r.value));
   const lineHeight = 38;
   const height = rows.length * lineHeight + 4;
-  const share = (v) => (total ? ` (${(100 * v / total).toFixed(1)} %)` : '');
+  const share = (v) => (total ? ` (${percent(v, total)})` : '');
   const svg = h('svg:svg', { viewBox: `0 0 400 ${height}`, width: '100%', role: 'img', 'aria-labelledby': `${id}-t`, class: 'chart', preserveAspectRatio: 'xMinYMin meet' },
     h('svg:title', { id: `${id}-t` }, `${caption}: ${rows.map((r) => `${r.label} ${fmt(r.value)}${share(r.value)}`).join('; ')}`),
     rows.map((r, i) => {

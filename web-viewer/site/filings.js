@@ -29,6 +29,23 @@ export async function loadComplaints(env) {
   return state.complaints;
 }
 
+// Once the national tally has run, the statuses are its own: a complaint is overdue when the
+// full audit's `complaint.deadline` rule says so, on the times the witnesses vouch for (a
+// signer can claim any time within the log's window; the witnesses' clocks it cannot set).
+// Before, they follow the times the records claim, against the checkpoint's witnessed time.
+function judged(list) {
+  const rep = state.audit && state.audit.report;
+  if (!rep) return { list, witnessed: false };
+  const late = new Set(rep.findings.filter((f) => f.rule === 'complaint.deadline').map((f) => f.index));
+  return {
+    witnessed: true,
+    list: list.map((c) => {
+      const overdue = late.has(c.filed.index) || (c.decision && late.has(c.decision.index));
+      return { ...c, status: overdue ? 'overdue' : c.decision ? 'decided' : 'open' };
+    }),
+  };
+}
+
 const statusText = { open: 'status_open', decided: 'status_decided', overdue: 'status_overdue' };
 const key = (s) => s.replace(/-/g, '_');
 
@@ -47,22 +64,24 @@ function complaintRow(c) {
     h('td', {}, d ? [t(`out_${key(d.body.outcome)}`), ' — ', t(`dec_${d.body.decided_by}`), ` (${d.body.decider_name}), `, time(d.time), ' ', badge(c.decision.ok)] : '—'));
 }
 
-export function complaintsTable(list) {
-  return h('table', { class: 'register', id: 'complaints' },
+export function complaintsTable(all) {
+  const { list, witnessed } = judged(all);
+  return h('table', { class: 'register', id: 'complaints', 'data-judged': witnessed ? 'witnessed' : 'claimed' },
+    h('caption', {}, t(witnessed ? 'status_by_witnesses' : 'status_by_claims'), witnessed ? '' : [' ', h('a', { href: '#/tally' }, t('tally_start'))]),
     h('thead', {}, h('tr', {}, ['complaint_no', 'category', 'precinct', 'subject', 'filed_with', 'status', 'outcome'].map((k) => h('th', { scope: 'col' }, t(k))))),
     h('tbody', {}, list.map(complaintRow)));
 }
 
 export async function pageComplaints(env) {
   env.show(h('p', { role: 'status' }, t('loading')));
-  const list = await loadComplaints(env);
+  const { list } = judged(await loadComplaints(env));
   const by = (s) => list.filter((c) => c.status === s).length;
   env.show(env.crumbs(t('nav_complaints')), h('h2', {}, t('nav_complaints')), h('p', {}, t('complaints_intro')),
     h('p', { class: 'note' }, t('times_note')),
     list.length ? [
       h('p', { id: 'complaint-counts' }, `${count(list.length, 'complaints')}: ${t('status_decided')} ${fmt(by('decided'))} · ${t('status_open')} ${fmt(by('open'))} · `,
         h('span', { class: 'status-overdue' }, `${t('status_overdue')} ${fmt(by('overdue'))}`)),
-      h('div', { class: 'scroll' }, complaintsTable(list))] : h('p', {}, t('no_complaints')));
+      h('div', { class: 'scroll' }, complaintsTable(await loadComplaints(env)))] : h('p', {}, t('no_complaints')));
 }
 
 // Finance: each filer's latest report (income and spending by category) and bank statements.

@@ -7,6 +7,16 @@ import { state, t, nm, h, badge, fmt, time, table, errorText } from './ui.js';
 import { lineChart } from './charts.js';
 import { loadComplaints, complaintsTable } from './filings.js';
 
+// Scans shown as images: image types only (an HTML "scan" is never given a URL of this
+// origin; an SVG one opened on its own inherits the page's Content-Security-Policy, which
+// runs no inline script), one object URL per document for the page's life, not per redraw.
+const IMAGES = new Set(['image/png', 'image/jpeg', 'image/webp', 'image/gif', 'image/svg+xml']);
+const scanURLs = new Map();
+function scanURL(sha256, bytes, mediaType) {
+  if (!scanURLs.has(sha256)) scanURLs.set(sha256, URL.createObjectURL(new Blob([bytes], { type: mediaType })));
+  return scanURLs.get(sha256);
+}
+
 // Fetches a document a proved record references; the page's wasm checks it.
 async function fetchDocument(env, page, p, doc) {
   let bytes = new Uint8Array();
@@ -17,7 +27,7 @@ async function fetchDocument(env, page, p, doc) {
     error = errorText(e);
   }
   const c = JSON.parse(page.document(p.index, doc.sha256, bytes, error));
-  if (c.ok) c.src = URL.createObjectURL(new Blob([bytes], { type: doc.media_type }));
+  if (c.ok && IMAGES.has(doc.media_type)) c.src = scanURL(doc.sha256, bytes, doc.media_type);
   return c;
 }
 
@@ -49,7 +59,7 @@ function recordSection(p, def, docs) {
   const docEls = (b && b.documents || []).map((d) => {
     const c = docs.get(d.sha256) || {};
     return h('figure', { 'data-sha256': d.sha256 },
-      c.src && d.media_type.startsWith('image/') ? h('img', { src: c.src, alt: `${t('scan')}: ${title}`, loading: 'lazy' }) : null,
+      c.src ? h('img', { src: c.src, alt: `${t('scan')}: ${title}`, loading: 'lazy' }) : null,
       h('figcaption', {}, `${t('document_hash')}: `, h('span', { class: 'mono' }, d.sha256.slice(0, 16), '…'), ' ', h('span', { class: 'doc-status' }, badge(c.ok === undefined ? false : c.ok, c.error))));
   });
   return h('section', { class: 'card record', 'data-kind': r ? r.kind : 'unknown', 'aria-label': title },
@@ -136,7 +146,7 @@ export async function pagePrecinct(env, id) {
     p.ok = r.ok;
     if (!r.ok) p.error = r.error;
   }
-  const fullAudit = state.audit && state.audit.done ? state.audit.report.findings.filter((f) => f.precinct === id) : null;
+  const fullAudit = state.audit && state.audit.report ? state.audit.report.findings.filter((f) => f.precinct === id) : null;
   const shownFindings = fullAudit || verdict.findings;
   const allOk = verdict.ok;
   const order = ['protocol', 'urn-result', 'identification-report', 'turnout'];
@@ -151,7 +161,7 @@ export async function pagePrecinct(env, id) {
       h('h3', {}, t('precinct_status'), ' ', h('span', { id: 'status' }, badge(allOk))),
       h('p', {}, proved.length ? (allOk ? t('precinct_ok') : t('precinct_bad')) : t('no_records')),
       h('p', { class: 'note' }, t('index_note')),
-      state.timings.length ? h('p', { class: 'note', id: 'perf' }, `${t('perf')} ${Math.max(...state.timings).toFixed(1)} ms`) : null),
+      state.timings.length ? h('p', { class: 'note', id: 'perf' }, `${t('perf')} ${fmt(Math.round(10 * Math.max(...state.timings)) / 10)} ${t('ms')}`) : null),
     h('section', { class: 'card', 'aria-labelledby': 'f-h' }, h('h3', { id: 'f-h' }, t('findings')),
       fullAudit ? null : h('p', { class: 'note' }, t('local_checks')),
       shownFindings.length ? h('ul', { id: 'findings' }, shownFindings.map((f) => h('li', { class: 'bad' }, h('strong', {}, state.rules[f.rule] || f.rule), ` (${f.rule}): ${f.message}`)))
