@@ -5,24 +5,42 @@
 
 use axum::http::{HeaderMap, header};
 use std::io::Write;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
-/// Whether the request's `Accept-Encoding` takes gzip (and does not refuse it with `q=0`).
+/// Compressions running at once, at most: a flood of requests for distinct bundles must not
+/// queue CPU work without end. Beyond it a bundle goes as stored (the same bytes, larger).
+static COMPRESSING: Semaphore = Semaphore::const_new(2);
+
+/// A turn to compress, if one is free now; `None` means: send the bytes uncompressed.
+pub fn turn_to_compress() -> Option<SemaphorePermit<'static>> {
+    COMPRESSING.try_acquire().ok()
+}
+
+/// Whether the request's `Accept-Encoding` takes gzip: named with a non-zero weight, or not
+/// named and `*` (any coding) given a non-zero weight. `gzip;q=0` refuses it even beside `*`.
 pub fn accepted(headers: &HeaderMap) -> bool {
-    headers
+    let mut gzip = None;
+    let mut any = None;
+    for coding in headers
         .get_all(header::ACCEPT_ENCODING)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .any(|coding| {
-            let mut parts = coding.split(';').map(str::trim);
-            let name = parts.next().unwrap_or("");
-            let refused = parts.any(|p| {
-                p.strip_prefix("q=")
-                    .and_then(|q| q.parse::<f32>().ok())
-                    .is_some_and(|q| q == 0.0)
-            });
-            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
-        })
+    {
+        let mut parts = coding.split(';').map(str::trim);
+        let name = parts.next().unwrap_or("");
+        let refused = parts.any(|p| {
+            p.strip_prefix("q=")
+                .and_then(|q| q.parse::<f32>().ok())
+                .is_some_and(|q| q == 0.0)
+        });
+        if name.eq_ignore_ascii_case("gzip") {
+            gzip = Some(!refused);
+        } else if name == "*" {
+            any = Some(!refused);
+        }
+    }
+    gzip.or(any).unwrap_or(false)
 }
 
 /// `bytes` gzipped at `level` (1 fast … 9 small).
@@ -57,13 +75,30 @@ mod tests {
             "GZIP",
             "*",
             "deflate, gzip, br, zstd",
+            "br;q=0, *",
         ] {
             assert!(accepted(&asking(yes)), "{yes}");
         }
-        for no in ["gzip;q=0", "br", "identity", "gzip; q=0.0"] {
+        for no in [
+            "gzip;q=0",
+            "br",
+            "identity",
+            "gzip; q=0.0",
+            "*, gzip;q=0",
+            "gzip;q=0, *",
+            "*;q=0",
+        ] {
             assert!(!accepted(&asking(no)), "{no}");
         }
         assert!(!accepted(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn turns_to_compress_are_bounded() {
+        // Other tests may hold a turn meanwhile: never more than two are handed out at once.
+        let turns: Vec<_> = std::iter::from_fn(turn_to_compress).take(10).collect();
+        assert!(turns.len() <= 2, "{} turns at once", turns.len());
+        drop(turns);
     }
 
     #[test]
