@@ -184,6 +184,7 @@ pub fn read_router(state: Arc<ReadState>) -> Router {
         .route("/api/v1/proof/inclusion/{index}", get(inclusion))
         .route("/api/v1/proof/consistency", get(consistency))
         .route("/api/v1/bundle/{index}", get(bundle))
+        .route("/api/v1/entry/{index}", get(entry))
         .with_state(state)
 }
 
@@ -256,6 +257,23 @@ pub(crate) async fn read(storage: &Arc<dyn Storage>, path: String) -> ApiResult<
         .map_err(ApiError::internal)
 }
 
+/// A tile or bundle of the published tree: kept in memory once read (they never change).
+async fn published_file(s: &ReadState, file: &str) -> ApiResult<Bytes> {
+    if let Some(kept) = s.published_tiles.get(file) {
+        return Ok(kept);
+    }
+    let data = read(&s.storage, file.to_owned()).await?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no-such-tile",
+            format!("{file} does not exist (yet)"),
+        )
+    })?;
+    let data = Bytes::from(data);
+    s.published_tiles.keep(file, data.clone());
+    Ok(data)
+}
+
 async fn tile(
     State(s): Reads,
     ApiPath(path): ApiPath<String>,
@@ -281,21 +299,7 @@ async fn tile(
             format!("{full_path} is not part of the published tree of {published} entries"),
         ));
     }
-    let data = match s.published_tiles.get(&file) {
-        Some(kept) => kept,
-        None => {
-            let data = read(&s.storage, file.clone()).await?.ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::NOT_FOUND,
-                    "no-such-tile",
-                    format!("{full_path} does not exist (yet)"),
-                )
-            })?;
-            let data = Bytes::from(data);
-            s.published_tiles.keep(&file, data.clone());
-            data
-        }
-    };
+    let data = published_file(&s, &file).await?;
     // Full tiles never change. A partial tile's contents are fixed too, but it is replaced by
     // wider ones as the log grows.
     let cache = if tile.is_full() {
@@ -317,21 +321,23 @@ async fn tile(
         answer
     };
     // Entry bundles (records: they compress about 3:1) go gzipped to a browser that takes it,
-    // compressed once and kept beside the bundle; hash tiles do not compress.
+    // compressed once and kept beside the bundle; hash tiles do not compress. While every turn
+    // to compress is taken, a bundle not yet compressed goes as stored.
     if matches!(parsed, TilePath::Entries(_)) && crate::gzip::accepted(&headers) {
         let key = format!("{file}.gz");
-        let zipped = match s.published_tiles.get(&key) {
-            Some(kept) => kept,
-            None => {
-                let zipped = tokio::task::spawn_blocking(move || crate::gzip::compress(&data, 6))
-                    .await
-                    .map_err(ApiError::internal)?;
-                let zipped = Bytes::from(zipped);
-                s.published_tiles.keep(&key, zipped.clone());
-                zipped
-            }
-        };
-        return Ok((headers_for(Some("gzip")), zipped).into_response());
+        if let Some(kept) = s.published_tiles.get(&key) {
+            return Ok((headers_for(Some("gzip")), kept).into_response());
+        }
+        if let Some(turn) = crate::gzip::turn_to_compress() {
+            let plain = data.clone();
+            let zipped = tokio::task::spawn_blocking(move || crate::gzip::compress(&plain, 6))
+                .await
+                .map_err(ApiError::internal)?;
+            drop(turn);
+            let zipped = Bytes::from(zipped);
+            s.published_tiles.keep(&key, zipped.clone());
+            return Ok((headers_for(Some("gzip")), zipped).into_response());
+        }
     }
     Ok((headers_for(None), data).into_response())
 }
@@ -519,6 +525,46 @@ async fn proof_bundle(s: &ReadState, index: u64, wait: Duration) -> ApiResult<Ve
     })
     .await
     .map_err(ApiError::internal)?
+}
+
+/// The entry at `index` as logged, alone: a reader proves it from the hash tiles (its leaf
+/// hash is in the level-0 tile) without fetching the rest of its entry bundle (`spec/api.md`
+/// §3). Only entries of the published tree; an entry never changes, so it may be kept.
+async fn entry(State(s): Reads, ApiPath(index): ApiPath<u64>) -> ApiResult<Response> {
+    let published = s.published.borrow().size;
+    let (bundle, offset) = tlog::writer::entry_position(index, published).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not-published",
+            format!("entry {index} is not in the published tree of {published} entries"),
+        )
+    })?;
+    // A partial bundle is superseded by the full one once the log has grown.
+    let mut data = None;
+    for path in bundle.paths_to_read(true) {
+        match published_file(&s, &path).await {
+            Ok(found) => {
+                data = Some(found);
+                break;
+            }
+            Err(e) if e.status == StatusCode::NOT_FOUND => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    let data =
+        data.ok_or_else(|| ApiError::internal(format!("{} is missing", bundle.entries_path())))?;
+    let entries = tlog::writer::entries_of(&bundle, &data).map_err(ApiError::internal)?;
+    let entry = entries
+        .get(offset)
+        .ok_or_else(|| ApiError::internal(format!("{} is short", bundle.entries_path())))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        Bytes::copy_from_slice(entry),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]

@@ -269,6 +269,31 @@ fn submit_read_verify_restart() {
             "not-published"
         );
 
+        // A single entry, as logged (in a full bundle and in the partial one), immutable;
+        // none beyond the published tree.
+        for index in [0, 7, 256, accepted.len() as u64 - 1] {
+            let Some((_, entry)) = accepted.get(index as usize) else {
+                continue;
+            };
+            let answer = reqwest::get(format!("{}/api/v1/entry/{index}", server.url))
+                .await
+                .unwrap();
+            assert_eq!(answer.status(), 200, "entry {index}");
+            assert_eq!(
+                answer.headers()["cache-control"],
+                "public, max-age=31536000, immutable"
+            );
+            assert_eq!(&answer.bytes().await.unwrap()[..], entry.as_slice());
+        }
+        assert_eq!(
+            refusal(
+                client
+                    .get(&format!("api/v1/entry/{}", accepted.len()))
+                    .await
+            ),
+            (404, "not-published".into())
+        );
+
         // Inclusion and consistency proofs from the JSON API check against the checkpoint.
         let size = verified.checkpoint.size;
         let inclusion: serde_json::Value =

@@ -16,36 +16,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { repo, demoBin, startDemo, stopDemo, launchChromium } from './harness.mjs';
 import { STRINGS } from '../../site/i18n.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '../../..');
 const artifacts = path.join(here, 'artifacts');
-const targetDir = process.env.CARGO_TARGET_DIR || path.join(repo, 'target');
-const demoBin = process.env.DEMO_BIN || path.join(targetDir, 'debug', 'demo');
 const mirrorBin = process.env.MIRROR_BIN || path.join(path.dirname(demoBin), 'mirror');
 const PRECINCTS = Number(process.env.VIEWER_TEST_PRECINCTS || 12);
 
 let demo, dir, base, browser, ctx;
 const figures = {};
-
-function startDemo() {
-  return new Promise((resolve, reject) => {
-    demo = spawn(demoBin, ['--dir', dir, '--listen', '127.0.0.1:0', '--precincts', String(PRECINCTS)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`demo not ready in 180 s:\n${out}`)), 180_000);
-    const onData = (d) => {
-      out += d;
-      const m = out.match(/log listening on (http:\/\/[^\s]+)/);
-      if (m) base = m[1];
-      if (/^ready$/m.test(out) && base) { clearTimeout(timer); resolve(); }
-    };
-    demo.stdout.on('data', onData);
-    demo.stderr.on('data', onData);
-    demo.on('exit', (code) => { clearTimeout(timer); reject(new Error(`demo exited ${code}:\n${out}`)); });
-  });
-}
 
 async function newContext() {
   if (ctx) await ctx.close();
@@ -79,23 +59,13 @@ before(async () => {
   assert.ok(fs.existsSync(demoBin), `${demoBin} is missing: cargo build -p demo first`);
   assert.ok(fs.existsSync('/usr/bin/chromium'), '/usr/bin/chromium is missing: run setup.sh');
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shailoo-viewer-'));
-  await startDemo();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-    // playwright-core gives each launch a fresh --user-data-dir of its own (it refuses one here).
-  });
+  ({ demo, base } = await startDemo({ dir, precincts: PRECINCTS }));
+  browser = await launchChromium();
 });
 
 after(async () => {
   if (browser) await browser.close();
-  if (demo && demo.exitCode === null) {
-    demo.removeAllListeners('exit');
-    demo.kill('SIGTERM');
-    await new Promise((r) => { demo.once('exit', r); setTimeout(r, 10_000); });
-  }
+  await stopDemo(demo);
   fs.writeFileSync(path.join(artifacts, 'figures.json'), JSON.stringify(figures, null, 2));
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -116,6 +86,9 @@ test('the home page verifies the checkpoint and renders within a second', async 
   // tiles and records it proves, headers included.
   figures.first_visit_transfer = await page.evaluate(() => [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
     .reduce((n, e) => n + e.transferSize, 0));
+  // The records the home page proves come alone (api/v1/entry), not in their entry bundles.
+  const bundles = await page.evaluate(() => performance.getEntriesByType('resource').filter((e) => e.name.includes('/tile/entries/')).length);
+  assert.equal(bundles, 0, 'no entry bundle is fetched on a first visit');
   // The home page's modules only: the precinct, complaints, finance and tally ones load when opened.
   assert.deepEqual(Object.keys(figures.assets).sort(), ['app.js', 'charts.js', 'i18n.js', 'style.css', 'ui.js', 'web_viewer.js', 'web_viewer_bg.wasm'], JSON.stringify(figures.assets));
   // Sent gzipped: the wasm alone is about 640 KB raw. The aim is 220 KB (BENCHMARKS.md).
@@ -159,7 +132,7 @@ test('a precinct page shows its records verified', async () => {
   assert.ok(await page.locator('section.record[data-kind="identification-report"]').count() >= 1);
   assert.equal(await page.locator('.record [data-state="failed"]').count(), 0);
   assert.ok(await page.locator('figure img').count() >= 1, 'the scan is shown');
-  // Each record: its entry taken from the bundle, the inclusion proof computed from the tiles and
+  // Each record: its entry fetched alone, the inclusion proof computed from the tiles and
   // checked, the record decoded and its signature checked — all in wasm (see app.js prove()).
   // The first includes the browser compiling the wasm functions it runs for the first time.
   const first = await page.evaluate(() => window.shailoo.timings[0]);
@@ -266,6 +239,31 @@ test('a tampered hash tile shows failed', async () => {
   assert.equal(await page.locator('#status [data-state]').getAttribute('data-state'), 'failed');
   assert.equal(await page.locator('section.record[data-kind="protocol"] .checks [data-state]').first().getAttribute('data-state'), 'failed');
   await shot(page, 'precinct-tampered-tile');
+});
+
+test("an entry the log's API alters is not believed: the page reads it from its bundle, and fails if that is altered too", async () => {
+  const p = await aProtocol();
+  const alone = Buffer.from(await (await fetch(`${base}/api/v1/entry/${p.index}`)).arrayBuffer());
+  const bad = Buffer.from(alone);
+  bad[bad.length - 1] ^= 0x01;
+  let page = await newContext();
+  await ctx.route(`${base}/api/v1/entry/${p.index}`, (route) => route.fulfill({ status: 200, contentType: 'application/octet-stream', body: bad }));
+  await open(page, `#/precinct/${p.precinct}`);
+  assert.equal(await page.locator('#status [data-state]').getAttribute('data-state'), 'verified');
+  const bundles = await page.evaluate(() => performance.getEntriesByType('resource').filter((e) => e.name.includes('/tile/entries/')).length);
+  assert.ok(bundles >= 1, 'the altered entry sent the page to its bundle');
+  // The bundle altered too, at the same entry: nothing is left to believe.
+  const need = await page.evaluate((i) => JSON.parse(window.shailoo.wv.inclusion_tiles_needed(i, window.shailoo.cp.size)), p.index);
+  const bundle = Buffer.from(await (await fetch(`${base}/${need.bundle}`)).arrayBuffer());
+  const at = bundle.indexOf(alone);
+  assert.ok(at > 0, 'the entry is in its bundle');
+  bundle[at + alone.length - 1] ^= 0x01;
+  page = await newContext();
+  await ctx.route(`${base}/api/v1/entry/${p.index}`, (route) => route.fulfill({ status: 200, contentType: 'application/octet-stream', body: bad }));
+  await ctx.route(`${base}/${need.bundle}`, (route) => route.fulfill({ status: 200, contentType: 'application/octet-stream', body: bundle }));
+  await open(page, `#/precinct/${p.precinct}`);
+  assert.equal(await page.locator('#status [data-state]').getAttribute('data-state'), 'failed');
+  assert.equal(await page.locator('section.record[data-kind="protocol"] .checks [data-state]').first().getAttribute('data-state'), 'failed');
 });
 
 // A plain static file server for `root` on another port: another origin, as an observer's host.

@@ -1,0 +1,51 @@
+// What the browser tests and the tally benchmark share: a real `demo` (a log, three witnesses,
+// a simulated election) started on loopback, and Debian's chromium driven by playwright-core.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repo = path.resolve(here, '../../..');
+const targetDir = process.env.CARGO_TARGET_DIR || path.join(repo, 'target');
+// DEMO_BIN overrides the binary ($CARGO_TARGET_DIR/debug/demo by default).
+export const demoBin = process.env.DEMO_BIN || path.join(targetDir, 'debug', 'demo');
+
+// Starts `demo` on an OS-assigned port with an election of `precincts` kept in `dir`; resolves
+// once it says `ready`, with the process and the log's base URL.
+export function startDemo({ dir, precincts, bin = demoBin, readySeconds = 180 }) {
+  return new Promise((resolve, reject) => {
+    const demo = spawn(bin, ['--dir', dir, '--listen', '127.0.0.1:0', '--precincts', String(precincts)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let base;
+    const timer = setTimeout(() => reject(new Error(`demo not ready in ${readySeconds} s:\n${out}`)), readySeconds * 1000);
+    const onData = (d) => {
+      out += d;
+      const m = out.match(/log listening on (http:\/\/[^\s]+)/);
+      if (m) base = m[1];
+      if (/^ready$/m.test(out) && base) { clearTimeout(timer); resolve({ demo, base }); }
+    };
+    demo.stdout.on('data', onData);
+    demo.stderr.on('data', onData);
+    demo.on('exit', (code) => { clearTimeout(timer); reject(new Error(`demo exited ${code}:\n${out}`)); });
+  });
+}
+
+// Stops a demo started above (SIGTERM, then waits for it, at most 10 s).
+export async function stopDemo(demo) {
+  if (!demo || demo.exitCode !== null) return;
+  demo.removeAllListeners('exit');
+  demo.kill('SIGTERM');
+  await new Promise((r) => { demo.once('exit', r); setTimeout(r, 10_000); });
+}
+
+// Debian's chromium, headless, never a browser of Playwright's own.
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+    // playwright-core gives each launch a fresh --user-data-dir of its own (it refuses one here).
+  });
+}
