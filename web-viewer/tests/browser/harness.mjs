@@ -1,6 +1,8 @@
 // What the browser tests and the tally benchmark share: a real `demo` (a log, three witnesses,
 // a simulated election) started on loopback, and Debian's chromium driven by playwright-core.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -48,4 +50,16 @@ export function launchChromium() {
       '--disable-component-update', '--disable-sync'],
     // playwright-core gives each launch a fresh --user-data-dir of its own (it refuses one here).
   });
+}
+
+// A plain static file server for `root` on another port: another origin, as an observer's host.
+export async function staticHost(root) {
+  const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm' };
+  const server = http.createServer((req, res) => {
+    const file = path.join(root, decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    if (!file.startsWith(root) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) { res.writeHead(404).end(); return; }
+    res.writeHead(200, { 'Content-Type': types[path.extname(file)] || 'text/plain' }).end(fs.readFileSync(file));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { server, url: `http://127.0.0.1:${server.address().port}` };
 }

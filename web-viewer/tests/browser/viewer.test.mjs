@@ -11,12 +11,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
-import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { repo, demoBin, startDemo, stopDemo, launchChromium } from './harness.mjs';
+import { repo, demoBin, startDemo, stopDemo, launchChromium, staticHost } from './harness.mjs';
 import { STRINGS } from '../../site/i18n.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -265,18 +264,6 @@ test("an entry the log's API alters is not believed: the page reads it from its 
   assert.equal(await page.locator('#status [data-state]').getAttribute('data-state'), 'failed');
   assert.equal(await page.locator('section.record[data-kind="protocol"] .checks [data-state]').first().getAttribute('data-state'), 'failed');
 });
-
-// A plain static file server for `root` on another port: another origin, as an observer's host.
-async function staticHost(root) {
-  const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm' };
-  const server = http.createServer((req, res) => {
-    const file = path.join(root, decodeURIComponent(new URL(req.url, 'http://x').pathname));
-    if (!file.startsWith(root) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) { res.writeHead(404).end(); return; }
-    res.writeHead(200, { 'Content-Type': types[path.extname(file)] || 'text/plain' }).end(fs.readFileSync(file));
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { server, url: `http://127.0.0.1:${server.address().port}` };
-}
 
 // A fresh Ed25519 note verifier key for `name` (name+keyid+base64(0x01 || public key)).
 function anotherLogVkey(name) {
