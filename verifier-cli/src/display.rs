@@ -17,20 +17,47 @@ pub fn format_system_time(t: SystemTime) -> String {
 
 /// 1234567 as `1,234,567`.
 pub fn thousands(n: u64) -> String {
+    number(n, "en")
+}
+
+/// `n` with its thousands grouped as a reader of `lang` writes them: `1,234,567` in English,
+/// `1 234 567` in Kyrgyz and Russian (where a comma is the decimal sign).
+pub fn number(n: u64, lang: &str) -> String {
+    let separator = if lang == "en" { ',' } else { ' ' };
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
+            out.push(separator);
         }
         out.push(c);
     }
     out
 }
 
+/// `x` with `places` decimals and the decimal sign of `lang`: `0.5` in English, `0,5` in
+/// Kyrgyz and Russian.
+pub fn decimal(x: f64, places: usize, lang: &str) -> String {
+    let text = format!("{x:.places$}");
+    if lang == "en" {
+        text
+    } else {
+        text.replace('.', ",")
+    }
+}
+
 /// A name for an English-reading report: English if given, else Russian.
 pub fn name(n: &Names) -> &str {
     n.en.as_deref().unwrap_or(&n.ru)
+}
+
+/// A name for a reader of `lang`: Kyrgyz, Russian, or as [`name`] gives it.
+pub fn name_in<'a>(n: &'a Names, lang: &str) -> &'a str {
+    match lang {
+        "ky" => &n.ky,
+        "ru" => &n.ru,
+        _ => name(n),
+    }
 }
 
 fn som(tyiyn: u64) -> String {
@@ -252,5 +279,10 @@ mod tests {
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(som(123_456), "1,234.56 som");
+        assert_eq!(number(1_234_567, "ru"), "1 234 567");
+        assert_eq!(number(8_194, "ky"), "8 194");
+        assert_eq!(number(999, "ru"), "999");
+        assert_eq!(decimal(21.956, 2, "ru"), "21,96");
+        assert_eq!(decimal(0.05, 1, "en"), "0.1");
     }
 }

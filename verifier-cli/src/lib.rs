@@ -23,6 +23,7 @@ pub mod documents;
 pub mod fetch;
 pub mod outcome;
 pub mod parallel;
+pub mod phrases;
 pub mod prove;
 pub mod report;
 pub mod scan;

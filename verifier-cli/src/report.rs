@@ -3,8 +3,9 @@
 
 use crate::commands::Online;
 use crate::commands::audit::AuditResult;
-use crate::display::thousands;
+use crate::display::{decimal, name, name_in, number, thousands};
 use crate::outcome::{Failure, Verdict};
+use crate::phrases::Phrase;
 use election::audit::{Finding, Rule};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -93,13 +94,18 @@ pub fn human(online: &Online, r: &AuditResult, lang: &str) -> String {
     let _ = writeln!(out);
     let groups = by_rule(&rep.findings);
     if groups.is_empty() {
-        let _ = writeln!(out, "findings: none — every audit rule passed");
+        let _ = writeln!(out, "{}", Phrase::FindingsNone.text(lang));
     } else {
         let _ = writeln!(
             out,
-            "findings: {} under {} rule(s)",
-            thousands(rep.findings.len() as u64),
-            groups.len()
+            "{}",
+            Phrase::FindingsCount.say(
+                lang,
+                [
+                    thousands(rep.findings.len() as u64),
+                    groups.len().to_string()
+                ]
+            )
         );
         for (rule, list) in &groups {
             let _ = writeln!(
@@ -113,7 +119,11 @@ pub fn human(online: &Online, r: &AuditResult, lang: &str) -> String {
                 let _ = writeln!(out, "    {}", f.line(lang));
             }
             if list.len() > EXAMPLES {
-                let _ = writeln!(out, "    … and {} more", list.len() - EXAMPLES);
+                let _ = writeln!(
+                    out,
+                    "    {}",
+                    Phrase::AndMore.say(lang, [list.len() - EXAMPLES])
+                );
             }
         }
     }
@@ -140,70 +150,73 @@ pub fn human(online: &Online, r: &AuditResult, lang: &str) -> String {
         }
     }
     let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "verdict: {} ({:.1} s)",
-        match verdict(r) {
-            Verdict::Clean => "the log is intact, and the election records passed every check",
-            Verdict::Problems =>
-                "the log is intact, but the election records have the problems listed above",
-        },
-        r.seconds
-    );
+    let verdict = match verdict(r) {
+        Verdict::Clean => Phrase::VerdictClean,
+        Verdict::Problems => Phrase::VerdictProblems,
+    };
+    let _ = writeln!(out, "{}", verdict.say(lang, [decimal(r.seconds, 1, lang)]));
     out
 }
 
 fn human_tally(out: &mut String, r: &AuditResult, lang: &str) {
     let rep = &r.report;
     if rep.tally.contests.is_empty() {
-        let _ = writeln!(out, "tally: no election definition has been logged yet");
+        let _ = writeln!(out, "{}", Phrase::NoDefinition.text(lang));
     }
     for t in &rep.tally.contests {
         let names = r.contests.iter().find(|c| c.id == t.contest);
         let _ = writeln!(
             out,
-            "tally of contest {} \"{}\" (recomputed from the precinct protocols; annulled precincts left out):",
-            t.contest,
-            names.map_or("", |c| c.name.as_str())
+            "{}",
+            Phrase::TallyHeading.say(
+                lang,
+                [
+                    t.contest.to_string(),
+                    names.map_or(String::new(), |c| name_in(&c.name, lang).to_string())
+                ]
+            )
         );
         let valid: u64 = t.national.iter().sum();
         for (i, votes) in t.national.iter().enumerate() {
-            let option = names
-                .and_then(|c| c.options.get(i))
-                .map_or_else(|| format!("option {}", i + 1), Clone::clone);
+            let option = names.and_then(|c| c.options.get(i)).map_or_else(
+                || Phrase::Option.say(lang, [i + 1]),
+                |o| name_in(o, lang).to_string(),
+            );
             let _ = writeln!(
                 out,
-                "  {:>3}. {option:<44} {:>12}  {:>6.2}%",
+                "  {:>3}. {option:<44} {:>12}  {:>6}%",
                 i + 1,
-                thousands(*votes),
-                percent(*votes, valid)
+                number(*votes, lang),
+                decimal(percent(*votes, valid), 2, lang)
             );
         }
-        let _ = writeln!(
-            out,
-            "  ballots: {} valid, {} invalid; precincts: {} counted, {} annulled, {} without a protocol",
-            thousands(t.valid),
-            thousands(t.invalid),
-            thousands(t.included.len() as u64),
-            t.annulled.len(),
-            t.missing.len()
+        let ballots = Phrase::Ballots.say(
+            lang,
+            [
+                number(t.valid, lang),
+                number(t.invalid, lang),
+                number(t.included.len() as u64, lang),
+                t.annulled.len().to_string(),
+                t.missing.len().to_string(),
+            ],
         );
+        let _ = writeln!(out, "  {ballots}");
     }
     if rep.final_results.is_empty() {
-        let _ = writeln!(out, "final result: none logged yet");
+        let _ = writeln!(out, "{}", Phrase::NoFinalResult.text(lang));
     }
     for (index, f) in &rep.final_results {
         if final_matches(r, *index) {
             let _ = writeln!(
                 out,
-                "final result of contest {} (entry {index}): matches the recomputed tally",
-                f.contest
+                "{}",
+                Phrase::FinalMatches.say(lang, [f.contest.to_string(), index.to_string()])
             );
         } else {
             let _ = writeln!(
                 out,
-                "final result of contest {} (entry {index}): DOES NOT MATCH the recomputed tally:",
-                f.contest
+                "{}",
+                Phrase::FinalDiffers.say(lang, [f.contest.to_string(), index.to_string()])
             );
             for finding in rep
                 .findings
@@ -253,9 +266,9 @@ pub fn json(online: &Online, r: &AuditResult) -> Value {
             let names = r.contests.iter().find(|c| c.id == t.contest);
             json!({
                 "contest": t.contest,
-                "name": names.map(|c| c.name.clone()),
+                "name": names.map(|c| name(&c.name)),
                 "options": t.national.iter().enumerate().map(|(i, v)| json!({
-                    "name": names.and_then(|c| c.options.get(i)).cloned(),
+                    "name": names.and_then(|c| c.options.get(i)).map(name),
                     "votes": v,
                 })).collect::<Vec<_>>(),
                 "valid": t.valid,

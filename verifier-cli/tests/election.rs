@@ -122,13 +122,17 @@ fn arithmetic_anomalies_are_found_by_their_rules() {
     assert!(rules.contains(&"final.matches-tally"), "{rules:?}");
     assert_eq!(report["final_results"][0]["matches_tally"], false);
     // The same findings for a reader of Russian or Kyrgyz: the rules' titles and the sentences
-    // with their figures in that language (the JSON above stays in English).
+    // with their figures in that language, and the report's tally, final-result comparison and
+    // verdict (the JSON above stays in English).
     v.with_policy(&policy, &["--lang", "ru", "audit"]).expect(
         1,
         &[
             "ballots.within-identified — Бюллетеней больше, чем идентифицированных избирателей",
             "идентифицированных в помещении для голосования, — лишь",
             "по протоколам участков",
+            "голосование 1 «Партийные списки»",
+            "РАСХОДИТСЯ с пересчитанными итогами",
+            "вывод: журнал цел, но в записях о выборах есть замечания",
         ],
     );
     v.with_policy(&policy, &["audit", "--lang", "ky"]).expect(
@@ -136,6 +140,8 @@ fn arithmetic_anomalies_are_found_by_their_rules() {
         &[
             "бирок добуш берүү жайында",
             "участоктордун протоколдорунун суммасы",
+            "кайра эсептелген жыйынтыктардан АЙЫРМАЛАНАТ",
+            "корутунду: журнал бүтүн, бирок",
         ],
     );
     let refused = v.with_policy(&policy, &["--lang", "fr", "audit"]);

@@ -250,42 +250,49 @@ impl Message {
 
     /// The sentence in `lang` (`en`, `ky`, `ru`; English otherwise), its figures in place.
     pub fn text(&self, lang: &str) -> String {
-        let [en, ky, ru] = self.sentence.forms();
-        let form = match lang {
-            "ky" => ky,
-            "ru" => ru,
-            _ => en,
-        };
-        let mut out = String::with_capacity(form.len() + 16);
-        let mut rest = form;
-        while let Some(open) = rest.find('{') {
-            out.push_str(&rest[..open]);
-            let after = &rest[open + 1..];
-            match after
-                .find('}')
-                .and_then(|close| Some((close, after[..close].parse::<usize>().ok()?)))
-            {
-                Some((close, n)) => {
-                    match self.figures.get(n) {
-                        Some(figure) => out.push_str(&figure.text(lang)),
-                        None => out.push('?'),
-                    }
-                    rest = &after[close + 1..];
-                }
-                None => {
-                    out.push('{');
-                    rest = after;
-                }
-            }
-        }
-        out.push_str(rest);
-        out
+        fill(self.sentence.forms(), &self.figures, lang)
     }
 
     /// Whether the English sentence contains `part` (for tests and filters).
     pub fn contains(&self, part: &str) -> bool {
         self.text("en").contains(part)
     }
+}
+
+/// One of `forms` (English, Kyrgyz, Russian) for `lang` (English unless `ky` or `ru`), with
+/// `{0}`, `{1}`, … replaced by `figures` said in that language (`?` for a missing one). What
+/// every sentence in three languages is said with, here and in the verifier's report.
+pub fn fill(forms: [&str; 3], figures: &[Figure], lang: &str) -> String {
+    let [en, ky, ru] = forms;
+    let form = match lang {
+        "ky" => ky,
+        "ru" => ru,
+        _ => en,
+    };
+    let mut out = String::with_capacity(form.len() + 16);
+    let mut rest = form;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after
+            .find('}')
+            .and_then(|close| Some((close, after[..close].parse::<usize>().ok()?)))
+        {
+            Some((close, n)) => {
+                match figures.get(n) {
+                    Some(figure) => out.push_str(&figure.text(lang)),
+                    None => out.push('?'),
+                }
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 impl fmt::Display for Message {

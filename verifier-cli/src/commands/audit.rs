@@ -30,12 +30,12 @@ pub struct AuditOptions {
     pub complaint_deadline: Option<u64>,
 }
 
-/// A contest's names, for the report.
+/// A contest's names, for the report, in every language the definition gives.
 #[derive(Clone, Debug)]
 pub struct ContestNames {
     pub id: u16,
-    pub name: String,
-    pub options: Vec<String>,
+    pub name: election::records::Names,
+    pub options: Vec<election::records::Names>,
 }
 
 /// Everything an audit found.
@@ -67,12 +67,8 @@ pub fn contest_names(auditor: &Auditor) -> Vec<ContestNames> {
                 .iter()
                 .map(|c| ContestNames {
                     id: c.id,
-                    name: crate::display::name(&c.name).to_string(),
-                    options: c
-                        .options
-                        .iter()
-                        .map(|o| crate::display::name(&o.name).to_string())
-                        .collect(),
+                    name: c.name.clone(),
+                    options: c.options.iter().map(|o| o.name.clone()).collect(),
                 })
                 .collect()
         })

@@ -1,0 +1,162 @@
+//! The audit report's own sentences in Kyrgyz, Russian and English — its headings, the tally,
+//! the final-result comparison and the verdict — said with the same template as the findings
+//! (`election::audit::message::fill`), in the terms of `web-viewer/GLOSSARY.md` and the
+//! viewer's `i18n.js`. The log's technical lines (checkpoint, signatures, history) stay English.
+
+use election::audit::Figure;
+use election::audit::message::fill;
+
+/// A sentence of the report; `{n}` in its forms is its n-th figure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phrase {
+    /// No finding.
+    FindingsNone,
+    /// {0} findings under {1} rules.
+    FindingsCount,
+    /// {0} more findings of a rule not shown.
+    AndMore,
+    /// Contest {0} named {1}: the recomputed tally follows.
+    TallyHeading,
+    /// Candidate or party {0}, when the definition names none.
+    Option,
+    /// {0} valid and {1} invalid ballots; {2} precincts counted, {3} annulled, {4} without a protocol.
+    Ballots,
+    /// No election definition logged.
+    NoDefinition,
+    /// No final result logged.
+    NoFinalResult,
+    /// The final result of contest {0}, entry {1}, matches the tally.
+    FinalMatches,
+    /// The final result of contest {0}, entry {1}, does not match the tally.
+    FinalDiffers,
+    /// The log intact, no finding; the audit took {0} seconds.
+    VerdictClean,
+    /// The log intact, with findings; the audit took {0} seconds.
+    VerdictProblems,
+}
+
+impl Phrase {
+    /// English, Kyrgyz, Russian.
+    fn forms(self) -> [&'static str; 3] {
+        match self {
+            Phrase::FindingsNone => [
+                "findings: none — every audit rule passed",
+                "аудиттин эскертүүлөрү: жок — аудиттин бардык эрежелери сакталды",
+                "замечания аудита: нет — все правила аудита соблюдены",
+            ],
+            Phrase::FindingsCount => [
+                "findings: {0} under {1} rule(s)",
+                "аудиттин эскертүүлөрү: {0} (эрежелер: {1})",
+                "замечания аудита: {0} (правил: {1})",
+            ],
+            Phrase::AndMore => ["… and {0} more", "… дагы: {0}", "… и ещё: {0}"],
+            Phrase::TallyHeading => [
+                "tally of contest {0} \"{1}\" (recomputed from the precinct protocols; annulled precincts left out):",
+                "добуш берүү {0} «{1}»: участоктордун протоколдору боюнча кайра эсептелген жыйынтыктар (жыйынтыгы жараксыз деп табылган участоктор эсепке алынган жок):",
+                "голосование {0} «{1}»: итоги, пересчитанные по протоколам участков (без участков, итоги голосования на которых признаны недействительными):",
+            ],
+            Phrase::Option => [
+                "option {0}",
+                "{0}-талапкер / партия",
+                "кандидат / партия № {0}",
+            ],
+            Phrase::Ballots => [
+                "ballots: {0} valid, {1} invalid; precincts: {2} counted, {3} annulled, {4} without a protocol",
+                "жарактуу бюллетендер: {0}; жараксыз бюллетендер: {1}; эсептелген участоктор: {2}; жыйынтыгы жараксыз деп табылган участоктор: {3}; протоколу жок участоктор: {4}",
+                "действительных бюллетеней: {0}; недействительных бюллетеней: {1}; учтено участков: {2}; участков, итоги на которых признаны недействительными: {3}; участков без протокола: {4}",
+            ],
+            Phrase::NoDefinition => [
+                "tally: no election definition has been logged yet",
+                "жыйынтыктар: шайлоонун аныктамасы журналга азырынча киргизиле элек",
+                "итоги: описание выборов ещё не внесено в журнал",
+            ],
+            Phrase::NoFinalResult => [
+                "final result: none logged yet",
+                "шайлоонун жарыяланган натыйжасы: журналда азырынча жок",
+                "объявленный результат выборов: в журнале его ещё нет",
+            ],
+            Phrase::FinalMatches => [
+                "final result of contest {0} (entry {1}): matches the recomputed tally",
+                "шайлоонун жарыяланган натыйжасы, добуш берүү {0} ({1}-жазуу): кайра эсептелген жыйынтыктарга дал келет",
+                "объявленный результат выборов, голосование {0} (запись {1}): совпадает с пересчитанными итогами",
+            ],
+            Phrase::FinalDiffers => [
+                "final result of contest {0} (entry {1}): DOES NOT MATCH the recomputed tally:",
+                "шайлоонун жарыяланган натыйжасы, добуш берүү {0} ({1}-жазуу): кайра эсептелген жыйынтыктардан АЙЫРМАЛАНАТ:",
+                "объявленный результат выборов, голосование {0} (запись {1}): РАСХОДИТСЯ с пересчитанными итогами:",
+            ],
+            Phrase::VerdictClean => [
+                "verdict: the log is intact, and the election records passed every check ({0} s)",
+                "корутунду: журнал бүтүн, шайлоо жазуулары бардык текшерүүлөрдөн өттү ({0} сек.)",
+                "вывод: журнал цел, записи о выборах прошли все проверки ({0} с)",
+            ],
+            Phrase::VerdictProblems => [
+                "verdict: the log is intact, but the election records have the problems listed above ({0} s)",
+                "корутунду: журнал бүтүн, бирок шайлоо жазууларында жогоруда саналган эскертүүлөр бар ({0} сек.)",
+                "вывод: журнал цел, но в записях о выборах есть замечания, перечисленные выше ({0} с)",
+            ],
+        }
+    }
+
+    /// A sentence without figures in `lang` (`en`, `ky`, `ru`).
+    pub fn text(self, lang: &str) -> String {
+        fill(self.forms(), &[], lang)
+    }
+
+    /// The sentence in `lang` (`en`, `ky`, `ru`), `figures` in place.
+    pub fn say<T: ToString>(self, lang: &str, figures: impl IntoIterator<Item = T>) -> String {
+        let figures: Vec<Figure> = figures
+            .into_iter()
+            .map(|f| Figure::Text(f.to_string()))
+            .collect();
+        fill(self.forms(), &figures, lang)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [Phrase; 12] = [
+        Phrase::FindingsNone,
+        Phrase::FindingsCount,
+        Phrase::AndMore,
+        Phrase::TallyHeading,
+        Phrase::Option,
+        Phrase::Ballots,
+        Phrase::NoDefinition,
+        Phrase::NoFinalResult,
+        Phrase::FinalMatches,
+        Phrase::FinalDiffers,
+        Phrase::VerdictClean,
+        Phrase::VerdictProblems,
+    ];
+
+    /// Each language's form uses exactly the figures the English one does, and is its own.
+    #[test]
+    fn every_form_has_the_english_figures_and_is_translated() {
+        let slots = |form: &str| {
+            let mut found: Vec<usize> = (0..10)
+                .filter(|n| form.contains(&format!("{{{n}}}")))
+                .collect();
+            found.sort_unstable();
+            found
+        };
+        for phrase in ALL {
+            let [en, ky, ru] = phrase.forms();
+            assert_eq!(slots(ky), slots(en), "{phrase:?} ky");
+            assert_eq!(slots(ru), slots(en), "{phrase:?} ru");
+            assert!(ky != en && ru != en && ky != ru, "{phrase:?}");
+        }
+    }
+
+    #[test]
+    fn figures_go_in_their_places() {
+        assert_eq!(
+            Phrase::FinalMatches.say("ru", [1, 344]),
+            "объявленный результат выборов, голосование 1 (запись 344): совпадает с пересчитанными итогами"
+        );
+        assert_eq!(Phrase::AndMore.say("en", [7]), "… and 7 more");
+        assert_eq!(Phrase::Option.say("ky", [3]), "3-талапкер / партия");
+    }
+}
