@@ -3,6 +3,7 @@
 # wasm-bindgen's JavaScript glue. Needs the wasm32-unknown-unknown target and wasm-bindgen-cli
 # at exactly the version of the wasm-bindgen crate in Cargo.lock:
 #   cargo install --locked wasm-bindgen-cli --version "$(web-viewer/build.sh --wasm-bindgen-version)"
+# (without --locked if a registry lacks one of the versions its lock file names).
 # The output is committed, so that `ledger` embeds the site and a fresh machine needs no wasm
 # toolchain to run the demo.
 set -euo pipefail
@@ -14,6 +15,7 @@ have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
 if [ "$have" != "$version" ]; then
   echo "build.sh: wasm-bindgen $version is needed (found: ${have:-none}):" >&2
   echo "  cargo install --locked wasm-bindgen-cli --version $version" >&2
+  echo "  (without --locked if your registry lacks a version its lock file names)" >&2
   exit 1
 fi
 cargo build -p web-viewer --target wasm32-unknown-unknown --profile wasm-release --locked
