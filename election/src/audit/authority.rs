@@ -1,6 +1,7 @@
 //! Who may sign what: the key registry built from enrollment and revocation records, and the
 //! roles each record kind needs.
 
+use crate::audit::message::{Message, Sentence};
 use crate::record::Record;
 use crate::records::{Body, KeyEnrollment, Kind, PrecinctId, Role, Scope, TerritoryId};
 use std::collections::{HashMap, HashSet};
@@ -106,7 +107,7 @@ impl KeyRegistry {
 
     /// What `signer` is, at this point of the log, for a record claiming `time`; or why it is
     /// nothing. A revocation already logged ends its authority whatever `time` says.
-    pub fn authority(&self, signer: &[u8; 32], time: u64) -> Result<Authority, String> {
+    pub fn authority(&self, signer: &[u8; 32], time: u64) -> Result<Authority, Message> {
         if *signer == self.root {
             return Ok(Authority::Root);
         }
@@ -118,22 +119,25 @@ impl KeyRegistry {
                 .keys
                 .get(signer)
                 .map_or("unenrolled", |k| k.role.name());
-            return Err(format!(
-                "key {} ({role}) was revoked earlier in the log; nothing it signs is admitted after its revocation, whatever time the record claims",
-                short(signer)
+            return Err(Message::new(
+                Sentence::KeyRevoked,
+                [short(signer), role.to_string()],
             ));
         }
         let key = self
             .keys
             .get(signer)
-            .ok_or_else(|| format!("key {} was never enrolled", short(signer)))?;
+            .ok_or_else(|| Message::new(Sentence::KeyNotEnrolled, [short(signer)]))?;
         if time < key.valid_from || time > key.valid_until {
-            return Err(format!(
-                "key {} ({}) signed at {time}, outside its validity {}..{}",
-                short(signer),
-                key.role.name(),
-                key.valid_from,
-                key.valid_until
+            return Err(Message::new(
+                Sentence::KeyOutsideValidity,
+                [
+                    short(signer),
+                    key.role.name().to_string(),
+                    time.to_string(),
+                    key.valid_from.to_string(),
+                    key.valid_until.to_string(),
+                ],
             ));
         }
         Ok(Authority::Enrolled(key.role))
@@ -146,19 +150,16 @@ impl KeyRegistry {
         &self,
         record: &Record,
         territory: impl Fn(PrecinctId) -> Option<TerritoryId>,
-    ) -> Result<Authority, String> {
+    ) -> Result<Authority, Message> {
         let authority = self.authority(&record.signer, record.time)?;
         let kind = record.kind();
         match (authority, kind) {
             (Authority::Log, Kind::LogCheckpoint) => return Ok(authority),
             (Authority::Log, _) => {
-                return Err(format!(
-                    "the log's key signs only the log's own checkpoints, not a {} record",
-                    kind.name()
-                ));
+                return Err(Message::new(Sentence::LogKeyOnlyCheckpoints, [kind.name()]));
             }
             (_, Kind::LogCheckpoint) => {
-                return Err("only the log's own key may log a checkpoint".into());
+                return Err(Message::plain(Sentence::CheckpointNotByLogKey));
             }
             _ => {}
         }
@@ -172,63 +173,55 @@ impl KeyRegistry {
             return Ok(authority);
         }
         if !roles_for(kind).contains(&role) {
-            return Err(format!(
-                "a {} key may not sign a {} record",
-                role.name(),
-                kind.name()
+            return Err(Message::new(
+                Sentence::RoleMayNotSign,
+                [role.name(), kind.name()],
             ));
         }
         let scope = &self.keys[&record.signer].scope;
         if let Some(p) = record.body.precinct()
             && !scope.covers(p, territory(p))
         {
-            return Err(format!(
-                "the {} key's scope does not cover precinct {p}",
-                role.name()
+            return Err(Message::new(
+                Sentence::ScopeDoesNotCover,
+                [role.name().to_string(), p.to_string()],
             ));
         }
         Ok(authority)
     }
 
     /// The rules on what an enrollment or revocation may do, by whom.
-    fn key_management_allowed(&self, authority: Authority, body: &Body) -> Result<(), String> {
+    fn key_management_allowed(&self, authority: Authority, body: &Body) -> Result<(), Message> {
         let by_root = authority == Authority::Root;
         match body {
             Body::KeyEnrollment(e) => {
                 let key = short(&e.key);
                 if e.key == self.root || self.log_keys.contains(&e.key) {
-                    return Err(format!(
-                        "key {key} is the root's or the log's own key; it cannot be enrolled"
-                    ));
+                    return Err(Message::new(Sentence::RootOrLogKeyEnrolled, [key]));
                 }
                 if self.revoked.contains(&e.key) {
-                    return Err(format!(
-                        "key {key} was revoked; a revoked key is never enrolled again (enroll a new key)"
-                    ));
+                    return Err(Message::new(Sentence::RevokedKeyEnrolled, [key]));
                 }
                 if let Some(k) = self.keys.get(&e.key) {
-                    return Err(format!(
-                        "key {key} is already enrolled as {}; to change its role or scope, revoke it and enroll a new key",
-                        k.role.name()
+                    return Err(Message::new(
+                        Sentence::KeyEnrolledTwice,
+                        [key, k.role.name().to_string()],
                     ));
                 }
                 if e.role == Role::CecOperator && !by_root {
-                    return Err("only the CEC root key may enroll a CEC operator key".into());
+                    return Err(Message::plain(Sentence::OperatorEnrolledNotByRoot));
                 }
             }
             Body::KeyRevocation(r) => {
                 if r.key == self.root || self.log_keys.contains(&r.key) {
-                    return Err(format!(
-                        "key {} is the root's or the log's own key; no record revokes it (a new election log is started with new keys)",
-                        short(&r.key)
-                    ));
+                    return Err(Message::new(Sentence::RootOrLogKeyRevoked, [short(&r.key)]));
                 }
                 let operator = self
                     .keys
                     .get(&r.key)
                     .is_some_and(|k| k.role == Role::CecOperator);
                 if operator && !by_root {
-                    return Err("only the CEC root key may revoke a CEC operator key".into());
+                    return Err(Message::plain(Sentence::OperatorRevokedNotByRoot));
                 }
             }
             _ => {}

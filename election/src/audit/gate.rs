@@ -6,6 +6,7 @@
 //! precinct registry), so it stays small however long the log grows.
 
 use super::authority::{Authority, KeyRegistry};
+use super::message::{Message, Sentence};
 use super::rules::{Finding, Rule};
 use crate::record::{Record, RecordError};
 use crate::records::{Body, Kind, Precinct, PrecinctId};
@@ -107,18 +108,18 @@ impl Gate {
     /// clock or the witnessed time, and is applied by the caller: [`crate::time`].)
     pub fn check_authority(&self, record: &Record) -> Result<(), Finding> {
         let precinct = record.body.precinct();
-        let finding = |rule, message: String| Finding {
+        let finding = |rule, message: Message| Finding {
             rule,
             index: None,
             precinct,
-            message: message.into(),
+            message,
         };
         if let Some(expected) = &self.election
             && *expected != record.election
         {
-            let msg = format!(
-                "the record is for election {:?}, this log is for {expected:?}",
-                record.election
+            let msg = Message::new(
+                Sentence::OtherElection,
+                [format!("{:?}", record.election), format!("{expected:?}")],
             );
             return Err(finding(Rule::RecordElection, msg));
         }

@@ -1,9 +1,10 @@
 //! What a finding says: one sentence with its figures, in English, Kyrgyz or Russian. The rules
 //! that find what a citizen reads about (a protocol's arithmetic, the urn against the hand
 //! count, ballots against identified voters, hourly turnout, a bank statement, the announced
-//! result) say it in the three languages; the rest (malformed entries, keys and references,
-//! which a citizen meets only when something is badly wrong) give a technical detail in
-//! English under the rule's translated title. The words follow `web-viewer/GLOSSARY.md`.
+//! result) and who may sign what (keys, their roles, scopes, validity and revocation) say it
+//! in the three languages; the rest (malformed entries and broken references, which a citizen
+//! meets only when something is badly wrong) give a technical detail in English under the
+//! rule's translated title. The words follow `web-viewer/GLOSSARY.md`.
 
 use std::fmt;
 
@@ -39,6 +40,20 @@ pub enum Sentence {
     ComplaintFiledTwice,
     DecisionWithoutComplaint,
     AnnulmentNotByCec,
+    KeyRevoked,
+    KeyNotEnrolled,
+    KeyOutsideValidity,
+    LogKeyOnlyCheckpoints,
+    CheckpointNotByLogKey,
+    RoleMayNotSign,
+    ScopeDoesNotCover,
+    RootOrLogKeyEnrolled,
+    RevokedKeyEnrolled,
+    KeyEnrolledTwice,
+    OperatorEnrolledNotByRoot,
+    RootOrLogKeyRevoked,
+    OperatorRevokedNotByRoot,
+    OtherElection,
 }
 
 impl Sentence {
@@ -177,6 +192,76 @@ impl Sentence {
                 "{0} даттануу боюнча чечим бар, бирок мындай даттануу катталган эмес",
                 "решение по жалобе {0}, которая не была зарегистрирована",
             ],
+            KeyRevoked => [
+                "key {0} ({1}) was revoked earlier in the log; nothing it signs is admitted after its revocation, whatever time the record claims",
+                "{0} ачкычы ({1}) журналда мурда кайтарылып алынган; кайтарылып алынгандан кийин ал кол койгон эч нерсе кабыл алынбайт, жазууда кайсы убакыт көрсөтүлбөсүн",
+                "ключ {0} ({1}) отозван ранее в журнале; ничто, подписанное им после отзыва, не принимается, какое бы время ни указывала запись",
+            ],
+            KeyNotEnrolled => [
+                "key {0} was never enrolled",
+                "{0} ачкычы эч качан катталган эмес",
+                "ключ {0} никогда не регистрировался",
+            ],
+            KeyOutsideValidity => [
+                "key {0} ({1}) signed at {2}, outside its validity {3}..{4}",
+                "{0} ачкычы ({1}) {2} убакытта кол койгон, бул анын жарактуулук мөөнөтүнөн ({3}..{4}) тышкары",
+                "ключ {0} ({1}) подписал в момент {2}, вне срока своего действия ({3}..{4})",
+            ],
+            LogKeyOnlyCheckpoints => [
+                "the log's key signs only the log's own checkpoints, not a {0} record",
+                "журналдын ачкычы журналдын өз текшерүү чекиттерине гана кол коёт, {0} түрүндөгү жазууга эмес",
+                "ключ журнала подписывает только собственные контрольные точки журнала, а не запись вида {0}",
+            ],
+            CheckpointNotByLogKey => [
+                "only the log's own key may log a checkpoint",
+                "текшерүү чекитин журналга журналдын өз ачкычы гана киргизе алат",
+                "вносить контрольную точку в журнал может только собственный ключ журнала",
+            ],
+            RoleMayNotSign => [
+                "a {0} key may not sign a {1} record",
+                "{0} ролундагы ачкыч {1} түрүндөгү жазууга кол коё албайт",
+                "ключ с ролью {0} не вправе подписывать запись вида {1}",
+            ],
+            ScopeDoesNotCover => [
+                "the {0} key's scope does not cover precinct {1}",
+                "{0} ролундагы ачкычтын ыйгарым укуктары № {1} участокко жайылбайт",
+                "полномочия ключа с ролью {0} не распространяются на участок № {1}",
+            ],
+            RootOrLogKeyEnrolled => [
+                "key {0} is the root's or the log's own key; it cannot be enrolled",
+                "{0} ачкычы — БШКнын тамыр ачкычы же журналдын өз ачкычы; аны каттоого болбойт",
+                "ключ {0} — корневой ключ ЦИК или собственный ключ журнала; его нельзя зарегистрировать",
+            ],
+            RevokedKeyEnrolled => [
+                "key {0} was revoked; a revoked key is never enrolled again (enroll a new key)",
+                "{0} ачкычы кайтарылып алынган; кайтарылып алынган ачкыч кайра катталбайт (жаңы ачкычты каттаңыз)",
+                "ключ {0} отозван; отозванный ключ повторно не регистрируется (зарегистрируйте новый ключ)",
+            ],
+            KeyEnrolledTwice => [
+                "key {0} is already enrolled as {1}; to change its role or scope, revoke it and enroll a new key",
+                "{0} ачкычы {1} ролунда катталган; ролун же ыйгарым укуктарын өзгөртүү үчүн аны кайтарып алып, жаңы ачкычты каттаңыз",
+                "ключ {0} уже зарегистрирован с ролью {1}; чтобы изменить роль или полномочия, отзовите его и зарегистрируйте новый ключ",
+            ],
+            OperatorEnrolledNotByRoot => [
+                "only the CEC root key may enroll a CEC operator key",
+                "БШКнын оператордук ачкычын БШКнын тамыр ачкычы гана каттай алат",
+                "ключ оператора ЦИК может зарегистрировать только корневой ключ ЦИК",
+            ],
+            RootOrLogKeyRevoked => [
+                "key {0} is the root's or the log's own key; no record revokes it (a new election log is started with new keys)",
+                "{0} ачкычы — БШКнын тамыр ачкычы же журналдын өз ачкычы; аны эч бир жазуу кайтарып ала албайт (жаңы ачкычтар менен шайлоонун жаңы журналы ачылат)",
+                "ключ {0} — корневой ключ ЦИК или собственный ключ журнала; никакая запись его не отзывает (с новыми ключами начинается новый журнал выборов)",
+            ],
+            OperatorRevokedNotByRoot => [
+                "only the CEC root key may revoke a CEC operator key",
+                "БШКнын оператордук ачкычын БШКнын тамыр ачкычы гана кайтарып ала алат",
+                "отозвать ключ оператора ЦИК может только корневой ключ ЦИК",
+            ],
+            OtherElection => [
+                "the record is for election {0}, this log is for {1}",
+                "жазуу {0} шайлоосуна тиешелүү, бул журнал болсо {1} шайлоосуна арналган",
+                "запись относится к выборам {0}, а этот журнал — к выборам {1}",
+            ],
             AnnulmentNotByCec => [
                 "resolution {0} annulling precincts {1} is signed by a key that is not the CEC's; it is not applied",
                 "{1} участоктордун жыйынтыктарын жараксыз деп тапкан {0} токтом БШКнын ачкычы менен кол коюлган эмес; ал колдонулбайт",
@@ -240,6 +325,14 @@ impl Message {
                 .into_iter()
                 .map(|f| Figure::Text(f.to_string()))
                 .collect(),
+        }
+    }
+
+    /// A sentence without figures.
+    pub fn plain(sentence: Sentence) -> Message {
+        Message {
+            sentence,
+            figures: Vec::new(),
         }
     }
 
@@ -318,7 +411,7 @@ impl From<&str> for Message {
 mod tests {
     use super::*;
 
-    const ALL: [Sentence; 28] = {
+    const ALL: [Sentence; 42] = {
         use Sentence::*;
         [
             Detail,
@@ -349,6 +442,20 @@ mod tests {
             ComplaintFiledTwice,
             DecisionWithoutComplaint,
             AnnulmentNotByCec,
+            KeyRevoked,
+            KeyNotEnrolled,
+            KeyOutsideValidity,
+            LogKeyOnlyCheckpoints,
+            CheckpointNotByLogKey,
+            RoleMayNotSign,
+            ScopeDoesNotCover,
+            RootOrLogKeyEnrolled,
+            RevokedKeyEnrolled,
+            KeyEnrolledTwice,
+            OperatorEnrolledNotByRoot,
+            RootOrLogKeyRevoked,
+            OperatorRevokedNotByRoot,
+            OtherElection,
         ]
     };
 

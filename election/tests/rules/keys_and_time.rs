@@ -160,6 +160,20 @@ fn only_the_root_enrolls_or_revokes_cec_operator_keys() {
     );
     assert!(messages(&report).contains("only the CEC root key may enroll a CEC operator key"));
     assert!(messages(&report).contains("was never enrolled"));
+    // Said in the reader's language too: who may sign what is what an attack shows.
+    let said = |lang: &str| {
+        let lines: Vec<String> = report
+            .findings
+            .iter()
+            .map(|f| f.message.text(lang))
+            .collect();
+        lines.join("\n")
+    };
+    assert!(
+        said("ru").contains("ключ оператора ЦИК может зарегистрировать только корневой ключ ЦИК")
+    );
+    assert!(said("ru").contains("никогда не регистрировался"));
+    assert!(said("ky").contains("эч качан катталган эмес"));
     // The root may; an operator still may not revoke it, the root may.
     let by_root = sign(T0, enrollment_of(&second, Role::CecOperator), &root());
     let report = audit(vec![
