@@ -8,9 +8,24 @@
 
 use std::fmt;
 
-/// The sentences a finding can say; `{0}`, `{1}`, … are its figures.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Sentence {
+/// Declares [`Sentence`] and [`Sentence::ALL`] from one list, so that no sentence is left out
+/// of the checks that run over all of them.
+macro_rules! sentences {
+    ($($(#[$doc:meta])* $name:ident,)*) => {
+        /// The sentences a finding can say; `{0}`, `{1}`, … are its figures.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Sentence {
+            $($(#[$doc])* $name,)*
+        }
+
+        impl Sentence {
+            /// Every sentence, in the order declared.
+            pub const ALL: &'static [Sentence] = &[$(Sentence::$name,)*];
+        }
+    };
+}
+
+sentences! {
     /// A technical detail, in English only.
     Detail,
     MarkedNotFound,
@@ -411,54 +426,6 @@ impl From<&str> for Message {
 mod tests {
     use super::*;
 
-    const ALL: [Sentence; 42] = {
-        use Sentence::*;
-        [
-            Detail,
-            MarkedNotFound,
-            VotesNotValid,
-            IssuedOverReceived,
-            FoundOverIssued,
-            IssuedOverList,
-            UrnOption,
-            UrnOptionCount,
-            UrnRead,
-            UrnRejected,
-            StationaryOverIdentified,
-            MobileOverIdentified,
-            HourlyFalls,
-            HourlyOverTotal,
-            StatementUnbalanced,
-            FinalUndefinedContest,
-            FinalOption,
-            FinalOptionCount,
-            FinalPrecincts,
-            FinalAnnulled,
-            TurnoutFalls,
-            ProtocolRepeated,
-            ComplaintDecidedLate,
-            ComplaintUndecided,
-            ComplaintNotShownInTime,
-            ComplaintFiledTwice,
-            DecisionWithoutComplaint,
-            AnnulmentNotByCec,
-            KeyRevoked,
-            KeyNotEnrolled,
-            KeyOutsideValidity,
-            LogKeyOnlyCheckpoints,
-            CheckpointNotByLogKey,
-            RoleMayNotSign,
-            ScopeDoesNotCover,
-            RootOrLogKeyEnrolled,
-            RevokedKeyEnrolled,
-            KeyEnrolledTwice,
-            OperatorEnrolledNotByRoot,
-            RootOrLogKeyRevoked,
-            OperatorRevokedNotByRoot,
-            OtherElection,
-        ]
-    };
-
     /// The number of figures a form uses: one more than its highest `{n}`.
     fn places(form: &str) -> Vec<usize> {
         let mut found: Vec<usize> = form
@@ -473,7 +440,7 @@ mod tests {
 
     #[test]
     fn every_language_uses_every_figure_of_the_english() {
-        for sentence in ALL {
+        for &sentence in Sentence::ALL {
             let [en, ky, ru] = sentence.forms();
             assert_eq!(places(ky), places(en), "{sentence:?} ky");
             assert_eq!(places(ru), places(en), "{sentence:?} ru");
@@ -488,7 +455,7 @@ mod tests {
     fn no_russian_noun_follows_a_figure() {
         // A Russian noun after a number takes one of three forms (1 бюллетень, 3 бюллетеня,
         // 5 бюллетеней): the sentences say "бюллетеней: 5" instead, right for any figure.
-        for sentence in ALL {
+        for &sentence in Sentence::ALL {
             let [_, _, ru] = sentence.forms();
             for noun in [
                 "бюллетен",
