@@ -330,14 +330,25 @@ async fn tile(
         }
         if let Some(turn) = crate::gzip::turn_to_compress() {
             let plain = data.clone();
-            let zipped = tokio::task::spawn_blocking(move || crate::gzip::compress(&plain, 6))
-                .await
-                .map_err(ApiError::internal)?;
-            drop(turn);
+            // The turn goes with the work: a client that hangs up does not free it early.
+            let zipped = tokio::task::spawn_blocking(move || {
+                let zipped = crate::gzip::compress(&plain, 6);
+                drop(turn);
+                zipped
+            })
+            .await
+            .map_err(ApiError::internal)?;
             let zipped = Bytes::from(zipped);
             s.published_tiles.keep(&key, zipped.clone());
             return Ok((headers_for(Some("gzip")), zipped).into_response());
         }
+        // Sent as stored for now: a cache in between keeps that only briefly.
+        let mut answer = headers_for(None);
+        answer.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=60"),
+        );
+        return Ok((answer, data).into_response());
     }
     Ok((headers_for(None), data).into_response())
 }
@@ -539,20 +550,27 @@ async fn entry(State(s): Reads, ApiPath(index): ApiPath<u64>) -> ApiResult<Respo
             format!("entry {index} is not in the published tree of {published} entries"),
         )
     })?;
-    // A partial bundle is superseded by the full one once the log has grown.
-    let mut data = None;
-    for path in bundle.paths_to_read(true) {
-        match published_file(&s, &path).await {
-            Ok(found) => {
-                data = Some(found);
-                break;
+    // A partial bundle is superseded by the full one once the log has grown. The full one is
+    // then read as a stand-in and not kept: the published tree may not cover all of it yet.
+    let data = match published_file(&s, &bundle.entries_path()).await {
+        Ok(data) => data,
+        Err(e) if e.status == StatusCode::NOT_FOUND && !bundle.is_full() => {
+            let full = bundle
+                .paths_to_read(true)
+                .pop()
+                .expect("a partial tile's full path");
+            match s.published_tiles.get(&full) {
+                Some(kept) => kept,
+                None => read(&s.storage, full)
+                    .await?
+                    .map(Bytes::from)
+                    .ok_or_else(|| {
+                        ApiError::internal(format!("{} is missing", bundle.entries_path()))
+                    })?,
             }
-            Err(e) if e.status == StatusCode::NOT_FOUND => continue,
-            Err(e) => return Err(e),
         }
-    }
-    let data =
-        data.ok_or_else(|| ApiError::internal(format!("{} is missing", bundle.entries_path())))?;
+        Err(e) => return Err(e),
+    };
     let entries = tlog::writer::entries_of(&bundle, &data).map_err(ApiError::internal)?;
     let entry = entries
         .get(offset)

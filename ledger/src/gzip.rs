@@ -30,8 +30,9 @@ pub fn accepted(headers: &HeaderMap) -> bool {
         let mut parts = coding.split(';').map(str::trim);
         let name = parts.next().unwrap_or("");
         let refused = parts.any(|p| {
-            p.strip_prefix("q=")
-                .and_then(|q| q.parse::<f32>().ok())
+            p.split_once('=')
+                .filter(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
+                .and_then(|(_, q)| q.trim().parse::<f32>().ok())
                 .is_some_and(|q| q == 0.0)
         });
         if name.eq_ignore_ascii_case("gzip") {
@@ -84,6 +85,7 @@ mod tests {
             "br",
             "identity",
             "gzip; q=0.0",
+            "gzip;Q=0",
             "*, gzip;q=0",
             "gzip;q=0, *",
             "*;q=0",

@@ -102,7 +102,7 @@ pub fn human(online: &Online, r: &AuditResult, lang: &str) -> String {
             Phrase::FindingsCount.say(
                 lang,
                 [
-                    thousands(rep.findings.len() as u64),
+                    number(rep.findings.len() as u64, lang),
                     groups.len().to_string()
                 ]
             )

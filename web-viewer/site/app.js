@@ -181,6 +181,8 @@ async function acceptCheckpoint(bytes) {
 // (the entry's leaf hash included) and decode the record. The entry comes alone from the log's
 // API (a few hundred bytes), or is cut from its entry bundle (256 entries) where the API does
 // not answer, or answers with something that is not the entry (a static host's error page).
+// Logs whose API gave no entry, or a wrong one: their entries are read from bundles at once.
+const noEntryAlone = new Set();
 async function prove(index) {
   const cp = state.cp;
   if (!cp.ok) return { index, ok: false, error: t('checkpoint_bad') };
@@ -188,12 +190,16 @@ async function prove(index) {
     const need = JSON.parse(wv.inclusion_tiles_needed(index, cp.size));
     if (!need.ok) throw new Error(need.error);
     const fromBundle = async () => wv.entry_from_bundle(await getBytes(need.bundle, { full: need.full[need.bundle] }), need.bundle_width, need.offset);
+    const log = url('');
     const [alone, tiles] = await Promise.all([
-      getBytes(`api/v1/entry/${index}`).catch(() => null),
+      noEntryAlone.has(log) ? null : getBytes(`api/v1/entry/${index}`).catch(() => { noEntryAlone.add(log); return null; }),
       Promise.all(need.tiles.map((p) => getBytes(p, { full: need.full[p] }))),
     ]);
     let proved = proveEntry(index, cp, need, tiles, alone || await fromBundle());
-    if (alone && !proved.proof.ok) proved = proveEntry(index, cp, need, tiles, await fromBundle());
+    if (alone && !proved.proof.ok) {
+      noEntryAlone.add(log);
+      proved = proveEntry(index, cp, need, tiles, await fromBundle());
+    }
     return proved;
   } catch (e) {
     return { index, ok: false, error: errorText(e) };

@@ -115,14 +115,13 @@ impl KeyRegistry {
             return Ok(Authority::Log);
         }
         if self.revoked.contains(signer) {
-            let role = self
-                .keys
-                .get(signer)
-                .map_or("unenrolled", |k| k.role.name());
-            return Err(Message::new(
-                Sentence::KeyRevoked,
-                [short(signer), role.to_string()],
-            ));
+            return Err(match self.keys.get(signer) {
+                Some(k) => Message::new(
+                    Sentence::KeyRevoked,
+                    [short(signer), k.role.name().to_string()],
+                ),
+                None => Message::new(Sentence::UnenrolledKeyRevoked, [short(signer)]),
+            });
         }
         let key = self
             .keys

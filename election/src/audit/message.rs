@@ -56,6 +56,7 @@ sentences! {
     DecisionWithoutComplaint,
     AnnulmentNotByCec,
     KeyRevoked,
+    UnenrolledKeyRevoked,
     KeyNotEnrolled,
     KeyOutsideValidity,
     LogKeyOnlyCheckpoints,
@@ -212,10 +213,15 @@ impl Sentence {
                 "{0} ачкычы ({1}) журналда мурда кайтарылып алынган; кайтарылып алынгандан кийин ал кол койгон эч нерсе кабыл алынбайт, жазууда кайсы убакыт көрсөтүлбөсүн",
                 "ключ {0} ({1}) отозван ранее в журнале; ничто, подписанное им после отзыва, не принимается, какое бы время ни указывала запись",
             ],
+            UnenrolledKeyRevoked => [
+                "key {0} was revoked earlier in the log without ever being enrolled; nothing it signs is admitted after its revocation, whatever time the record claims",
+                "{0} ачкычы катталбай туруп журналда мурда кайтарылып алынган; кайтарылып алынгандан кийин ал кол койгон эч нерсе кабыл алынбайт, жазууда кайсы убакыт көрсөтүлбөсүн",
+                "ключ {0} отозван ранее в журнале, так и не будучи зарегистрированным; ничто, подписанное им после отзыва, не принимается, какое бы время ни указывала запись",
+            ],
             KeyNotEnrolled => [
                 "key {0} was never enrolled",
                 "{0} ачкычы эч качан катталган эмес",
-                "ключ {0} никогда не регистрировался",
+                "ключ {0} никогда не был зарегистрирован",
             ],
             KeyOutsideValidity => [
                 "key {0} ({1}) signed at {2}, outside its validity {3}..{4}",
@@ -254,7 +260,7 @@ impl Sentence {
             ],
             KeyEnrolledTwice => [
                 "key {0} is already enrolled as {1}; to change its role or scope, revoke it and enroll a new key",
-                "{0} ачкычы {1} ролунда катталган; ролун же ыйгарым укуктарын өзгөртүү үчүн аны кайтарып алып, жаңы ачкычты каттаңыз",
+                "{0} ачкычы буга чейин {1} ролунда катталган; ролун же ыйгарым укуктарын өзгөртүү үчүн аны кайтарып алып, жаңы ачкычты каттаңыз",
                 "ключ {0} уже зарегистрирован с ролью {1}; чтобы изменить роль или полномочия, отзовите его и зарегистрируйте новый ключ",
             ],
             OperatorEnrolledNotByRoot => [

@@ -172,7 +172,7 @@ fn only_the_root_enrolls_or_revokes_cec_operator_keys() {
     assert!(
         said("ru").contains("ключ оператора ЦИК может зарегистрировать только корневой ключ ЦИК")
     );
-    assert!(said("ru").contains("никогда не регистрировался"));
+    assert!(said("ru").contains("никогда не был зарегистрирован"));
     assert!(said("ky").contains("эч качан катталган эмес"));
     // The root may; an operator still may not revoke it, the root may.
     let by_root = sign(T0, enrollment_of(&second, Role::CecOperator), &root());

@@ -20,7 +20,8 @@ export function startDemo({ dir, precincts, bin = demoBin, readySeconds = 180 })
     const demo = spawn(bin, ['--dir', dir, '--listen', '127.0.0.1:0', '--precincts', String(precincts)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let base;
-    const timer = setTimeout(() => reject(new Error(`demo not ready in ${readySeconds} s:\n${out}`)), readySeconds * 1000);
+    // Not ready in time: stopped, so that nothing is left running behind a failed start.
+    const timer = setTimeout(() => { demo.kill('SIGKILL'); reject(new Error(`demo not ready in ${readySeconds} s:\n${out}`)); }, readySeconds * 1000);
     const onData = (d) => {
       out += d;
       const m = out.match(/log listening on (http:\/\/[^\s]+)/);
@@ -57,7 +58,7 @@ export async function staticHost(root) {
   const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm' };
   const server = http.createServer((req, res) => {
     const file = path.join(root, decodeURIComponent(new URL(req.url, 'http://x').pathname));
-    if (!file.startsWith(root) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) { res.writeHead(404).end(); return; }
+    if (!file.startsWith(root + path.sep) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) { res.writeHead(404).end(); return; }
     res.writeHead(200, { 'Content-Type': types[path.extname(file)] || 'text/plain' }).end(fs.readFileSync(file));
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));

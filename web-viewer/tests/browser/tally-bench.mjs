@@ -33,19 +33,20 @@ const { demo, base } = await startDemo({ dir, precincts: Number(opts.precincts),
 const browser = await launchChromium();
 // Where each build of the site is served: the demo's own, then a copy per --pkg.
 const sites = [{ name: 'embedded', url: base, dir: null, server: null }];
-for (const pkg of opts.pkg) {
-  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'shailoo-tally-site-'));
-  fs.cpSync(path.join(repo, 'web-viewer', 'site'), copy, { recursive: true });
-  fs.rmSync(path.join(copy, 'pkg'), { recursive: true });
-  fs.cpSync(pkg, path.join(copy, 'pkg'), { recursive: true });
-  fs.copyFileSync(path.join(dir, 'policy'), path.join(copy, 'policy'));
-  const { server, url } = await staticHost(copy);
-  sites.push({ name: pkg, url: `${url}/index.html`, dir: copy, server });
-}
-const variants = sites.flatMap((site) => opts.variants.split(',').map((query) => ({ site, query, name: `${site.name}?${query}` })));
-const runs = Object.fromEntries(variants.map((v) => [v.name, []]));
-let entries;
+let variants, runs, entries;
 try {
+  for (const pkg of opts.pkg) {
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'shailoo-tally-site-'));
+    sites.push({ name: pkg, url: null, dir: copy, server: null });
+    fs.cpSync(path.join(repo, 'web-viewer', 'site'), copy, { recursive: true });
+    fs.rmSync(path.join(copy, 'pkg'), { recursive: true });
+    fs.cpSync(pkg, path.join(copy, 'pkg'), { recursive: true });
+    fs.copyFileSync(path.join(dir, 'policy'), path.join(copy, 'policy'));
+    const { server, url } = await staticHost(copy);
+    Object.assign(sites.at(-1), { url: `${url}/index.html`, server });
+  }
+  variants = sites.flatMap((site) => opts.variants.split(',').map((query) => ({ site, query, name: `${site.name}?${query}` })));
+  runs = Object.fromEntries(variants.map((v) => [v.name, []]));
   for (let round = 0; round < Number(opts.rounds); round++) {
     for (const { site, query, name } of variants) {
       const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
