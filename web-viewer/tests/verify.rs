@@ -385,6 +385,21 @@ fn the_whole_log_is_audited_and_its_root_recomputed() {
     assert_eq!(report["registry"].as_array().unwrap().len(), 4);
     // An entry changed in its bundle (and still a well-formed record or not): the tree the
     // entries make is not the one signed.
+    let (edited, _) = last_entry_altered(&log);
+    let report = audit_with(&edited);
+    assert_eq!(report["root_ok"], false);
+    assert!(
+        report["root_error"]
+            .as_str()
+            .unwrap()
+            .contains("do not match its signed checkpoint"),
+        "{report}"
+    );
+}
+
+/// The log's files with the last byte of its first entry bundle flipped (the last entry of
+/// that bundle altered), and that bundle's path.
+fn last_entry_altered(log: &Log) -> (HashMap<String, Vec<u8>>, String) {
     let mut edited = log.files.clone();
     let path = Tile {
         level: 0,
@@ -395,15 +410,7 @@ fn the_whole_log_is_audited_and_its_root_recomputed() {
     let bytes = edited.get_mut(&path).unwrap();
     let last = bytes.len() - 1;
     bytes[last] ^= 1;
-    let report = audit_with(&edited);
-    assert_eq!(report["root_ok"], false);
-    assert!(
-        report["root_error"]
-            .as_str()
-            .unwrap()
-            .contains("do not match its signed checkpoint"),
-        "{report}"
-    );
+    (edited, path)
 }
 
 /// The national tally on Web Workers (`verify_bundle` in each, `push_bundle_checked` in the
@@ -434,16 +441,7 @@ fn the_audit_with_workers_reports_what_the_page_alone_reports() {
         parse(audit.report("en", &log.checkpoint))
     };
     assert_eq!(audit_with(&log.files, true), audit_with(&log.files, false));
-    let mut edited = log.files.clone();
-    let path = Tile {
-        level: 0,
-        index: 0,
-        width: log.size.min(256) as u16,
-    }
-    .entries_path();
-    let bytes = edited.get_mut(&path).unwrap();
-    let last = bytes.len() - 1;
-    bytes[last] ^= 1;
+    let (edited, path) = last_entry_altered(&log);
     let checked = verify_bundle(&edited[&path], log.size.min(256) as u32).unwrap();
     assert!(checked.contains(&0), "the altered entry does not pass");
     let alone = audit_with(&edited, false);
