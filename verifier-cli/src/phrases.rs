@@ -6,9 +6,24 @@
 use election::audit::Figure;
 use election::audit::message::fill;
 
-/// A sentence of the report; `{n}` in its forms is its n-th figure.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Phrase {
+/// Declares [`Phrase`] and [`Phrase::ALL`] from one list, so that the checks over every
+/// phrase cannot miss a new one.
+macro_rules! phrases {
+    ($($(#[$doc:meta])* $name:ident,)*) => {
+        /// A sentence of the report; `{n}` in its forms is its n-th figure.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Phrase {
+            $($(#[$doc])* $name,)*
+        }
+
+        impl Phrase {
+            /// Every phrase, in the order declared.
+            pub const ALL: &'static [Phrase] = &[$(Phrase::$name,)*];
+        }
+    };
+}
+
+phrases! {
     /// No finding.
     FindingsNone,
     /// {0} findings under {1} rules.
@@ -117,21 +132,6 @@ impl Phrase {
 mod tests {
     use super::*;
 
-    const ALL: [Phrase; 12] = [
-        Phrase::FindingsNone,
-        Phrase::FindingsCount,
-        Phrase::AndMore,
-        Phrase::TallyHeading,
-        Phrase::Option,
-        Phrase::Ballots,
-        Phrase::NoDefinition,
-        Phrase::NoFinalResult,
-        Phrase::FinalMatches,
-        Phrase::FinalDiffers,
-        Phrase::VerdictClean,
-        Phrase::VerdictProblems,
-    ];
-
     /// Each language's form uses exactly the figures the English one does, and is its own.
     #[test]
     fn every_form_has_the_english_figures_and_is_translated() {
@@ -142,7 +142,7 @@ mod tests {
             found.sort_unstable();
             found
         };
-        for phrase in ALL {
+        for &phrase in Phrase::ALL {
             let [en, ky, ru] = phrase.forms();
             assert_eq!(slots(ky), slots(en), "{phrase:?} ky");
             assert_eq!(slots(ru), slots(en), "{phrase:?} ru");
