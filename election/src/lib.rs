@@ -17,6 +17,7 @@ pub mod cbor;
 pub mod generate;
 #[cfg(feature = "json")]
 pub mod json;
+pub mod listed;
 pub mod policy;
 pub mod record;
 pub mod records;

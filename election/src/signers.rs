@@ -30,11 +30,10 @@ impl SignerKeys {
     /// Checks `record`'s signature against the key it names, as
     /// [`Record::verify_signature`] does, with the key already decompressed if it is kept.
     pub fn verify(&self, record: &Record) -> Result<(), RecordError> {
-        let cached = self.read().get(&record.signer).copied();
-        if let Some(key) = cached {
-            return record.verify_signature_with(&key);
+        match self.kept(&record.signer) {
+            Some(key) => record.verify_signature_with(&key),
+            None => record.verify_signature(),
         }
-        record.verify_signature()
     }
 
     /// [`SignerKeys::verify`] for a checker without the log's state (a Web Worker of the
@@ -42,37 +41,38 @@ impl SignerKeys {
     /// once, without knowing whether it is enrolled. A hostile log can fill the cache with
     /// keys of its own making; that costs only speed, as it is bounded like every other use.
     pub fn verify_remembering(&self, record: &Record) -> Result<(), RecordError> {
-        let cached = self.read().get(&record.signer).copied();
-        if let Some(key) = cached {
+        if let Some(key) = self.kept(&record.signer) {
             return record.verify_signature_with(&key);
         }
         let key = VerifyingKey::from_bytes(&record.signer).map_err(|_| RecordError::BadKey)?;
         record.verify_signature_with(&key)?;
-        let mut keys = self
-            .keys
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if keys.len() < Self::CAPACITY {
-            keys.insert(record.signer, key);
-        }
+        self.keep(record.signer, key);
         Ok(())
     }
 
     /// Keeps `signer`'s key, decompressed, while there is room: call it once a record it
     /// signed was admitted.
     pub fn remember(&self, signer: &[u8; 32]) {
-        if self.read().contains_key(signer) {
+        if self.kept(signer).is_some() {
             return;
         }
-        let Ok(key) = VerifyingKey::from_bytes(signer) else {
-            return;
-        };
+        if let Ok(key) = VerifyingKey::from_bytes(signer) {
+            self.keep(*signer, key);
+        }
+    }
+
+    fn kept(&self, signer: &[u8; 32]) -> Option<VerifyingKey> {
+        self.read().get(signer).copied()
+    }
+
+    /// Keeps `key` for `signer` unless [`SignerKeys::CAPACITY`] keys are kept already.
+    fn keep(&self, signer: [u8; 32], key: VerifyingKey) {
         let mut keys = self
             .keys
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         if keys.len() < Self::CAPACITY {
-            keys.insert(*signer, key);
+            keys.insert(signer, key);
         }
     }
 

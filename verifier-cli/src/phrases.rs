@@ -6,48 +6,35 @@
 use election::audit::Figure;
 use election::audit::message::fill;
 
-/// Declares [`Phrase`] and [`Phrase::ALL`] from one list, so that the checks over every
-/// phrase cannot miss a new one.
-macro_rules! phrases {
-    ($($(#[$doc:meta])* $name:ident,)*) => {
-        /// A sentence of the report; `{n}` in its forms is its n-th figure.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        pub enum Phrase {
-            $($(#[$doc])* $name,)*
-        }
-
-        impl Phrase {
-            /// Every phrase, in the order declared.
-            pub const ALL: &'static [Phrase] = &[$(Phrase::$name,)*];
-        }
-    };
-}
-
-phrases! {
-    /// No finding.
-    FindingsNone,
-    /// {0} findings under {1} rules.
-    FindingsCount,
-    /// {0} more findings of a rule not shown.
-    AndMore,
-    /// Contest {0} named {1}: the recomputed tally follows.
-    TallyHeading,
-    /// Candidate or party {0}, when the definition names none.
-    Option,
-    /// {0} valid and {1} invalid ballots; {2} precincts counted, {3} annulled, {4} without a protocol.
-    Ballots,
-    /// No election definition logged.
-    NoDefinition,
-    /// No final result logged.
-    NoFinalResult,
-    /// The final result of contest {0}, entry {1}, matches the tally.
-    FinalMatches,
-    /// The final result of contest {0}, entry {1}, does not match the tally.
-    FinalDiffers,
-    /// The log intact, no finding; the audit took {0} seconds.
-    VerdictClean,
-    /// The log intact, with findings; the audit took {0} seconds.
-    VerdictProblems,
+election::listed_enum! {
+    /// A sentence of the report; `{n}` in its forms is its n-th figure.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Phrase {
+        /// No finding.
+        FindingsNone,
+        /// {0} findings under {1} rules.
+        FindingsCount,
+        /// {0} more findings of a rule not shown.
+        AndMore,
+        /// Contest {0} named {1}: the recomputed tally follows.
+        TallyHeading,
+        /// Candidate or party {0}, when the definition names none.
+        Option,
+        /// {0} valid and {1} invalid ballots; {2} precincts counted, {3} annulled, {4} without a protocol.
+        Ballots,
+        /// No election definition logged.
+        NoDefinition,
+        /// No final result logged.
+        NoFinalResult,
+        /// The final result of contest {0}, entry {1}, matches the tally.
+        FinalMatches,
+        /// The final result of contest {0}, entry {1}, does not match the tally.
+        FinalDiffers,
+        /// The log intact, no finding; the audit took {0} seconds.
+        VerdictClean,
+        /// The log intact, with findings; the audit took {0} seconds.
+        VerdictProblems,
+    }
 }
 
 impl Phrase {

@@ -74,14 +74,15 @@ export function complaintsTable(all) {
 
 export async function pageComplaints(env) {
   env.show(h('p', { role: 'status' }, t('loading')));
-  const { list } = judged(await loadComplaints(env));
+  const all = await loadComplaints(env);
+  const { list } = judged(all);
   const by = (s) => list.filter((c) => c.status === s).length;
   env.show(env.crumbs(t('nav_complaints')), h('h2', {}, t('nav_complaints')), h('p', {}, t('complaints_intro')),
     h('p', { class: 'note' }, t('times_note')),
     list.length ? [
       h('p', { id: 'complaint-counts' }, `${count(list.length, 'complaints')}: ${t('status_decided')} ${fmt(by('decided'))} · ${t('status_open')} ${fmt(by('open'))} · `,
         h('span', { class: 'status-overdue' }, `${t('status_overdue')} ${fmt(by('overdue'))}`)),
-      h('div', { class: 'scroll' }, complaintsTable(await loadComplaints(env)))] : h('p', {}, t('no_complaints')));
+      h('div', { class: 'scroll' }, complaintsTable(all))] : h('p', {}, t('no_complaints')));
 }
 
 // Finance: each filer's latest report (income and spending by category) and bank statements.

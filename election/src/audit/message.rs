@@ -8,68 +8,55 @@
 
 use std::fmt;
 
-/// Declares [`Sentence`] and [`Sentence::ALL`] from one list, so that no sentence is left out
-/// of the checks that run over all of them.
-macro_rules! sentences {
-    ($($(#[$doc:meta])* $name:ident,)*) => {
-        /// The sentences a finding can say; `{0}`, `{1}`, … are its figures.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum Sentence {
-            $($(#[$doc])* $name,)*
-        }
-
-        impl Sentence {
-            /// Every sentence, in the order declared.
-            pub const ALL: &'static [Sentence] = &[$(Sentence::$name,)*];
-        }
-    };
-}
-
-sentences! {
-    /// A technical detail, in English only.
-    Detail,
-    MarkedNotFound,
-    VotesNotValid,
-    IssuedOverReceived,
-    FoundOverIssued,
-    IssuedOverList,
-    UrnOption,
-    UrnOptionCount,
-    UrnRead,
-    UrnRejected,
-    StationaryOverIdentified,
-    MobileOverIdentified,
-    HourlyFalls,
-    HourlyOverTotal,
-    StatementUnbalanced,
-    FinalUndefinedContest,
-    FinalOption,
-    FinalOptionCount,
-    FinalPrecincts,
-    FinalAnnulled,
-    TurnoutFalls,
-    ProtocolRepeated,
-    ComplaintDecidedLate,
-    ComplaintUndecided,
-    ComplaintNotShownInTime,
-    ComplaintFiledTwice,
-    DecisionWithoutComplaint,
-    AnnulmentNotByCec,
-    KeyRevoked,
-    UnenrolledKeyRevoked,
-    KeyNotEnrolled,
-    KeyOutsideValidity,
-    LogKeyOnlyCheckpoints,
-    CheckpointNotByLogKey,
-    RoleMayNotSign,
-    ScopeDoesNotCover,
-    RootOrLogKeyEnrolled,
-    RevokedKeyEnrolled,
-    KeyEnrolledTwice,
-    OperatorEnrolledNotByRoot,
-    RootOrLogKeyRevoked,
-    OperatorRevokedNotByRoot,
-    OtherElection,
+crate::listed_enum! {
+    /// The sentences a finding can say; `{0}`, `{1}`, … are its figures.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub enum Sentence {
+        /// A technical detail, in English only.
+        Detail,
+        MarkedNotFound,
+        VotesNotValid,
+        IssuedOverReceived,
+        FoundOverIssued,
+        IssuedOverList,
+        UrnOption,
+        UrnOptionCount,
+        UrnRead,
+        UrnRejected,
+        StationaryOverIdentified,
+        MobileOverIdentified,
+        HourlyFalls,
+        HourlyOverTotal,
+        StatementUnbalanced,
+        FinalUndefinedContest,
+        FinalOption,
+        FinalOptionCount,
+        FinalPrecincts,
+        FinalAnnulled,
+        TurnoutFalls,
+        ProtocolRepeated,
+        ComplaintDecidedLate,
+        ComplaintUndecided,
+        ComplaintNotShownInTime,
+        ComplaintFiledTwice,
+        DecisionWithoutComplaint,
+        AnnulmentNotByCec,
+        KeyRevoked,
+        UnenrolledKeyRevoked,
+        KeyNotEnrolled,
+        KeyOutsideValidity,
+        LogKeyOnlyCheckpoints,
+        CheckpointNotByLogKey,
+        RoleMayNotSign,
+        ScopeDoesNotCover,
+        RootOrLogKeyEnrolled,
+        RevokedKeyEnrolled,
+        KeyEnrolledTwice,
+        OperatorEnrolledNotByRoot,
+        RootOrLogKeyRevoked,
+        OperatorRevokedNotByRoot,
+        OtherElection,
+    }
 }
 
 impl Sentence {

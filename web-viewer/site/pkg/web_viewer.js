@@ -1011,7 +1011,7 @@ async function __wbg_init_once(module_or_path) {
     }
 
     if (module_or_path === undefined) {
-        module_or_path = new URL('web_viewer_bg.wasm?v=d36ad3210ae66980', import.meta.url);
+        module_or_path = new URL('web_viewer_bg.wasm?v=334ea0cae61daa3b', import.meta.url);
     }
     const imports = __wbg_get_imports();
 
