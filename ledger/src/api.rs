@@ -51,6 +51,8 @@ pub struct ReadState {
     pub published_tiles: Arc<PublishedTiles>,
     /// Documents read to be served at once (each held in memory while it is hashed).
     pub document_reads: Arc<tokio::sync::Semaphore>,
+    /// The published checkpoint, gzipped once for the browsers that take it.
+    pub checkpoint_gzip: crate::encoding::KeptGzip,
 }
 
 impl ReadState {
@@ -65,6 +67,7 @@ impl ReadState {
             published,
             published_tiles: Default::default(),
             document_reads: Arc::new(tokio::sync::Semaphore::new(documents::MAX_DOCUMENT_READS)),
+            checkpoint_gzip: Default::default(),
         }
     }
 }
@@ -226,7 +229,7 @@ async fn readyz(State(s): Shared) -> Response {
         .into_response()
 }
 
-async fn checkpoint(State(s): Reads) -> Response {
+async fn checkpoint(State(s): Reads, headers: HeaderMap) -> Response {
     let published = s.published.borrow().clone();
     // A log always has one (init signs the empty tree); a new mirror has none until it has
     // copied and verified a first one.
@@ -238,12 +241,16 @@ async fn checkpoint(State(s): Reads) -> Response {
         )
         .into_response();
     }
+    let (coding, body) = s
+        .checkpoint_gzip
+        .answer(&headers, Bytes::from(published.checkpoint));
     (
         [
             (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
             (header::CACHE_CONTROL, "no-cache"),
         ],
-        published.checkpoint,
+        coding,
+        body,
     )
         .into_response()
 }
@@ -323,16 +330,16 @@ async fn tile(
     // Entry bundles (records: they compress about 3:1) go gzipped to a browser that takes it,
     // compressed once and kept beside the bundle; hash tiles do not compress. While every turn
     // to compress is taken, a bundle not yet compressed goes as stored.
-    if matches!(parsed, TilePath::Entries(_)) && crate::gzip::accepted(&headers) {
+    if matches!(parsed, TilePath::Entries(_)) && crate::encoding::accepts(&headers, "gzip") {
         let key = format!("{file}.gz");
         if let Some(kept) = s.published_tiles.get(&key) {
             return Ok((headers_for(Some("gzip")), kept).into_response());
         }
-        if let Some(turn) = crate::gzip::turn_to_compress() {
+        if let Some(turn) = crate::encoding::turn_to_compress() {
             let plain = data.clone();
             // The turn goes with the work: a client that hangs up does not free it early.
             let zipped = tokio::task::spawn_blocking(move || {
-                let zipped = crate::gzip::compress(&plain, 6);
+                let zipped = crate::encoding::compress(&plain, 6);
                 drop(turn);
                 zipped
             })
@@ -541,7 +548,11 @@ async fn proof_bundle(s: &ReadState, index: u64, wait: Duration) -> ApiResult<Ve
 /// The entry at `index` as logged, alone: a reader proves it from the hash tiles (its leaf
 /// hash is in the level-0 tile) without fetching the rest of its entry bundle (`spec/api.md`
 /// §3). Only entries of the published tree; an entry never changes, so it may be kept.
-async fn entry(State(s): Reads, ApiPath(index): ApiPath<u64>) -> ApiResult<Response> {
+async fn entry(
+    State(s): Reads,
+    ApiPath(index): ApiPath<u64>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let published = s.published.borrow().size;
     let (bundle, offset) = tlog::writer::entry_position(index, published).ok_or_else(|| {
         ApiError::new(
@@ -575,12 +586,14 @@ async fn entry(State(s): Reads, ApiPath(index): ApiPath<u64>) -> ApiResult<Respo
     let entry = entries
         .get(offset)
         .ok_or_else(|| ApiError::internal(format!("{} is short", bundle.entries_path())))?;
+    let (coding, body) = crate::encoding::small_answer(&headers, Bytes::copy_from_slice(entry));
     Ok((
         [
             (header::CONTENT_TYPE, "application/octet-stream"),
             (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
         ],
-        Bytes::copy_from_slice(entry),
+        coding,
+        body,
     )
         .into_response())
 }

@@ -28,7 +28,7 @@ pub mod catchup;
 pub mod check;
 pub mod db;
 pub mod documents;
-pub mod gzip;
+pub mod encoding;
 pub mod lease;
 pub mod leftovers;
 pub mod logdir;

@@ -7,74 +7,61 @@
 //! `spec/tlog.md` §11.1).
 
 use axum::Router;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use std::path::PathBuf;
 
-/// The site's files: path under `/`, media type, contents.
-const FILES: &[(&str, &str, &[u8])] = &[
-    (
-        "index.html",
-        "text/html; charset=utf-8",
-        include_bytes!("../../web-viewer/site/index.html"),
-    ),
-    (
-        "app.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../web-viewer/site/app.js"),
-    ),
-    (
-        "i18n.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../web-viewer/site/i18n.js"),
-    ),
-    (
-        "ui.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../web-viewer/site/ui.js"),
-    ),
-    (
-        "charts.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../web-viewer/site/charts.js"),
-    ),
-    (
-        "precinct.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../web-viewer/site/precinct.js"),
-    ),
-    (
-        "tally-worker.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../web-viewer/site/tally-worker.js"),
-    ),
-    (
-        "tally.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../web-viewer/site/tally.js"),
-    ),
-    (
-        "filings.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../web-viewer/site/filings.js"),
-    ),
-    (
-        "style.css",
-        "text/css; charset=utf-8",
-        include_bytes!("../../web-viewer/site/style.css"),
-    ),
-    (
-        "pkg/web_viewer.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../web-viewer/site/pkg/web_viewer.js"),
-    ),
-    (
-        "pkg/web_viewer_bg.wasm",
-        "application/wasm",
-        include_bytes!("../../web-viewer/site/pkg/web_viewer_bg.wasm"),
-    ),
-];
+/// One of the site's files: its path under `/`, media type, and contents as written, gzipped
+/// and brotli-compressed (both made when the ledger is built: `build.rs`).
+struct SiteFile {
+    path: &'static str,
+    media_type: &'static str,
+    plain: &'static [u8],
+    gzip: &'static [u8],
+    brotli: &'static [u8],
+}
+
+/// Every HTML, JS and CSS file of `web-viewer/site/` and the JS and wasm of its `pkg/`.
+const FILES: &[SiteFile] = include!(concat!(env!("OUT_DIR"), "/site_files.rs"));
+
+/// A representation of a file: as written, or in one of the two codings browsers take.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Coding {
+    Plain,
+    Gzip,
+    Brotli,
+}
+
+impl Coding {
+    /// The coding to send: brotli where the browser takes it (the smallest), else gzip.
+    fn for_request(headers: &HeaderMap) -> Coding {
+        if crate::encoding::accepts(headers, "br") {
+            Coding::Brotli
+        } else if crate::encoding::accepts(headers, "gzip") {
+            Coding::Gzip
+        } else {
+            Coding::Plain
+        }
+    }
+
+    fn body(self, file: &SiteFile) -> &'static [u8] {
+        match self {
+            Coding::Plain => file.plain,
+            Coding::Gzip => file.gzip,
+            Coding::Brotli => file.brotli,
+        }
+    }
+
+    /// `Content-Encoding`, and the suffix of the entity tag (each representation has its own).
+    fn names(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Coding::Plain => None,
+            Coding::Gzip => Some(("gzip", "-gz")),
+            Coding::Brotli => Some(("br", "-br")),
+        }
+    }
+}
 
 /// What the page may do, should a crafted record or document ever slip markup past it: run
 /// only its own scripts and its own wasm, show images from itself or the scans it checked
@@ -87,18 +74,17 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wa
 
 /// The HTML served at `/`.
 pub fn index_html() -> String {
-    String::from_utf8_lossy(FILES[0].2).into_owned()
+    let index = FILES.iter().find(|f| f.path == "index.html");
+    String::from_utf8_lossy(index.expect("the site has its index.html").plain).into_owned()
 }
 
 /// The viewer's routes: the site at `/` and `/policy` from `dir/policy` if it exists.
 pub fn router<S: Clone + Send + Sync + 'static>(dir: Option<PathBuf>) -> Router<S> {
-    // Compressed once, off the request path: until it is done, files go uncompressed.
-    std::thread::spawn(|| gzipped(0));
     let mut router = Router::new().route(
         "/",
         get(|headers: HeaderMap| async move { file("index.html", None, &headers) }),
     );
-    for (path, _, _) in FILES {
+    for SiteFile { path, .. } in FILES {
         router = router.route(
             &format!("/{path}"),
             get(
@@ -110,31 +96,29 @@ pub fn router<S: Clone + Send + Sync + 'static>(dir: Option<PathBuf>) -> Router<
     }
     router.route(
         "/policy",
-        get(move || {
+        get(move |headers: HeaderMap| {
             let dir = dir.clone();
-            async move { policy(dir).await }
+            async move { policy(dir, &headers).await }
         }),
     )
 }
 
 /// A strong entity tag for each file, by its contents: a returning citizen's browser
 /// revalidates (`no-cache`: the page is the verifier, never run stale) and gets `304 Not
-/// Modified` instead of the 0.7 MB again. The gzipped form is another representation, with a
-/// tag of its own.
-fn etag(index: usize, gzip: bool) -> &'static str {
-    static TAGS: std::sync::OnceLock<Vec<[String; 2]>> = std::sync::OnceLock::new();
-    &TAGS.get_or_init(|| {
+/// Modified` instead of the 0.7 MB again. Each compressed form is another representation, with
+/// a tag of its own.
+fn etag(index: usize, coding: Coding) -> String {
+    static HASHES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let hex = &HASHES.get_or_init(|| {
         FILES
             .iter()
-            .map(|(_, _, body)| {
-                let hex = tlog::hash::sha256(body).to_hex();
-                [
-                    format!("\"{}\"", &hex[..32]),
-                    format!("\"{}-gz\"", &hex[..32]),
-                ]
-            })
+            .map(|f| tlog::hash::sha256(f.plain).to_hex()[..32].to_string())
             .collect()
-    })[index][usize::from(gzip)]
+    })[index];
+    format!(
+        "\"{hex}{}\"",
+        coding.names().map_or("", |(_, suffix)| suffix)
+    )
 }
 
 /// The version `web-viewer/build.sh` writes into the wasm's URL (`web_viewer_bg.wasm?v=…`, the
@@ -145,32 +129,10 @@ fn wasm_version() -> &'static str {
     VERSION.get_or_init(|| {
         let wasm = FILES
             .iter()
-            .find(|(p, _, _)| p.ends_with(".wasm"))
+            .find(|f| f.path.ends_with(".wasm"))
             .expect("the wasm");
-        tlog::hash::sha256(wasm.2).to_hex()[..16].to_string()
+        tlog::hash::sha256(wasm.plain).to_hex()[..16].to_string()
     })
-}
-
-/// Each file gzipped (level 9), once for the process; `None` until ready. The wasm, most of a
-/// first visit's bytes, goes from about 630 KB to 210 KB.
-fn gzipped(index: usize) -> Option<&'static [u8]> {
-    static GZIPPED: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
-    static STARTED: std::sync::Once = std::sync::Once::new();
-    if let Some(all) = GZIPPED.get() {
-        return Some(&all[index]);
-    }
-    // The first caller compresses; one that arrives meanwhile is answered uncompressed.
-    let mut first = false;
-    STARTED.call_once(|| first = true);
-    if first {
-        let all = FILES
-            .iter()
-            .map(|(_, _, body)| crate::gzip::compress(body, 9))
-            .collect();
-        let _ = GZIPPED.set(all);
-        return GZIPPED.get().map(|all| &all[index][..]);
-    }
-    None
 }
 
 /// Whether an `If-None-Match` header names `tag` (or is `*`).
@@ -184,50 +146,46 @@ fn not_modified(headers: &HeaderMap, tag: &str) -> bool {
         .any(|t| t == tag || t == "*")
 }
 
-/// One of the site's files: gzipped when the browser takes it, with its entity tag, and cached
-/// for a year when it is the wasm asked for by this build's version (`query` `v=…`).
+/// One of the site's files, in the smallest coding the browser takes, with its entity tag, and
+/// cached for a year when it is the wasm asked for by this build's version (`query` `v=…`).
 fn file(path: &str, query: Option<&str>, headers: &HeaderMap) -> Response {
-    let Some(index) = FILES.iter().position(|(p, _, _)| *p == path) else {
+    let Some(index) = FILES.iter().position(|f| f.path == path) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let (_, media_type, body) = FILES[index];
-    let compressed = crate::gzip::accepted(headers)
-        .then(|| gzipped(index))
-        .flatten();
-    let tag = etag(index, compressed.is_some());
+    let file = &FILES[index];
+    let coding = Coding::for_request(headers);
+    let tag = etag(index, coding);
     let versioned = path.ends_with(".wasm")
         && query.is_some_and(|q| q.split('&').any(|kv| kv == format!("v={}", wasm_version())));
-    let cache = [
-        (
-            header::CACHE_CONTROL,
-            match versioned {
-                true => "public, max-age=31536000, immutable",
-                false => "no-cache",
-            },
-        ),
-        (header::ETAG, tag),
-        (header::VARY, "Accept-Encoding"),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
-    ];
-    if not_modified(headers, tag) {
-        return (StatusCode::NOT_MODIFIED, cache).into_response();
+    let mut answer = HeaderMap::new();
+    let mut set = |name, value: &str| {
+        answer.insert(
+            name,
+            HeaderValue::from_str(value).expect("a valid header value"),
+        );
+    };
+    set(
+        header::CACHE_CONTROL,
+        match versioned {
+            true => "public, max-age=31536000, immutable",
+            false => "no-cache",
+        },
+    );
+    set(header::ETAG, &tag);
+    set(header::VARY, "Accept-Encoding");
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
+    if not_modified(headers, &tag) {
+        return (StatusCode::NOT_MODIFIED, answer).into_response();
     }
-    match compressed {
-        Some(gz) => (
-            cache,
-            [
-                (header::CONTENT_TYPE, media_type),
-                (header::CONTENT_ENCODING, "gzip"),
-            ],
-            gz,
-        )
-            .into_response(),
-        None => (cache, [(header::CONTENT_TYPE, media_type)], body).into_response(),
+    set(header::CONTENT_TYPE, file.media_type);
+    if let Some((encoding, _)) = coding.names() {
+        set(header::CONTENT_ENCODING, encoding);
     }
+    (answer, coding.body(file)).into_response()
 }
 
-async fn policy(dir: Option<PathBuf>) -> Response {
+async fn policy(dir: Option<PathBuf>, headers: &HeaderMap) -> Response {
     let Some(dir) = dir else {
         return StatusCode::NOT_FOUND.into_response();
     };
@@ -237,7 +195,7 @@ async fn policy(dir: Option<PathBuf>) -> Response {
                 (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
                 (header::CACHE_CONTROL, "no-cache"),
             ],
-            text,
+            crate::encoding::small_answer(headers, text.into()),
         )
             .into_response(),
         Err(_) => (
@@ -310,48 +268,91 @@ mod tests {
             .to_vec()
     }
 
+    fn asking_for(coding: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(coding).unwrap(),
+        );
+        headers
+    }
+
+    fn gunzip(body: &[u8]) -> Vec<u8> {
+        let mut plain = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(body), &mut plain).unwrap();
+        plain
+    }
+
+    fn unbrotli(body: &[u8]) -> Vec<u8> {
+        let mut plain = Vec::new();
+        brotli::BrotliDecompress(&mut &body[..], &mut plain).unwrap();
+        plain
+    }
+
     #[test]
-    fn a_browser_that_takes_gzip_gets_the_same_bytes_compressed() {
-        let asking_gzip = |value: &str| {
-            let mut headers = HeaderMap::new();
-            headers.insert(
-                header::ACCEPT_ENCODING,
-                HeaderValue::from_str(value).unwrap(),
-            );
-            headers
-        };
+    fn a_browser_gets_the_same_bytes_in_the_smallest_coding_it_takes() {
         let plain = file("pkg/web_viewer_bg.wasm", None, &HeaderMap::new());
         let plain_tag = plain.headers()[header::ETAG].clone();
         assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
         assert_eq!(plain.headers()[header::VARY], "Accept-Encoding");
         let original = body_of(plain);
-        gzipped(0); // compressed here, as the router's thread would
-        let zipped = file(
-            "pkg/web_viewer_bg.wasm",
-            None,
-            &asking_gzip("br, gzip;q=0.8"),
-        );
-        assert_eq!(zipped.headers()[header::CONTENT_ENCODING], "gzip");
-        let zipped_tag = zipped.headers()[header::ETAG].clone();
-        assert_ne!(zipped_tag, plain_tag, "two representations, two tags");
-        let body = body_of(zipped);
+        let mut tags = vec![plain_tag];
+        let mut sizes = vec![];
+        // What a browser asks, and what each coding alone gets.
+        for (asked, coding, decode) in [
+            (
+                "gzip, deflate, br, zstd",
+                "br",
+                unbrotli as fn(&[u8]) -> Vec<u8>,
+            ),
+            ("gzip, deflate", "gzip", gunzip),
+            ("br;q=0, gzip", "gzip", gunzip),
+        ] {
+            let answer = file("pkg/web_viewer_bg.wasm", None, &asking_for(asked));
+            assert_eq!(
+                answer.headers()[header::CONTENT_ENCODING],
+                coding,
+                "{asked}"
+            );
+            tags.push(answer.headers()[header::ETAG].clone());
+            let body = body_of(answer);
+            sizes.push(body.len());
+            assert_eq!(decode(&body), original, "{asked}");
+        }
+        assert!(sizes[0] < sizes[1], "brotli is the smaller: {sizes:?}");
         assert!(
-            body.len() * 2 < original.len(),
-            "{} of {}",
-            body.len(),
+            sizes[1] * 2 < original.len(),
+            "{sizes:?} of {}",
             original.len()
         );
-        let mut unzipped = Vec::new();
-        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&body[..]), &mut unzipped)
-            .unwrap();
-        assert_eq!(unzipped, original);
+        assert_ne!(tags[0], tags[1], "each representation has its own tag");
+        assert_ne!(tags[1], tags[2]);
+        assert_eq!(tags[2], tags[3], "the same representation, the same tag");
         // Refused with q=0, or not offered: the plain bytes.
-        for refusing in ["gzip;q=0", "br", "identity"] {
-            let answer = file("pkg/web_viewer_bg.wasm", None, &asking_gzip(refusing));
+        for refusing in ["gzip;q=0", "identity", "br;q=0, gzip;q=0", "zstd"] {
+            let answer = file("pkg/web_viewer_bg.wasm", None, &asking_for(refusing));
             assert!(
                 answer.headers().get(header::CONTENT_ENCODING).is_none(),
                 "{refusing}"
             );
+        }
+    }
+
+    #[test]
+    fn every_served_file_is_compressed_from_the_committed_site() {
+        // build.rs read these: each coding decodes to the file as it is in the tree now.
+        let site = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../web-viewer/site");
+        assert!(FILES.iter().any(|f| f.path == "index.html"));
+        assert!(FILES.iter().any(|f| f.path == "pkg/web_viewer_bg.wasm"));
+        for f in FILES {
+            assert_eq!(
+                f.plain,
+                std::fs::read(site.join(f.path)).unwrap(),
+                "{}",
+                f.path
+            );
+            assert_eq!(gunzip(f.gzip), f.plain, "{}", f.path);
+            assert_eq!(unbrotli(f.brotli), f.plain, "{}", f.path);
         }
     }
 
@@ -371,9 +372,9 @@ mod tests {
         // The glue the site loads names exactly this version.
         let glue = FILES
             .iter()
-            .find(|(p, _, _)| *p == "pkg/web_viewer.js")
+            .find(|f| f.path == "pkg/web_viewer.js")
             .unwrap()
-            .2;
+            .plain;
         let glue = String::from_utf8_lossy(glue);
         assert!(
             glue.contains(&format!("web_viewer_bg.wasm?{current}")),

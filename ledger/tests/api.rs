@@ -361,6 +361,21 @@ fn submit_read_verify_restart() {
         assert_eq!(unzipped, raw_bundle);
         let hashes = ask("tile/0/000").await.unwrap();
         assert!(hashes.headers().get("content-encoding").is_none());
+        // A single entry and the checkpoint likewise (a browser's first visit reads them), the
+        // checkpoint compressed once and the same kept copy sent again.
+        for path in ["api/v1/entry/1", "checkpoint", "checkpoint"] {
+            let plain = client.get(path).await.unwrap();
+            let answer = ask(path).await.unwrap();
+            assert_eq!(answer.headers()["vary"], "Accept-Encoding", "{path}");
+            assert_eq!(answer.headers()["content-encoding"], "gzip", "{path}");
+            let mut unzipped = Vec::new();
+            std::io::Read::read_to_end(
+                &mut flate2::read::GzDecoder::new(&answer.bytes().await.unwrap()[..]),
+                &mut unzipped,
+            )
+            .unwrap();
+            assert_eq!(unzipped, plain, "{path}");
+        }
         assert_eq!(
             refusal(client.get("tile/0/00").await),
             (400, "bad-tile-path".into())
