@@ -663,9 +663,24 @@ async fn inclusion(
         tlog::proof::prove_inclusion(index, size, tiles)
     })
     .await?;
-    let checkpoint = (size == published.size)
-        .then(|| String::from_utf8_lossy(&published.checkpoint).into_owned());
-    Ok(Json(json!({"index": index, "tree_size": size, "proof": proof.iter().map(tlog::Hash::to_base64).collect::<Vec<_>>(), "checkpoint": checkpoint})).into_response())
+    // Asked for a size, the reader has its checkpoint (the viewer: a few hundred bytes instead
+    // of 10 KB), and the answer never changes; asked for none, it gets the checkpoint too.
+    let answer = |checkpoint: Option<String>| {
+        Json(
+            json!({"index": index, "tree_size": size, "proof": proof.iter().map(tlog::Hash::to_base64).collect::<Vec<_>>(), "checkpoint": checkpoint}),
+        )
+    };
+    Ok(match q.size {
+        Some(_) => (
+            [(header::CACHE_CONTROL, "public, max-age=31536000, immutable")],
+            answer(None),
+        )
+            .into_response(),
+        None => answer(Some(
+            String::from_utf8_lossy(&published.checkpoint).into_owned(),
+        ))
+        .into_response(),
+    })
 }
 
 #[derive(Deserialize)]

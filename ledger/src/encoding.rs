@@ -82,10 +82,12 @@ impl KeptGzip {
     }
 }
 
+/// The answer's coding header and body: gzipped if that is smaller (an entry of a few hundred
+/// bytes is not), else as it is.
 fn sent(zipped: Option<Bytes>, plain: Bytes) -> (HeaderMap, Bytes) {
     let mut headers = HeaderMap::new();
     headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    match zipped {
+    match zipped.filter(|zipped| zipped.len() < plain.len()) {
         Some(zipped) => {
             headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
             (headers, zipped)
@@ -159,6 +161,11 @@ mod tests {
     #[test]
     fn a_small_answer_goes_gzipped_only_to_who_takes_it() {
         let body = Bytes::from("tree head line\n".repeat(200));
+        // Too small to gain from it: as it is, whatever was asked.
+        let tiny = Bytes::from_static(b"\xa1\x01\x02");
+        let (headers, sent) = small_answer(&asking("gzip"), tiny.clone());
+        assert!(headers.get(header::CONTENT_ENCODING).is_none());
+        assert_eq!(sent, tiny);
         let (headers, plain) = small_answer(&HeaderMap::new(), body.clone());
         assert_eq!(plain, body);
         assert_eq!(headers[header::VARY], "Accept-Encoding");

@@ -312,6 +312,21 @@ fn submit_read_verify_restart() {
             &verified.checkpoint.root,
         )
         .unwrap();
+        assert!(
+            inclusion["checkpoint"]
+                .as_str()
+                .is_some_and(|c| c.contains('\u{2014}'))
+        );
+        // Asked for a size: the same proof, without the checkpoint the reader already has.
+        let sized: serde_json::Value = serde_json::from_slice(
+            &client
+                .get(&format!("api/v1/proof/inclusion/3?size={size}"))
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(sized["proof"], inclusion["proof"]);
+        assert!(sized["checkpoint"].is_null());
         let consistency: serde_json::Value =
             serde_json::from_slice(&client.get("api/v1/proof/consistency?old=5").await.unwrap())
                 .unwrap();

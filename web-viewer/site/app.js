@@ -2,7 +2,7 @@
 // decoding, audit rules, tally — is made by the Rust code of `tlog` and `election` compiled to
 // WebAssembly (pkg/); this file only fetches files, calls it, and draws the answers.
 import init, * as wv from './pkg/web_viewer.js';
-import { LANGS } from './i18n.js';
+import { LANGS, loadLanguage } from './i18n.js';
 import { state, t, tf, count, nm, h, badge, fmt, percent, time, table, FetchError, errorText } from './ui.js';
 import { barChart } from './charts.js';
 
@@ -26,7 +26,13 @@ function pickLang() {
   return 'ky';
 }
 
-function setLang(lang) {
+// Loads the language's words first (once), then says everything on the page again in it.
+async function setLang(lang) {
+  try {
+    await loadLanguage(lang);
+  } catch {
+    return; // not reachable now: the page stays in the language it is in
+  }
   state.lang = lang;
   localStorage.setItem('shailoo.lang', lang);
   document.documentElement.lang = lang;
@@ -176,39 +182,48 @@ async function acceptCheckpoint(bytes) {
   return cp;
 }
 
-// Proves entry `index` under the verified checkpoint: fetches the entry and the hash tiles of
-// its inclusion proof (all untrusted), then lets the Rust code compute and check the proof
-// (the entry's leaf hash included) and decode the record. The entry comes alone from the log's
-// API (a few hundred bytes), or is cut from its entry bundle (256 entries) where the API does
-// not answer, or answers with something that is not the entry (a static host's error page).
-// Logs whose API gave no entry, or a wrong one: their entries are read from bundles at once.
-const noEntryAlone = new Set();
+// Proves entry `index` under the verified checkpoint, all in Rust; nothing fetched is trusted.
+// From the log's API first: the entry alone and its inclusion proof (a few hundred bytes each;
+// the proof's hashes lead to the signed root or it fails). Where the API does not answer, or
+// answers wrongly (a static copy of the log, a server that lies), from the static files a
+// tlog-tiles log is: the hash tiles the proof is computed from, and the entry cut from its
+// entry bundle of 256 entries. After one such failure a log is read from its files only.
+const staticOnly = new Set();
 async function prove(index) {
   const cp = state.cp;
   if (!cp.ok) return { index, ok: false, error: t('checkpoint_bad') };
+  const log = url('');
+  if (!staticOnly.has(log)) {
+    const viaApi = await proveByApi(index, cp).catch(() => null);
+    if (viaApi && viaApi.proof.ok) return viaApi;
+    staticOnly.add(log);
+  }
   try {
     const need = JSON.parse(wv.inclusion_tiles_needed(index, cp.size));
     if (!need.ok) throw new Error(need.error);
-    const fromBundle = async () => wv.entry_from_bundle(await getBytes(need.bundle, { full: need.full[need.bundle] }), need.bundle_width, need.offset);
-    const log = url('');
-    const [alone, tiles] = await Promise.all([
-      noEntryAlone.has(log) ? null : getBytes(`api/v1/entry/${index}`).catch(() => { noEntryAlone.add(log); return null; }),
+    const [bundle, tiles] = await Promise.all([
+      getBytes(need.bundle, { full: need.full[need.bundle] }),
       Promise.all(need.tiles.map((p) => getBytes(p, { full: need.full[p] }))),
     ]);
-    let proved = proveEntry(index, cp, need, tiles, alone || await fromBundle());
-    if (alone && !proved.proof.ok) {
-      noEntryAlone.add(log);
-      proved = proveEntry(index, cp, need, tiles, await fromBundle());
-    }
-    return proved;
+    const entry = wv.entry_from_bundle(bundle, need.bundle_width, need.offset);
+    return proveEntry(index, entry, () => wv.verify_inclusion_from_tiles(index, cp.size, cp.root, JSON.stringify(need.tiles),
+      concat(tiles), Uint32Array.from(tiles.map((x) => x.length)), entry));
   } catch (e) {
     return { index, ok: false, error: errorText(e) };
   }
 }
-function proveEntry(index, cp, need, tiles, entry) {
+async function proveByApi(index, cp) {
+  const [entry, answer] = await Promise.all([
+    getBytes(`api/v1/entry/${index}`),
+    getBytes(`api/v1/proof/inclusion/${index}?size=${cp.size}`).then((b) => new TextDecoder().decode(b)),
+  ]);
+  return proveEntry(index, entry, () => wv.verify_inclusion_proof(index, cp.size, cp.root, answer, entry));
+}
+// `verify` checks the inclusion proof (it returns the wasm's JSON answer); then the record is
+// decoded and its signature checked.
+function proveEntry(index, entry, verify) {
   const t0 = performance.now();
-  const proof = JSON.parse(wv.verify_inclusion_from_tiles(index, cp.size, cp.root, JSON.stringify(need.tiles),
-    concat(tiles), Uint32Array.from(tiles.map((x) => x.length)), entry));
+  const proof = JSON.parse(verify());
   const record = JSON.parse(wv.decode_record(entry));
   state.timings.push(performance.now() - t0);
   return { index, entry, proof, record, ok: proof.ok && record.ok && record.signature_ok, error: proof.error || record.error };
@@ -510,8 +525,10 @@ async function route() {
 }
 
 async function main_() {
-  await init();
   state.lang = pickLang();
+  // The reader's language is fetched while the wasm compiles; the other two only if chosen.
+  // Without its words (unreachable), the page still verifies and shows the words' keys.
+  await Promise.all([init(), loadLanguage(state.lang).catch(() => {})]);
   const langs = document.getElementById('langs');
   for (const [code, name] of Object.entries(LANGS)) langs.append(h('button', { type: 'button', 'data-lang': code, lang: code, onclick: () => setLang(code) }, name));
   document.getElementById('search').addEventListener('submit', (e) => {
@@ -525,6 +542,6 @@ async function main_() {
   window.addEventListener('hashchange', () => { state.navigated = true; document.body.dataset.ready = 'false'; route(); });
   await loadPolicy();
   await loadCheckpoint();
-  setLang(state.lang);
+  await setLang(state.lang);
 }
 main_();

@@ -1,13 +1,13 @@
 // What every page draws with: the page's state, its words in the reader's language, a DOM
 // helper that only ever makes text (never markup), numbers, sums of money and times.
-import { STRINGS, plural } from './i18n.js';
+import { words, plural } from './i18n.js';
 
 export const state = {
   lang: 'ky', policy: null, policySource: '', checkpoint: null, cp: null,
   bytes: new Map(), election: null, audit: null, timings: [],
 };
 
-export const t = (key) => STRINGS[state.lang][key] ?? STRINGS.en[key] ?? key;
+export const t = (key) => words(state.lang)[key] ?? key;
 // A string with {name} places filled in.
 export const tf = (key, vars) => t(key).replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
 // "3 места": a number with its noun in the right plural form.

@@ -28,7 +28,7 @@ pub use audit::{Audit, verify_bundle};
 pub use checkpoint::{
     accept_checkpoint, consistency_tiles_needed, verify_checkpoint, verify_consistency_from_tiles,
 };
-pub use inclusion::{inclusion_tiles_needed, verify_inclusion_from_tiles};
+pub use inclusion::{inclusion_tiles_needed, verify_inclusion_from_tiles, verify_inclusion_proof};
 pub use precinct::PrecinctPage;
 pub use records::decode_record;
 pub use trust::{adopt_remembered, choose_policy, policy_fingerprint, remembered_keys};

@@ -675,3 +675,80 @@ fn the_page_accepts_relates_and_remembers_checkpoints_as_the_wasm_decides() {
     assert!(thin["consistency"].is_null(), "{thin}");
     assert!(thin["error"].as_str().unwrap().contains("quorum"), "{thin}");
 }
+
+/// The log's own tiles, as its API reads them to answer for an inclusion proof.
+struct Files<'a>(&'a HashMap<String, Vec<u8>>);
+
+impl tlog::tile::TileReader for Files<'_> {
+    fn read_tiles(&self, tiles: &[Tile]) -> Result<Vec<Vec<u8>>, tlog::stored::ReadError> {
+        Ok(tiles.iter().map(|t| self.0[&t.path()].clone()).collect())
+    }
+}
+
+/// What `GET /api/v1/proof/inclusion/<index>?size=<size>` answers.
+fn api_answer(log: &Log, index: u64) -> serde_json::Value {
+    let reader = tlog::tile::TileHashReader {
+        size: log.size,
+        tiles: Files(&log.files),
+    };
+    let proof = tlog::proof::prove_inclusion(index, log.size, &reader).unwrap();
+    let hashes: Vec<String> = proof.iter().map(tlog::Hash::to_base64).collect();
+    serde_json::json!({"index": index, "tree_size": log.size, "proof": hashes, "checkpoint": null})
+}
+
+#[test]
+fn an_entry_is_proved_with_the_proof_the_api_sent_and_a_wrong_one_fails() {
+    let log = build_log();
+    let verify = |index: u64, answer: &str, entry: &[u8]| {
+        parse(verify_inclusion_proof(
+            index as f64,
+            log.size as f64,
+            &log.root,
+            answer,
+            entry,
+        ))
+    };
+    for index in [0, 1, log.size / 2, log.size - 1] {
+        let answer = api_answer(&log, index).to_string();
+        let v = verify(index, &answer, &log.entries[index as usize]);
+        assert_eq!(v["ok"], true, "entry {index}: {v}");
+        // The same answer from tiles: one proof, two ways to get it.
+        assert_eq!(v, prove(&log, index, false));
+    }
+    let index = log.size / 2;
+    let entry = &log.entries[index as usize];
+    let answer = api_answer(&log, index);
+    // Another entry's proof, a proof with a hash altered or one left out, another entry, and
+    // answers that are no proof at all: each fails, none panics.
+    let mut altered = answer.clone();
+    let first = altered["proof"][0].as_str().unwrap().to_string();
+    let last = altered["proof"][1].as_str().unwrap().to_string();
+    altered["proof"][0] = last.into();
+    let mut short = answer.clone();
+    short["proof"].as_array_mut().unwrap().pop();
+    let mut not_base64 = answer.clone();
+    not_base64["proof"][0] = format!("{first}!").into();
+    let failing = [
+        (api_answer(&log, index + 1).to_string(), entry.clone()),
+        (altered.to_string(), entry.clone()),
+        (short.to_string(), entry.clone()),
+        (answer.to_string(), log.entries[0].clone()),
+        (not_base64.to_string(), entry.clone()),
+        ("{}".to_string(), entry.clone()),
+        ("<html>not found</html>".to_string(), entry.clone()),
+    ];
+    for (answer, entry) in failing {
+        let v = verify(index, &answer, &entry);
+        assert_eq!(v["ok"], false, "{answer}: {v}");
+        assert!(v["error"].as_str().is_some_and(|e| !e.is_empty()), "{v}");
+    }
+    // Not a whole number a browser can name: refused before anything is read.
+    let v = parse(verify_inclusion_proof(
+        0.5,
+        log.size as f64,
+        &log.root,
+        "{}",
+        entry,
+    ));
+    assert_eq!(v["ok"], false);
+}
