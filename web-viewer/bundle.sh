@@ -25,6 +25,6 @@ if [ -e "$out" ] && [ -n "$(ls -A "$out" 2>/dev/null)" ]; then
 fi
 mkdir -p "$out/pkg"
 cp "$site"/index.html "$site"/*.js "$site"/style.css "$out/"
-cp "$site"/pkg/web_viewer.js "$site"/pkg/web_viewer_bg.wasm "$out/pkg/"
+cp "$site"/pkg/*.js "$site"/pkg/*.wasm "$out/pkg/"
 cp "$policy" "$out/policy"
 echo "the viewer with policy $(sha256sum "$out/policy" | cut -c1-16) (its fingerprint, as the page shows it) is in $out"

@@ -103,36 +103,31 @@ pub fn router<S: Clone + Send + Sync + 'static>(dir: Option<PathBuf>) -> Router<
     )
 }
 
+/// The first 32 hex digits of the file's SHA-256, computed once for the process.
+fn content_hash(index: usize) -> &'static str {
+    static HASHES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    &HASHES.get_or_init(|| {
+        FILES
+            .iter()
+            .map(|f| tlog::hash::sha256(f.plain).to_hex()[..32].to_string())
+            .collect()
+    })[index]
+}
+
 /// A strong entity tag for each file, by its contents: a returning citizen's browser
 /// revalidates (`no-cache`: the page is the verifier, never run stale) and gets `304 Not
 /// Modified` instead of the 0.7 MB again. Each compressed form is another representation, with
 /// a tag of its own.
 fn etag(index: usize, coding: Coding) -> String {
-    static HASHES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    let hex = &HASHES.get_or_init(|| {
-        FILES
-            .iter()
-            .map(|f| tlog::hash::sha256(f.plain).to_hex()[..32].to_string())
-            .collect()
-    })[index];
-    format!(
-        "\"{hex}{}\"",
-        coding.names().map_or("", |(_, suffix)| suffix)
-    )
+    let suffix = coding.names().map_or("", |(_, suffix)| suffix);
+    format!("\"{}{suffix}\"", content_hash(index))
 }
 
-/// The version `web-viewer/build.sh` writes into the wasm's URL (`web_viewer_bg.wasm?v=…`, the
-/// first 16 hex digits of its SHA-256): a request naming this build's version may be cached
-/// for a year, as a new build is asked for under a new URL.
-fn wasm_version() -> &'static str {
-    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    VERSION.get_or_init(|| {
-        let wasm = FILES
-            .iter()
-            .find(|f| f.path.ends_with(".wasm"))
-            .expect("the wasm");
-        tlog::hash::sha256(wasm.plain).to_hex()[..16].to_string()
-    })
+/// The version `web-viewer/build.sh` writes into each wasm module's URL (`…_bg.wasm?v=…`, the
+/// first 16 hex digits of its SHA-256): a request naming the version served may be cached for
+/// a year, as a new build is asked for under a new URL.
+fn wasm_version(index: usize) -> &'static str {
+    &content_hash(index)[..16]
 }
 
 /// Whether an `If-None-Match` header names `tag` (or is `*`).
@@ -147,7 +142,7 @@ fn not_modified(headers: &HeaderMap, tag: &str) -> bool {
 }
 
 /// One of the site's files, in the smallest coding the browser takes, with its entity tag, and
-/// cached for a year when it is the wasm asked for by this build's version (`query` `v=…`).
+/// cached for a year when it is a wasm module asked for by its version (`query` `v=…`).
 fn file(path: &str, query: Option<&str>, headers: &HeaderMap) -> Response {
     let Some(index) = FILES.iter().position(|f| f.path == path) else {
         return StatusCode::NOT_FOUND.into_response();
@@ -156,7 +151,10 @@ fn file(path: &str, query: Option<&str>, headers: &HeaderMap) -> Response {
     let coding = Coding::for_request(headers);
     let tag = etag(index, coding);
     let versioned = path.ends_with(".wasm")
-        && query.is_some_and(|q| q.split('&').any(|kv| kv == format!("v={}", wasm_version())));
+        && query.is_some_and(|q| {
+            q.split('&')
+                .any(|kv| kv == format!("v={}", wasm_version(index)))
+        });
     let mut answer = HeaderMap::new();
     let mut set = |name, value: &str| {
         answer.insert(
@@ -358,29 +356,36 @@ mod tests {
 
     #[test]
     fn only_this_builds_wasm_url_is_cached_for_a_year() {
-        let cache = |query: Option<&str>| {
-            file("pkg/web_viewer_bg.wasm", query, &HeaderMap::new()).headers()
-                [header::CACHE_CONTROL]
-                .to_str()
-                .unwrap()
-                .to_string()
-        };
-        let current = format!("v={}", wasm_version());
-        assert_eq!(cache(Some(&current)), "public, max-age=31536000, immutable");
-        assert_eq!(cache(Some("v=0123456789abcdef")), "no-cache");
-        assert_eq!(cache(None), "no-cache");
-        // The glue the site loads names exactly this version.
-        let glue = FILES
+        for module in ["web_viewer", "web_viewer_core"] {
+            let wasm = format!("pkg/{module}_bg.wasm");
+            let cache = |query: Option<&str>| {
+                file(&wasm, query, &HeaderMap::new()).headers()[header::CACHE_CONTROL]
+                    .to_str()
+                    .unwrap()
+                    .to_string()
+            };
+            let index = FILES.iter().position(|f| f.path == wasm).unwrap();
+            let current = format!("v={}", wasm_version(index));
+            assert_eq!(cache(Some(&current)), "public, max-age=31536000, immutable");
+            assert_eq!(cache(Some("v=0123456789abcdef")), "no-cache");
+            assert_eq!(cache(None), "no-cache");
+            // The glue beside it names exactly this version.
+            let glue = format!("pkg/{module}.js");
+            let glue = FILES.iter().find(|f| f.path == glue).unwrap().plain;
+            assert!(
+                String::from_utf8_lossy(glue).contains(&format!("{module}_bg.wasm?{current}")),
+                "build.sh writes the version of {module}"
+            );
+            let app = file("app.js", Some(&current), &HeaderMap::new());
+            assert_eq!(app.headers()[header::CACHE_CONTROL], "no-cache");
+        }
+        // One module's version does not make the other's URL long-lived.
+        let core = FILES
             .iter()
-            .find(|f| f.path == "pkg/web_viewer.js")
-            .unwrap()
-            .plain;
-        let glue = String::from_utf8_lossy(glue);
-        assert!(
-            glue.contains(&format!("web_viewer_bg.wasm?{current}")),
-            "build.sh writes the version"
-        );
-        let app = file("app.js", Some(&current), &HeaderMap::new());
-        assert_eq!(app.headers()[header::CACHE_CONTROL], "no-cache");
+            .position(|f| f.path == "pkg/web_viewer_core_bg.wasm")
+            .unwrap();
+        let other = format!("v={}", wasm_version(core));
+        let answer = file("pkg/web_viewer_bg.wasm", Some(&other), &HeaderMap::new());
+        assert_eq!(answer.headers()[header::CACHE_CONTROL], "no-cache");
     }
 }

@@ -1,7 +1,7 @@
 // The Shailoo Ledger viewer. Every decision — signatures, quorum, inclusion proofs, record
 // decoding, audit rules, tally — is made by the Rust code of `tlog` and `election` compiled to
 // WebAssembly (pkg/); this file only fetches files, calls it, and draws the answers.
-import init, * as wv from './pkg/web_viewer.js';
+import init, * as wv from './pkg/web_viewer_core.js';
 import { LANGS, loadLanguage } from './i18n.js';
 import { state, t, tf, count, nm, h, badge, fmt, percent, time, table, FetchError, errorText } from './ui.js';
 import { barChart } from './charts.js';
@@ -14,6 +14,14 @@ const url = (path) => new URL(path, LOG).href;
 
 state.wv = wv;
 window.shailoo = state; // for the browser tests and the curious
+
+// The whole module, the auditor included (the tally, a precinct page's checks), loaded when
+// first wanted: a first visit needs only the core (trust, checkpoints, proofs, records).
+let whole;
+function auditorModule() {
+  whole ??= import('./pkg/web_viewer.js').then(async (m) => { await m.default(); return m; }, (e) => { whole = undefined; throw e; });
+  return whole;
+}
 
 // ---- language ------------------------------------------------------------------------------
 function pickLang() {
@@ -401,11 +409,20 @@ async function pageTally() {
 async function runAudit() {
   const size = state.cp.size;
   const run = (state.auditRun = (state.auditRun || 0) + 1);
+  const current = () => state.auditRun === run;
   if (state.audit && state.audit.wasm) state.audit.wasm.free();
-  const audit = new wv.Audit(state.policy);
   const a = (state.audit = { read: 0, done: false, byWorkers: 0, auditing: 0 });
   const started = performance.now();
   pageTally();
+  let audit;
+  try {
+    audit = new (await auditorModule()).Audit(state.policy);
+  } catch (e) {
+    if (!current()) return;
+    Object.assign(a, { error: e, done: true });
+    if (location.hash.startsWith('#/tally')) pageTally();
+    return;
+  }
   const read = async (n) => {
     const need = JSON.parse(wv.inclusion_tiles_needed(n * 256, size));
     const bytes = await getBytes(need.bundle, { full: need.full[need.bundle] });
@@ -418,7 +435,6 @@ async function runAudit() {
     const p = document.querySelector('progress');
     if (p) { p.value = n; p.nextElementSibling.textContent = `${t('progress')}: ${fmt(n)} / ${fmt(size)}`; }
   };
-  const current = () => state.auditRun === run;
   try {
     // Loaded when first wanted: a first visit does not fetch it.
     const { tallyLog, workersWanted } = await import('./tally.js');
@@ -497,7 +513,7 @@ async function reloadTrust() {
 }
 
 // What the pages in their own modules (precinct.js, filings.js) fetch, prove and draw with.
-const pageEnv = { getJSON, getBytes, prove, loadElection, show, crumbs };
+const pageEnv = { getJSON, getBytes, prove, loadElection, show, crumbs, auditorModule };
 
 // ---- routing -------------------------------------------------------------------------------
 // The precinct, complaints and finance pages (and the tally's workers) are modules loaded when

@@ -2,7 +2,6 @@
 // documents); the hand count beside the urn's; the voters identified beside the ballots; the
 // day's turnout; complaints about it; and the findings of the rules that need only its records.
 // The log's index says which records to fetch and is not trusted: the wasm judges.
-import * as wv from './pkg/web_viewer.js';
 import { state, t, nm, h, badge, fmt, time, table, errorText } from './ui.js';
 import { lineChart } from './charts.js';
 import { loadComplaints, complaintsTable } from './filings.js';
@@ -129,7 +128,7 @@ export async function pagePrecinct(env, id) {
   const proved = await Promise.all(listed.records.map((r) => env.prove(r.index)));
   // The index is untrusted and the page decides nothing: the wasm takes the proved definition
   // and registry, each listed record with its proof's outcome, and each document, and judges.
-  const page = new wv.PrecinctPage(id);
+  const page = new (await env.auditorModule()).PrecinctPage(id);
   const docs = new Map();
   let verdict;
   try {

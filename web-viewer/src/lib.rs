@@ -18,17 +18,21 @@ use tlog::policy::Policy;
 use tlog::tile::Tile;
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "auditor")]
 mod audit;
 mod checkpoint;
 mod inclusion;
+#[cfg(feature = "auditor")]
 mod precinct;
 mod records;
 mod trust;
+#[cfg(feature = "auditor")]
 pub use audit::{Audit, verify_bundle};
 pub use checkpoint::{
     accept_checkpoint, consistency_tiles_needed, verify_checkpoint, verify_consistency_from_tiles,
 };
 pub use inclusion::{inclusion_tiles_needed, verify_inclusion_from_tiles, verify_inclusion_proof};
+#[cfg(feature = "auditor")]
 pub use precinct::PrecinctPage;
 pub use records::decode_record;
 pub use trust::{adopt_remembered, choose_policy, policy_fingerprint, remembered_keys};

@@ -2,6 +2,7 @@
 
 use crate::err_json;
 use election::Record;
+#[cfg(feature = "auditor")]
 use election::audit::Finding;
 use election::records::{
     Body, ComplaintCategory, Decider, DocumentRef, ElectionDefinition, Names, Outcome,
@@ -147,6 +148,8 @@ pub fn decode_record(entry: &[u8]) -> String {
     }
 }
 
+/// A finding in `lang`, as the tally's report and the precinct page give it.
+#[cfg(feature = "auditor")]
 pub(crate) fn finding_json(f: &Finding, lang: &str) -> Value {
     json!({
         "rule": f.rule.id(), "title": f.rule.title(lang), "index": f.index,

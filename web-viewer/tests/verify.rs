@@ -487,7 +487,12 @@ fn committed_pkg_is_up_to_date() {
         .status()
         .unwrap();
     assert!(status.success());
-    for file in ["web_viewer.js", "web_viewer_bg.wasm"] {
+    for file in [
+        "web_viewer.js",
+        "web_viewer_bg.wasm",
+        "web_viewer_core.js",
+        "web_viewer_core_bg.wasm",
+    ] {
         let built = std::fs::read(out.join(file)).unwrap();
         let committed = std::fs::read(dir.join("site/pkg").join(file)).unwrap();
         assert!(
