@@ -1,11 +1,11 @@
 //! Compresses the viewer's site (`web-viewer/site/`) once, when the ledger is built, so that a
 //! server never spends its CPU on it and its first visitor gets the smallest bytes: each file
-//! gzipped (level 9, every browser) and brotli-compressed (quality 11, what current browsers
-//! ask for first; the wasm goes from 225 KB gzipped to 181 KB). Writes `site_files.rs` into
-//! `OUT_DIR`: the table `viewer.rs` serves, each file as written and in both codings.
+//! gzipped (by Zopfli: any browser inflates it, and it is 5% smaller than `gzip -9`) and
+//! brotli-compressed (quality 11, what current browsers ask for first; 20% smaller than gzip).
+//! Writes `site_files.rs` into `OUT_DIR`: the table `viewer.rs` serves, each file as written
+//! and in both codings.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// The site's folders and the kinds of files served from each.
@@ -72,9 +72,15 @@ fn media_type(name: &str) -> &'static str {
 }
 
 fn gzipped(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder.write_all(bytes).expect("writing to memory");
-    encoder.finish().expect("writing to memory")
+    let mut out = Vec::new();
+    zopfli::compress(
+        zopfli::Options::default(),
+        zopfli::Format::Gzip,
+        bytes,
+        &mut out,
+    )
+    .expect("writing to memory");
+    out
 }
 
 fn brotli_compressed(bytes: &[u8]) -> Vec<u8> {
