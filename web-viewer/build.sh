@@ -24,9 +24,9 @@ mkdir -p "$out"
 # workers and the precinct page load it) and `web_viewer_core` (without the auditor: what a
 # first visit needs — the trust root, checkpoints, inclusion proofs, records — 38 KB smaller).
 for module in web_viewer web_viewer_core; do
-  features=()
-  [ "$module" = web_viewer_core ] && features=(--no-default-features)
-  cargo build -p web-viewer --target wasm32-unknown-unknown --profile wasm-release --locked "${features[@]}"
+  features=--features=auditor
+  [ "$module" = web_viewer_core ] && features=--no-default-features
+  cargo build -p web-viewer --target wasm32-unknown-unknown --profile wasm-release --locked "$features"
   wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section --out-dir "$out" \
     --out-name "$module" "$target/wasm32-unknown-unknown/wasm-release/web_viewer.wasm"
   # wasm-opt, when present (npm's binaryen), shrinks the module further; the build is

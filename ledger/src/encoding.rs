@@ -1,6 +1,6 @@
 //! Content codings for what browsers fetch: the viewer's files (gzip and brotli, compressed
-//! when the ledger is built, `build.rs`), and, gzipped, the entry bundles, single entries, the
-//! checkpoint and the policy. CBOR records compress about 3:1, hash tiles (random hashes) not at
+//! when the ledger is built, `build.rs`), and, gzipped, the entry bundles, single entries (both
+//! compressed once and kept, `api.rs`), the checkpoint and the policy. CBOR records compress about 3:1, hash tiles (random hashes) not at
 //! all, so tiles always go as stored; clients that do not ask (`verifier`, mirrors, `curl`
 //! without `--compressed`) get the bytes as stored.
 
@@ -48,10 +48,14 @@ pub fn accepts(headers: &HeaderMap, coding: &str) -> bool {
     named.or(any).unwrap_or(false)
 }
 
-/// A small answer (a few KB: an entry, the policy) as sent: gzipped in place when the request
-/// takes gzip and a turn to compress is free, else as it is; `Vary: Accept-Encoding` either way.
+/// Smaller answers go as they are: gzip would save less than the work costs.
+pub const WORTH_COMPRESSING: usize = 1024;
+
+/// A small answer (a few KB: the policy) as sent: gzipped in place when the request takes gzip,
+/// it is worth compressing and a turn to compress is free, else as it is; `Vary:
+/// Accept-Encoding` either way.
 pub fn small_answer(request: &HeaderMap, body: Bytes) -> (HeaderMap, Bytes) {
-    let zipped = accepts(request, "gzip")
+    let zipped = (body.len() >= WORTH_COMPRESSING && accepts(request, "gzip"))
         .then(turn_to_compress)
         .flatten()
         .map(|_turn| Bytes::from(compress(&body, 6)));

@@ -34,7 +34,9 @@ enum Coding {
 }
 
 impl Coding {
-    /// The coding to send: brotli where the browser takes it (the smallest), else gzip.
+    /// The coding to send: brotli where the browser takes it (the smallest), else gzip. The
+    /// weights a browser gives (`br;q=0.1, gzip`) choose nothing but a refusal (`q=0`): every
+    /// coding taken decodes to the same bytes, so the server picks the smallest.
     fn for_request(headers: &HeaderMap) -> Coding {
         if crate::encoding::accepts(headers, "br") {
             Coding::Brotli

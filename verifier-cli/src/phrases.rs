@@ -1,7 +1,7 @@
 //! The audit report's own sentences in Kyrgyz, Russian and English — its headings, the tally,
 //! the final-result comparison and the verdict — said with the same template as the findings
 //! (`election::audit::message::fill`), in the terms of `web-viewer/GLOSSARY.md` and the
-//! viewer's `i18n.js`. The log's technical lines (checkpoint, signatures, history) stay English.
+//! viewer's `i18n-ky.js`, `i18n-ru.js` and `i18n-en.js`. The log's technical lines (checkpoint, signatures, history) stay English.
 
 use election::audit::Figure;
 use election::audit::message::fill;

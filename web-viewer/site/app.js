@@ -19,7 +19,8 @@ window.shailoo = state; // for the browser tests and the curious
 // first wanted: a first visit needs only the core (trust, checkpoints, proofs, records).
 let whole;
 function auditorModule() {
-  whole ??= import('./pkg/web_viewer.js').then(async (m) => { await m.default(); return m; }, (e) => { whole = undefined; throw e; });
+  // A failed load (the script or the wasm) is tried again the next time it is wanted.
+  whole ??= import('./pkg/web_viewer.js').then(async (m) => { await m.default(); return m; }).catch((e) => { whole = undefined; throw e; });
   return whole;
 }
 
@@ -34,13 +35,20 @@ function pickLang() {
   return 'ky';
 }
 
-// Loads the language's words first (once), then says everything on the page again in it.
+// Loads the language's words first (once), then says everything on the page again in it. The
+// last language asked for wins, whichever file arrives first. Words that cannot be fetched
+// leave a page already drawn in its language; the first drawing goes on without them (the
+// page still verifies, and shows the words' keys).
+let langAsked;
 async function setLang(lang) {
+  langAsked = lang;
   try {
     await loadLanguage(lang);
   } catch {
-    return; // not reachable now: the page stays in the language it is in
+    if (state.drawn) return;
   }
+  if (langAsked !== lang) return;
+  state.drawn = true;
   state.lang = lang;
   localStorage.setItem('shailoo.lang', lang);
   document.documentElement.lang = lang;
@@ -202,9 +210,16 @@ async function prove(index) {
   if (!cp.ok) return { index, ok: false, error: t('checkpoint_bad') };
   const log = url('');
   if (!staticOnly.has(log)) {
-    const viaApi = await proveByApi(index, cp).catch(() => null);
-    if (viaApi && viaApi.proof.ok) return viaApi;
-    staticOnly.add(log);
+    try {
+      const viaApi = await proveByApi(index, cp);
+      if (viaApi.proof.ok) return viaApi;
+      staticOnly.add(log); // an entry or proof that does not lead to the signed root
+    } catch (e) {
+      // No such API (a static copy answers 403, 404 or 405): this log's files from now on. A
+      // busy or unreachable server (429, 5xx, no answer): the files for this record only, so
+      // that a moment's overload does not send every later record to the heavier path.
+      if (!(e instanceof FetchError) || [403, 404, 405, 501].includes(e.status)) staticOnly.add(log);
+    }
   }
   try {
     const need = JSON.parse(wv.inclusion_tiles_needed(index, cp.size));

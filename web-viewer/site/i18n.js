@@ -13,7 +13,9 @@ export function loadLanguage(lang) {
   return loading[lang];
 }
 
-// The words of a loaded language (none yet: the keys themselves show).
+// The words of a loaded language (none yet: the keys themselves show). There is no fallback to
+// English, which a Kyrgyz or Russian visit does not load: every file has every key (the browser
+// tests check it).
 export const words = (lang) => (loaded[lang] ? loaded[lang].STRINGS : {});
 
 // "3 места", "1 seat", "12 участок": the number formatted as the rest of the page formats it,

@@ -124,11 +124,14 @@ export async function pagePrecinct(env, id) {
   const region = terr && def.regions.find((r) => r.id === terr.region);
   const trail = env.crumbs(region ? h('a', { href: `#/region/${region.id}` }, nm(region.name)) : '—',
     terr ? h('a', { href: `#/territory/${terr.id}` }, nm(terr.name)) : '—', `№ ${id}`);
+  // The whole module (the precinct's checks) loads while the records are proved.
+  const auditor = env.auditorModule();
+  auditor.catch(() => {}); // awaited below; a failure is reported there
   const listed = await env.getJSON(`api/v1/records?precinct=${id}&limit=1000`);
   const proved = await Promise.all(listed.records.map((r) => env.prove(r.index)));
   // The index is untrusted and the page decides nothing: the wasm takes the proved definition
   // and registry, each listed record with its proof's outcome, and each document, and judges.
-  const page = new (await env.auditorModule()).PrecinctPage(id);
+  const page = new (await auditor).PrecinctPage(id);
   const docs = new Map();
   let verdict;
   try {

@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { repo, startDemo, stopDemo, launchChromium, staticHost } from './harness.mjs';
-import { STRINGS } from '../../site/i18n.js';
+import { STRINGS as english } from '../../site/i18n-en.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -54,7 +54,7 @@ try {
       await page.goto(`${site.url === base ? `${base}/` : site.url}?${query}#/tally`);
       await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
       const t0 = Date.now();
-      await page.getByRole('button', { name: STRINGS.en.tally_start }).click();
+      await page.getByRole('button', { name: english.tally_start }).click();
       await page.waitForSelector('#root-status [data-state]', { timeout: 600_000 });
       const ms = Date.now() - t0;
       const state = await page.locator('#root-status [data-state]').getAttribute('data-state');

@@ -290,6 +290,49 @@ test('an inclusion proof the API alters is not believed: the page proves from th
   await shot(page, 'precinct-tampered-tile');
 });
 
+test('a busy API sends one record to the files; a missing one sends the whole log', async () => {
+  const { records } = await json('api/v1/records?kind=protocol&limit=2');
+  const [first, second] = records;
+  assert.notEqual(first.precinct, second.precinct);
+  for (const [status, staysOnApi] of [[503, true], [404, false]]) {
+    const page = await newContext();
+    await ctx.route((u) => u.pathname === `/api/v1/proof/inclusion/${first.index}`, (route) => route.fulfill({ status }));
+    await open(page, `#/precinct/${first.precinct}`);
+    assert.equal(await page.locator('#status [data-state]').getAttribute('data-state'), 'verified', `${status}`);
+    // Another precinct afterwards: its records from the API again after a 503, from the
+    // tiles and bundles after a 404 (a copy of the log without the API; the first page
+    // fetched them already).
+    const requested = [];
+    page.on('request', (r) => requested.push(new URL(r.url()).pathname));
+    await page.evaluate((n) => { location.hash = `#/precinct/${n}`; }, second.precinct);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.waitForSelector('#status [data-state="verified"]');
+    const asked = (prefix) => requested.filter((u) => u.startsWith(prefix)).length;
+    assert.equal(asked('/api/v1/proof/inclusion/') > 0, staysOnApi, `${status}: ${requested.join(' ')}`);
+    assert.equal(asked('/api/v1/entry/') > 0, staysOnApi, `${status}: ${requested.join(' ')}`);
+  }
+});
+
+test('the page is drawn without its words, and the whole module is fetched again after a failed load', async () => {
+  let page = await newContext();
+  await ctx.route(`${base}/i18n-en.js`, (route) => route.abort());
+  await open(page);
+  await page.waitForSelector('#checkpoint-status [data-state="verified"]');
+  // The nav shows its keys instead of words, and everything still verifies.
+  assert.equal(await page.locator('nav.top a[href="#/witnesses"]').textContent(), 'nav_witnesses');
+  const p = await aProtocol();
+  page = await newContext();
+  let failing = true;
+  await ctx.route((u) => u.pathname === '/pkg/web_viewer_bg.wasm', (route) => (failing ? route.abort() : route.continue()));
+  await open(page, `#/precinct/${p.precinct}`);
+  assert.equal(await page.locator('#status [data-state]').count(), 0, 'no verdict without the precinct checks');
+  failing = false;
+  await page.evaluate(() => { location.hash = '#/'; });
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.evaluate((n) => { location.hash = `#/precinct/${n}`; }, p.precinct);
+  await page.waitForSelector('#status [data-state="verified"]', { timeout: 30_000 });
+});
+
 test("an entry the log's API alters is not believed: the page reads it from its bundle, and fails if that is altered too", async () => {
   const p = await aProtocol();
   const alone = Buffer.from(await (await fetch(`${base}/api/v1/entry/${p.index}`)).arrayBuffer());
