@@ -111,11 +111,12 @@ pub fn compress(bytes: &[u8], level: u32) -> Vec<u8> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use axum::http::HeaderValue;
 
-    fn asking(value: &str) -> HeaderMap {
+    /// A request's headers taking the codings `value` (`Accept-Encoding`).
+    pub(crate) fn asking(value: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();
         headers.insert(
             header::ACCEPT_ENCODING,

@@ -268,14 +268,7 @@ mod tests {
             .to_vec()
     }
 
-    fn asking_for(coding: &str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::ACCEPT_ENCODING,
-            HeaderValue::from_str(coding).unwrap(),
-        );
-        headers
-    }
+    use crate::encoding::tests::asking as asking_for;
 
     fn gunzip(body: &[u8]) -> Vec<u8> {
         let mut plain = Vec::new();
