@@ -153,6 +153,15 @@ impl WitnessedCheckpoint {
     }
 }
 
+/// Why a checkpoint record cannot follow the ones before it (the auditor says it in words).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckpointOrder {
+    /// A checkpoint of `size` entries logged as entry `index`: it holds entries not yet logged.
+    AfterItsEntries { size: u64, index: u64 },
+    /// A checkpoint of `size` entries after one of `last`: the log's checkpoints must grow.
+    DidNotGrow { size: u64, last: u64 },
+}
+
 /// The checkpoints the log logged, in log order (so by increasing index and size): what
 /// bounds when each entry was logged.
 #[derive(Clone, Debug, Default)]
@@ -163,21 +172,21 @@ pub struct WitnessedCheckpoints {
 impl WitnessedCheckpoints {
     /// Adds the next checkpoint record; its size must be larger than every earlier one's, and
     /// no larger than its own index (a checkpoint holds only entries logged before it).
-    pub fn push(&mut self, logged: LoggedCheckpoint) -> Result<(), String> {
+    pub fn push(&mut self, logged: LoggedCheckpoint) -> Result<(), CheckpointOrder> {
         let size = logged.checkpoint.size;
         if size > logged.index {
-            return Err(format!(
-                "it logs a checkpoint of size {size} at entry {}: a checkpoint contains only entries logged before it",
-                logged.index
-            ));
+            return Err(CheckpointOrder::AfterItsEntries {
+                size,
+                index: logged.index,
+            });
         }
         if let Some(last) = self.logged.last()
             && size <= last.checkpoint.size
         {
-            return Err(format!(
-                "a checkpoint of size {size} after one of size {}: the log's checkpoints must grow",
-                last.checkpoint.size
-            ));
+            return Err(CheckpointOrder::DidNotGrow {
+                size,
+                last: last.checkpoint.size,
+            });
         }
         self.logged.push(logged);
         Ok(())

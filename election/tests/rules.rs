@@ -273,7 +273,17 @@ fn record_malformed_unknown_kind_signature_and_election() {
     let mut forged = good.clone();
     let last = forged.len() - 1;
     forged[last] ^= 1;
-    assert_eq!(a.push(102, &forged)[0].rule, Rule::RecordSignature);
+    let forgery = &a.push(102, &forged)[0];
+    assert_eq!(forgery.rule, Rule::RecordSignature);
+    // Said in the reader's language, as every finding an attack produces.
+    assert_eq!(
+        forgery.message.text("ru"),
+        "подпись записи не проходит проверку"
+    );
+    assert_eq!(
+        forgery.message.text("ky"),
+        "жазуунун кол тамгасы текшерүүдөн өтпөйт"
+    );
     let other = Record::sign(
         "other-election",
         T0,

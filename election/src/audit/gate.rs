@@ -83,23 +83,27 @@ impl Gate {
     /// signature verifies. A ledger runs it in parallel, off its single sequencer thread,
     /// with one [`SignerKeys`] shared by its threads.
     pub fn verified_record(entry: &[u8], signers: &SignerKeys) -> Result<Record, Finding> {
-        let finding = |rule, precinct, message: String| Finding {
+        let finding = |rule, precinct, message: Message| Finding {
             rule,
             index: None,
             precinct,
-            message: message.into(),
+            message,
         };
         let record = Record::from_bytes(entry).map_err(|e| match e {
             RecordError::UnknownKind(k) => finding(
                 Rule::RecordUnknownKind,
                 None,
-                format!("kind {k} is not a known record kind"),
+                Message::new(Sentence::RecordKindUnknown, [k]),
             ),
-            e => finding(Rule::RecordMalformed, None, e.to_string()),
+            e => finding(Rule::RecordMalformed, None, e.to_string().into()),
         })?;
-        signers
-            .verify(&record)
-            .map_err(|e| finding(Rule::RecordSignature, record.body.precinct(), e.to_string()))?;
+        signers.verify(&record).map_err(|e| {
+            finding(
+                Rule::RecordSignature,
+                record.body.precinct(),
+                signature_failure(e),
+            )
+        })?;
         Ok(record)
     }
 
@@ -147,7 +151,7 @@ impl Gate {
                 rule: Rule::AnnulmentByCec,
                 index: None,
                 precinct: None,
-                message: "only the CEC's keys may annul results".into(),
+                message: Message::plain(Sentence::AnnulmentOnlyByCec),
             });
         }
         Ok(())
@@ -175,5 +179,15 @@ impl Gate {
             }
         }
         duplicates
+    }
+}
+
+/// Why a record's signature failed, in words a citizen can read (`record.signature`).
+pub(super) fn signature_failure(e: RecordError) -> Message {
+    match e {
+        RecordError::BadSignature => Message::plain(Sentence::SignatureDoesNotVerify),
+        RecordError::Unsigned => Message::plain(Sentence::RecordUnsigned),
+        RecordError::BadKey => Message::plain(Sentence::SignerKeyInvalid),
+        e => e.to_string().into(),
     }
 }

@@ -2,9 +2,10 @@
 //! that find what a citizen reads about (a protocol's arithmetic, the urn against the hand
 //! count, ballots against identified voters, hourly turnout, a bank statement, the announced
 //! result) and who may sign what (keys, their roles, scopes, validity and revocation) say it
-//! in the three languages; the rest (malformed entries and broken references, which a citizen
-//! meets only when something is badly wrong) give a technical detail in English under the
-//! rule's translated title. The words follow `web-viewer/GLOSSARY.md`.
+//! in the three languages, and so do signatures that fail, broken references and the log's own
+//! checkpoint records; only an entry that does not decode (which a citizen meets only when
+//! something is badly wrong) gives the decoder's technical detail in English under the rule's
+//! translated title. The words follow `web-viewer/GLOSSARY.md`.
 
 use std::fmt;
 
@@ -56,6 +57,21 @@ crate::listed_enum! {
         RootOrLogKeyRevoked,
         OperatorRevokedNotByRoot,
         OtherElection,
+        RecordKindUnknown,
+        SignatureDoesNotVerify,
+        RecordUnsigned,
+        SignerKeyInvalid,
+        AnnulmentOnlyByCec,
+        DefinitionRepeated,
+        PrecinctRegisteredTwice,
+        PrecinctNotRegistered,
+        ContestNotDefined,
+        VoteCountsNotOptions,
+        CorrectionOfNothing,
+        CheckpointNotByPolicy,
+        CheckpointOfOtherLog,
+        CheckpointAfterItsEntries,
+        CheckpointsMustGrow,
     }
 }
 
@@ -275,6 +291,81 @@ impl Sentence {
                 "{1} участоктордун жыйынтыктарын жараксыз деп тапкан {0} токтом БШКнын ачкычы менен кол коюлган эмес; ал колдонулбайт",
                 "постановление {0} о признании итогов недействительными на участках {1} подписано не ключом ЦИК; оно не применяется",
             ],
+            RecordKindUnknown => [
+                "kind {0} is not a known record kind",
+                "{0} — жазуунун белгисиз түрү",
+                "{0} — неизвестный тип записи",
+            ],
+            SignatureDoesNotVerify => [
+                "record signature does not verify",
+                "жазуунун кол тамгасы текшерүүдөн өтпөйт",
+                "подпись записи не проходит проверку",
+            ],
+            RecordUnsigned => [
+                "record has no signature",
+                "жазууда кол тамга жок",
+                "у записи нет подписи",
+            ],
+            SignerKeyInvalid => [
+                "signer public key is not a valid Ed25519 key",
+                "кол коюучунун ачык ачкычы жарактуу Ed25519 ачкычы эмес",
+                "открытый ключ подписанта не является допустимым ключом Ed25519",
+            ],
+            AnnulmentOnlyByCec => [
+                "only the CEC's keys may annul results",
+                "жыйынтыктарды БШКнын ачкычы менен кол коюлган жазуу гана жараксыз деп таба алат",
+                "признать итоги недействительными может только запись, подписанная ключом ЦИК",
+            ],
+            DefinitionRepeated => [
+                "the election is defined a second time; the first definition stands",
+                "шайлоо экинчи жолу аныкталган; биринчи аныктама күчүндө калат",
+                "выборы определены повторно; действует первое определение",
+            ],
+            PrecinctRegisteredTwice => [
+                "precinct {0} is registered twice",
+                "{0}-участок реестрге эки жолу киргизилген",
+                "участок № {0} внесён в реестр дважды",
+            ],
+            PrecinctNotRegistered => [
+                "precinct {0} is not in the registry",
+                "{0}-участок реестрде жок",
+                "участка № {0} нет в реестре",
+            ],
+            ContestNotDefined => [
+                "contest {0} is not defined",
+                "{0}-добуш берүү аныкталган эмес",
+                "голосование № {0} не определено",
+            ],
+            VoteCountsNotOptions => [
+                "{0} vote counts for contest {1}, which has {2} options",
+                "{1}-добуш берүү боюнча добуштардын {0} саны берилген, ал эми анда талапкерлер / партиялар {2}",
+                "для голосования № {1} указано чисел голосов: {0}, а кандидатов / партий в нём: {2}",
+            ],
+            CorrectionOfNothing => [
+                "the correction supersedes entry {0}, which is not an earlier valid record",
+                "оңдоо {0}-жазууну алмаштырат, бирок ал мурда киргизилген жарактуу жазуу эмес",
+                "исправление заменяет запись № {0}, но она не является ранее внесённой действительной записью",
+            ],
+            CheckpointNotByPolicy => [
+                "the checkpoint it logs does not satisfy the policy: {0}",
+                "бул жазуудагы текшерүү чекити ишеним саясатына жооп бербейт: {0}",
+                "контрольная точка в этой записи не удовлетворяет политике доверия: {0}",
+            ],
+            CheckpointOfOtherLog => [
+                "it logs a checkpoint of another log, {0}",
+                "бул жазуу башка журналдын текшерүү чекитин камтыйт: {0}",
+                "эта запись содержит контрольную точку другого журнала: {0}",
+            ],
+            CheckpointAfterItsEntries => [
+                "it logs a checkpoint of size {0} at entry {1}: a checkpoint contains only entries logged before it",
+                "{1}-жазуу {0} жазуудан турган текшерүү чекитин камтыйт: текшерүү чекити өзүнөн мурун киргизилген жазууларды гана камтыйт",
+                "запись № {1} содержит контрольную точку (записей: {0}): контрольная точка включает только записи, внесённые до неё",
+            ],
+            CheckpointsMustGrow => [
+                "a checkpoint of size {0} after one of size {1}: the log's checkpoints must grow",
+                "{1} жазуудан турган текшерүү чекитинен кийин {0} жазуудан турган текшерүү чекити келет: журналдын текшерүү чекиттери өсүшү керек",
+                "контрольная точка (записей: {0}) следует за контрольной точкой (записей: {1}): контрольные точки журнала должны расти",
+            ],
         }
     }
 }
@@ -464,6 +555,20 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_broken_reference_is_said_in_each_language() {
+        let wrong = Message::new(Sentence::VoteCountsNotOptions, [3usize, 2, 4]);
+        assert_eq!(
+            wrong.text("en"),
+            "3 vote counts for contest 2, which has 4 options"
+        );
+        assert_eq!(
+            wrong.text("ru"),
+            "для голосования № 2 указано чисел голосов: 3, а кандидатов / партий в нём: 4"
+        );
+        assert!(wrong.text("ky").starts_with("2-добуш берүү"));
     }
 
     #[test]

@@ -27,7 +27,8 @@ use crate::record::Record;
 use crate::records::{Body, ContestId, ElectionDefinition, FinalResult, Kind, PrecinctId};
 use crate::tally::{Tally, compute};
 use crate::time::{
-    LoggedCheckpoint, LoggedInterval, TimeWindow, WitnessedCheckpoint, WitnessedCheckpoints,
+    CheckpointOrder, LoggedCheckpoint, LoggedInterval, TimeWindow, WitnessedCheckpoint,
+    WitnessedCheckpoints,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -256,7 +257,7 @@ impl Auditor {
                         Rule::RecordReference,
                         index,
                         None,
-                        vec!["the election is defined a second time; the first definition stands"],
+                        vec![Message::plain(Sentence::DefinitionRepeated)],
                     );
                 } else {
                     self.definition = Some(d);
@@ -264,7 +265,7 @@ impl Auditor {
             }
             Body::PrecinctRegistry(_) => {
                 for p in duplicates {
-                    let msg = format!("precinct {p} is registered twice");
+                    let msg = Message::new(Sentence::PrecinctRegisteredTwice, [p]);
                     self.note(Rule::RecordReference, index, Some(p), vec![msg]);
                 }
             }
@@ -342,13 +343,13 @@ impl Auditor {
         let Some(policy) = self.config.policy.clone() else {
             return;
         };
-        let problem = |message: String| vec![message];
+        let problem = |message: Message| vec![message];
         // Mirrors copy the log after the fact: a logged checkpoint never carries their
         // cosignatures, and needs only the witnesses' part of the quorum.
         let verified = match policy.verify_logged_checkpoint(note.as_bytes()) {
             Ok(v) => v,
             Err(e) => {
-                let msg = format!("the checkpoint it logs does not satisfy the policy: {e}");
+                let msg = Message::new(Sentence::CheckpointNotByPolicy, [e]);
                 return self.note(Rule::LogCheckpoint, index, None, problem(msg));
             }
         };
@@ -359,14 +360,22 @@ impl Auditor {
         if let Some(election) = self.gate.election()
             && origin.rsplit('/').next() != Some(election)
         {
-            let msg = format!("it logs a checkpoint of another log, {origin:?}");
+            let msg = Message::new(Sentence::CheckpointOfOtherLog, [format!("{origin:?}")]);
             return self.note(Rule::LogCheckpoint, index, None, problem(msg));
         }
         let Some(checkpoint) = WitnessedCheckpoint::of(&policy, &verified) else {
             return;
         };
         let size = checkpoint.size;
-        if let Err(msg) = self.witnessed.push(LoggedCheckpoint { index, checkpoint }) {
+        if let Err(out_of_order) = self.witnessed.push(LoggedCheckpoint { index, checkpoint }) {
+            let msg = match out_of_order {
+                CheckpointOrder::AfterItsEntries { size, index } => {
+                    Message::new(Sentence::CheckpointAfterItsEntries, [size, index])
+                }
+                CheckpointOrder::DidNotGrow { size, last } => {
+                    Message::new(Sentence::CheckpointsMustGrow, [size, last])
+                }
+            };
             return self.note(Rule::LogCheckpoint, index, None, problem(msg));
         }
         let contained = self.unjudged.partition_point(|c| c.index < size);

@@ -112,20 +112,20 @@ impl References<'_> {
         &self,
         precinct: PrecinctId,
         contest: Option<(ContestId, usize)>,
-    ) -> Vec<String> {
+    ) -> Vec<Message> {
         let mut problems = Vec::new();
         if !self.precincts.contains_key(&precinct) {
-            problems.push(format!("precinct {precinct} is not in the registry"));
+            problems.push(Message::new(Sentence::PrecinctNotRegistered, [precinct]));
         }
         if let Some((id, votes)) = contest {
             match self
                 .definition
                 .and_then(|d| d.contests.iter().find(|c| c.id == id))
             {
-                None => problems.push(format!("contest {id} is not defined")),
-                Some(c) if c.options.len() != votes => problems.push(format!(
-                    "{votes} vote counts for contest {id}, which has {} options",
-                    c.options.len()
+                None => problems.push(Message::new(Sentence::ContestNotDefined, [id])),
+                Some(c) if c.options.len() != votes => problems.push(Message::new(
+                    Sentence::VoteCountsNotOptions,
+                    [votes, usize::from(id), c.options.len()],
                 )),
                 Some(_) => {}
             }
@@ -234,8 +234,8 @@ impl PrecinctRules {
 }
 
 /// The problem with a correction of `target`, which is not a record that stands.
-pub(super) fn not_correctable(target: u64) -> String {
-    format!("the correction supersedes entry {target}, which is not an earlier valid record")
+pub(super) fn not_correctable(target: u64) -> Message {
+    Message::new(Sentence::CorrectionOfNothing, [target])
 }
 
 fn found(
@@ -305,7 +305,7 @@ pub fn precinct_findings<'a>(
         };
         if let Err(e) = record.verify_signature() {
             let precinct = record.body.precinct();
-            let problem = vec![e.to_string()];
+            let problem = vec![super::gate::signature_failure(e)];
             findings.extend(found(Rule::RecordSignature, index, precinct, problem));
             continue;
         }
