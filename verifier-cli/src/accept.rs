@@ -9,6 +9,7 @@
 use crate::display::format_system_time;
 use crate::fetch::{FetchError, MAX_NOTE, Source, TileFetcher};
 use crate::outcome::Failure;
+use crate::phrases::Phrase;
 use crate::state::{LogId, Remembered, State};
 use crate::trust::Trust;
 use tlog::policy::VerifiedCheckpoint;
@@ -46,21 +47,23 @@ impl Accepted {
     }
 
     /// One line on the signatures: the log's and the witnesses'.
-    pub fn signatures_line(&self, trust: &Trust) -> String {
-        signatures_line(&self.verified, trust)
+    pub fn signatures_line(&self, trust: &Trust, lang: &str) -> String {
+        signatures_line(&self.verified, trust, lang)
     }
 
-    /// One line on the relation to the remembered checkpoint.
+    /// One line on the relation to the remembered checkpoint, in English (as JSON gives it).
     pub fn relation_line(&self) -> String {
+        self.relation_said("en")
+    }
+
+    /// [`Accepted::relation_line`] in `lang` (`en`, `ky`, `ru`).
+    pub fn relation_said(&self, lang: &str) -> String {
         match &self.relation {
-            Relation::First => {
-                "first checkpoint this verifier has seen for this log: remembered for next time"
-                    .into()
+            Relation::First => Phrase::HistoryFirst.text(lang),
+            Relation::Unchanged => Phrase::HistoryUnchanged.text(lang),
+            Relation::Grew { from, proof_len } => {
+                Phrase::HistoryGrew.say(lang, [from.to_string(), proof_len.to_string()])
             }
-            Relation::Unchanged => "the same tree this verifier accepted last time".into(),
-            Relation::Grew { from, proof_len } => format!(
-                "consistent with the checkpoint of size {from} accepted earlier: the log only grew (consistency proof of {proof_len} hashes verified)"
-            ),
         }
     }
 }
@@ -257,7 +260,11 @@ fn relate(
 }
 
 /// One line on a verified checkpoint's signatures: the log's, the witnesses', the quorum.
-pub fn signatures_line(verified: &tlog::policy::VerifiedCheckpoint, trust: &Trust) -> String {
+pub fn signatures_line(
+    verified: &tlog::policy::VerifiedCheckpoint,
+    trust: &Trust,
+    lang: &str,
+) -> String {
     let cosigners: Vec<&str> = verified.cosigners.iter().map(|(n, _)| n.as_str()).collect();
     let names = if cosigners.is_empty() {
         String::new()
@@ -265,9 +272,12 @@ pub fn signatures_line(verified: &tlog::policy::VerifiedCheckpoint, trust: &Trus
         format!(" ({})", cosigners.join(", "))
     };
     // One witness may cosign with two keys (two policy lines, one key name): counted once.
-    format!(
-        "signed by the log's key; cosigned by {} witness(es){names} — your policy's quorum is {}",
-        trust.policy.witness_count(&cosigners),
-        trust.policy.quorum_name()
+    Phrase::SignedAndCosigned.say(
+        lang,
+        [
+            trust.policy.witness_count(&cosigners).to_string(),
+            names,
+            trust.policy.quorum_name().to_string(),
+        ],
     )
 }

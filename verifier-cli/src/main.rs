@@ -35,9 +35,10 @@ struct Cli {
     /// $XDG_DATA_HOME/shailoo-verifier, else ~/.local/share/shailoo-verifier]
     #[arg(long, global = true, value_name = "DIR")]
     state_dir: Option<PathBuf>,
-    /// The language of the audit report for people — findings, rule titles, the tally, the
-    /// final-result comparison and the verdict: ky (Kyrgyz), ru (Russian) or en. The log's
-    /// technical lines stay English; JSON output keeps the English sentence and the rule ids.
+    /// The language of the audit report for people — the checkpoint and why it is believed,
+    /// findings, rule titles, the tally, the final-result comparison, documents and the
+    /// verdict: ky (Kyrgyz), ru (Russian) or en. JSON output keeps the English sentence and
+    /// the rule ids; the other commands speak English.
     #[arg(long, global = true, value_name = "LANG", default_value = "en", value_parser = ["ky", "ru", "en"])]
     lang: String,
     #[command(subcommand)]

@@ -1,7 +1,8 @@
-//! The audit report's own sentences in Kyrgyz, Russian and English — its headings, the tally,
-//! the final-result comparison and the verdict — said with the same template as the findings
+//! The audit report's own sentences in Kyrgyz, Russian and English — the checkpoint it
+//! accepted and why, what it read, its headings, the tally, the final-result comparison, the
+//! documents and the verdict — said with the same template as the findings
 //! (`election::audit::message::fill`), in the terms of `web-viewer/GLOSSARY.md` and the
-//! viewer's `i18n-ky.js`, `i18n-ru.js` and `i18n-en.js`. The log's technical lines (checkpoint, signatures, history) stay English.
+//! viewer's `i18n-ky.js`, `i18n-ru.js` and `i18n-en.js`.
 
 use election::audit::Figure;
 use election::audit::message::fill;
@@ -34,6 +35,37 @@ election::listed_enum! {
         VerdictClean,
         /// The log intact, with findings; the audit took {0} seconds.
         VerdictProblems,
+        /// Log {0} read at {1}.
+        LogAt,
+        /// Its checkpoint: {0} entries, root {1}.
+        Checkpoint,
+        /// The label of the signatures line.
+        Signatures,
+        /// Signed by the log, cosigned by {0} witnesses ({1}: their names, or nothing); the
+        /// policy's quorum is {2}.
+        SignedAndCosigned,
+        /// The label of the history line.
+        History,
+        /// The first checkpoint seen of this log.
+        HistoryFirst,
+        /// The same tree as last time.
+        HistoryUnchanged,
+        /// Grown from a checkpoint of {0} entries; a consistency proof of {1} hashes.
+        HistoryGrew,
+        /// All {0} entries read; their root is the signed one.
+        EntriesAll,
+        /// Election {0}, checked from the root key {1}.
+        ElectionFromRoot,
+        /// No valid record names an election yet.
+        NoElectionYet,
+        /// {0} valid records of {1} entries, {2}: by kind, or nothing.
+        Records,
+        /// {0} keys enrolled.
+        KeysEnrolled,
+        /// {0} documents checked, all as referenced.
+        DocumentsMatch,
+        /// {0} documents checked, {1} not as referenced.
+        DocumentsDiffer,
     }
 }
 
@@ -96,6 +128,73 @@ impl Phrase {
                 "verdict: the log is intact, but the election records have the problems listed above ({0} s)",
                 "корутунду: журнал бүтүн, бирок шайлоо жазууларында жогоруда саналган эскертүүлөр бар ({0} сек.)",
                 "вывод: журнал цел, но в записях о выборах есть замечания, перечисленные выше ({0} с)",
+            ],
+            Phrase::LogAt => [
+                "log {0} at {1}",
+                "{0} журналы, дареги: {1}",
+                "журнал {0}, адрес: {1}",
+            ],
+            Phrase::Checkpoint => [
+                "checkpoint: {0} entries, root {1}",
+                "текшерүү чекити: {0} жазуу, тамыр хеши {1}",
+                "контрольная точка: записей {0}, корневой хеш {1}",
+            ],
+            Phrase::Signatures => ["signatures", "кол тамгалар", "подписи"],
+            Phrase::SignedAndCosigned => [
+                "signed by the log's key; cosigned by {0} witness(es){1} — your policy's quorum is {2}",
+                "журналдын ачкычы менен кол коюлган; күбөлөндүрүүчүлөр: {0}{1} — сиздин ишеним саясатыңыздын кворуму: {2}",
+                "подписано ключом журнала; заверителей: {0}{1} — кворум вашей политики доверия: {2}",
+            ],
+            Phrase::History => ["history", "тарыхы", "история"],
+            Phrase::HistoryFirst => [
+                "first checkpoint this verifier has seen for this log: remembered for next time",
+                "бул текшерүүчү бул журналдын текшерүү чекитин биринчи жолу көрдү: кийинки жолу үчүн эстеп калды",
+                "первая контрольная точка этого журнала, которую видит этот верификатор: запомнена на следующий раз",
+            ],
+            Phrase::HistoryUnchanged => [
+                "the same tree this verifier accepted last time",
+                "бул текшерүүчү акыркы жолу кабыл алган ошол эле дарак",
+                "то же дерево, которое этот верификатор принял в прошлый раз",
+            ],
+            Phrase::HistoryGrew => [
+                "consistent with the checkpoint of size {0} accepted earlier: the log only grew (consistency proof of {1} hashes verified)",
+                "мурда кабыл алынган текшерүү чекитине ({0} жазуу) дал келет: журнал өскөнү гана (дал келүүнүн далили текшерилди, хештер: {1})",
+                "согласуется с ранее принятой контрольной точкой (записей: {0}): журнал только вырос (доказательство согласованности проверено, хешей: {1})",
+            ],
+            Phrase::EntriesAll => [
+                "entries: all {0} downloaded; their recomputed Merkle root matches the signed checkpoint",
+                "жазуулар: бардыгы жүктөлдү ({0}); алардан кайра эсептелген Меркл тамыры кол коюлган текшерүү чекитине дал келет",
+                "записи: загружены все (записей: {0}); их пересчитанный корень Меркла совпадает с подписанной контрольной точкой",
+            ],
+            Phrase::ElectionFromRoot => [
+                "election {0}, checked from the CEC root key {1}",
+                "{0} шайлоосу, БШКнын тамыр ачкычынан баштап текшерилди: {1}",
+                "выборы {0}, проверены от корневого ключа ЦИК {1}",
+            ],
+            Phrase::NoElectionYet => [
+                "(no valid record yet)",
+                "(азырынча жарактуу жазуу жок)",
+                "(пока нет действительных записей)",
+            ],
+            Phrase::Records => [
+                "records: {0} valid of {1} entries{2}",
+                "жазуулар: {1} жазуунун ичинен жарактуусу {0}{2}",
+                "записи: действительных {0} из {1}{2}",
+            ],
+            Phrase::KeysEnrolled => [
+                "keys enrolled: {0}; every record's signer was checked through the enrollment chain",
+                "катталган ачкычтар: {0}; ар бир жазуунун кол коюучусу ачкычтарды каттоо чынжыры боюнча текшерилди",
+                "зарегистрированных ключей: {0}; подписант каждой записи проверен по цепочке регистрации ключей",
+            ],
+            Phrase::DocumentsMatch => [
+                "documents: {0} checked; each has the size and SHA-256 its record references",
+                "документтер: {0} текшерилди; ар биринин өлчөмү жана SHA-256 хеши өз жазуусунда көрсөтүлгөнгө дал келет",
+                "документы: проверено {0}; размер и SHA-256 каждого совпадают с указанными в его записи",
+            ],
+            Phrase::DocumentsDiffer => [
+                "documents: {0} checked; {1} do not match their records:",
+                "документтер: {0} текшерилди; алардын ичинен өз жазууларына дал келбегендери: {1}:",
+                "документы: проверено {0}; не совпадают со своими записями: {1}:",
             ],
         }
     }

@@ -3,7 +3,7 @@
 
 use crate::commands::Online;
 use crate::commands::audit::AuditResult;
-use crate::display::{decimal, name, name_in, number, thousands};
+use crate::display::{decimal, name, name_in, number};
 use crate::outcome::{Failure, Verdict};
 use crate::phrases::Phrase;
 use election::audit::{Finding, Rule};
@@ -49,13 +49,13 @@ pub fn human(online: &Online, r: &AuditResult, lang: &str) -> String {
     let mut out = String::new();
     let rep = &r.report;
     let size = r.accepted.size();
-    for line in online.checkpoint_lines(&r.accepted) {
+    for line in online.checkpoint_lines(&r.accepted, lang) {
         let _ = writeln!(out, "{line}");
     }
     let _ = writeln!(
         out,
-        "  entries: all {} downloaded; their recomputed Merkle root matches the signed checkpoint",
-        thousands(size)
+        "  {}",
+        Phrase::EntriesAll.say(lang, [number(size, lang)])
     );
     let _ = writeln!(out);
     let root = online
@@ -64,32 +64,38 @@ pub fn human(online: &Online, r: &AuditResult, lang: &str) -> String {
         .as_ref()
         .map(|k| k.to_string())
         .unwrap_or_default();
+    let election = match &rep.election {
+        Some(election) => election.clone(),
+        None => Phrase::NoElectionYet.text(lang),
+    };
     let _ = writeln!(
         out,
-        "election {}, checked from the CEC root key {root}",
-        rep.election.as_deref().unwrap_or("(no valid record yet)")
+        "{}",
+        Phrase::ElectionFromRoot.say(lang, [election, root])
     );
+    // Kinds by their identifiers, as the records write them, in every language.
     let kinds: Vec<String> = rep
         .records_by_kind
         .iter()
-        .map(|(k, n)| format!("{} {}", thousands(*n), k.name()))
+        .map(|(k, n)| format!("{} {}", number(*n, lang), k.name()))
         .collect();
     let valid: u64 = rep.records_by_kind.values().sum();
+    let kinds = match kinds.is_empty() {
+        true => String::new(),
+        false => format!(" ({})", kinds.join(", ")),
+    };
     let _ = writeln!(
         out,
-        "  records: {} valid of {} entries{}",
-        thousands(valid),
-        thousands(rep.entries),
-        if kinds.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", kinds.join(", "))
-        }
+        "  {}",
+        Phrase::Records.say(
+            lang,
+            [number(valid, lang), number(rep.entries, lang), kinds]
+        )
     );
     let _ = writeln!(
         out,
-        "  keys enrolled: {}; every record's signer was checked through the enrollment chain",
-        thousands(rep.keys_enrolled as u64)
+        "  {}",
+        Phrase::KeysEnrolled.say(lang, [number(rep.keys_enrolled as u64, lang)])
     );
     let _ = writeln!(out);
     let groups = by_rule(&rep.findings);
@@ -131,18 +137,15 @@ pub fn human(online: &Online, r: &AuditResult, lang: &str) -> String {
     human_tally(&mut out, r, lang);
     if let Some(docs) = &r.documents {
         let _ = writeln!(out);
+        let checked = number(docs.checked as u64, lang);
         if docs.problems.is_empty() {
-            let _ = writeln!(
-                out,
-                "documents: {} checked; each has the size and SHA-256 its record references",
-                thousands(docs.checked as u64)
-            );
+            let _ = writeln!(out, "{}", Phrase::DocumentsMatch.say(lang, [checked]));
         } else {
+            let wrong = number(docs.problems.len() as u64, lang);
             let _ = writeln!(
                 out,
-                "documents: {} checked; {} do not match their records:",
-                thousands(docs.checked as u64),
-                docs.problems.len()
+                "{}",
+                Phrase::DocumentsDiffer.say(lang, [checked, wrong])
             );
             for p in &docs.problems {
                 let _ = writeln!(out, "  {}", p.describe());

@@ -124,9 +124,15 @@ fn arithmetic_anomalies_are_found_by_their_rules() {
     // The same findings for a reader of Russian or Kyrgyz: the rules' titles and the sentences
     // with their figures in that language, and the report's tally, final-result comparison and
     // verdict (the JSON above stays in English).
-    v.with_policy(&policy, &["--lang", "ru", "audit"]).expect(
+    let russian = v.with_policy(&policy, &["--lang", "ru", "audit"]);
+    russian.expect(
         1,
         &[
+            "  подписи: подписано ключом журнала; заверителей: ",
+            "  история: ",
+            "  записи: загружены все (записей: ",
+            "проверены от корневого ключа ЦИК",
+            "  зарегистрированных ключей: ",
             "ballots.within-identified — Бюллетеней больше, чем идентифицированных избирателей",
             "идентифицированных в помещении для голосования, — лишь",
             "по протоколам участков",
@@ -135,9 +141,27 @@ fn arithmetic_anomalies_are_found_by_their_rules() {
             "вывод: журнал цел, но в записях о выборах есть замечания",
         ],
     );
+    // No line of the report's own is left in English (the figures, keys, the log's origin and
+    // URL, rule ids and record kinds' identifiers are no words).
+    for english in [
+        "entries:",
+        "signatures:",
+        "history:",
+        "records:",
+        "keys enrolled",
+        "verdict",
+    ] {
+        assert!(
+            !russian.stdout.contains(english),
+            "{english}:\n{}",
+            russian.stdout
+        );
+    }
     v.with_policy(&policy, &["audit", "--lang", "ky"]).expect(
         1,
         &[
+            "  кол тамгалар: журналдын ачкычы менен кол коюлган",
+            "БШКнын тамыр ачкычынан баштап текшерилди",
             "бирок добуш берүү жайында",
             "участоктордун протоколдорунун суммасы",
             "кайра эсептелген жыйынтыктардан АЙЫРМАЛАНАТ",

@@ -58,7 +58,7 @@ pub fn run(trust: &Trust, state: &State, args: BundleArgs) -> Outcome {
     );
     println!(
         "  signatures: {}",
-        crate::accept::signatures_line(&verified, trust)
+        crate::accept::signatures_line(&verified, trust, "en")
     );
     // Offline, only a tree of the same size can be related (`tlog::relation`): no tiles.
     let same_size_fork = |old: &tlog::Checkpoint| {

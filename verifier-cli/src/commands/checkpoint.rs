@@ -55,7 +55,7 @@ pub fn run(online: &Online, json: bool) -> Outcome {
         });
         println!("{out:#}");
     } else {
-        for line in online.checkpoint_lines(&accepted) {
+        for line in online.checkpoint_lines(&accepted, "en") {
             println!("{line}");
         }
         println!("  tiles: {tiles}");

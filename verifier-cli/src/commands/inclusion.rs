@@ -100,7 +100,7 @@ pub fn run(online: &Online, args: InclusionArgs) -> Outcome {
     let root = online.trust.root.as_ref().map(|k| k.public_key());
     let accepted = accept(&online.source, &online.trust, &online.state)?;
     let cp = accepted.verified.checkpoint.clone();
-    for line in online.checkpoint_lines(&accepted) {
+    for line in online.checkpoint_lines(&accepted, "en") {
         println!("{line}");
     }
     let indexes = match args.index {

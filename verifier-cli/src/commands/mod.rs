@@ -11,6 +11,7 @@ pub mod monitor;
 use crate::accept::Accepted;
 use crate::fetch::Source;
 use crate::outcome::Failure;
+use crate::phrases::Phrase;
 use crate::state::State;
 use crate::trust::Trust;
 use std::path::Path;
@@ -42,18 +43,27 @@ impl Online {
         })
     }
 
-    /// The lines that say which checkpoint was accepted and why it is believed.
-    pub fn checkpoint_lines(&self, accepted: &Accepted) -> Vec<String> {
+    /// The lines that say which checkpoint was accepted and why it is believed, in `lang`
+    /// (`en`, `ky`, `ru`).
+    pub fn checkpoint_lines(&self, accepted: &Accepted, lang: &str) -> Vec<String> {
         let cp = &accepted.verified.checkpoint;
+        let size = crate::display::number(cp.size, lang);
         vec![
-            format!("log {} at {}", cp.origin, self.location),
+            Phrase::LogAt.say(lang, [&cp.origin, &self.location]),
             format!(
-                "  checkpoint: {} entries, root {}",
-                crate::display::thousands(cp.size),
-                cp.root
+                "  {}",
+                Phrase::Checkpoint.say(lang, [size, cp.root.to_string()])
             ),
-            format!("  signatures: {}", accepted.signatures_line(&self.trust)),
-            format!("  history: {}", accepted.relation_line()),
+            format!(
+                "  {}: {}",
+                Phrase::Signatures.text(lang),
+                accepted.signatures_line(&self.trust, lang)
+            ),
+            format!(
+                "  {}: {}",
+                Phrase::History.text(lang),
+                accepted.relation_said(lang)
+            ),
         ]
     }
 }
