@@ -277,7 +277,10 @@ pub fn signatures_line(
         [
             trust.policy.witness_count(&cosigners).to_string(),
             names,
-            trust.policy.quorum_name().to_string(),
+            match trust.policy.quorum_name() {
+                "none" => Phrase::QuorumNone.text(lang),
+                quorum => quorum.to_string(),
+            },
         ],
     )
 }

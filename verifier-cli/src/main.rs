@@ -37,8 +37,9 @@ struct Cli {
     state_dir: Option<PathBuf>,
     /// The language of the audit report for people — the checkpoint and why it is believed,
     /// findings, rule titles, the tally, the final-result comparison, documents and the
-    /// verdict: ky (Kyrgyz), ru (Russian) or en. JSON output keeps the English sentence and
-    /// the rule ids; the other commands speak English.
+    /// verdict: ky (Kyrgyz), ru (Russian) or en. The details of a mismatched document, of an
+    /// entry that does not decode and of a checkpoint a policy refuses stay English; JSON output
+    /// keeps the English sentence and the rule ids; the other commands speak English.
     #[arg(long, global = true, value_name = "LANG", default_value = "en", value_parser = ["ky", "ru", "en"])]
     lang: String,
     #[command(subcommand)]

@@ -1053,7 +1053,7 @@ async function __wbg_init_once(module_or_path) {
     }
 
     if (module_or_path === undefined) {
-        module_or_path = new URL('web_viewer_bg.wasm?v=e87b9321eb374ba5', import.meta.url);
+        module_or_path = new URL('web_viewer_bg.wasm?v=220f0495a65749c2', import.meta.url);
     }
     const imports = __wbg_get_imports();
 
