@@ -1,8 +1,8 @@
 //! Content codings for what browsers fetch: the viewer's files (gzip and brotli, compressed
 //! when the ledger is built, `build.rs`), and, gzipped, the entry bundles, single entries (both
-//! compressed once and kept, `api.rs`), the checkpoint and the policy. CBOR records compress about 3:1, hash tiles (random hashes) not at
-//! all, so tiles always go as stored; clients that do not ask (`verifier`, mirrors, `curl`
-//! without `--compressed`) get the bytes as stored.
+//! compressed once and kept, `api.rs`), the checkpoint and the policy. CBOR records compress
+//! about 3:1, hash tiles (random hashes) not at all, so tiles always go as stored; clients that
+//! do not ask (`verifier`, mirrors, `curl` without `--compressed`) get the bytes as stored.
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, header};
